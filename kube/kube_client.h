@@ -1,0 +1,82 @@
+// KubeClient: the one interface through which kcau talks to a Kubernetes API server.
+//
+// Two implementations: RestClient (kube/rest_client.h, cpprestsdk over HTTP(S)) for the real
+// controller, and sim::StoreClient (sim/store_client.h) over the simulated cluster's
+// in-memory store for fast reconciler tests. Reconcilers see only this interface.
+// Objects travel as JSON documents exactly as the API server writes them.
+//
+// Thread-safety: implementations are safe to call from several threads at once. A
+// WatchStream is used by one thread at a time, but Stop() may be called from any thread.
+#pragma once
+
+#include <cpprest/json.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "kube/resource.h"
+
+namespace kcau::kube {
+
+using Json = web::json::value;
+
+struct ListOptions {
+  std::string label_selector;  // "a=b,c!=d,e" — equality-based selectors
+  std::string field_selector;  // "spec.nodeName=n1", "metadata.name=x"
+};
+
+struct ObjectList {
+  std::vector<Json> items;
+  std::string resource_version;  // of the list, to start a watch from
+};
+
+enum class PatchType {
+  kMerge,           // application/merge-patch+json (RFC 7386)
+  kJson,            // application/json-patch+json (RFC 6902)
+  kStrategicMerge,  // application/strategic-merge-patch+json (built-in kinds only)
+};
+
+struct WatchEvent {
+  std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
+  Json object;
+};
+
+class WatchStream {
+ public:
+  virtual ~WatchStream() = default;
+  // Blocks until the next event. nullopt with an OK status: the server ended the stream
+  // normally (timeout); a non-OK status: the connection broke, or 410 Gone (kGone).
+  virtual StatusOr<std::optional<WatchEvent>> Next() = 0;
+  // Unblocks Next() from another thread; Next() then returns nullopt.
+  virtual void Stop() = 0;
+};
+
+class KubeClient {
+ public:
+  virtual ~KubeClient() = default;
+
+  virtual StatusOr<Json> Get(const Resource& resource, const ObjectKey& key) = 0;
+  // ns empty: all namespaces (or a cluster-scoped resource).
+  virtual StatusOr<ObjectList> List(const Resource& resource, const std::string& ns,
+                                    const ListOptions& options) = 0;
+  virtual StatusOr<Json> Create(const Resource& resource, const Json& object) = 0;
+  // Replaces the object; metadata.resourceVersion must match (kConflict otherwise).
+  virtual StatusOr<Json> Update(const Resource& resource, const Json& object) = 0;
+  // Replaces only .status through the /status subresource.
+  virtual StatusOr<Json> UpdateStatus(const Resource& resource, const Json& object) = 0;
+  virtual StatusOr<Json> Patch(const Resource& resource, const ObjectKey& key, PatchType type,
+                               const Json& patch, bool status_subresource = false) = 0;
+  virtual Status Delete(const Resource& resource, const ObjectKey& key) = 0;
+  // POST pods/NAME/eviction (policy/v1). kTooManyRequests when a PodDisruptionBudget refuses.
+  virtual Status Evict(const ObjectKey& pod) = 0;
+  // Events after resource_version (empty: the current state as ADDED events, then changes).
+  virtual StatusOr<std::unique_ptr<WatchStream>> Watch(const Resource& resource,
+                                                       const std::string& ns,
+                                                       const ListOptions& options,
+                                                       const std::string& resource_version) = 0;
+};
+
+}  // namespace kcau::kube

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian packages kcau's build, demo and tests need, and only the ones
+# that are missing, so that `make demo` and `make test` work on a fresh Debian 12 machine.
+# Idempotent: a second run installs nothing and does not touch the network.
+set -euo pipefail
+
+packages=(
+  cmake make g++ pkg-config ccache      # toolchain
+  libcpprest-dev libboost-dev libssl-dev # HTTP client/server, JSON, TLS
+  libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev             # unit tests
+  prometheus                            # promtool checks the /metrics exposition
+  python3 python3-kubernetes python3-yaml # the real Python client as a test peer
+  openssl curl                          # certificates, probing endpoints in the demo
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
