@@ -1,0 +1,43 @@
+// The conversation between the controller and a node's agent, carried in the Node's own
+// annotations so that it lives in the API server and survives a restart of either side.
+//
+//   controller -> agent   kcau.io/update-request   the request token of this attempt
+//                         kcau.io/update-plugins   JSON array of {name, arguments}
+//   agent -> controller   kcau.io/update-result    JSON AgentResult for the latest token
+//
+// The agent reboots the node itself after an install that needs it; the controller sees the
+// reboot as a new status.nodeInfo.bootID and Ready=True. The simulated agents in sim/ and the
+// real agent binary speak exactly this. Plain functions, thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace kcau::agent {
+
+inline constexpr char kRequestAnnotation[] = "kcau.io/update-request";
+inline constexpr char kPluginsAnnotation[] = "kcau.io/update-plugins";
+inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
+
+enum class AgentState {
+  kInstalling,  // the agent took the request and runs the plug-ins
+  kInstalled,   // plug-ins done; a reboot follows when reboot_required
+  kFailed,      // a plug-in failed; nothing was rebooted
+};
+
+struct AgentResult {
+  std::string token;  // the request it answers
+  AgentState state = AgentState::kInstalling;
+  bool reboot_required = false;
+  int updates_installed = 0;
+  std::string message;
+  bool operator==(const AgentResult&) const = default;
+};
+
+std::string EncodeAgentResult(const AgentResult& result);
+// nullopt when the annotation is not an AgentResult (written by something else, or garbled).
+std::optional<AgentResult> DecodeAgentResult(const std::string& text);
+
+const char* AgentStateName(AgentState state);
+
+}  // namespace kcau::agent

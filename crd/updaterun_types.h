@@ -1,0 +1,199 @@
+// The UpdateRun API (kcau.io/v1alpha1) as plain C++ values: what the cmdlet Invoke-CauRun's
+// parameters become in Kubernetes (see ../shared/DESIGN.md for the parameter table).
+//
+// Spec fields are optional where the API lets the user leave them out, so the reconciler can
+// tell "not set" from "set to the default" and refuse fields it does not honour yet.
+// Plain values: copy freely, compare with ==, no thread-safety concerns.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace kcau::crd {
+
+// ---------------------------------------------------------------------------------- spec
+
+struct LabelSelectorRequirement {
+  std::string key;
+  std::string op;  // In, NotIn, Exists, DoesNotExist
+  std::vector<std::string> values;
+  bool operator==(const LabelSelectorRequirement&) const = default;
+};
+
+// metav1.LabelSelector. Empty (no labels, no expressions): every node.
+struct LabelSelector {
+  std::map<std::string, std::string> match_labels;
+  std::vector<LabelSelectorRequirement> match_expressions;
+  bool operator==(const LabelSelector&) const = default;
+};
+
+// CauPluginName + CauPluginArguments: one entry per plug-in, in order.
+struct PluginSpec {
+  std::string name;                              // reboot-required, packages, script
+  std::map<std::string, std::string> arguments;  // meaningful to the plug-in only
+  bool operator==(const PluginSpec&) const = default;
+};
+
+// PreUpdateScript / PostUpdateScript: a script kept in a ConfigMap, run on the node.
+struct HookSpec {
+  std::string config_map;  // ConfigMap name in the controller's namespace
+  std::string key;         // key inside the ConfigMap holding the script
+  std::optional<int> timeout_seconds;
+  bool operator==(const HookSpec&) const = default;
+};
+
+// ConfigurationName: whom the hooks run as.
+struct HookRunnerSpec {
+  std::string service_account_name;
+  std::optional<int64_t> run_as_user;
+  bool operator==(const HookRunnerSpec&) const = default;
+};
+
+enum class DrainMode { kNormal, kSkip, kForce };  // ForcePauseNoDrain, ForcePauseAndDrain
+enum class FailbackMode { kNoFailback, kImmediate, kPolicy };
+enum class RebootMode { kFullReboot, kSoftReboot, kPluginCustomReboot, kOrchestratorDefault };
+enum class RunMode { kUpdate, kScan };  // Invoke-CauRun, Invoke-CauScan
+
+// maxUnavailable: an absolute count or a percentage of the selected nodes ("25%").
+struct IntOrPercent {
+  int value = 0;
+  bool percent = false;
+  bool operator==(const IntOrPercent&) const = default;
+};
+
+struct SettleSpec {
+  std::optional<bool> workloads_ready;
+  std::optional<Duration> delay;
+  bool operator==(const SettleSpec&) const = default;
+};
+
+struct UpdateRunSpec {
+  std::optional<LabelSelector> node_selector;            // ClusterName
+  std::vector<PluginSpec> plugins;                       // CauPluginName/Arguments
+  std::optional<bool> run_plugins_serially;              // RunPluginsSerially
+  std::optional<bool> stop_on_plugin_failure;            // StopOnPluginFailure
+  std::optional<bool> separate_reboots;                  // SeparateReboots
+  std::optional<int> max_failed_nodes;                   // MaxFailedNodes
+  std::optional<int> max_retries_per_node;               // MaxRetriesPerNode
+  std::vector<std::string> node_order;                   // NodeOrder
+  std::vector<std::string> site_aware_updating_order;    // SiteAwareUpdatingOrder
+  std::optional<HookSpec> pre_update_hook;               // PreUpdateScript
+  std::optional<HookSpec> post_update_hook;              // PostUpdateScript
+  std::optional<HookRunnerSpec> hook_runner;             // ConfigurationName
+  std::optional<bool> require_all_nodes_online;          // RequireAllNodesOnline
+  std::optional<Duration> warn_after;                    // WarnAfter
+  std::optional<Duration> stop_after;                    // StopAfter
+  std::optional<int> reboot_timeout_minutes;             // RebootTimeoutMinutes
+  std::optional<int> drain_timeout_minutes;              // SuspendClusterNodeTimeoutMinutes
+  std::optional<DrainMode> drain;                        // ForcePause*
+  std::optional<bool> force_reboot;                      // ForcePauseDrainAndReboot
+  std::optional<FailbackMode> failback_mode;             // FailbackMode
+  std::optional<RebootMode> reboot_mode;                 // RebootMode
+  std::optional<bool> attempt_soft_reboot;               // AttemptSoftReboot
+  std::optional<bool> os_rolling_upgrade;                // OsRollingUpgrade
+  std::optional<bool> skip_update_checks;                // SkipUpdateChecks
+  std::optional<bool> force_self_update;                 // ForceSelfUpdate
+  std::optional<bool> what_if;                           // WhatIf
+  std::optional<bool> force_recovery;                    // ForceRecovery
+  std::optional<RunMode> mode;                           // Invoke-CauScan
+  std::optional<bool> stop;                              // Stop-CauRun
+  std::optional<IntOrPercent> max_unavailable;           // beyond CAU
+  std::optional<SettleSpec> settle;                      // beyond CAU
+
+  // JSON paths of every spec field present in the document ("spec.drain",
+  // "spec.plugins"), filled by the decoder, so the reconciler can refuse, by name, a field
+  // it does not honour yet instead of silently ignoring it.
+  std::set<std::string> fields_present;
+
+  bool operator==(const UpdateRunSpec&) const = default;
+};
+
+// -------------------------------------------------------------------------------- status
+
+// metav1.Condition.
+struct Condition {
+  std::string type;
+  std::string status;  // "True", "False", "Unknown"
+  std::string reason;  // CamelCase
+  std::string message;
+  TimePoint last_transition_time;
+  int64_t observed_generation = 0;
+  bool operator==(const Condition&) const = default;
+};
+
+// Condition types.
+// Progressing: True while the run updates nodes; False once it ended (reason says why).
+inline constexpr char kConditionProgressing[] = "Progressing";
+// Succeeded: True when every selected node was updated (or had nothing to do).
+inline constexpr char kConditionSucceeded[] = "Succeeded";
+// Failed: True when the run stopped: invalid spec, unsupported field, failure budget spent.
+inline constexpr char kConditionFailed[] = "Failed";
+// Warning: True when something needs a human's eye but the run goes on.
+inline constexpr char kConditionWarning[] = "Warning";
+
+enum class RunPhase { kPending, kRunning, kSucceeded, kFailed };
+
+// The node state machine of DESIGN.md. A phase is written to status *before* the action it
+// announces, so a restarted controller knows what may be half-done.
+enum class NodePhase {
+  kPending,
+  kPreUpdateHook,
+  kCordoned,    // cordon being applied / applied
+  kDraining,    // evicting pods
+  kUpdating,    // agent asked to run the plug-ins
+  kRebooting,   // agent reported the install; waiting for a new boot ID and Ready
+  kVerifying,   // back with a new boot; checking health
+  kPostUpdateHook,
+  kUncordoned,  // uncordon being applied
+  kSucceeded,
+  kFailed,
+  kSkipped,
+};
+
+// CAU's NodeResult: what happened to one node in this run.
+struct NodeResult {
+  std::string name;
+  NodePhase phase = NodePhase::kPending;
+  int attempts = 0;                    // update attempts started (hooks + plug-ins)
+  int updates_installed = 0;
+  bool rebooted = false;
+  std::string boot_id_before;          // status.nodeInfo.bootID when the node was taken
+  bool was_unschedulable = false;      // an admin's cordon, never undone by kcau
+  std::string request_token;           // the agent request of the current attempt
+  std::string message;
+  std::optional<TimePoint> start_time;
+  std::optional<TimePoint> phase_time;  // when the current phase began (for timeouts)
+  std::optional<TimePoint> finish_time;
+  bool operator==(const NodeResult&) const = default;
+};
+
+struct UpdateRunStatus {
+  RunPhase phase = RunPhase::kPending;
+  int64_t observed_generation = 0;
+  std::vector<Condition> conditions;
+  std::vector<NodeResult> nodes;
+  std::vector<std::string> plan;  // node names in update order
+  int nodes_total = 0;
+  int nodes_succeeded = 0;
+  int nodes_failed = 0;
+  std::optional<TimePoint> start_time;
+  std::optional<TimePoint> completion_time;
+  bool operator==(const UpdateRunStatus&) const = default;
+};
+
+struct UpdateRun {
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+  int64_t generation = 0;
+  UpdateRunSpec spec;
+  UpdateRunStatus status;
+};
+
+}  // namespace kcau::crd
