@@ -1,0 +1,17 @@
+// Get-CauReport for humans: an UpdateRun's status as a one-line progress summary and as a
+// per-node report table. Pure formatting, thread-safe.
+#pragma once
+
+#include <string>
+
+#include "crd/updaterun_types.h"
+
+namespace kcau::cli {
+
+// "phase=Running 1/3 succeeded, 0 failed | node-1=Succeeded node-2=Rebooting node-3=Pending"
+std::string FormatProgress(const crd::UpdateRun& run);
+
+// Run summary, conditions, and a table: NODE PHASE ATTEMPTS UPDATES REBOOTED DURATION MESSAGE.
+std::string FormatReport(const crd::UpdateRun& run);
+
+}  // namespace kcau::cli

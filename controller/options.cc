@@ -1,0 +1,88 @@
+#include "controller/options.h"
+
+#include <stdexcept>
+
+namespace kcau::controller {
+
+namespace {
+
+// Accepts "--flag=value" and "--flag value".
+bool TakeValue(const std::vector<std::string>& args, size_t& i, const std::string& flag,
+               std::string& value) {
+  const std::string& arg = args[i];
+  if (arg == flag) {
+    if (i + 1 >= args.size()) throw std::invalid_argument(flag + ": needs a value");
+    value = args[++i];
+    return true;
+  }
+  if (arg.rfind(flag + "=", 0) == 0) {
+    value = arg.substr(flag.size() + 1);
+    return true;
+  }
+  return false;
+}
+
+int ParsePositiveInt(const std::string& flag, const std::string& text) {
+  size_t used = 0;
+  int v = 0;
+  try {
+    v = std::stoi(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || v < 1) {
+    throw std::invalid_argument(flag + ": \"" + text + "\" is not a positive integer");
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string ControllerUsage() {
+  return "usage: kcau-controller [flags]\n"
+         "  --kubeconfig PATH       kubeconfig to use (default: in-cluster service account)\n"
+         "  --context NAME          kubeconfig context (default: current-context)\n"
+         "  --metrics-addr ADDR     serve /metrics, /healthz, /readyz on ADDR (default :8080;\n"
+         "                          127.0.0.1:PORT for loopback only)\n"
+         "  --workers N             runs reconciled in parallel (default 2)\n"
+         "  --resync-seconds N      look at every run at least this often (default 60)\n"
+         "  --log-level LEVEL       trace|debug|info|warn|error (default info)\n"
+         "  --version               print the version and exit\n";
+}
+
+StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string>& args) {
+  ControllerOptions o;
+  try {
+    for (size_t i = 0; i < args.size(); ++i) {
+      std::string v;
+      if (args[i] == "--help" || args[i] == "-h") {
+        o.show_help = true;
+      } else if (args[i] == "--version") {
+        o.show_version = true;
+      } else if (TakeValue(args, i, "--kubeconfig", v)) {
+        o.kubeconfig = v;
+      } else if (TakeValue(args, i, "--context", v)) {
+        o.context = v;
+      } else if (TakeValue(args, i, "--metrics-addr", v)) {
+        o.metrics_addr = v;
+      } else if (TakeValue(args, i, "--workers", v)) {
+        o.workers = ParsePositiveInt("--workers", v);
+      } else if (TakeValue(args, i, "--resync-seconds", v)) {
+        o.resync_period = std::chrono::seconds(ParsePositiveInt("--resync-seconds", v));
+      } else if (TakeValue(args, i, "--log-level", v)) {
+        if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error") {
+          throw std::invalid_argument("--log-level: \"" + v +
+                                      "\" is not one of trace, debug, info, warn, error");
+        }
+        o.log_level = v;
+      } else {
+        throw std::invalid_argument("unknown flag \"" + args[i] + "\"");
+      }
+    }
+  } catch (const std::invalid_argument& e) {
+    return InvalidArgumentError(e.what());
+  }
+  return o;
+}
+
+}  // namespace kcau::controller

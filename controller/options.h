@@ -1,0 +1,27 @@
+// kcau-controller's command line: flags, defaults, and the errors for bad ones.
+// Pure parsing, thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace kcau::controller {
+
+struct ControllerOptions {
+  std::string kubeconfig;              // empty: in-cluster configuration
+  std::string context;                 // kubeconfig context; empty: current-context
+  std::string metrics_addr = ":8080";  // /metrics, /healthz, /readyz
+  int workers = 2;                     // runs reconciled in parallel (never one run twice)
+  Duration resync_period = std::chrono::seconds(60);  // look at every run this often anyway
+  std::string log_level = "info";      // trace, debug, info, warn, error
+  bool show_version = false;
+  bool show_help = false;
+};
+
+StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string>& args);
+std::string ControllerUsage();
+
+}  // namespace kcau::controller

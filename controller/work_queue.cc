@@ -1,0 +1,129 @@
+#include "controller/work_queue.h"
+
+#include <algorithm>
+
+namespace kcau::controller {
+
+WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff)
+    : clock_(clock), backoff_(backoff) {}
+
+void WorkQueue::EnqueueLocked(const std::string& key) {
+  if (!dirty_.insert(key).second) return;  // already waiting: de-duplicate
+  // A key being processed is queued again by Done(), so it never runs twice at once.
+  if (processing_.count(key)) return;
+  queue_.push_back(key);
+  cv_.notify_one();
+}
+
+void WorkQueue::Add(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down_) return;
+  EnqueueLocked(key);
+}
+
+void WorkQueue::AddAfter(const std::string& key, Duration delay) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down_) return;
+  if (delay <= Duration::zero()) {
+    EnqueueLocked(key);
+    return;
+  }
+  const TimePoint due = clock_.Now() + delay;
+  // One timer per key is enough: keep the earliest.
+  for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+    if (it->second != key) continue;
+    if (it->first <= due) return;
+    timers_.erase(it);
+    break;
+  }
+  timers_.emplace(due, key);
+  cv_.notify_one();
+}
+
+void WorkQueue::AddRateLimited(const std::string& key) {
+  Duration delay;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const int failures = failures_[key]++;
+    // 2^failures overflows quickly: stop doubling once past the cap.
+    delay = backoff_.base;
+    for (int i = 0; i < failures && delay < backoff_.cap; ++i) delay *= 2;
+    delay = std::min(delay, backoff_.cap);
+  }
+  AddAfter(key, delay);
+}
+
+void WorkQueue::Forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  failures_.erase(key);
+}
+
+int WorkQueue::Failures(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = failures_.find(key);
+  return it == failures_.end() ? 0 : it->second;
+}
+
+void WorkQueue::PromoteDueLocked(TimePoint now) {
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    std::string key = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    EnqueueLocked(key);
+  }
+}
+
+std::optional<std::string> WorkQueue::Get(Duration max_wait) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto give_up = std::chrono::steady_clock::now() + max_wait;
+  while (true) {
+    if (shutting_down_) return std::nullopt;
+    PromoteDueLocked(clock_.Now());
+    if (!queue_.empty()) break;
+    auto wake = give_up;
+    if (!timers_.empty()) {
+      // Wake when the earliest timer is due (by the injected clock's reckoning).
+      const auto until_due = timers_.begin()->first - clock_.Now();
+      wake = std::min(wake, std::chrono::steady_clock::now() +
+                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::max(until_due, WallClock::duration::zero())));
+    }
+    if (cv_.wait_until(lock, wake) == std::cv_status::timeout &&
+        std::chrono::steady_clock::now() >= give_up) {
+      PromoteDueLocked(clock_.Now());
+      if (queue_.empty()) return std::nullopt;
+      break;
+    }
+  }
+  std::string key = queue_.front();
+  queue_.pop_front();
+  dirty_.erase(key);
+  processing_.insert(key);
+  return key;
+}
+
+void WorkQueue::Done(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  processing_.erase(key);
+  if (dirty_.count(key) && !shutting_down_) {
+    queue_.push_back(key);
+    cv_.notify_one();
+  }
+}
+
+void WorkQueue::ShutDown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutting_down_ = true;
+  cv_.notify_all();
+}
+
+bool WorkQueue::shutting_down() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return shutting_down_;
+}
+
+size_t WorkQueue::Len() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size() + timers_.size();
+}
+
+}  // namespace kcau::controller

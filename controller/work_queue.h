@@ -1,0 +1,69 @@
+// The controller's work queue, with client-go's workqueue guarantees:
+//   - de-duplicating: a key added many times before it is processed is processed once;
+//   - one worker per key: a key being processed is not handed out again until Done(), and
+//     if it was added meanwhile it is queued again then (so no change is lost);
+//   - delayed adds (AddAfter) for timers, and per-key exponential backoff (AddRateLimited)
+//     for failures, reset by Forget.
+// Due times come from the injected Clock, so tests advance a FakeClock instead of sleeping.
+//
+// Thread-safety: every method is safe from any thread; one mutex guards all state.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/clock.h"
+
+namespace kcau::controller {
+
+struct BackoffPolicy {
+  Duration base = std::chrono::milliseconds(200);
+  Duration cap = std::chrono::seconds(60);
+};
+
+class WorkQueue {
+ public:
+  explicit WorkQueue(const Clock& clock, BackoffPolicy backoff = {});
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  void Add(const std::string& key);
+  void AddAfter(const std::string& key, Duration delay);
+  // Backoff: base * 2^(failures so far), capped.
+  void AddRateLimited(const std::string& key);
+  // The key succeeded: its backoff starts again from base.
+  void Forget(const std::string& key);
+  int Failures(const std::string& key) const;
+
+  // Waits up to `max_wait` (real time) for a ready key. nullopt on timeout or shutdown.
+  std::optional<std::string> Get(Duration max_wait);
+  // Must follow every successful Get.
+  void Done(const std::string& key);
+
+  void ShutDown();
+  bool shutting_down() const;
+  // Keys ready or waiting on a timer (the workqueue_depth metric).
+  size_t Len() const;
+
+ private:
+  void PromoteDueLocked(TimePoint now);
+  void EnqueueLocked(const std::string& key);
+
+  const Clock& clock_;
+  const BackoffPolicy backoff_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;                // guarded by mu_: ready, in order
+  std::set<std::string> dirty_;                  // guarded by mu_: queued or to be requeued
+  std::set<std::string> processing_;             // guarded by mu_: handed out, not Done
+  std::multimap<TimePoint, std::string> timers_; // guarded by mu_: AddAfter, by due time
+  std::map<std::string, int> failures_;          // guarded by mu_
+  bool shutting_down_ = false;                   // guarded by mu_
+};
+
+}  // namespace kcau::controller

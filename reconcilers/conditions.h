@@ -1,0 +1,21 @@
+// metav1.Condition bookkeeping: set a condition so that lastTransitionTime moves only when
+// the status flips (CONVENTIONS.md §5). Pure, thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "crd/updaterun_types.h"
+
+namespace kcau::reconcilers {
+
+// Returns true when the condition's status flipped (or it is new): the caller then logs and
+// emits an Event. reason/message/observedGeneration are refreshed either way.
+bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
+                  const std::string& status, const std::string& reason,
+                  const std::string& message, int64_t generation, TimePoint now);
+
+const crd::Condition* FindCondition(const std::vector<crd::Condition>& conditions,
+                                    const std::string& type);
+
+}  // namespace kcau::reconcilers

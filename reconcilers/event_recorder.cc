@@ -1,0 +1,41 @@
+#include "reconcilers/event_recorder.h"
+
+#include <chrono>
+
+#include "kube/kube_client.h"
+#include "reconcilers/rollout_planner.h"
+
+namespace kcau::reconcilers {
+
+Status EventRecorder::Record(const std::string& run_name, const std::string& run_uid,
+                             const RunEvent& event) {
+  using kube::Json;
+  const TimePoint now = clock_.Now();
+  const auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  // The API server's own naming: object name, a dot, a unique suffix.
+  const std::string name =
+      run_name + "." + std::to_string(nanos) + "." + std::to_string(sequence_.fetch_add(1));
+
+  Json ev = Json::object();
+  ev["apiVersion"] = Json::string("v1");
+  ev["kind"] = Json::string("Event");
+  ev["metadata"]["name"] = Json::string(name);
+  ev["metadata"]["namespace"] = Json::string(namespace_);
+  ev["involvedObject"]["apiVersion"] = Json::string("kcau.io/v1alpha1");
+  ev["involvedObject"]["kind"] = Json::string("UpdateRun");
+  ev["involvedObject"]["name"] = Json::string(run_name);
+  if (!run_uid.empty()) ev["involvedObject"]["uid"] = Json::string(run_uid);
+  ev["type"] = Json::string(event.type);
+  ev["reason"] = Json::string(event.reason);
+  ev["message"] = Json::string(event.message);
+  ev["source"]["component"] = Json::string("kcau-controller");
+  ev["reportingComponent"] = Json::string("kcau-controller");
+  ev["firstTimestamp"] = Json::string(FormatRfc3339(now));
+  ev["lastTimestamp"] = Json::string(FormatRfc3339(now));
+  ev["count"] = Json::number(1);
+  auto created = client_.Create(kube::resources::Events(), ev);
+  return created.ok() ? Status::Ok() : created.status();
+}
+
+}  // namespace kcau::reconcilers

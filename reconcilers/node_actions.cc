@@ -1,0 +1,82 @@
+#include "reconcilers/node_actions.h"
+
+#include "agent/protocol.h"
+#include "kube/kube_client.h"
+#include "reconcilers/pod_rules.h"
+
+namespace kcau::reconcilers {
+
+namespace {
+
+using kube::Json;
+
+Status SetUnschedulable(kube::KubeClient& client, const std::string& node, bool value) {
+  Json patch = Json::object();
+  patch["spec"]["unschedulable"] = Json::boolean(value);
+  auto r = client.Patch(kube::resources::Nodes(), {"", node}, kube::PatchType::kMerge, patch);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+std::string EncodePlugins(const std::vector<crd::PluginSpec>& plugins) {
+  Json list = Json::array();
+  size_t i = 0;
+  for (const auto& p : plugins) {
+    Json entry = Json::object();
+    entry["name"] = Json::string(p.name);
+    Json args = Json::object();
+    for (const auto& [k, v] : p.arguments) args[k] = Json::string(v);
+    entry["arguments"] = args;
+    list[i++] = entry;
+  }
+  return list.serialize();
+}
+
+Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
+                     const std::vector<crd::PluginSpec>& plugins) {
+  Json patch = Json::object();
+  patch["metadata"]["annotations"][agent::kRequestAnnotation] = Json::string(action.token);
+  patch["metadata"]["annotations"][agent::kPluginsAnnotation] =
+      Json::string(EncodePlugins(plugins));
+  auto r =
+      client.Patch(kube::resources::Nodes(), {"", action.node}, kube::PatchType::kMerge, patch);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Status Drain(kube::KubeClient& client, const std::string& node, ActionOutcome& outcome) {
+  auto pods = client.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
+  if (!pods.ok()) return pods.status();
+  for (const auto& pod : pods->items) {
+    if (IsDaemonSetOrMirrorPod(pod) || IsTerminating(pod)) continue;
+    const auto& meta = pod.at("metadata");
+    kube::ObjectKey key{meta.at("namespace").as_string(), meta.at("name").as_string()};
+    Status s = client.Evict(key);
+    if (s.ok()) {
+      ++outcome.pods_evicted;
+    } else if (s.code() == StatusCode::kTooManyRequests) {
+      // A PodDisruptionBudget says not now: the planner looks again shortly.
+      ++outcome.evictions_blocked;
+    } else if (s.code() != StatusCode::kNotFound) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
+                       const std::vector<crd::PluginSpec>& plugins, ActionOutcome& outcome) {
+  switch (action.type) {
+    case ActionType::kCordon:
+      return SetUnschedulable(client, action.node, true);
+    case ActionType::kUncordon:
+      return SetUnschedulable(client, action.node, false);
+    case ActionType::kDrain:
+      return Drain(client, action.node, outcome);
+    case ActionType::kRequestUpdate:
+      return RequestUpdate(client, action, plugins);
+  }
+  return InternalError("unknown node action");
+}
+
+}  // namespace kcau::reconcilers

@@ -1,0 +1,28 @@
+// Turns the planner's NodeActions into API calls: cordon, drain (PDB-respecting evictions),
+// the agent request, uncordon. Each is idempotent, because a restarted controller may apply
+// an action whose status it had already written.
+//
+// Thread-safety: stateless; safe wherever the KubeClient is.
+#pragma once
+
+#include <vector>
+
+#include "common/status.h"
+#include "crd/updaterun_types.h"
+#include "reconcilers/rollout_planner.h"
+
+namespace kcau::kube {
+class KubeClient;
+}
+
+namespace kcau::reconcilers {
+
+struct ActionOutcome {
+  int pods_evicted = 0;
+  int evictions_blocked = 0;  // refused with 429 by a PodDisruptionBudget: retried later
+};
+
+Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
+                       const std::vector<crd::PluginSpec>& plugins, ActionOutcome& outcome);
+
+}  // namespace kcau::reconcilers

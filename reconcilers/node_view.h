@@ -1,0 +1,26 @@
+// What the planner knows of one Node: the few fields a decision needs, read fresh from the
+// API server on every reconcile. Plain value, thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "agent/protocol.h"
+
+namespace kcau::reconcilers {
+
+struct NodeView {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  bool ready = false;          // condition Ready == True
+  bool unschedulable = false;  // spec.unschedulable (cordoned)
+  std::string boot_id;         // status.nodeInfo.bootID: changes on every boot
+  std::string request_token;   // agent::kRequestAnnotation as last written
+  std::optional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
+  // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
+  // this pass (the planner does not need it for this node).
+  int evictable_pods = -1;
+};
+
+}  // namespace kcau::reconcilers

@@ -1,0 +1,15 @@
+// Which pods a drain evicts, shared by the reader (counting) and the drain (evicting) so the
+// two can never disagree. Adapter-level header: it speaks the API's JSON.
+// Thread-safety: pure functions.
+#pragma once
+
+#include "kube/kube_client.h"
+
+namespace kcau::reconcilers {
+
+// DaemonSet pods come straight back on the node (and tolerate unschedulable), mirror pods
+// are the kubelet's static pods: evicting either is pointless, as `kubectl drain` knows.
+bool IsDaemonSetOrMirrorPod(const kube::Json& pod);
+bool IsTerminating(const kube::Json& pod);
+
+}  // namespace kcau::reconcilers

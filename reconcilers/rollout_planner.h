@@ -1,0 +1,76 @@
+// The UpdateRun decision function: given a run and the nodes as they are now, what should
+// the run's status become and which actions bring the world toward "every selected node
+// updated"? Pure: no client, no clock, no logging (CONVENTIONS.md §3), so every rule is
+// tested with plain structs and a chosen `now`.
+//
+// The returned status is written *before* the actions are applied, so every phase in status
+// announces an action that may have happened, never one that happened unannounced; applying
+// the actions twice is harmless (cordon, evict, annotate are idempotent).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "crd/updaterun_types.h"
+#include "reconcilers/node_view.h"
+
+namespace kcau::reconcilers {
+
+enum class ActionType {
+  kCordon,         // spec.unschedulable = true
+  kDrain,          // evict every evictable pod on the node
+  kRequestUpdate,  // write the agent request annotation with `token`
+  kUncordon,       // spec.unschedulable = false
+};
+
+struct NodeAction {
+  ActionType type;
+  std::string node;
+  std::string token;  // kRequestUpdate only
+  bool operator==(const NodeAction&) const = default;
+};
+
+// A Kubernetes Event to publish on the UpdateRun once the status write succeeded.
+struct RunEvent {
+  std::string type;  // Normal, Warning
+  std::string reason;
+  std::string message;
+  bool operator==(const RunEvent&) const = default;
+};
+
+struct RolloutDecision {
+  crd::UpdateRunStatus status;
+  std::vector<NodeAction> actions;
+  std::vector<RunEvent> events;
+  std::optional<Duration> requeue_after;  // a timer the run waits on
+  bool terminal = false;                  // the run ended (or cannot start)
+};
+
+// Defaults where the spec is silent.
+inline constexpr int kDefaultRebootTimeoutMinutes = 30;
+// How often to look again while waiting for something no watch reports promptly.
+inline constexpr Duration kDrainPollInterval = std::chrono::seconds(2);
+inline constexpr Duration kAgentPollInterval = std::chrono::seconds(5);
+inline constexpr Duration kRebootPollInterval = std::chrono::seconds(10);
+
+RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
+                            TimePoint now);
+
+// Which nodes' evictable pods the planner needs counted in this pass: every selected node
+// before the plan exists (default order is by pod count), afterwards only nodes being
+// cordoned or drained. `all` is set for the first case.
+struct PodCountNeeds {
+  bool all = false;
+  std::vector<std::string> nodes;
+};
+PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run);
+
+// The agent request token of a node's attempt: unique per run, node and attempt so a stale
+// answer from an earlier attempt or run is never taken for this one.
+std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt);
+
+}  // namespace kcau::reconcilers

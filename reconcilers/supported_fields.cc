@@ -1,0 +1,22 @@
+#include "reconcilers/supported_fields.h"
+
+namespace kcau::reconcilers {
+
+const std::set<std::string>& SupportedSpecFields() {
+  // Grows as issue #5 makes each row of DESIGN.md's parameter table real.
+  static const std::set<std::string> fields = {
+      "spec.nodeSelector",      "spec.plugins",  "spec.maxFailedNodes", "spec.maxRetriesPerNode",
+      "spec.nodeOrder",         "spec.rebootTimeoutMinutes",
+  };
+  return fields;
+}
+
+std::vector<std::string> UnsupportedFieldsIn(const crd::UpdateRunSpec& spec) {
+  std::vector<std::string> unsupported;
+  for (const auto& field : spec.fields_present) {  // std::set: already sorted
+    if (!SupportedSpecFields().count(field)) unsupported.push_back(field);
+  }
+  return unsupported;
+}
+
+}  // namespace kcau::reconcilers

@@ -1,0 +1,177 @@
+"""Processes and peers for kcau's end-to-end tests.
+
+Starts kcau-sim and kcau-controller on free loopback ports, runs the real kubectl against
+them (fresh --cache-dir per cluster), and watches Nodes over the plain HTTP watch protocol
+so tests can count reboots from the outside. Every process started here is stopped by
+Cluster.stop(), which the tests call from tearDown.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kubectl_binary():
+    # The dispatcher at /usr/bin/kubectl probes /version before every call; a pinned client
+    # skips that. Either is the real kubectl.
+    for candidate in ("/usr/lib/google-cloud-sdk/bin/kubectl.1.32", shutil.which("kubectl")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def wait_http(url, what, timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not answer {url} within {timeout}s")
+
+
+class NodeBootWatcher:
+    """Streams /api/v1/nodes?watch=1 and records every distinct bootID per node."""
+
+    def __init__(self, server):
+        self.boot_ids = {}
+        self.unschedulable_seen = {}
+        self._server = server
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop:
+            try:
+                url = f"{self._server}/api/v1/nodes?watch=1&timeoutSeconds=30"
+                with urllib.request.urlopen(url, timeout=60) as stream:
+                    for line in stream:
+                        if self._stop:
+                            return
+                        if not line.strip():
+                            continue
+                        event = json.loads(line)
+                        node = event.get("object", {})
+                        name = node.get("metadata", {}).get("name")
+                        boot = node.get("status", {}).get("nodeInfo", {}).get("bootID")
+                        if name and boot:
+                            seen = self.boot_ids.setdefault(name, [])
+                            if not seen or seen[-1] != boot:
+                                seen.append(boot)
+                        if name and node.get("spec", {}).get("unschedulable"):
+                            self.unschedulable_seen[name] = True
+            except OSError:
+                time.sleep(0.2)
+
+    def stop(self):
+        self._stop = True
+
+
+class Cluster:
+    def __init__(self, build_dir, nodes=3, sim_args=(), controller_args=()):
+        self.build_dir = build_dir
+        self.dir = tempfile.mkdtemp(prefix="kcau-e2e-")
+        self.kubeconfig = os.path.join(self.dir, "kubeconfig")
+        self.sim_port = free_port()
+        self.metrics_port = free_port()
+        self.server = f"http://127.0.0.1:{self.sim_port}"
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
+        self.procs = []
+        self.kubectl = kubectl_binary()
+        self._start_sim(nodes, sim_args)
+        self.start_controller(controller_args)
+
+    def _spawn(self, name, args):
+        log = open(os.path.join(self.dir, name + ".log"), "ab")
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        return proc
+
+    def _start_sim(self, nodes, sim_args):
+        self.sim = self._spawn("sim", [
+            os.path.join(self.build_dir, "sim", "kcau-sim"), "--nodes", str(nodes),
+            "--listen", f"127.0.0.1:{self.sim_port}", "--write-kubeconfig", self.kubeconfig,
+            *sim_args])
+        wait_http(self.server + "/readyz", "kcau-sim")
+
+    def start_controller(self, controller_args=()):
+        self.controller = self._spawn("controller", [
+            os.path.join(self.build_dir, "controller", "kcau-controller"),
+            "--kubeconfig", self.kubeconfig,
+            "--metrics-addr", f"127.0.0.1:{self.metrics_port}", *controller_args])
+        wait_http(self.metrics_url + "/readyz", "kcau-controller")
+
+    def kubectl_run(self, *args, input=None, check=True, timeout=60):
+        if self.kubectl is None:
+            raise AssertionError("kubectl is not installed")
+        cmd = [self.kubectl, "--kubeconfig", self.kubeconfig,
+               "--cache-dir", os.path.join(self.dir, "kube-cache"), *args]
+        result = subprocess.run(cmd, input=input, capture_output=True, text=True,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} exited {result.returncode}: "
+                                 f"{result.stderr}{result.stdout}")
+        return result
+
+    def get_json(self, *args):
+        return json.loads(self.kubectl_run("get", *args, "-o", "json").stdout)
+
+    def api_get(self, path):
+        with urllib.request.urlopen(self.server + path, timeout=5) as r:
+            return json.loads(r.read())
+
+    def metrics_text(self):
+        with urllib.request.urlopen(self.metrics_url + "/metrics", timeout=5) as r:
+            return r.read().decode()
+
+    def wait_for_phase(self, run, phases, timeout):
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                last = self.api_get(f"/apis/kcau.io/v1alpha1/updateruns/{run}")
+                if last.get("status", {}).get("phase") in phases:
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"updaterun {run} not in {phases} after {timeout}s: "
+                             f"{json.dumps(last.get('status') if last else None, indent=1)}\n"
+                             f"{self.logs()}")
+
+    def logs(self):
+        out = []
+        for name in ("controller", "sim"):
+            path = os.path.join(self.dir, name + ".log")
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    out.append(f"--- {name}.log (tail) ---\n" + "".join(f.readlines()[-40:]))
+        return "\n".join(out)
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,186 @@
+"""End to end: kcau-sim + kcau-controller + the real kubectl (and promtool).
+
+Usage: updaterun_e2e_test.py BUILD_DIR SOURCE_DIR [unittest args]
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Cluster, NodeBootWatcher  # noqa: E402
+
+BUILD_DIR = None
+SOURCE_DIR = None
+
+BASIC_EXAMPLE = "examples/updaterun-basic.yaml"
+
+
+def node_map(cluster):
+    return {n["metadata"]["name"]: n for n in cluster.get_json("nodes")["items"]}
+
+
+def status_nodes(run):
+    return {n["name"]: n for n in run["status"].get("nodes", [])}
+
+
+def condition(run, ctype):
+    for c in run["status"].get("conditions", []):
+        if c["type"] == ctype:
+            return c
+    return None
+
+
+class UpdateRunSucceeds(unittest.TestCase):
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=3,
+                               sim_args=["--update-delay-ms", "300", "--reboot-delay-ms", "600"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_every_node_updated_rebooted_once_and_uncordoned(self):
+        c = self.cluster
+        before = {name: n["status"]["nodeInfo"]["bootID"] for name, n in node_map(c).items()}
+        self.assertEqual(len(before), 3)
+        watcher = NodeBootWatcher(c.server)
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            c.kubectl_run("wait", "--for=condition=Succeeded", "updaterun/patch-tuesday",
+                          "--timeout=90s", timeout=100)
+            time.sleep(0.5)  # let the watcher see the last node event
+        finally:
+            watcher.stop()
+
+        run = c.get_json("updaterun", "patch-tuesday")
+        self.assertEqual(run["status"]["phase"], "Succeeded")
+        self.assertEqual(condition(run, "Succeeded")["status"], "True")
+        self.assertEqual(condition(run, "Progressing")["status"], "False")
+        self.assertEqual(run["status"]["nodesSucceeded"], 3)
+        results = status_nodes(run)
+        after = node_map(c)
+        for name in before:
+            with self.subTest(node=name):
+                r = results[name]
+                self.assertEqual(r["phase"], "Succeeded")
+                self.assertEqual(r["attempts"], 1)
+                self.assertTrue(r["rebooted"])
+                self.assertNotEqual(after[name]["status"]["nodeInfo"]["bootID"], before[name])
+                # Rebooted exactly once: one new boot ID seen over the whole run.
+                self.assertEqual(len(watcher.boot_ids[name]), 2, watcher.boot_ids[name])
+                self.assertTrue(watcher.unschedulable_seen.get(name), "never cordoned")
+                self.assertFalse(after[name]["spec"].get("unschedulable", False))
+
+        # kubectl get shows the printer columns.
+        table = c.kubectl_run("get", "updaterun").stdout
+        self.assertIn("PHASE", table)
+        self.assertIn("Succeeded", table)
+
+        # The metrics endpoint passes promtool and reports the run.
+        metrics = c.metrics_text()
+        self.assertIn('kcau_updateruns{phase="Succeeded"} 1', metrics)
+        self.assertIn('controller_runtime_reconcile_total{controller="updaterun"', metrics)
+        with tempfile.NamedTemporaryFile("w", suffix=".prom", delete=False) as f:
+            f.write(metrics)
+        try:
+            with open(f.name) as src:
+                check = subprocess.run(["promtool", "check", "metrics"], stdin=src,
+                                       capture_output=True, text=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        finally:
+            os.unlink(f.name)
+
+        # Events were published for the run.
+        events = c.get_json("events", "-n", "default")["items"]
+        reasons = {e["reason"] for e in events
+                   if e["involvedObject"].get("name") == "patch-tuesday"}
+        self.assertTrue({"RunStarted", "NodeUpdated", "RunSucceeded"} <= reasons, reasons)
+
+
+class NodeNeverReturns(unittest.TestCase):
+    def setUp(self):
+        # node-1 goes first (all nodes carry the same pods; ties break by name).
+        self.cluster = Cluster(BUILD_DIR, nodes=3, sim_args=[
+            "--update-delay-ms", "200", "--reboot-delay-ms", "400", "--never-return", "node-1"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_run_fails_naming_the_node(self):
+        c = self.cluster
+        manifest = """
+apiVersion: kcau.io/v1alpha1
+kind: UpdateRun
+metadata:
+  name: stuck
+spec:
+  plugins: [{name: packages}]
+  maxFailedNodes: 0
+  rebootTimeoutMinutes: 1
+"""
+        c.kubectl_run("apply", "-f", "-", input=manifest)
+        run = c.wait_for_phase("stuck", {"Failed", "Succeeded"}, timeout=120)
+        self.assertEqual(run["status"]["phase"], "Failed")
+        failed = condition(run, "Failed")
+        self.assertEqual(failed["status"], "True")
+        self.assertEqual(failed["reason"], "TooManyFailedNodes")
+        self.assertIn("node-1", failed["message"])
+        results = status_nodes(run)
+        self.assertEqual(results["node-1"]["phase"], "Failed")
+        self.assertIn("rebootTimeoutMinutes=1", results["node-1"]["message"])
+        self.assertIn("left cordoned", results["node-1"]["message"])
+        nodes = node_map(c)
+        # The failed node is cordoned and status says so; nobody else was touched.
+        self.assertTrue(nodes["node-1"]["spec"].get("unschedulable"))
+        for other in ("node-2", "node-3"):
+            self.assertEqual(results[other]["phase"], "Skipped")
+            self.assertFalse(nodes[other]["spec"].get("unschedulable", False))
+
+
+BAD_RUNS = {
+    "unknown-plugin": ("spec:\n  plugins: [{name: windows-update}]\n", "spec.plugins"),
+    "negative-budget": ("spec:\n  plugins: [{name: packages}]\n  maxFailedNodes: -1\n",
+                        "spec.maxFailedNodes"),
+    "ghost-node": ("spec:\n  plugins: [{name: packages}]\n  nodeOrder: [node-1, ghost]\n",
+                   "ghost"),
+}
+
+
+class BadInput(unittest.TestCase):
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=3)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_invalid_runs_fail_naming_the_field_and_touch_no_node(self):
+        c = self.cluster
+        for name, (spec, field) in BAD_RUNS.items():
+            with self.subTest(run=name):
+                manifest = (f"apiVersion: kcau.io/v1alpha1\nkind: UpdateRun\n"
+                            f"metadata:\n  name: {name}\n{spec}")
+                applied = c.kubectl_run("apply", "-f", "-", input=manifest, check=False)
+                if applied.returncode != 0:
+                    # A server that validates against the CRD schema refuses it up front,
+                    # naming the field: just as good, and nothing is touched either.
+                    self.assertIn(field.split(".")[-1], applied.stderr)
+                    continue
+                run = c.wait_for_phase(name, {"Failed", "Succeeded"}, timeout=30)
+                self.assertEqual(run["status"]["phase"], "Failed")
+                failed = condition(run, "Failed")
+                self.assertEqual(failed["reason"], "Invalid")
+                self.assertIn(field, failed["message"])
+                self.assertEqual(run["status"].get("nodes", []), [])
+        for name, node in node_map(c).items():
+            self.assertFalse(node["spec"].get("unschedulable", False), name)
+            self.assertNotIn("kcau.io/update-request",
+                             node["metadata"].get("annotations", {}), name)
+
+
+if __name__ == "__main__":
+    BUILD_DIR = os.path.abspath(sys.argv[1])
+    SOURCE_DIR = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0]] + sys.argv[3:], verbosity=2)

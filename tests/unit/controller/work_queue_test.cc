@@ -1,0 +1,110 @@
+#include "controller/work_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace kcau::controller {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const TimePoint kStart = WallClock::from_time_t(1800000000);
+
+TEST(WorkQueueTest, DeduplicatesKeysWaitingToBeProcessed) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  q.Add("a");
+  q.Add("a");
+  q.Add("b");
+  EXPECT_EQ(q.Len(), 2u);
+  EXPECT_EQ(q.Get(milliseconds(0)), "a");
+  EXPECT_EQ(q.Get(milliseconds(0)), "b");
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+}
+
+TEST(WorkQueueTest, KeyBeingProcessedIsNotHandedOutTwiceButNotLost) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  q.Add("run");
+  ASSERT_EQ(q.Get(milliseconds(0)), "run");
+  q.Add("run");  // changed while being reconciled
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt) << "handed out while still processing";
+  q.Done("run");
+  EXPECT_EQ(q.Get(milliseconds(0)), "run") << "the change during processing was lost";
+  q.Done("run");
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+}
+
+TEST(WorkQueueTest, AddAfterWaitsForTheInjectedClock) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  q.AddAfter("run", seconds(30));
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+  clock.Advance(seconds(29));
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+  clock.Advance(seconds(1));
+  EXPECT_EQ(q.Get(milliseconds(0)), "run");
+}
+
+TEST(WorkQueueTest, EarliestTimerPerKeyWins) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  q.AddAfter("run", seconds(60));
+  q.AddAfter("run", seconds(5));
+  q.AddAfter("run", seconds(30));
+  EXPECT_EQ(q.Len(), 1u);
+  clock.Advance(seconds(5));
+  EXPECT_EQ(q.Get(milliseconds(0)), "run");
+}
+
+TEST(WorkQueueTest, RateLimitedBackoffDoublesUpToCapAndForgetResets) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock, BackoffPolicy{milliseconds(100), milliseconds(1000)});
+  const std::vector<milliseconds> want = {milliseconds(100), milliseconds(200), milliseconds(400),
+                                          milliseconds(800), milliseconds(1000),
+                                          milliseconds(1000)};
+  for (size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE("failure " + std::to_string(i));
+    q.AddRateLimited("run");
+    clock.Advance(want[i] - milliseconds(1));
+    EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+    clock.Advance(milliseconds(1));
+    ASSERT_EQ(q.Get(milliseconds(0)), "run");
+    q.Done("run");
+  }
+  EXPECT_EQ(q.Failures("run"), 6);
+  q.Forget("run");
+  EXPECT_EQ(q.Failures("run"), 0);
+  q.AddRateLimited("run");
+  clock.Advance(milliseconds(100));
+  EXPECT_EQ(q.Get(milliseconds(0)), "run");
+}
+
+TEST(WorkQueueTest, ShutDownWakesABlockedWorker) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  std::optional<std::string> got = "unset";
+  std::thread worker([&] { got = q.Get(seconds(60)); });
+  std::this_thread::sleep_for(milliseconds(20));
+  q.ShutDown();
+  worker.join();
+  EXPECT_EQ(got, std::nullopt);
+  q.Add("late");
+  EXPECT_EQ(q.Len(), 0u);
+}
+
+TEST(WorkQueueTest, AddWakesABlockedWorker) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  std::optional<std::string> got;
+  std::thread worker([&] { got = q.Get(seconds(60)); });
+  std::this_thread::sleep_for(milliseconds(20));
+  q.Add("run");
+  worker.join();
+  EXPECT_EQ(got, "run");
+}
+
+}  // namespace
+}  // namespace kcau::controller

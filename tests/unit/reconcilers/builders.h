@@ -1,0 +1,97 @@
+// Fixture builders for reconciler tests: MakeNode("n1").Zone("a").Pods(2).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "crd/updaterun_types.h"
+#include "reconcilers/node_view.h"
+
+namespace kcau::reconcilers::testing {
+
+class MakeNode {
+ public:
+  explicit MakeNode(std::string name) {
+    v_.name = std::move(name);
+    v_.ready = true;
+    v_.boot_id = v_.name + "-boot-1";
+    v_.evictable_pods = 0;
+  }
+  MakeNode& Label(const std::string& k, const std::string& v) {
+    v_.labels[k] = v;
+    return *this;
+  }
+  MakeNode& Pods(int n) {
+    v_.evictable_pods = n;
+    return *this;
+  }
+  MakeNode& Cordoned(bool c = true) {
+    v_.unschedulable = c;
+    return *this;
+  }
+  MakeNode& NotReady() {
+    v_.ready = false;
+    return *this;
+  }
+  MakeNode& BootId(std::string id) {
+    v_.boot_id = std::move(id);
+    return *this;
+  }
+  operator NodeView() const { return v_; }  // NOLINT: builder
+
+ private:
+  NodeView v_;
+};
+
+class MakeRun {
+ public:
+  explicit MakeRun(std::string name = "run") {
+    r_.name = std::move(name);
+    r_.uid = "uid-1";
+    r_.generation = 1;
+    Plugins({"packages"});
+  }
+  MakeRun& Plugins(const std::vector<std::string>& names) {
+    r_.spec.plugins.clear();
+    for (const auto& n : names) r_.spec.plugins.push_back({n, {}});
+    r_.spec.fields_present.insert("spec.plugins");
+    return *this;
+  }
+  MakeRun& MaxFailed(int n) {
+    r_.spec.max_failed_nodes = n;
+    r_.spec.fields_present.insert("spec.maxFailedNodes");
+    return *this;
+  }
+  MakeRun& MaxRetries(int n) {
+    r_.spec.max_retries_per_node = n;
+    r_.spec.fields_present.insert("spec.maxRetriesPerNode");
+    return *this;
+  }
+  MakeRun& Order(std::vector<std::string> order) {
+    r_.spec.node_order = std::move(order);
+    r_.spec.fields_present.insert("spec.nodeOrder");
+    return *this;
+  }
+  MakeRun& RebootTimeoutMinutes(int m) {
+    r_.spec.reboot_timeout_minutes = m;
+    r_.spec.fields_present.insert("spec.rebootTimeoutMinutes");
+    return *this;
+  }
+  MakeRun& Selector(const std::string& k, const std::string& v) {
+    crd::LabelSelector s;
+    s.match_labels[k] = v;
+    r_.spec.node_selector = s;
+    r_.spec.fields_present.insert("spec.nodeSelector");
+    return *this;
+  }
+  MakeRun& Field(const std::string& path) {
+    r_.spec.fields_present.insert(path);
+    return *this;
+  }
+  operator crd::UpdateRun() const { return r_; }  // NOLINT: builder
+
+ private:
+  crd::UpdateRun r_;
+};
+
+}  // namespace kcau::reconcilers::testing

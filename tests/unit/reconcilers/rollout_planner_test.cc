@@ -1,0 +1,367 @@
+#include "reconcilers/rollout_planner.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "reconcilers/conditions.h"
+#include "tests/unit/reconcilers/builders.h"
+
+namespace kcau::reconcilers {
+namespace {
+
+using crd::NodePhase;
+using crd::RunPhase;
+using testing::MakeNode;
+using testing::MakeRun;
+
+const TimePoint kStart = WallClock::from_time_t(1800000000);
+
+const crd::NodeResult& NodeIn(const crd::UpdateRunStatus& st, const std::string& name) {
+  for (const auto& r : st.nodes) {
+    if (r.name == name) return r;
+  }
+  static crd::NodeResult missing;
+  ADD_FAILURE() << "no node " << name << " in status";
+  return missing;
+}
+
+std::string ConditionReason(const crd::UpdateRunStatus& st, const char* type) {
+  const crd::Condition* c = FindCondition(st.conditions, type);
+  return c == nullptr ? "<none>" : c->status + "/" + c->reason;
+}
+
+// A small model of a cluster whose agents obey the planner: applying an action changes the
+// nodes the way the real ones would, so whole runs can be driven without any network.
+struct World {
+  std::map<std::string, NodeView> nodes;
+  std::map<std::string, int> reboots;
+  std::map<std::string, int> fail_updates;  // node -> attempts that fail
+  std::set<std::string> never_returns;
+  std::vector<NodeAction> log;
+
+  std::vector<NodeView> View() const {
+    std::vector<NodeView> v;
+    for (const auto& [_, n] : nodes) v.push_back(n);
+    return v;
+  }
+
+  void Apply(const std::vector<NodeAction>& actions) {
+    for (const auto& a : actions) {
+      log.push_back(a);
+      NodeView& n = nodes.at(a.node);
+      switch (a.type) {
+        case ActionType::kCordon:
+          n.unschedulable = true;
+          break;
+        case ActionType::kUncordon:
+          n.unschedulable = false;
+          break;
+        case ActionType::kDrain:
+          n.evictable_pods = 0;
+          break;
+        case ActionType::kRequestUpdate: {
+          n.request_token = a.token;
+          agent::AgentResult r;
+          r.token = a.token;
+          if (fail_updates[a.node] > 0) {
+            --fail_updates[a.node];
+            r.state = agent::AgentState::kFailed;
+            r.message = "package manager exited 100";
+          } else {
+            r.state = agent::AgentState::kInstalled;
+            r.reboot_required = true;
+            r.updates_installed = 4;
+            if (!never_returns.count(a.node)) {
+              ++reboots[a.node];
+              n.boot_id = a.node + "-boot-" + std::to_string(reboots[a.node] + 1);
+            } else {
+              n.ready = false;
+            }
+          }
+          n.agent_result = r;
+          break;
+        }
+      }
+    }
+  }
+};
+
+World ThreeNodes() {
+  World w;
+  for (const NodeView& n : {NodeView(MakeNode("n1").Pods(3)), NodeView(MakeNode("n2").Pods(1)),
+                            NodeView(MakeNode("n3").Pods(2))}) {
+    w.nodes[n.name] = n;
+  }
+  return w;
+}
+
+// Runs passes until the run ends; each pass writes the planner's status back, as the driver
+// does, and checks that re-planning an unchanged world changes nothing (idempotence).
+crd::UpdateRun Drive(crd::UpdateRun run, World& w, TimePoint& now, int max_passes = 200) {
+  for (int i = 0; i < max_passes; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    if (d.terminal) return run;
+    w.Apply(d.actions);
+    now += d.requeue_after.value_or(std::chrono::seconds(1));
+  }
+  ADD_FAILURE() << "run did not end in " << max_passes << " passes";
+  return run;
+}
+
+TEST(RolloutPlannerTest, StartsWithFewestPodsFirstAndCordonsIt) {
+  World w = ThreeNodes();
+  RolloutDecision d = PlanRollout(MakeRun(), w.View(), kStart);
+  EXPECT_EQ(d.status.phase, RunPhase::kRunning);
+  EXPECT_EQ(d.status.plan, (std::vector<std::string>{"n2", "n3", "n1"}));
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kCordoned);
+  EXPECT_EQ(NodeIn(d.status, "n2").boot_id_before, "n2-boot-1");
+  EXPECT_EQ(NodeIn(d.status, "n1").phase, NodePhase::kPending);
+  EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", ""}}));
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionProgressing), "True/Started");
+  EXPECT_FALSE(d.terminal);
+}
+
+TEST(RolloutPlannerTest, NodeOrderIsTakenAsGiven) {
+  World w = ThreeNodes();
+  RolloutDecision d = PlanRollout(MakeRun().Order({"n1", "n3"}), w.View(), kStart);
+  EXPECT_EQ(d.status.plan, (std::vector<std::string>{"n1", "n3", "n2"}));
+}
+
+TEST(RolloutPlannerTest, NodeSelectorLimitsThePlan) {
+  World w = ThreeNodes();
+  w.nodes["n3"].labels["pool"] = "gpu";
+  RolloutDecision d = PlanRollout(MakeRun().Selector("pool", "gpu"), w.View(), kStart);
+  EXPECT_EQ(d.status.plan, (std::vector<std::string>{"n3"}));
+}
+
+struct BadRunCase {
+  std::string name;
+  crd::UpdateRun run;
+  std::string reason;
+  std::string message_names;
+};
+
+class BadRunTest : public ::testing::TestWithParam<BadRunCase> {};
+
+TEST_P(BadRunTest, EndsFailedNamingTheFieldAndTouchesNoNode) {
+  const BadRunCase& c = GetParam();
+  World w = ThreeNodes();
+  RolloutDecision d = PlanRollout(c.run, w.View(), kStart);
+  EXPECT_EQ(d.status.phase, RunPhase::kFailed);
+  EXPECT_TRUE(d.terminal);
+  EXPECT_TRUE(d.actions.empty());
+  EXPECT_TRUE(d.status.nodes.empty());
+  const crd::Condition* failed = FindCondition(d.status.conditions, crd::kConditionFailed);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->status, "True");
+  EXPECT_EQ(failed->reason, c.reason);
+  EXPECT_NE(failed->message.find(c.message_names), std::string::npos) << failed->message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadRunTest,
+    ::testing::Values(
+        BadRunCase{"UnknownPlugin", MakeRun().Plugins({"windows-update"}), "Invalid",
+                   "spec.plugins"},
+        BadRunCase{"NegativeMaxFailedNodes", MakeRun().MaxFailed(-1), "Invalid",
+                   "spec.maxFailedNodes"},
+        BadRunCase{"NodeOrderUnknownNode", MakeRun().Order({"n1", "ghost"}), "Invalid",
+                   "ghost"},
+        BadRunCase{"SelectorMatchesNothing", MakeRun().Selector("pool", "none"), "Invalid",
+                   "spec.nodeSelector"},
+        BadRunCase{"UnsupportedField", MakeRun().Field("spec.stopAfter"), "Unsupported",
+                   "spec.stopAfter"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(RolloutPlannerTest, WholeRunUpdatesEveryNodeOnceAndUncordonsIt) {
+  World w = ThreeNodes();
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionSucceeded), "True/Completed");
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionProgressing), "False/Completed");
+  EXPECT_EQ(run.status.nodes_succeeded, 3);
+  for (const auto& [name, node] : w.nodes) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(w.reboots[name], 1);
+    EXPECT_FALSE(node.unschedulable);
+    const auto& r = NodeIn(run.status, name);
+    EXPECT_EQ(r.phase, NodePhase::kSucceeded);
+    EXPECT_TRUE(r.rebooted);
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_EQ(r.updates_installed, 4);
+  }
+}
+
+TEST(RolloutPlannerTest, OneNodeAtATime) {
+  World w = ThreeNodes();
+  TimePoint now = kStart;
+  crd::UpdateRun run = MakeRun();
+  for (int i = 0; i < 100; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    int in_flight = 0;
+    for (const auto& r : d.status.nodes) {
+      in_flight += (r.phase != NodePhase::kPending && r.phase != NodePhase::kSucceeded &&
+                    r.phase != NodePhase::kFailed)
+                       ? 1
+                       : 0;
+    }
+    ASSERT_LE(in_flight, 1);
+    if (d.terminal) break;
+    w.Apply(d.actions);
+    now += std::chrono::seconds(1);
+  }
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+}
+
+TEST(RolloutPlannerTest, ReplanningAnUnchangedWorldChangesNothing) {
+  World w = ThreeNodes();
+  TimePoint now = kStart;
+  crd::UpdateRun run = MakeRun();
+  for (int i = 0; i < 40; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    // Same world, later time, no timer due: the status must come back identical.
+    RolloutDecision again = PlanRollout(run, w.View(), now);
+    ASSERT_EQ(again.status, run.status) << "pass " << i;
+    if (d.terminal) break;
+    w.Apply(d.actions);
+    now += std::chrono::seconds(1);
+  }
+}
+
+TEST(RolloutPlannerTest, NodeThatNeverReturnsFailsAfterRebootTimeoutAndStopsRun) {
+  World w = ThreeNodes();
+  w.never_returns.insert("n2");  // first in the plan
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().MaxFailed(0).RebootTimeoutMinutes(5), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kFailed);
+  const auto& n2 = NodeIn(run.status, "n2");
+  EXPECT_EQ(n2.phase, NodePhase::kFailed);
+  EXPECT_NE(n2.message.find("rebootTimeoutMinutes=5"), std::string::npos) << n2.message;
+  EXPECT_NE(n2.message.find("left cordoned"), std::string::npos) << n2.message;
+  EXPECT_EQ(NodeIn(run.status, "n3").phase, NodePhase::kSkipped);
+  EXPECT_EQ(NodeIn(run.status, "n1").phase, NodePhase::kSkipped);
+  const crd::Condition* failed = FindCondition(run.status.conditions, crd::kConditionFailed);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->reason, "TooManyFailedNodes");
+  EXPECT_NE(failed->message.find("n2"), std::string::npos);
+  // Untouched nodes stay schedulable; the failed one is cordoned and status says so.
+  EXPECT_FALSE(w.nodes["n1"].unschedulable);
+  EXPECT_FALSE(w.nodes["n3"].unschedulable);
+  EXPECT_TRUE(w.nodes["n2"].unschedulable);
+  EXPECT_GE(now - kStart, std::chrono::minutes(5));
+}
+
+TEST(RolloutPlannerTest, RebootTimeoutIsNotHitBeforeItsTime) {
+  World w = ThreeNodes();
+  w.never_returns.insert("n2");
+  crd::UpdateRun run = MakeRun().MaxFailed(0).RebootTimeoutMinutes(5);
+  TimePoint now = kStart;
+  // Take n2 to Rebooting.
+  for (int i = 0; i < 10; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    w.Apply(d.actions);
+    if (NodeIn(run.status, "n2").phase == NodePhase::kRebooting) break;
+  }
+  ASSERT_EQ(NodeIn(run.status, "n2").phase, NodePhase::kRebooting);
+  RolloutDecision early = PlanRollout(run, w.View(), now + std::chrono::minutes(4));
+  EXPECT_EQ(NodeIn(early.status, "n2").phase, NodePhase::kRebooting);
+  ASSERT_TRUE(early.requeue_after.has_value());
+  EXPECT_LE(*early.requeue_after, kRebootPollInterval);
+  RolloutDecision late = PlanRollout(run, w.View(), now + std::chrono::minutes(5));
+  EXPECT_EQ(NodeIn(late.status, "n2").phase, NodePhase::kFailed);
+}
+
+TEST(RolloutPlannerTest, FailedUpdateIsRetriedUpToMaxRetries) {
+  struct Case {
+    int failures;
+    int max_retries;
+    NodePhase want;
+    int want_attempts;
+  };
+  for (const Case& c : {Case{1, 3, NodePhase::kSucceeded, 2}, Case{3, 3, NodePhase::kSucceeded, 4},
+                        Case{4, 3, NodePhase::kFailed, 4}, Case{1, 0, NodePhase::kFailed, 1}}) {
+    SCOPED_TRACE("failures=" + std::to_string(c.failures) +
+                 " maxRetries=" + std::to_string(c.max_retries));
+    World w = ThreeNodes();
+    w.fail_updates["n2"] = c.failures;
+    TimePoint now = kStart;
+    crd::UpdateRun run = Drive(MakeRun().MaxRetries(c.max_retries).MaxFailed(1), w, now);
+    const auto& n2 = NodeIn(run.status, "n2");
+    EXPECT_EQ(n2.phase, c.want);
+    EXPECT_EQ(n2.attempts, c.want_attempts);
+    // Within the budget of one failed node the run goes on to the others.
+    EXPECT_EQ(NodeIn(run.status, "n1").phase, NodePhase::kSucceeded);
+    if (c.want == NodePhase::kFailed) {
+      EXPECT_EQ(w.reboots["n2"], 0);
+      EXPECT_NE(n2.message.find("package manager exited 100"), std::string::npos);
+      EXPECT_EQ(ConditionReason(run.status, crd::kConditionSucceeded),
+                "True/CompletedWithFailures");
+      EXPECT_EQ(ConditionReason(run.status, crd::kConditionWarning), "True/NodesFailed");
+    }
+  }
+}
+
+TEST(RolloutPlannerTest, AdminCordonIsNeverUndone) {
+  World w = ThreeNodes();
+  w.nodes["n3"].unschedulable = true;  // cordoned by an operator before the run
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_TRUE(NodeIn(run.status, "n3").was_unschedulable);
+  EXPECT_TRUE(w.nodes["n3"].unschedulable);
+  EXPECT_FALSE(w.nodes["n1"].unschedulable);
+  for (const auto& a : w.log) {
+    EXPECT_FALSE(a.node == "n3" && a.type == ActionType::kUncordon);
+  }
+}
+
+TEST(RolloutPlannerTest, LostAgentRequestIsWrittenAgain) {
+  World w = ThreeNodes();
+  crd::UpdateRun run = MakeRun();
+  TimePoint now = kStart;
+  // Reach Updating, then pretend the annotation write was lost (controller died after the
+  // status write): the next pass must write the request again with the same token.
+  std::string token;
+  for (int i = 0; i < 10 && token.empty(); ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    for (const auto& a : d.actions) {
+      if (a.type == ActionType::kRequestUpdate) token = a.token;
+      else w.Apply({a});
+    }
+  }
+  ASSERT_FALSE(token.empty());
+  RolloutDecision again = PlanRollout(run, w.View(), now);
+  EXPECT_EQ(again.actions, (std::vector<NodeAction>{{ActionType::kRequestUpdate, "n2", token}}));
+  EXPECT_EQ(NodeIn(again.status, "n2").attempts, 1);
+}
+
+TEST(RolloutPlannerTest, EndedRunIsLeftAlone) {
+  World w = ThreeNodes();
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  RolloutDecision d = PlanRollout(run, w.View(), now + std::chrono::hours(1));
+  EXPECT_TRUE(d.terminal);
+  EXPECT_TRUE(d.actions.empty());
+  EXPECT_EQ(d.status, run.status);
+}
+
+TEST(PodCountsNeededTest, AllBeforePlanThenOnlyDrainingNodes) {
+  crd::UpdateRun run = MakeRun();
+  EXPECT_TRUE(PodCountsNeeded(run).all);
+  World w = ThreeNodes();
+  RolloutDecision d = PlanRollout(run, w.View(), kStart);
+  run.status = d.status;
+  PodCountNeeds needs = PodCountsNeeded(run);
+  EXPECT_FALSE(needs.all);
+  EXPECT_EQ(needs.nodes, (std::vector<std::string>{"n2"}));
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers

@@ -1,0 +1,196 @@
+// The reconciler through its real I/O path: sim::StoreClient over the simulated cluster's
+// object store, a FakeClock, and a hand-played agent. No network, no sleeping.
+#include "reconcilers/updaterun_reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/protocol.h"
+#include "kube/kube_client.h"
+#include "sim/object_store.h"
+#include "sim/store_client.h"
+
+namespace kcau::reconcilers {
+namespace {
+
+using kube::Json;
+namespace res = kube::resources;
+
+const TimePoint kStart = WallClock::from_time_t(1800000000);
+
+Json Parse(const std::string& text) { return Json::parse(text); }
+
+Json MakeNodeJson(const std::string& name, const std::string& boot) {
+  return Parse(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")" + name +
+               R"(","labels":{"kubernetes.io/hostname":")" + name +
+               R"("}},"spec":{},"status":{"conditions":[{"type":"Ready","status":"True"}],)"
+               R"("nodeInfo":{"bootID":")" + boot + R"("}}})");
+}
+
+Json MakePodJson(const std::string& name, const std::string& node, const std::string& owner) {
+  return Parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+               R"(","namespace":"default","labels":{"app":"web"},"ownerReferences":[{"kind":")" +
+               owner + R"(","name":"o","uid":"u","apiVersion":"apps/v1"}]},"spec":{"nodeName":")" +
+               node + R"("},"status":{"phase":"Running"}})");
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  ReconcilerTest() : clock_(kStart), store_(clock_), client_(store_) {
+    for (int i = 1; i <= 3; ++i) {
+      const std::string n = "n" + std::to_string(i);
+      EXPECT_TRUE(store_.Create(res::Nodes(), "", MakeNodeJson(n, n + "-boot-1")).ok());
+      EXPECT_TRUE(store_.Create(res::Pods(), "default", MakePodJson(n + "-web", n, "ReplicaSet"))
+                      .ok());
+      EXPECT_TRUE(
+          store_.Create(res::Pods(), "default", MakePodJson(n + "-ds", n, "DaemonSet")).ok());
+    }
+  }
+
+  void CreateRun(const std::string& spec_json) {
+    Json run = Parse(R"({"apiVersion":"kcau.io/v1alpha1","kind":"UpdateRun",)"
+                     R"("metadata":{"name":"run"},"spec":)" +
+                     spec_json + "}");
+    ASSERT_TRUE(store_.Create(res::UpdateRuns(), "", run).ok());
+  }
+
+  Json Run() { return store_.Get(res::UpdateRuns(), {"", "run"}).value(); }
+  Json Node(const std::string& name) { return store_.Get(res::Nodes(), {"", name}).value(); }
+
+  // The agent's side of agent/protocol.h: answer a new request, then reboot.
+  void PlayAgents() {
+    for (int i = 1; i <= 3; ++i) {
+      const std::string name = "n" + std::to_string(i);
+      Json node = Node(name);
+      const Json& ann = node.at("metadata").has_object_field("annotations")
+                            ? node.at("metadata").at("annotations")
+                            : Json();
+      if (!ann.is_object() || !ann.has_string_field(agent::kRequestAnnotation)) continue;
+      const std::string token = ann.at(agent::kRequestAnnotation).as_string();
+      if (ann.has_string_field(agent::kResultAnnotation) &&
+          agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string())->token == token) {
+        continue;
+      }
+      agent::AgentResult r{token, agent::AgentState::kInstalled, true, 2, ""};
+      Json patch = Json::object();
+      patch["metadata"]["annotations"][agent::kResultAnnotation] =
+          Json::string(agent::EncodeAgentResult(r));
+      ASSERT_TRUE(store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false)
+                      .ok());
+      ++reboots_[name];
+      Json status_patch = Json::object();
+      status_patch["status"]["nodeInfo"]["bootID"] =
+          Json::string(name + "-boot-" + std::to_string(reboots_[name] + 1));
+      ASSERT_TRUE(
+          store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, status_patch, true)
+              .ok());
+    }
+  }
+
+  std::string Phase() {
+    Json run = Run();
+    return run.has_object_field("status") ? run.at("status").at("phase").as_string() : "";
+  }
+
+  FakeClock clock_;
+  sim::ObjectStore store_;
+  sim::StoreClient client_;
+  std::map<std::string, int> reboots_;
+};
+
+TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
+  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  for (int pass = 0; pass < 60 && Phase() != "Succeeded"; ++pass) {
+    ReconcileResult r = reconciler.Reconcile("run");
+    ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(Phase(), "Succeeded");
+  for (int i = 1; i <= 3; ++i) {
+    const std::string name = "n" + std::to_string(i);
+    SCOPED_TRACE(name);
+    EXPECT_EQ(reboots_[name], 1);
+    Json node = Node(name);
+    EXPECT_FALSE(node.at("spec").has_field("unschedulable") &&
+                 node.at("spec").at("unschedulable").as_bool());
+    // The ReplicaSet pod was evicted; the DaemonSet pod was left, as kubectl drain does.
+    EXPECT_FALSE(store_.Get(res::Pods(), {"default", name + "-web"}).ok());
+    EXPECT_TRUE(store_.Get(res::Pods(), {"default", name + "-ds"}).ok());
+  }
+  auto events = store_.List(res::Events(), "default", {});
+  ASSERT_TRUE(events.ok());
+  std::set<std::string> reasons;
+  for (const auto& e : events->items) reasons.insert(e.at("reason").as_string());
+  EXPECT_TRUE(reasons.count("RunStarted"));
+  EXPECT_TRUE(reasons.count("NodeUpdated"));
+  EXPECT_TRUE(reasons.count("RunSucceeded"));
+
+  // An ended run: reconciling again writes nothing at all.
+  const uint64_t rv = store_.CurrentResourceVersion();
+  EXPECT_TRUE(reconciler.Reconcile("run").terminal);
+  EXPECT_TRUE(reconciler.Reconcile("run").terminal);
+  EXPECT_EQ(store_.CurrentResourceVersion(), rv);
+}
+
+TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  // Drive until the first node is asked to update, then let its agent answer Installed
+  // without the reboot finishing.
+  for (int pass = 0; pass < 10; ++pass) {
+    (void)reconciler.Reconcile("run");
+    Json node = Node("n1");
+    if (node.at("metadata").has_object_field("annotations") &&
+        node.at("metadata").at("annotations").has_field(agent::kRequestAnnotation)) {
+      break;
+    }
+  }
+  Json node = Node("n1");
+  const std::string token =
+      node.at("metadata").at("annotations").at(agent::kRequestAnnotation).as_string();
+  Json patch = Json::object();
+  patch["metadata"]["annotations"][agent::kResultAnnotation] = Json::string(
+      agent::EncodeAgentResult({token, agent::AgentState::kInstalled, true, 1, ""}));
+  ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, patch, false).ok());
+  ReconcileResult first = reconciler.Reconcile("run");  // -> Rebooting
+  ASSERT_TRUE(first.requeue_after.has_value());
+  const uint64_t rv = store_.CurrentResourceVersion();
+  ReconcileResult second = reconciler.Reconcile("run");
+  EXPECT_EQ(store_.CurrentResourceVersion(), rv) << "a waiting pass wrote something";
+  EXPECT_TRUE(second.requeue_after.has_value());
+}
+
+TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"maxRetriesPerNode":"three"})");
+  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  ReconcileResult r = reconciler.Reconcile("run");
+  EXPECT_TRUE(r.terminal);
+  Json run = Run();
+  EXPECT_EQ(run.at("status").at("phase").as_string(), "Failed");
+  bool found = false;
+  for (const auto& c : run.at("status").at("conditions").as_array()) {
+    if (c.at("type").as_string() != "Failed") continue;
+    found = true;
+    EXPECT_EQ(c.at("reason").as_string(), "Invalid");
+    EXPECT_NE(c.at("message").as_string().find("spec.maxRetriesPerNode"), std::string::npos);
+  }
+  EXPECT_TRUE(found);
+  const uint64_t rv = store_.CurrentResourceVersion();
+  EXPECT_TRUE(reconciler.Reconcile("run").terminal);
+  EXPECT_EQ(store_.CurrentResourceVersion(), rv);
+  for (int i = 1; i <= 3; ++i) {
+    Json node = Node("n" + std::to_string(i));
+    EXPECT_FALSE(node.at("spec").has_field("unschedulable"));
+  }
+}
+
+TEST_F(ReconcilerTest, DeletedRunIsForgotten) {
+  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  ReconcileResult r = reconciler.Reconcile("absent");
+  EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess);
+  EXPECT_FALSE(r.requeue_after.has_value());
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers
