@@ -74,37 +74,37 @@ struct SettleSpec {
 };
 
 struct UpdateRunSpec {
-  std::optional<LabelSelector> node_selector;            // ClusterName
-  std::vector<PluginSpec> plugins;                       // CauPluginName/Arguments
-  std::optional<bool> run_plugins_serially;              // RunPluginsSerially
-  std::optional<bool> stop_on_plugin_failure;            // StopOnPluginFailure
-  std::optional<bool> separate_reboots;                  // SeparateReboots
-  std::optional<int> max_failed_nodes;                   // MaxFailedNodes
-  std::optional<int> max_retries_per_node;               // MaxRetriesPerNode
-  std::vector<std::string> node_order;                   // NodeOrder
-  std::vector<std::string> site_aware_updating_order;    // SiteAwareUpdatingOrder
-  std::optional<HookSpec> pre_update_hook;               // PreUpdateScript
-  std::optional<HookSpec> post_update_hook;              // PostUpdateScript
-  std::optional<HookRunnerSpec> hook_runner;             // ConfigurationName
-  std::optional<bool> require_all_nodes_online;          // RequireAllNodesOnline
-  std::optional<Duration> warn_after;                    // WarnAfter
-  std::optional<Duration> stop_after;                    // StopAfter
-  std::optional<int> reboot_timeout_minutes;             // RebootTimeoutMinutes
-  std::optional<int> drain_timeout_minutes;              // SuspendClusterNodeTimeoutMinutes
-  std::optional<DrainMode> drain;                        // ForcePause*
-  std::optional<bool> force_reboot;                      // ForcePauseDrainAndReboot
-  std::optional<FailbackMode> failback_mode;             // FailbackMode
-  std::optional<RebootMode> reboot_mode;                 // RebootMode
-  std::optional<bool> attempt_soft_reboot;               // AttemptSoftReboot
-  std::optional<bool> os_rolling_upgrade;                // OsRollingUpgrade
-  std::optional<bool> skip_update_checks;                // SkipUpdateChecks
-  std::optional<bool> force_self_update;                 // ForceSelfUpdate
-  std::optional<bool> what_if;                           // WhatIf
-  std::optional<bool> force_recovery;                    // ForceRecovery
-  std::optional<RunMode> mode;                           // Invoke-CauScan
-  std::optional<bool> stop;                              // Stop-CauRun
-  std::optional<IntOrPercent> max_unavailable;           // beyond CAU
-  std::optional<SettleSpec> settle;                      // beyond CAU
+  std::optional<LabelSelector> node_selector;          // ClusterName
+  std::vector<PluginSpec> plugins;                     // CauPluginName/Arguments
+  std::optional<bool> run_plugins_serially;            // RunPluginsSerially
+  std::optional<bool> stop_on_plugin_failure;          // StopOnPluginFailure
+  std::optional<bool> separate_reboots;                // SeparateReboots
+  std::optional<int> max_failed_nodes;                 // MaxFailedNodes
+  std::optional<int> max_retries_per_node;             // MaxRetriesPerNode
+  std::vector<std::string> node_order;                 // NodeOrder
+  std::vector<std::string> site_aware_updating_order;  // SiteAwareUpdatingOrder
+  std::optional<HookSpec> pre_update_hook;             // PreUpdateScript
+  std::optional<HookSpec> post_update_hook;            // PostUpdateScript
+  std::optional<HookRunnerSpec> hook_runner;           // ConfigurationName
+  std::optional<bool> require_all_nodes_online;        // RequireAllNodesOnline
+  std::optional<Duration> warn_after;                  // WarnAfter
+  std::optional<Duration> stop_after;                  // StopAfter
+  std::optional<int> reboot_timeout_minutes;           // RebootTimeoutMinutes
+  std::optional<int> drain_timeout_minutes;            // SuspendClusterNodeTimeoutMinutes
+  std::optional<DrainMode> drain;                      // ForcePause*
+  std::optional<bool> force_reboot;                    // ForcePauseDrainAndReboot
+  std::optional<FailbackMode> failback_mode;           // FailbackMode
+  std::optional<RebootMode> reboot_mode;               // RebootMode
+  std::optional<bool> attempt_soft_reboot;             // AttemptSoftReboot
+  std::optional<bool> os_rolling_upgrade;              // OsRollingUpgrade
+  std::optional<bool> skip_update_checks;              // SkipUpdateChecks
+  std::optional<bool> force_self_update;               // ForceSelfUpdate
+  std::optional<bool> what_if;                         // WhatIf
+  std::optional<bool> force_recovery;                  // ForceRecovery
+  std::optional<RunMode> mode;                         // Invoke-CauScan
+  std::optional<bool> stop;                            // Stop-CauRun
+  std::optional<IntOrPercent> max_unavailable;         // beyond CAU
+  std::optional<SettleSpec> settle;                    // beyond CAU
 
   // JSON paths of every spec field present in the document ("spec.drain",
   // "spec.plugins"), filled by the decoder, so the reconciler can refuse, by name, a field
@@ -144,11 +144,11 @@ enum class RunPhase { kPending, kRunning, kSucceeded, kFailed };
 enum class NodePhase {
   kPending,
   kPreUpdateHook,
-  kCordoned,    // cordon being applied / applied
-  kDraining,    // evicting pods
-  kUpdating,    // agent asked to run the plug-ins
-  kRebooting,   // agent reported the install; waiting for a new boot ID and Ready
-  kVerifying,   // back with a new boot; checking health
+  kCordoned,   // cordon being applied / applied
+  kDraining,   // evicting pods
+  kUpdating,   // agent asked to run the plug-ins
+  kRebooting,  // agent reported the install; waiting for a new boot ID and Ready
+  kVerifying,  // back with a new boot; checking health
   kPostUpdateHook,
   kUncordoned,  // uncordon being applied
   kSucceeded,
@@ -160,12 +160,12 @@ enum class NodePhase {
 struct NodeResult {
   std::string name;
   NodePhase phase = NodePhase::kPending;
-  int attempts = 0;                    // update attempts started (hooks + plug-ins)
+  int attempts = 0;  // update attempts started (hooks + plug-ins)
   int updates_installed = 0;
   bool rebooted = false;
-  std::string boot_id_before;          // status.nodeInfo.bootID when the node was taken
-  bool was_unschedulable = false;      // an admin's cordon, never undone by kcau
-  std::string request_token;           // the agent request of the current attempt
+  std::string boot_id_before;      // status.nodeInfo.bootID when the node was taken
+  bool was_unschedulable = false;  // an admin's cordon, never undone by kcau
+  std::string request_token;       // the agent request of the current attempt
   std::string message;
   std::optional<TimePoint> start_time;
   std::optional<TimePoint> phase_time;  // when the current phase began (for timeouts)

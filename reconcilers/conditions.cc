@@ -3,8 +3,8 @@
 namespace kcau::reconcilers {
 
 bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
-                  const std::string& status, const std::string& reason,
-                  const std::string& message, int64_t generation, TimePoint now) {
+                  const std::string& status, const std::string& reason, const std::string& message,
+                  int64_t generation, TimePoint now) {
   for (auto& c : conditions) {
     if (c.type != type) continue;
     const bool flipped = c.status != status;

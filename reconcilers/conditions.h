@@ -12,8 +12,8 @@ namespace kcau::reconcilers {
 // Returns true when the condition's status flipped (or it is new): the caller then logs and
 // emits an Event. reason/message/observedGeneration are refreshed either way.
 bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
-                  const std::string& status, const std::string& reason,
-                  const std::string& message, int64_t generation, TimePoint now);
+                  const std::string& status, const std::string& reason, const std::string& message,
+                  int64_t generation, TimePoint now);
 
 const crd::Condition* FindCondition(const std::vector<crd::Condition>& conditions,
                                     const std::string& type);

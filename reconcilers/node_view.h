@@ -13,10 +13,10 @@ namespace kcau::reconcilers {
 struct NodeView {
   std::string name;
   std::map<std::string, std::string> labels;
-  bool ready = false;          // condition Ready == True
-  bool unschedulable = false;  // spec.unschedulable (cordoned)
-  std::string boot_id;         // status.nodeInfo.bootID: changes on every boot
-  std::string request_token;   // agent::kRequestAnnotation as last written
+  bool ready = false;                              // condition Ready == True
+  bool unschedulable = false;                      // spec.unschedulable (cordoned)
+  std::string boot_id;                             // status.nodeInfo.bootID: changes on every boot
+  std::string request_token;                       // agent::kRequestAnnotation as last written
   std::optional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
   // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
   // this pass (the planner does not need it for this node).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "crd/updaterun_codec.h"
 #include "crd/validation.h"
 #include "reconcilers/conditions.h"
 #include "reconcilers/label_match.h"
@@ -94,10 +95,10 @@ class Pass {
     st.nodes_total = static_cast<int>(st.nodes.size());
     st.phase = RunPhase::kRunning;
     st.start_time = now_;
-    SetCondition(st.conditions, crd::kConditionProgressing, "True", "Started",
-                 "updating " + std::to_string(st.nodes_total) + " nodes one at a time: " +
-                     Join(st.plan),
-                 run_.generation, now_);
+    SetCondition(
+        st.conditions, crd::kConditionProgressing, "True", "Started",
+        "updating " + std::to_string(st.nodes_total) + " nodes one at a time: " + Join(st.plan),
+        run_.generation, now_);
     SetCondition(st.conditions, crd::kConditionSucceeded, "False", "InProgress", "run in progress",
                  run_.generation, now_);
     SetCondition(st.conditions, crd::kConditionFailed, "False", "InProgress", "run in progress",
@@ -218,7 +219,9 @@ class Pass {
     if (!result || result->token != r.request_token) {
       // The agent has not taken this attempt's request yet: (re)write it in case the write
       // was lost when the controller stopped between status and action.
-      if (view.request_token != r.request_token) Act(ActionType::kRequestUpdate, r.name);
+      if (view.request_token != r.request_token) {
+        Act(ActionType::kRequestUpdate, r.name, r.request_token);
+      }
       Requeue(kAgentPollInterval);
       return;
     }
@@ -230,7 +233,8 @@ class Pass {
         r.updates_installed = result->updates_installed;
         if (result->reboot_required) {
           Enter(r, NodePhase::kRebooting);
-          Requeue(std::min<Duration>(kRebootPollInterval, RebootTimeout()));
+          // The node may already be back (a fast reboot between two passes).
+          StepNode(r);
           return;
         }
         Enter(r, NodePhase::kVerifying);
@@ -276,12 +280,12 @@ class Pass {
     const Duration waited = std::chrono::duration_cast<Duration>(now_ - since);
     if (waited >= RebootTimeout()) {
       const int minutes = run_.spec.reboot_timeout_minutes.value_or(kDefaultRebootTimeoutMinutes);
-      std::string state = std::string("Ready=") + (view.ready ? "True" : "False") +
-                          (view.boot_id == r.boot_id_before ? ", boot ID unchanged"
-                                                            : ", boot ID changed");
-      FailNode(r, &view,
-               what + " within rebootTimeoutMinutes=" + std::to_string(minutes) + " (" + state +
-                   ")");
+      std::string state =
+          std::string("Ready=") + (view.ready ? "True" : "False") +
+          (view.boot_id == r.boot_id_before ? ", boot ID unchanged" : ", boot ID changed");
+      FailNode(
+          r, &view,
+          what + " within rebootTimeoutMinutes=" + std::to_string(minutes) + " (" + state + ")");
       return;
     }
     Requeue(std::min<Duration>(kRebootPollInterval, RebootTimeout() - waited));
@@ -301,8 +305,8 @@ class Pass {
     r.finish_time = now_;
     r.message = why;
     if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
-      r.message += "; node left cordoned for inspection (kubectl uncordon " + r.name +
-                   " releases it)";
+      r.message +=
+          "; node left cordoned for inspection (kubectl uncordon " + r.name + " releases it)";
     }
     Event("Warning", "NodeFailed", r.name + ": " + r.message);
   }
@@ -342,8 +346,8 @@ class Pass {
     st.completion_time = now_;
     const int64_t g = run_.generation;
     SetCondition(st.conditions, crd::kConditionProgressing, "False", reason, message, g, now_);
-    SetCondition(st.conditions, crd::kConditionSucceeded, ok ? "True" : "False", reason, message,
-                 g, now_);
+    SetCondition(st.conditions, crd::kConditionSucceeded, ok ? "True" : "False", reason, message, g,
+                 now_);
     SetCondition(st.conditions, crd::kConditionFailed, ok ? "False" : "True", reason, message, g,
                  now_);
     Event(ok ? "Normal" : "Warning", ok ? "RunSucceeded" : "RunFailed", reason + ": " + message);
@@ -384,8 +388,7 @@ class Pass {
   }
 
   int FailureBudget() const {
-    return run_.spec.max_failed_nodes.value_or(
-        crd::DefaultMaxFailedNodes(d_.status.nodes_total));
+    return run_.spec.max_failed_nodes.value_or(crd::DefaultMaxFailedNodes(d_.status.nodes_total));
   }
   int MaxAttempts() const {
     // MaxRetriesPerNode counts retries: the first attempt plus that many more.

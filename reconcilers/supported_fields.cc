@@ -5,8 +5,8 @@ namespace kcau::reconcilers {
 const std::set<std::string>& SupportedSpecFields() {
   // Grows as issue #5 makes each row of DESIGN.md's parameter table real.
   static const std::set<std::string> fields = {
-      "spec.nodeSelector",      "spec.plugins",  "spec.maxFailedNodes", "spec.maxRetriesPerNode",
-      "spec.nodeOrder",         "spec.rebootTimeoutMinutes",
+      "spec.nodeSelector",      "spec.plugins",   "spec.maxFailedNodes",
+      "spec.maxRetriesPerNode", "spec.nodeOrder", "spec.rebootTimeoutMinutes",
   };
   return fields;
 }

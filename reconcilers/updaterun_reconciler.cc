@@ -64,10 +64,10 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
     SetCondition(failed.conditions, crd::kConditionSucceeded, "False", "Invalid", message,
                  generation, now);
     const Json& old_status = object->has_object_field("status") ? object->at("status") : Json();
-    const bool same = old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
-                      old_status.at("observedGeneration").as_number().to_int64() == generation &&
-                      old_status.has_string_field("phase") &&
-                      old_status.at("phase").as_string() == "Failed";
+    const bool same =
+        old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
+        old_status.at("observedGeneration").as_number().to_int64() == generation &&
+        old_status.has_string_field("phase") && old_status.at("phase").as_string() == "Failed";
     if (!same) {
       Json updated = *object;
       updated["status"] = crd::EncodeUpdateRunStatus(failed);

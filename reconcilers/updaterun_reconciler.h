@@ -25,8 +25,7 @@ namespace kcau::reconcilers {
 class UpdateRunReconciler {
  public:
   // metrics may be null (tests that do not read them).
-  UpdateRunReconciler(kube::KubeClient& client, const Clock& clock,
-                      metrics::KcauMetrics* metrics);
+  UpdateRunReconciler(kube::KubeClient& client, const Clock& clock, metrics::KcauMetrics* metrics);
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
   UpdateRunReconciler& operator=(const UpdateRunReconciler&) = delete;
 

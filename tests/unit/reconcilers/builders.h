@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "crd/updaterun_codec.h"
 #include "crd/updaterun_types.h"
 #include "reconcilers/node_view.h"
 
@@ -95,3 +96,10 @@ class MakeRun {
 };
 
 }  // namespace kcau::reconcilers::testing
+
+namespace kcau::crd {
+// gtest prints statuses as the JSON the API server would hold.
+inline void PrintTo(const UpdateRunStatus& status, std::ostream* os) {
+  *os << EncodeUpdateRunStatus(status).serialize();
+}
+}  // namespace kcau::crd

@@ -33,6 +33,15 @@ std::string ConditionReason(const crd::UpdateRunStatus& st, const char* type) {
 
 // A small model of a cluster whose agents obey the planner: applying an action changes the
 // nodes the way the real ones would, so whole runs can be driven without any network.
+}  // namespace
+}  // namespace kcau::reconcilers
+
+namespace kcau::reconcilers {
+inline void PrintTo(const NodeAction& a, std::ostream* os) {
+  *os << "{" << static_cast<int>(a.type) << " " << a.node << " " << a.token << "}";
+}
+namespace {
+
 struct World {
   std::map<std::string, NodeView> nodes;
   std::map<std::string, int> reboots;
@@ -162,17 +171,16 @@ TEST_P(BadRunTest, EndsFailedNamingTheFieldAndTouchesNoNode) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadRunTest,
-    ::testing::Values(
-        BadRunCase{"UnknownPlugin", MakeRun().Plugins({"windows-update"}), "Invalid",
-                   "spec.plugins"},
-        BadRunCase{"NegativeMaxFailedNodes", MakeRun().MaxFailed(-1), "Invalid",
-                   "spec.maxFailedNodes"},
-        BadRunCase{"NodeOrderUnknownNode", MakeRun().Order({"n1", "ghost"}), "Invalid",
-                   "ghost"},
-        BadRunCase{"SelectorMatchesNothing", MakeRun().Selector("pool", "none"), "Invalid",
-                   "spec.nodeSelector"},
-        BadRunCase{"UnsupportedField", MakeRun().Field("spec.stopAfter"), "Unsupported",
-                   "spec.stopAfter"}),
+    ::testing::Values(BadRunCase{"UnknownPlugin", MakeRun().Plugins({"windows-update"}), "Invalid",
+                                 "spec.plugins"},
+                      BadRunCase{"NegativeMaxFailedNodes", MakeRun().MaxFailed(-1), "Invalid",
+                                 "spec.maxFailedNodes"},
+                      BadRunCase{"NodeOrderUnknownNode", MakeRun().Order({"n1", "ghost"}),
+                                 "Invalid", "ghost"},
+                      BadRunCase{"SelectorMatchesNothing", MakeRun().Selector("pool", "none"),
+                                 "Invalid", "spec.nodeSelector"},
+                      BadRunCase{"UnsupportedField", MakeRun().Field("spec.stopAfter"),
+                                 "Unsupported", "spec.stopAfter"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(RolloutPlannerTest, WholeRunUpdatesEveryNodeOnceAndUncordonsIt) {
@@ -332,8 +340,10 @@ TEST(RolloutPlannerTest, LostAgentRequestIsWrittenAgain) {
     RolloutDecision d = PlanRollout(run, w.View(), now);
     run.status = d.status;
     for (const auto& a : d.actions) {
-      if (a.type == ActionType::kRequestUpdate) token = a.token;
-      else w.Apply({a});
+      if (a.type == ActionType::kRequestUpdate)
+        token = a.token;
+      else
+        w.Apply({a});
     }
   }
   ASSERT_FALSE(token.empty());

@@ -23,7 +23,8 @@ Json MakeNodeJson(const std::string& name, const std::string& boot) {
   return Parse(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")" + name +
                R"(","labels":{"kubernetes.io/hostname":")" + name +
                R"("}},"spec":{},"status":{"conditions":[{"type":"Ready","status":"True"}],)"
-               R"("nodeInfo":{"bootID":")" + boot + R"("}}})");
+               R"("nodeInfo":{"bootID":")" +
+               boot + R"("}}})");
 }
 
 Json MakePodJson(const std::string& name, const std::string& node, const std::string& owner) {
@@ -39,8 +40,8 @@ class ReconcilerTest : public ::testing::Test {
     for (int i = 1; i <= 3; ++i) {
       const std::string n = "n" + std::to_string(i);
       EXPECT_TRUE(store_.Create(res::Nodes(), "", MakeNodeJson(n, n + "-boot-1")).ok());
-      EXPECT_TRUE(store_.Create(res::Pods(), "default", MakePodJson(n + "-web", n, "ReplicaSet"))
-                      .ok());
+      EXPECT_TRUE(
+          store_.Create(res::Pods(), "default", MakePodJson(n + "-web", n, "ReplicaSet")).ok());
       EXPECT_TRUE(
           store_.Create(res::Pods(), "default", MakePodJson(n + "-ds", n, "DaemonSet")).ok());
     }
@@ -74,15 +75,14 @@ class ReconcilerTest : public ::testing::Test {
       Json patch = Json::object();
       patch["metadata"]["annotations"][agent::kResultAnnotation] =
           Json::string(agent::EncodeAgentResult(r));
-      ASSERT_TRUE(store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false)
-                      .ok());
+      ASSERT_TRUE(
+          store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false).ok());
       ++reboots_[name];
       Json status_patch = Json::object();
       status_patch["status"]["nodeInfo"]["bootID"] =
           Json::string(name + "-boot-" + std::to_string(reboots_[name] + 1));
       ASSERT_TRUE(
-          store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, status_patch, true)
-              .ok());
+          store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, status_patch, true).ok());
     }
   }
 
@@ -150,8 +150,8 @@ TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   const std::string token =
       node.at("metadata").at("annotations").at(agent::kRequestAnnotation).as_string();
   Json patch = Json::object();
-  patch["metadata"]["annotations"][agent::kResultAnnotation] = Json::string(
-      agent::EncodeAgentResult({token, agent::AgentState::kInstalled, true, 1, ""}));
+  patch["metadata"]["annotations"][agent::kResultAnnotation] =
+      Json::string(agent::EncodeAgentResult({token, agent::AgentState::kInstalled, true, 1, ""}));
   ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, patch, false).ok());
   ReconcileResult first = reconciler.Reconcile("run");  // -> Rebooting
   ASSERT_TRUE(first.requeue_after.has_value());

@@ -1,0 +1,17 @@
+// Durations as UpdateRun accepts them: Go's form ("1h30m", "90s", "500ms", "1.5h") and the
+// cmdlet's TimeSpan form ("01:30:00", "1.02:00:00" = 1 day 2 hours, "00:00:30.5").
+// Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace kcau::crd {
+
+StatusOr<Duration> ParseDuration(const std::string& text);
+// Go form: "1h30m0s", "45s", "250ms", "0s".
+std::string FormatDuration(Duration d);
+
+}  // namespace kcau::crd

@@ -1,0 +1,649 @@
+#include "crd/updaterun_codec.h"
+
+#include <stdexcept>
+#include <utility>
+
+#include "crd/duration.h"
+
+namespace kcau::crd {
+
+namespace {
+
+using web::json::value;
+
+// ------------------------------------------------------------------------- enum tables
+
+template <typename E>
+struct Name {
+  E e;
+  const char* name;
+};
+
+constexpr Name<RunPhase> kRunPhases[] = {{RunPhase::kPending, "Pending"},
+                                         {RunPhase::kRunning, "Running"},
+                                         {RunPhase::kSucceeded, "Succeeded"},
+                                         {RunPhase::kFailed, "Failed"}};
+constexpr Name<NodePhase> kNodePhases[] = {
+    {NodePhase::kPending, "Pending"},       {NodePhase::kPreUpdateHook, "PreUpdateHook"},
+    {NodePhase::kCordoned, "Cordoned"},     {NodePhase::kDraining, "Draining"},
+    {NodePhase::kUpdating, "Updating"},     {NodePhase::kRebooting, "Rebooting"},
+    {NodePhase::kVerifying, "Verifying"},   {NodePhase::kPostUpdateHook, "PostUpdateHook"},
+    {NodePhase::kUncordoned, "Uncordoned"}, {NodePhase::kSucceeded, "Succeeded"},
+    {NodePhase::kFailed, "Failed"},         {NodePhase::kSkipped, "Skipped"}};
+constexpr Name<DrainMode> kDrainModes[] = {
+    {DrainMode::kNormal, "Normal"}, {DrainMode::kSkip, "Skip"}, {DrainMode::kForce, "Force"}};
+constexpr Name<FailbackMode> kFailbackModes[] = {{FailbackMode::kNoFailback, "NoFailback"},
+                                                 {FailbackMode::kImmediate, "Immediate"},
+                                                 {FailbackMode::kPolicy, "Policy"}};
+constexpr Name<RebootMode> kRebootModes[] = {
+    {RebootMode::kFullReboot, "FullReboot"},
+    {RebootMode::kSoftReboot, "SoftReboot"},
+    {RebootMode::kPluginCustomReboot, "PluginCustomReboot"},
+    {RebootMode::kOrchestratorDefault, "OrchestratorDefault"}};
+constexpr Name<RunMode> kRunModes[] = {{RunMode::kUpdate, "Update"}, {RunMode::kScan, "Scan"}};
+
+template <typename E, size_t N>
+const char* NameOf(const Name<E> (&table)[N], E e) {
+  for (const auto& n : table) {
+    if (n.e == e) return n.name;
+  }
+  return "Unknown";
+}
+
+template <typename E, size_t N>
+std::optional<E> Parse(const Name<E> (&table)[N], const std::string& name) {
+  for (const auto& n : table) {
+    if (name == n.name) return n.e;
+  }
+  return std::nullopt;
+}
+
+template <typename E, size_t N>
+std::string Choices(const Name<E> (&table)[N]) {
+  std::string out;
+  for (const auto& n : table) out += (out.empty() ? "" : ", ") + std::string(n.name);
+  return out;
+}
+
+// ------------------------------------------------------------------------------ reader
+
+// Thrown inside this file only; DecodeUpdateRun turns it into an InvalidArgument Status.
+struct DecodeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char* TypeOf(const value& v) {
+  switch (v.type()) {
+    case value::Number:
+      return v.is_integer() ? "integer" : "number";
+    case value::Boolean:
+      return "boolean";
+    case value::String:
+      return "string";
+    case value::Object:
+      return "object";
+    case value::Array:
+      return "array";
+    case value::Null:
+      return "null";
+  }
+  return "unknown";
+}
+
+[[noreturn]] void Fail(const std::string& path, const std::string& problem) {
+  throw DecodeError(path + ": " + problem);
+}
+
+void Expect(const value& v, value::value_type type, const std::string& path, const char* want) {
+  if (v.type() != type) Fail(path, std::string("expected ") + want + ", got " + TypeOf(v));
+}
+
+std::string String(const value& v, const std::string& path) {
+  Expect(v, value::String, path, "string");
+  return v.as_string();
+}
+
+bool Bool(const value& v, const std::string& path) {
+  Expect(v, value::Boolean, path, "boolean");
+  return v.as_bool();
+}
+
+int64_t Int64(const value& v, const std::string& path) {
+  if (!v.is_integer()) Fail(path, std::string("expected integer, got ") + TypeOf(v));
+  return v.as_number().to_int64();
+}
+
+int Int(const value& v, const std::string& path) {
+  const int64_t n = Int64(v, path);
+  if (n < INT32_MIN || n > INT32_MAX) Fail(path, "out of range");
+  return static_cast<int>(n);
+}
+
+std::vector<std::string> Strings(const value& v, const std::string& path) {
+  Expect(v, value::Array, path, "array");
+  std::vector<std::string> out;
+  size_t i = 0;
+  for (const auto& item : v.as_array()) {
+    out.push_back(String(item, path + "[" + std::to_string(i++) + "]"));
+  }
+  return out;
+}
+
+std::map<std::string, std::string> StringMap(const value& v, const std::string& path) {
+  Expect(v, value::Object, path, "object");
+  std::map<std::string, std::string> out;
+  for (const auto& [k, item] : v.as_object()) {
+    // Plug-in arguments are name=value pairs; numbers and booleans written unquoted in
+    // YAML are taken as their text, as the cmdlet's Hashtable takes them.
+    if (item.is_string()) {
+      out[k] = item.as_string();
+    } else if (item.is_number() || item.is_boolean()) {
+      out[k] = item.serialize();
+    } else {
+      Fail(path + "." + k, std::string("expected string, got ") + TypeOf(item));
+    }
+  }
+  return out;
+}
+
+Duration DurationField(const value& v, const std::string& path) {
+  auto d = ParseDuration(String(v, path));
+  if (!d.ok()) Fail(path, d.status().message());
+  return *d;
+}
+
+TimePoint Time(const value& v, const std::string& path) {
+  auto t = ParseRfc3339(String(v, path));
+  if (!t) Fail(path, "expected an RFC 3339 time such as 2026-01-02T15:04:05Z");
+  return *t;
+}
+
+template <typename E, size_t N>
+E Enum(const Name<E> (&table)[N], const value& v, const std::string& path) {
+  const std::string s = String(v, path);
+  auto e = Parse(table, s);
+  if (!e) Fail(path, "\"" + s + "\" is not one of " + Choices(table));
+  return *e;
+}
+
+// Walks an object's fields, refusing the ones no handler claims.
+template <typename Handler>
+void Fields(const value& v, const std::string& path, Handler handle) {
+  Expect(v, value::Object, path, "object");
+  for (const auto& [key, item] : v.as_object()) {
+    if (!handle(key, item, path + "." + key)) Fail(path + "." + key, "unknown field");
+  }
+}
+
+LabelSelector DecodeSelector(const value& v, const std::string& path) {
+  LabelSelector s;
+  Fields(v, path, [&](const std::string& k, const value& item, const std::string& p) {
+    if (k == "matchLabels") {
+      s.match_labels = StringMap(item, p);
+    } else if (k == "matchExpressions") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& e : item.as_array()) {
+        const std::string ep = p + "[" + std::to_string(i++) + "]";
+        LabelSelectorRequirement r;
+        Fields(e, ep, [&](const std::string& ek, const value& ev, const std::string& epp) {
+          if (ek == "key") {
+            r.key = String(ev, epp);
+          } else if (ek == "operator") {
+            r.op = String(ev, epp);
+          } else if (ek == "values") {
+            r.values = Strings(ev, epp);
+          } else {
+            return false;
+          }
+          return true;
+        });
+        s.match_expressions.push_back(std::move(r));
+      }
+    } else {
+      return false;
+    }
+    return true;
+  });
+  return s;
+}
+
+HookSpec DecodeHook(const value& v, const std::string& path) {
+  HookSpec h;
+  Fields(v, path, [&](const std::string& k, const value& item, const std::string& p) {
+    if (k == "configMap") {
+      h.config_map = String(item, p);
+    } else if (k == "key") {
+      h.key = String(item, p);
+    } else if (k == "timeoutSeconds") {
+      h.timeout_seconds = Int(item, p);
+    } else {
+      return false;
+    }
+    return true;
+  });
+  return h;
+}
+
+IntOrPercent DecodeIntOrPercent(const value& v, const std::string& path) {
+  if (v.is_integer()) return {Int(v, path), false};
+  const std::string s = String(v, path);
+  if (s.size() < 2 || s.back() != '%') Fail(path, "expected an integer or a percentage like 25%");
+  try {
+    size_t used = 0;
+    int n = std::stoi(s.substr(0, s.size() - 1), &used);
+    if (used != s.size() - 1) throw std::invalid_argument(s);
+    return {n, true};
+  } catch (const std::exception&) {
+    Fail(path, "expected an integer or a percentage like 25%");
+  }
+}
+
+UpdateRunSpec DecodeSpec(const value& v) {
+  UpdateRunSpec s;
+  Fields(v, "spec", [&](const std::string& k, const value& item, const std::string& p) {
+    if (k == "nodeSelector") {
+      s.node_selector = DecodeSelector(item, p);
+    } else if (k == "plugins") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& e : item.as_array()) {
+        const std::string ep = p + "[" + std::to_string(i++) + "]";
+        PluginSpec plugin;
+        Fields(e, ep, [&](const std::string& pk, const value& pv, const std::string& pp) {
+          if (pk == "name") {
+            plugin.name = String(pv, pp);
+          } else if (pk == "arguments") {
+            plugin.arguments = StringMap(pv, pp);
+          } else {
+            return false;
+          }
+          return true;
+        });
+        s.plugins.push_back(std::move(plugin));
+      }
+    } else if (k == "runPluginsSerially") {
+      s.run_plugins_serially = Bool(item, p);
+    } else if (k == "stopOnPluginFailure") {
+      s.stop_on_plugin_failure = Bool(item, p);
+    } else if (k == "separateReboots") {
+      s.separate_reboots = Bool(item, p);
+    } else if (k == "maxFailedNodes") {
+      s.max_failed_nodes = Int(item, p);
+    } else if (k == "maxRetriesPerNode") {
+      s.max_retries_per_node = Int(item, p);
+    } else if (k == "nodeOrder") {
+      s.node_order = Strings(item, p);
+    } else if (k == "siteAwareUpdatingOrder") {
+      s.site_aware_updating_order = Strings(item, p);
+    } else if (k == "preUpdateHook") {
+      s.pre_update_hook = DecodeHook(item, p);
+    } else if (k == "postUpdateHook") {
+      s.post_update_hook = DecodeHook(item, p);
+    } else if (k == "hookRunner") {
+      HookRunnerSpec h;
+      Fields(item, p, [&](const std::string& hk, const value& hv, const std::string& hp) {
+        if (hk == "serviceAccountName") {
+          h.service_account_name = String(hv, hp);
+        } else if (hk == "runAsUser") {
+          h.run_as_user = Int64(hv, hp);
+        } else {
+          return false;
+        }
+        return true;
+      });
+      s.hook_runner = h;
+    } else if (k == "requireAllNodesOnline") {
+      s.require_all_nodes_online = Bool(item, p);
+    } else if (k == "warnAfter") {
+      s.warn_after = DurationField(item, p);
+    } else if (k == "stopAfter") {
+      s.stop_after = DurationField(item, p);
+    } else if (k == "rebootTimeoutMinutes") {
+      s.reboot_timeout_minutes = Int(item, p);
+    } else if (k == "drainTimeoutMinutes") {
+      s.drain_timeout_minutes = Int(item, p);
+    } else if (k == "drain") {
+      s.drain = Enum(kDrainModes, item, p);
+    } else if (k == "forceReboot") {
+      s.force_reboot = Bool(item, p);
+    } else if (k == "failbackMode") {
+      s.failback_mode = Enum(kFailbackModes, item, p);
+    } else if (k == "rebootMode") {
+      s.reboot_mode = Enum(kRebootModes, item, p);
+    } else if (k == "attemptSoftReboot") {
+      s.attempt_soft_reboot = Bool(item, p);
+    } else if (k == "osRollingUpgrade") {
+      s.os_rolling_upgrade = Bool(item, p);
+    } else if (k == "skipUpdateChecks") {
+      s.skip_update_checks = Bool(item, p);
+    } else if (k == "forceSelfUpdate") {
+      s.force_self_update = Bool(item, p);
+    } else if (k == "whatIf") {
+      s.what_if = Bool(item, p);
+    } else if (k == "forceRecovery") {
+      s.force_recovery = Bool(item, p);
+    } else if (k == "mode") {
+      s.mode = Enum(kRunModes, item, p);
+    } else if (k == "stop") {
+      s.stop = Bool(item, p);
+    } else if (k == "maxUnavailable") {
+      s.max_unavailable = DecodeIntOrPercent(item, p);
+    } else if (k == "settle") {
+      SettleSpec settle;
+      Fields(item, p, [&](const std::string& sk, const value& sv, const std::string& sp) {
+        if (sk == "workloadsReady") {
+          settle.workloads_ready = Bool(sv, sp);
+        } else if (sk == "delay") {
+          settle.delay = DurationField(sv, sp);
+        } else {
+          return false;
+        }
+        return true;
+      });
+      s.settle = settle;
+    } else {
+      return false;
+    }
+    // null means "not set" for the API server too; a present field is recorded by name.
+    s.fields_present.insert(p);
+    return true;
+  });
+  return s;
+}
+
+// Status is written by the controller; be tolerant of fields it does not know (a newer
+// controller may have written them) but strict about types.
+UpdateRunStatus DecodeStatus(const value& v) {
+  UpdateRunStatus st;
+  if (v.is_null()) return st;
+  Expect(v, value::Object, "status", "object");
+  for (const auto& [k, item] : v.as_object()) {
+    const std::string p = "status." + k;
+    if (k == "phase") {
+      st.phase = Enum(kRunPhases, item, p);
+    } else if (k == "observedGeneration") {
+      st.observed_generation = Int64(item, p);
+    } else if (k == "plan") {
+      // Written by earlier versions; the node list's order is the plan.
+    } else if (k == "nodesTotal") {
+      st.nodes_total = Int(item, p);
+    } else if (k == "nodesSucceeded") {
+      st.nodes_succeeded = Int(item, p);
+    } else if (k == "nodesFailed") {
+      st.nodes_failed = Int(item, p);
+    } else if (k == "startTime") {
+      st.start_time = Time(item, p);
+    } else if (k == "completionTime") {
+      st.completion_time = Time(item, p);
+    } else if (k == "conditions") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& c : item.as_array()) {
+        const std::string cp = p + "[" + std::to_string(i++) + "]";
+        Expect(c, value::Object, cp, "object");
+        Condition cond;
+        for (const auto& [ck, cv] : c.as_object()) {
+          const std::string ccp = cp + "." + ck;
+          if (ck == "type") cond.type = String(cv, ccp);
+          if (ck == "status") cond.status = String(cv, ccp);
+          if (ck == "reason") cond.reason = String(cv, ccp);
+          if (ck == "message") cond.message = String(cv, ccp);
+          if (ck == "lastTransitionTime") cond.last_transition_time = Time(cv, ccp);
+          if (ck == "observedGeneration") cond.observed_generation = Int64(cv, ccp);
+        }
+        st.conditions.push_back(std::move(cond));
+      }
+    } else if (k == "nodes") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& n : item.as_array()) {
+        const std::string np = p + "[" + std::to_string(i++) + "]";
+        Expect(n, value::Object, np, "object");
+        NodeResult r;
+        for (const auto& [nk, nv] : n.as_object()) {
+          const std::string nnp = np + "." + nk;
+          if (nk == "name") r.name = String(nv, nnp);
+          if (nk == "phase") r.phase = Enum(kNodePhases, nv, nnp);
+          if (nk == "attempts") r.attempts = Int(nv, nnp);
+          if (nk == "updatesInstalled") r.updates_installed = Int(nv, nnp);
+          if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
+          if (nk == "bootIDBefore") r.boot_id_before = String(nv, nnp);
+          if (nk == "wasUnschedulable") r.was_unschedulable = Bool(nv, nnp);
+          if (nk == "requestToken") r.request_token = String(nv, nnp);
+          if (nk == "message") r.message = String(nv, nnp);
+          if (nk == "startTime") r.start_time = Time(nv, nnp);
+          if (nk == "phaseTime") r.phase_time = Time(nv, nnp);
+          if (nk == "finishTime") r.finish_time = Time(nv, nnp);
+        }
+        st.plan.push_back(r.name);
+        st.nodes.push_back(std::move(r));
+      }
+    }
+  }
+  return st;
+}
+
+// ----------------------------------------------------------------------------- writer
+
+value Str(const std::string& s) { return value::string(s); }
+
+value StrArray(const std::vector<std::string>& items) {
+  value arr = value::array(items.size());
+  for (size_t i = 0; i < items.size(); ++i) arr[i] = Str(items[i]);
+  return arr;
+}
+
+value StrMap(const std::map<std::string, std::string>& m) {
+  value obj = value::object();
+  for (const auto& [k, v] : m) obj[k] = Str(v);
+  return obj;
+}
+
+value EncodeHook(const HookSpec& h) {
+  value o = value::object();
+  o["configMap"] = Str(h.config_map);
+  o["key"] = Str(h.key);
+  if (h.timeout_seconds) o["timeoutSeconds"] = value::number(*h.timeout_seconds);
+  return o;
+}
+
+}  // namespace
+
+const char* RunPhaseName(RunPhase p) { return NameOf(kRunPhases, p); }
+std::optional<RunPhase> ParseRunPhase(const std::string& n) { return Parse(kRunPhases, n); }
+const char* NodePhaseName(NodePhase p) { return NameOf(kNodePhases, p); }
+std::optional<NodePhase> ParseNodePhase(const std::string& n) { return Parse(kNodePhases, n); }
+const char* DrainModeName(DrainMode m) { return NameOf(kDrainModes, m); }
+std::optional<DrainMode> ParseDrainMode(const std::string& n) { return Parse(kDrainModes, n); }
+const char* FailbackModeName(FailbackMode m) { return NameOf(kFailbackModes, m); }
+std::optional<FailbackMode> ParseFailbackMode(const std::string& n) {
+  return Parse(kFailbackModes, n);
+}
+const char* RebootModeName(RebootMode m) { return NameOf(kRebootModes, m); }
+std::optional<RebootMode> ParseRebootMode(const std::string& n) { return Parse(kRebootModes, n); }
+const char* RunModeName(RunMode m) { return NameOf(kRunModes, m); }
+std::optional<RunMode> ParseRunMode(const std::string& n) { return Parse(kRunModes, n); }
+
+StatusOr<UpdateRunSpec> DecodeUpdateRunSpec(const value& spec) {
+  try {
+    return DecodeSpec(spec);
+  } catch (const DecodeError& e) {
+    return InvalidArgumentError(e.what());
+  }
+}
+
+StatusOr<UpdateRunStatus> DecodeUpdateRunStatus(const value& status) {
+  try {
+    return DecodeStatus(status);
+  } catch (const DecodeError& e) {
+    return InvalidArgumentError(e.what());
+  }
+}
+
+StatusOr<UpdateRun> DecodeUpdateRun(const value& object) {
+  try {
+    Expect(object, value::Object, "(object)", "object");
+    UpdateRun run;
+    if (!object.has_field("metadata")) Fail("metadata", "missing");
+    const value& meta = object.at("metadata");
+    Expect(meta, value::Object, "metadata", "object");
+    if (!meta.has_field("name")) Fail("metadata.name", "missing");
+    run.name = String(meta.at("name"), "metadata.name");
+    if (meta.has_field("uid")) run.uid = String(meta.at("uid"), "metadata.uid");
+    if (meta.has_field("resourceVersion")) {
+      run.resource_version = String(meta.at("resourceVersion"), "metadata.resourceVersion");
+    }
+    if (meta.has_field("generation"))
+      run.generation = Int64(meta.at("generation"), "metadata.generation");
+    if (object.has_field("spec") && !object.at("spec").is_null()) {
+      run.spec = DecodeSpec(object.at("spec"));
+    }
+    if (object.has_field("status")) run.status = DecodeStatus(object.at("status"));
+    return run;
+  } catch (const DecodeError& e) {
+    return InvalidArgumentError(e.what());
+  }
+}
+
+value EncodeUpdateRunSpec(const UpdateRunSpec& s) {
+  value o = value::object();
+  if (s.node_selector) {
+    value sel = value::object();
+    if (!s.node_selector->match_labels.empty()) {
+      sel["matchLabels"] = StrMap(s.node_selector->match_labels);
+    }
+    if (!s.node_selector->match_expressions.empty()) {
+      value exprs = value::array();
+      size_t i = 0;
+      for (const auto& r : s.node_selector->match_expressions) {
+        value e = value::object();
+        e["key"] = Str(r.key);
+        e["operator"] = Str(r.op);
+        if (!r.values.empty()) e["values"] = StrArray(r.values);
+        exprs[i++] = e;
+      }
+      sel["matchExpressions"] = exprs;
+    }
+    o["nodeSelector"] = sel;
+  }
+  if (!s.plugins.empty() || s.fields_present.count("spec.plugins")) {
+    value arr = value::array();
+    size_t i = 0;
+    for (const auto& p : s.plugins) {
+      value e = value::object();
+      e["name"] = Str(p.name);
+      if (!p.arguments.empty()) e["arguments"] = StrMap(p.arguments);
+      arr[i++] = e;
+    }
+    o["plugins"] = arr;
+  }
+  auto put_bool = [&](const char* k, const std::optional<bool>& b) {
+    if (b) o[k] = value::boolean(*b);
+  };
+  auto put_int = [&](const char* k, const std::optional<int>& n) {
+    if (n) o[k] = value::number(*n);
+  };
+  put_bool("runPluginsSerially", s.run_plugins_serially);
+  put_bool("stopOnPluginFailure", s.stop_on_plugin_failure);
+  put_bool("separateReboots", s.separate_reboots);
+  put_int("maxFailedNodes", s.max_failed_nodes);
+  put_int("maxRetriesPerNode", s.max_retries_per_node);
+  if (!s.node_order.empty()) o["nodeOrder"] = StrArray(s.node_order);
+  if (!s.site_aware_updating_order.empty()) {
+    o["siteAwareUpdatingOrder"] = StrArray(s.site_aware_updating_order);
+  }
+  if (s.pre_update_hook) o["preUpdateHook"] = EncodeHook(*s.pre_update_hook);
+  if (s.post_update_hook) o["postUpdateHook"] = EncodeHook(*s.post_update_hook);
+  if (s.hook_runner) {
+    value h = value::object();
+    if (!s.hook_runner->service_account_name.empty()) {
+      h["serviceAccountName"] = Str(s.hook_runner->service_account_name);
+    }
+    if (s.hook_runner->run_as_user) h["runAsUser"] = value::number(*s.hook_runner->run_as_user);
+    o["hookRunner"] = h;
+  }
+  put_bool("requireAllNodesOnline", s.require_all_nodes_online);
+  if (s.warn_after) o["warnAfter"] = Str(FormatDuration(*s.warn_after));
+  if (s.stop_after) o["stopAfter"] = Str(FormatDuration(*s.stop_after));
+  put_int("rebootTimeoutMinutes", s.reboot_timeout_minutes);
+  put_int("drainTimeoutMinutes", s.drain_timeout_minutes);
+  if (s.drain) o["drain"] = Str(DrainModeName(*s.drain));
+  put_bool("forceReboot", s.force_reboot);
+  if (s.failback_mode) o["failbackMode"] = Str(FailbackModeName(*s.failback_mode));
+  if (s.reboot_mode) o["rebootMode"] = Str(RebootModeName(*s.reboot_mode));
+  put_bool("attemptSoftReboot", s.attempt_soft_reboot);
+  put_bool("osRollingUpgrade", s.os_rolling_upgrade);
+  put_bool("skipUpdateChecks", s.skip_update_checks);
+  put_bool("forceSelfUpdate", s.force_self_update);
+  put_bool("whatIf", s.what_if);
+  put_bool("forceRecovery", s.force_recovery);
+  if (s.mode) o["mode"] = Str(RunModeName(*s.mode));
+  put_bool("stop", s.stop);
+  if (s.max_unavailable) {
+    o["maxUnavailable"] = s.max_unavailable->percent
+                              ? Str(std::to_string(s.max_unavailable->value) + "%")
+                              : value::number(s.max_unavailable->value);
+  }
+  if (s.settle) {
+    value st = value::object();
+    if (s.settle->workloads_ready)
+      st["workloadsReady"] = value::boolean(*s.settle->workloads_ready);
+    if (s.settle->delay) st["delay"] = Str(FormatDuration(*s.settle->delay));
+    o["settle"] = st;
+  }
+  return o;
+}
+
+value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
+  value o = value::object();
+  o["phase"] = Str(RunPhaseName(st.phase));
+  if (st.observed_generation != 0) o["observedGeneration"] = value::number(st.observed_generation);
+  if (!st.conditions.empty()) {
+    value arr = value::array(st.conditions.size());
+    for (size_t i = 0; i < st.conditions.size(); ++i) {
+      const Condition& c = st.conditions[i];
+      value e = value::object();
+      e["type"] = Str(c.type);
+      e["status"] = Str(c.status);
+      e["reason"] = Str(c.reason);
+      e["message"] = Str(c.message);
+      e["lastTransitionTime"] = Str(FormatRfc3339(c.last_transition_time));
+      e["observedGeneration"] = value::number(c.observed_generation);
+      arr[i] = e;
+    }
+    o["conditions"] = arr;
+  }
+  // The plan is the order of status.nodes: writing it again would double the names'
+  // share of a large run's status.
+  o["nodesTotal"] = value::number(st.nodes_total);
+  o["nodesSucceeded"] = value::number(st.nodes_succeeded);
+  o["nodesFailed"] = value::number(st.nodes_failed);
+  if (st.start_time) o["startTime"] = Str(FormatRfc3339(*st.start_time));
+  if (st.completion_time) o["completionTime"] = Str(FormatRfc3339(*st.completion_time));
+  if (!st.nodes.empty()) {
+    value arr = value::array(st.nodes.size());
+    for (size_t i = 0; i < st.nodes.size(); ++i) {
+      const NodeResult& r = st.nodes[i];
+      value e = value::object();
+      e["name"] = Str(r.name);
+      e["phase"] = Str(NodePhaseName(r.phase));
+      // Zero values are omitted: at 5,000 nodes every field costs ~100 KB.
+      if (r.attempts != 0) e["attempts"] = value::number(r.attempts);
+      if (r.updates_installed != 0) e["updatesInstalled"] = value::number(r.updates_installed);
+      if (r.rebooted) e["rebooted"] = value::boolean(true);
+      if (!r.boot_id_before.empty()) e["bootIDBefore"] = Str(r.boot_id_before);
+      if (r.was_unschedulable) e["wasUnschedulable"] = value::boolean(true);
+      if (!r.request_token.empty()) e["requestToken"] = Str(r.request_token);
+      if (!r.message.empty()) e["message"] = Str(r.message);
+      if (r.start_time) e["startTime"] = Str(FormatRfc3339(*r.start_time));
+      if (r.phase_time) e["phaseTime"] = Str(FormatRfc3339(*r.phase_time));
+      if (r.finish_time) e["finishTime"] = Str(FormatRfc3339(*r.finish_time));
+      arr[i] = e;
+    }
+    o["nodes"] = arr;
+  }
+  return o;
+}
+
+}  // namespace kcau::crd

@@ -1,0 +1,209 @@
+#include "crd/updaterun_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "crd/yaml_json.h"
+
+namespace kcau::crd {
+namespace {
+
+using web::json::value;
+
+std::string ReadFile(const std::string& relative) {
+  std::ifstream in(std::string(KCAU_SOURCE_DIR) + "/" + relative);
+  EXPECT_TRUE(in.good()) << relative;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+value Yaml(const std::string& text) {
+  auto v = YamlToJson(text);
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return v.ok() ? *v : value();
+}
+
+TEST(CodecTest, DecodesEveryField) {
+  auto run = DecodeUpdateRun(Yaml(ReadFile("tests/testdata/updaterun/full.yaml")));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->name, "full");
+  EXPECT_EQ(run->uid, "1f2e");
+  EXPECT_EQ(run->resource_version, "42");
+  EXPECT_EQ(run->generation, 3);
+  const UpdateRunSpec& s = run->spec;
+  ASSERT_TRUE(s.node_selector.has_value());
+  EXPECT_EQ(s.node_selector->match_labels.at("pool"), "workers");
+  ASSERT_EQ(s.node_selector->match_expressions.size(), 1u);
+  EXPECT_EQ(s.node_selector->match_expressions[0].op, "In");
+  ASSERT_EQ(s.plugins.size(), 2u);
+  EXPECT_EQ(s.plugins[0].name, "packages");
+  EXPECT_EQ(s.plugins[0].arguments.at("IncludeRecommendedUpdates"), "true");
+  EXPECT_EQ(s.plugins[1].arguments.at("HotfixInstallerTimeoutMinutes"), "30");
+  EXPECT_EQ(s.run_plugins_serially, true);
+  EXPECT_EQ(s.stop_on_plugin_failure, true);
+  EXPECT_EQ(s.separate_reboots, true);
+  EXPECT_EQ(s.max_failed_nodes, 1);
+  EXPECT_EQ(s.max_retries_per_node, 5);
+  EXPECT_EQ(s.site_aware_updating_order, (std::vector<std::string>{"zone-b", "zone-a"}));
+  EXPECT_EQ(s.pre_update_hook->key, "pre.sh");
+  EXPECT_EQ(s.pre_update_hook->timeout_seconds, 60);
+  EXPECT_EQ(s.hook_runner->service_account_name, "kcau-hooks");
+  EXPECT_EQ(s.hook_runner->run_as_user, 1000);
+  EXPECT_EQ(s.require_all_nodes_online, true);
+  EXPECT_EQ(s.warn_after, std::chrono::minutes(90));
+  EXPECT_EQ(s.stop_after, std::chrono::hours(3));
+  EXPECT_EQ(s.reboot_timeout_minutes, 20);
+  EXPECT_EQ(s.drain_timeout_minutes, 10);
+  EXPECT_EQ(s.drain, DrainMode::kForce);
+  EXPECT_EQ(s.force_reboot, true);
+  EXPECT_EQ(s.failback_mode, FailbackMode::kPolicy);
+  EXPECT_EQ(s.reboot_mode, RebootMode::kSoftReboot);
+  EXPECT_EQ(s.attempt_soft_reboot, true);
+  EXPECT_EQ(s.os_rolling_upgrade, false);
+  EXPECT_EQ(s.force_self_update, true);
+  EXPECT_EQ(s.mode, RunMode::kUpdate);
+  EXPECT_EQ(s.max_unavailable, (IntOrPercent{25, true}));
+  EXPECT_EQ(s.settle->delay, std::chrono::seconds(30));
+  EXPECT_EQ(s.fields_present.size(), 30u);
+  EXPECT_TRUE(s.fields_present.count("spec.settle"));
+}
+
+TEST(CodecTest, SpecRoundTrips) {
+  auto run = DecodeUpdateRun(Yaml(ReadFile("tests/testdata/updaterun/full.yaml")));
+  ASSERT_TRUE(run.ok());
+  auto again = DecodeUpdateRunSpec(EncodeUpdateRunSpec(run->spec));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, run->spec);
+}
+
+TEST(CodecTest, WrongTypesAndUnknownFieldsNameTheirPath) {
+  struct Case {
+    std::string spec;
+    std::string want;
+  };
+  for (const Case& c : {
+           Case{"maxRetriesPerNode: three", "spec.maxRetriesPerNode: expected integer, got string"},
+           Case{"plugins: [{name: 7}]", "spec.plugins[0].name: expected string, got integer"},
+           Case{"plugins: [{name: packages, args: {}}]", "spec.plugins[0].args: unknown field"},
+           Case{"drain: Sometimes", "spec.drain: \"Sometimes\" is not one of Normal, Skip, Force"},
+           Case{"warnAfter: soon", "spec.warnAfter: invalid duration \"soon\""},
+           Case{"maxUnavailable: lots", "spec.maxUnavailable: expected an integer or a percentage"},
+           Case{"nodeOrder: node-1", "spec.nodeOrder: expected array, got string"},
+           Case{"clusterName: x", "spec.clusterName: unknown field"},
+       }) {
+    SCOPED_TRACE(c.spec);
+    auto run = DecodeUpdateRun(Yaml("metadata: {name: r}\nspec:\n  " + c.spec + "\n"));
+    ASSERT_FALSE(run.ok());
+    EXPECT_EQ(run.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(run.status().message().find(c.want), std::string::npos) << run.status().message();
+  }
+}
+
+TEST(CodecTest, StatusRoundTrips) {
+  UpdateRunStatus st;
+  st.phase = RunPhase::kRunning;
+  st.observed_generation = 2;
+  const TimePoint t = WallClock::from_time_t(1800000000);
+  st.conditions.push_back({"Progressing", "True", "Started", "go", t, 2});
+  st.plan = {"a", "b"};
+  st.nodes_total = 2;
+  st.start_time = t;
+  NodeResult r;
+  r.name = "a";
+  r.phase = NodePhase::kRebooting;
+  r.attempts = 2;
+  r.updates_installed = 3;
+  r.boot_id_before = "boot";
+  r.was_unschedulable = true;
+  r.request_token = "tok";
+  r.message = "m";
+  r.start_time = t;
+  r.phase_time = t + std::chrono::seconds(5);
+  st.nodes = {r, NodeResult{"b"}};
+  auto decoded = DecodeUpdateRunStatus(EncodeUpdateRunStatus(st));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, st);
+}
+
+// Kubernetes refuses objects over 1.5 MiB (etcd's request limit). The 512 KiB goal of issue
+// #5 needs a summarised node list; this guards the hard limit and prints the figure.
+TEST(CodecTest, FiveThousandNodeStatusFitsInAnObject) {
+  UpdateRunStatus st;
+  st.phase = RunPhase::kSucceeded;
+  const TimePoint t = WallClock::from_time_t(1800000000);
+  for (int i = 0; i < 5000; ++i) {
+    NodeResult r;
+    r.name = "ip-10-0-" + std::to_string(i / 250) + "-" + std::to_string(i % 250) +
+             ".eu-west-1.compute.internal";
+    r.phase = NodePhase::kSucceeded;
+    r.attempts = 1;
+    r.updates_installed = 12;
+    r.rebooted = true;
+    r.start_time = t;
+    r.finish_time = t + std::chrono::minutes(4);
+    st.plan.push_back(r.name);
+    st.nodes.push_back(r);
+  }
+  st.nodes_total = st.nodes_succeeded = 5000;
+  const size_t size = EncodeUpdateRunStatus(st).serialize().size();
+  std::cout << "status of 5,000 succeeded nodes: " << size << " bytes\n";
+  EXPECT_LT(size, 1536u * 1024) << "status of 5,000 nodes is " << size << " bytes";
+}
+
+TEST(EnumNamesTest, RoundTrip) {
+  for (auto p : {NodePhase::kPending, NodePhase::kCordoned, NodePhase::kSkipped}) {
+    EXPECT_EQ(ParseNodePhase(NodePhaseName(p)), p);
+  }
+  EXPECT_EQ(ParseRunPhase("Succeeded"), RunPhase::kSucceeded);
+  EXPECT_FALSE(ParseRunPhase("Done").has_value());
+}
+
+}  // namespace
+}  // namespace kcau::crd
+
+namespace kcau::crd {
+namespace {
+
+// The CRD's schema and the codec must not drift: every field the codec decodes appears in
+// the schema, and the schema has no spec field the codec would refuse.
+TEST(CrdManifestTest, SchemaAndCodecKnowTheSameSpecFields) {
+  auto docs = YamlToJsonDocuments(ReadFile("crd/updaterun-crd.yaml"));
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  const value& crd = docs->at(0);
+  EXPECT_EQ(crd.at("spec").at("group").as_string(), "kcau.io");
+  EXPECT_EQ(crd.at("spec").at("scope").as_string(), "Cluster");
+  const value& version = crd.at("spec").at("versions").at(0);
+  const value& props =
+      version.at("schema").at("openAPIV3Schema").at("properties").at("spec").at("properties");
+  auto full = DecodeUpdateRun(Yaml(ReadFile("tests/testdata/updaterun/full.yaml")));
+  ASSERT_TRUE(full.ok());
+  // full.yaml sets everything but nodeOrder (it excludes siteAwareUpdatingOrder).
+  std::set<std::string> codec_fields = full->spec.fields_present;
+  codec_fields.insert("spec.nodeOrder");
+  std::set<std::string> schema_fields;
+  for (const auto& [name, _] : props.as_object()) schema_fields.insert("spec." + name);
+  EXPECT_EQ(schema_fields, codec_fields);
+  EXPECT_EQ(props.at("maxRetriesPerNode").at("maximum").as_integer(), 64);
+  std::vector<std::string> columns;
+  for (const auto& c : version.at("additionalPrinterColumns").as_array()) {
+    columns.push_back(c.at("name").as_string());
+  }
+  EXPECT_EQ(columns, (std::vector<std::string>{"Phase", "Succeeded", "Failed", "Age"}));
+}
+
+TEST(ExamplesTest, EveryExampleDecodes) {
+  for (const char* path : {"examples/updaterun-basic.yaml", "examples/cmdlet-example-1.yaml",
+                           "examples/cmdlet-example-2.yaml", "examples/cmdlet-example-3.yaml"}) {
+    SCOPED_TRACE(path);
+    auto run = DecodeUpdateRun(Yaml(ReadFile(path)));
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+  }
+}
+
+}  // namespace
+}  // namespace kcau::crd
