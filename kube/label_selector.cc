@@ -1,0 +1,163 @@
+#include "kube/label_selector.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace kcau::kube {
+
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+// Splits on commas outside parentheses: "a in (x,y),b" -> ["a in (x,y)", "b"].
+std::vector<std::string> SplitTerms(const std::string& text) {
+  std::vector<std::string> terms;
+  int depth = 0;
+  std::string cur;
+  for (char c : text) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      terms.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty() || !terms.empty()) terms.push_back(cur);
+  return terms;
+}
+
+StatusOr<SelectorRequirement> ParseTerm(const std::string& raw, bool set_based) {
+  const std::string term = Trim(raw);
+  if (term.empty()) return InvalidArgumentError("empty selector term");
+  SelectorRequirement r;
+  size_t pos;
+  if ((pos = term.find("!=")) != std::string::npos) {
+    r.key = Trim(term.substr(0, pos));
+    r.op = SelectorRequirement::Op::kNotEquals;
+    r.values = {Trim(term.substr(pos + 2))};
+  } else if ((pos = term.find("==")) != std::string::npos) {
+    r.key = Trim(term.substr(0, pos));
+    r.values = {Trim(term.substr(pos + 2))};
+  } else if ((pos = term.find('=')) != std::string::npos) {
+    r.key = Trim(term.substr(0, pos));
+    r.values = {Trim(term.substr(pos + 1))};
+  } else if (set_based && (pos = term.find(" notin ")) != std::string::npos) {
+    r.key = Trim(term.substr(0, pos));
+    r.op = SelectorRequirement::Op::kNotIn;
+  } else if (set_based && (pos = term.find(" in ")) != std::string::npos) {
+    r.key = Trim(term.substr(0, pos));
+    r.op = SelectorRequirement::Op::kIn;
+  } else if (set_based && term[0] == '!') {
+    r.key = Trim(term.substr(1));
+    r.op = SelectorRequirement::Op::kDoesNotExist;
+  } else if (set_based) {
+    r.key = term;
+    r.op = SelectorRequirement::Op::kExists;
+  } else {
+    return InvalidArgumentError("invalid field selector term \"" + term + "\"");
+  }
+  if (r.op == SelectorRequirement::Op::kIn || r.op == SelectorRequirement::Op::kNotIn) {
+    const size_t open = term.find('(');
+    const size_t close = term.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) {
+      return InvalidArgumentError("selector term \"" + term + "\": expected (values)");
+    }
+    for (const auto& v : SplitTerms(term.substr(open + 1, close - open - 1))) {
+      r.values.push_back(Trim(v));
+    }
+  }
+  if (r.key.empty()) return InvalidArgumentError("selector term \"" + term + "\": empty key");
+  return r;
+}
+
+StatusOr<Selector> Parse(const std::string& text, bool set_based) {
+  Selector s;
+  if (Trim(text).empty()) return s;
+  for (const auto& term : SplitTerms(text)) {
+    auto r = ParseTerm(term, set_based);
+    if (!r.ok()) return r.status();
+    s.requirements.push_back(std::move(*r));
+  }
+  return s;
+}
+
+std::string StringAt(const web::json::value& obj, const char* a, const char* b) {
+  if (!obj.has_object_field(a)) return "";
+  const auto& inner = obj.at(a);
+  return inner.has_string_field(b) ? inner.at(b).as_string() : "";
+}
+
+}  // namespace
+
+bool Selector::Matches(const std::map<std::string, std::string>& labels) const {
+  for (const auto& r : requirements) {
+    auto it = labels.find(r.key);
+    const bool has = it != labels.end();
+    const bool in =
+        has && std::find(r.values.begin(), r.values.end(), it->second) != r.values.end();
+    switch (r.op) {
+      case SelectorRequirement::Op::kEquals:
+      case SelectorRequirement::Op::kIn:
+        if (!in) return false;
+        break;
+      case SelectorRequirement::Op::kNotEquals:
+      case SelectorRequirement::Op::kNotIn:
+        if (in) return false;
+        break;
+      case SelectorRequirement::Op::kExists:
+        if (!has) return false;
+        break;
+      case SelectorRequirement::Op::kDoesNotExist:
+        if (has) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+StatusOr<Selector> ParseLabelSelector(const std::string& text) { return Parse(text, true); }
+
+StatusOr<Selector> ParseFieldSelector(const std::string& text) {
+  auto s = Parse(text, false);
+  if (!s.ok()) return s;
+  for (const auto& r : s->requirements) {
+    if (r.key != "metadata.name" && r.key != "metadata.namespace" && r.key != "spec.nodeName" &&
+        r.key != "status.phase" && r.key != "spec.unschedulable") {
+      return InvalidArgumentError("field label not supported: " + r.key);
+    }
+  }
+  return s;
+}
+
+std::map<std::string, std::string> SelectableFields(const web::json::value& object) {
+  std::map<std::string, std::string> f;
+  f["metadata.name"] = StringAt(object, "metadata", "name");
+  f["metadata.namespace"] = StringAt(object, "metadata", "namespace");
+  f["spec.nodeName"] = StringAt(object, "spec", "nodeName");
+  f["status.phase"] = StringAt(object, "status", "phase");
+  const bool unschedulable = object.has_object_field("spec") &&
+                             object.at("spec").has_boolean_field("unschedulable") &&
+                             object.at("spec").at("unschedulable").as_bool();
+  f["spec.unschedulable"] = unschedulable ? "true" : "false";
+  return f;
+}
+
+std::map<std::string, std::string> LabelsOf(const web::json::value& object) {
+  std::map<std::string, std::string> labels;
+  if (object.has_object_field("metadata") && object.at("metadata").has_object_field("labels")) {
+    for (const auto& [k, v] : object.at("metadata").at("labels").as_object()) {
+      if (v.is_string()) labels[k] = v.as_string();
+    }
+  }
+  return labels;
+}
+
+}  // namespace kcau::kube

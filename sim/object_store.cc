@@ -1,0 +1,605 @@
+#include "sim/object_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+
+#include "kube/label_selector.h"
+#include "sim/json_patch.h"
+
+namespace kcau::sim {
+
+namespace {
+
+using kube::Json;
+
+std::string ResourceId(const kube::Resource& r) { return r.group + "/" + r.plural; }
+
+std::string RandomUid() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) s += '-';
+    s += hex[rng() % 16];
+  }
+  return s;
+}
+
+std::string NameOf(const Json& o) {
+  return o.has_object_field("metadata") && o.at("metadata").has_string_field("name")
+             ? o.at("metadata").at("name").as_string()
+             : "";
+}
+
+// Everything but metadata and status: what a change of bumps metadata.generation.
+Json SpecPart(const Json& o) {
+  Json copy = o;
+  if (copy.is_object()) {
+    if (copy.has_field("metadata")) copy.erase("metadata");
+    if (copy.has_field("status")) copy.erase("status");
+  }
+  return copy;
+}
+
+int64_t IntOr(const Json& o, const char* a, const char* b, int64_t fallback) {
+  if (o.has_object_field(a) && o.at(a).has_integer_field(b)) {
+    return o.at(a).at(b).as_number().to_int64();
+  }
+  return fallback;
+}
+
+struct Filter {
+  std::string ns;
+  kube::Selector labels;
+  kube::Selector fields;
+  bool Matches(const Json& o) const {
+    if (!ns.empty()) {
+      const bool same = o.has_object_field("metadata") &&
+                        o.at("metadata").has_string_field("namespace") &&
+                        o.at("metadata").at("namespace").as_string() == ns;
+      if (!same) return false;
+    }
+    return labels.Matches(kube::LabelsOf(o)) && fields.Matches(kube::SelectableFields(o));
+  }
+};
+
+StatusOr<Filter> MakeFilter(const std::string& ns, const kube::ListOptions& options) {
+  Filter f;
+  f.ns = ns;
+  auto labels = kube::ParseLabelSelector(options.label_selector);
+  if (!labels.ok()) return labels.status();
+  auto fields = kube::ParseFieldSelector(options.field_selector);
+  if (!fields.ok()) return fields.status();
+  f.labels = std::move(*labels);
+  f.fields = std::move(*fields);
+  return f;
+}
+
+// Scaled values of a PDB's minAvailable / maxUnavailable ("50%" rounds up, as Kubernetes).
+int Scaled(const Json& v, int total) {
+  if (v.is_integer()) return v.as_integer();
+  if (v.is_string()) {
+    std::string s = v.as_string();
+    if (!s.empty() && s.back() == '%') {
+      const int pct = std::atoi(s.substr(0, s.size() - 1).c_str());
+      return (pct * total + 99) / 100;
+    }
+    return std::atoi(s.c_str());
+  }
+  return 0;
+}
+
+bool PodHealthy(const Json& pod) {
+  if (!pod.has_object_field("status")) return false;
+  const Json& st = pod.at("status");
+  if (!st.has_string_field("phase") || st.at("phase").as_string() != "Running") return false;
+  if (!st.has_array_field("conditions")) return false;
+  for (const auto& c : st.at("conditions").as_array()) {
+    if (c.has_string_field("type") && c.at("type").as_string() == "Ready") {
+      return c.has_string_field("status") && c.at("status").as_string() == "True";
+    }
+  }
+  return false;
+}
+
+kube::Selector PdbSelector(const Json& pdb) {
+  kube::Selector s;
+  if (!pdb.has_object_field("spec") || !pdb.at("spec").has_object_field("selector")) return s;
+  const Json& sel = pdb.at("spec").at("selector");
+  if (sel.has_object_field("matchLabels")) {
+    for (const auto& [k, v] : sel.at("matchLabels").as_object()) {
+      s.requirements.push_back({k, kube::SelectorRequirement::Op::kEquals, {v.as_string()}});
+    }
+  }
+  if (sel.has_array_field("matchExpressions")) {
+    for (const auto& e : sel.at("matchExpressions").as_array()) {
+      kube::SelectorRequirement r;
+      r.key = e.at("key").as_string();
+      const std::string op = e.at("operator").as_string();
+      r.op = op == "In"       ? kube::SelectorRequirement::Op::kIn
+             : op == "NotIn"  ? kube::SelectorRequirement::Op::kNotIn
+             : op == "Exists" ? kube::SelectorRequirement::Op::kExists
+                              : kube::SelectorRequirement::Op::kDoesNotExist;
+      if (e.has_array_field("values")) {
+        for (const auto& v : e.at("values").as_array()) r.values.push_back(v.as_string());
+      }
+      s.requirements.push_back(std::move(r));
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------- WatchQueue
+
+std::optional<kube::WatchEvent> WatchQueue::Pop(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [this] { return !events_.empty() || closed_; });
+  if (events_.empty()) return std::nullopt;
+  kube::WatchEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+bool WatchQueue::closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_ && events_.empty();
+}
+
+void WatchQueue::Push(kube::WatchEvent event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return;
+  events_.push_back(std::move(event));
+  cv_.notify_one();
+}
+
+void WatchQueue::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_ = true;
+  cv_.notify_all();
+}
+
+// ------------------------------------------------------------------------ ObjectStore
+
+struct ObjectStore::Watcher {
+  std::string resource_id;
+  Filter filter;
+  std::shared_ptr<WatchQueue> queue;
+};
+
+struct ObjectStore::Impl {
+  struct Event {
+    uint64_t rv;
+    std::string resource_id;
+    std::string type;
+    Json object;
+    Json previous;  // null for ADDED
+  };
+
+  const Clock& clock;
+  size_t history_limit;
+  mutable std::mutex mu;
+  uint64_t rv = 0;                                // guarded by mu
+  std::map<std::string, ResourceInfo> resources;  // guarded by mu
+  std::map<std::string, std::map<std::pair<std::string, std::string>, Json>> objects;  // mu
+  std::deque<Event> history;                       // guarded by mu
+  std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
+
+  Impl(const Clock& c, size_t limit) : clock(c), history_limit(limit) {}
+
+  const ResourceInfo* Info(const kube::Resource& r) const {
+    auto it = resources.find(ResourceId(r));
+    return it == resources.end() ? nullptr : &it->second;
+  }
+
+  std::pair<std::string, std::string> Key(const kube::Resource& r, const std::string& ns,
+                                          const std::string& name) const {
+    return {r.namespaced ? ns : "", name};
+  }
+
+  // Delivers one change to the watchers, translating label-selector transitions the way the
+  // API server does: an object that leaves a watcher's selection is DELETED for it.
+  void Deliver(const Watcher& w, const Event& e) const {
+    if (w.resource_id != e.resource_id) return;
+    const bool now = w.filter.Matches(e.object);
+    const bool before = !e.previous.is_null() && w.filter.Matches(e.previous);
+    std::string type = e.type;
+    if (e.type == "MODIFIED") {
+      if (now && !before) type = "ADDED";
+      if (!now && before) type = "DELETED";
+      if (!now && !before) return;
+    } else if (!now) {
+      return;
+    }
+    w.queue->Push({type, e.object});
+  }
+
+  void Record(const std::string& resource_id, const std::string& type, const Json& object,
+              const Json& previous) {
+    Event e{rv, resource_id, type, object, previous};
+    for (const auto& w : watchers) Deliver(*w, e);
+    history.push_back(std::move(e));
+    while (history.size() > history_limit) history.pop_front();
+  }
+
+  void Stamp(Json& o, const kube::Resource& r) {
+    o["apiVersion"] = Json::string(r.ApiVersion());
+    o["kind"] = Json::string(r.kind);
+    o["metadata"]["resourceVersion"] = Json::string(std::to_string(rv));
+  }
+
+  // Recomputes the status of every PDB in `ns` (what the disruption controller does).
+  void RefreshPdbs(const std::string& ns) {
+    const std::string pdb_id = ResourceId(kube::resources::PodDisruptionBudgets());
+    auto& pdbs = objects[pdb_id];
+    const auto& pods = objects[ResourceId(kube::resources::Pods())];
+    for (auto& [key, pdb] : pdbs) {
+      if (key.first != ns) continue;
+      const kube::Selector sel = PdbSelector(pdb);
+      int expected = 0;
+      int healthy = 0;
+      for (const auto& [pkey, pod] : pods) {
+        if (pkey.first != ns || !sel.Matches(kube::LabelsOf(pod))) continue;
+        ++expected;
+        healthy += PodHealthy(pod) ? 1 : 0;
+      }
+      int desired = 0;
+      const Json& spec = pdb.has_object_field("spec") ? pdb.at("spec") : Json::object();
+      if (spec.has_field("minAvailable")) {
+        desired = Scaled(spec.at("minAvailable"), expected);
+      } else if (spec.has_field("maxUnavailable")) {
+        desired = std::max(0, expected - Scaled(spec.at("maxUnavailable"), expected));
+      }
+      Json status = Json::object();
+      status["currentHealthy"] = Json::number(healthy);
+      status["desiredHealthy"] = Json::number(desired);
+      status["expectedPods"] = Json::number(expected);
+      status["disruptionsAllowed"] = Json::number(std::max(0, healthy - desired));
+      status["observedGeneration"] = Json::number(IntOr(pdb, "metadata", "generation", 1));
+      if (pdb.has_field("status") && pdb.at("status") == status) continue;
+      Json previous = pdb;
+      pdb["status"] = status;
+      ++rv;
+      Stamp(pdb, kube::resources::PodDisruptionBudgets());
+      Record(pdb_id, "MODIFIED", pdb, previous);
+    }
+  }
+
+  void AfterChange(const kube::Resource& r, const Json& o) {
+    if (r.plural == "pods" && r.group.empty()) {
+      const std::string ns = o.at("metadata").has_string_field("namespace")
+                                 ? o.at("metadata").at("namespace").as_string()
+                                 : "";
+      RefreshPdbs(ns);
+    } else if (r.plural == "poddisruptionbudgets") {
+      RefreshPdbs(o.at("metadata").at("namespace").as_string());
+    }
+  }
+
+  // Writes `next` over the stored object at key (the object exists), applying the
+  // subresource split and optimistic concurrency. Caller holds mu.
+  StatusOr<Json> Replace(const kube::Resource& r, const ResourceInfo& info,
+                         const std::pair<std::string, std::string>& key, Json next,
+                         bool status_subresource, bool check_rv) {
+    auto& stored = objects[ResourceId(r)].at(key);
+    const Json& meta_in = next.has_object_field("metadata") ? next.at("metadata") : Json::object();
+    if (check_rv && meta_in.has_string_field("resourceVersion") &&
+        !meta_in.at("resourceVersion").as_string().empty() &&
+        meta_in.at("resourceVersion").as_string() !=
+            stored.at("metadata").at("resourceVersion").as_string()) {
+      std::string name = key.second;
+      return ConflictError("Operation cannot be fulfilled on " + r.plural +
+                           (r.group.empty() ? "" : "." + r.group) + " \"" + name +
+                           "\": the object has been modified; please apply your changes to the "
+                           "latest version and try again");
+    }
+    Json result;
+    if (info.status_subresource && status_subresource) {
+      result = stored;
+      if (next.has_field("status")) {
+        result["status"] = next.at("status");
+      } else if (result.has_field("status")) {
+        result.erase("status");
+      }
+    } else {
+      result = next;
+      if (info.status_subresource) {
+        if (stored.has_field("status")) {
+          result["status"] = stored.at("status");
+        } else if (result.has_field("status")) {
+          result.erase("status");
+        }
+      }
+      // The server owns these metadata fields.
+      Json& meta = result["metadata"];
+      const Json& old_meta = stored.at("metadata");
+      for (const char* f : {"uid", "creationTimestamp", "namespace", "name", "generation"}) {
+        if (old_meta.has_field(f)) {
+          meta[f] = old_meta.at(f);
+        } else if (meta.has_field(f)) {
+          meta.erase(f);
+        }
+      }
+    }
+    if (result == stored) return stored;  // a no-op write changes no resourceVersion
+    const Json previous = stored;
+    if (SpecPart(result) != SpecPart(previous)) {
+      result["metadata"]["generation"] =
+          Json::number(IntOr(previous, "metadata", "generation", 1) + 1);
+    }
+    ++rv;
+    Stamp(result, r);
+    stored = result;
+    Record(ResourceId(r), "MODIFIED", result, previous);
+    AfterChange(r, result);
+    return result;
+  }
+};
+
+ObjectStore::ObjectStore(const Clock& clock, size_t history_limit)
+    : impl_(std::make_unique<Impl>(clock, history_limit)) {
+  namespace res = kube::resources;
+  RegisterResource({res::Nodes(), true, "node", {"no"}, {}});
+  RegisterResource({res::Pods(), true, "pod", {"po"}, {"all"}});
+  RegisterResource({res::Events(), false, "event", {"ev"}, {}});
+  RegisterResource({{"", "v1", "namespaces", "Namespace", false}, true, "namespace", {"ns"}, {}});
+  RegisterResource({res::PodDisruptionBudgets(), true, "poddisruptionbudget", {"pdb"}, {}});
+  RegisterResource({res::Leases(), false, "lease", {}, {}});
+  RegisterResource({res::UpdateRuns(), true, "updaterun", {"ur"}, {"kcau"}});
+}
+
+ObjectStore::~ObjectStore() = default;
+
+void ObjectStore::RegisterResource(const ResourceInfo& info) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->resources[ResourceId(info.resource)] = info;
+}
+
+const ResourceInfo* ObjectStore::FindResource(const std::string& group, const std::string& version,
+                                              const std::string& plural) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->resources.find(group + "/" + plural);
+  if (it == impl_->resources.end() || it->second.resource.version != version) return nullptr;
+  return &it->second;  // std::map nodes are stable; resources are never removed
+}
+
+std::vector<ResourceInfo> ObjectStore::Resources() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<ResourceInfo> out;
+  for (const auto& [_, info] : impl_->resources) out.push_back(info);
+  return out;
+}
+
+StatusOr<Json> ObjectStore::Get(const kube::Resource& r, const kube::ObjectKey& key) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->Info(r) == nullptr)
+    return NotFoundError("the server could not find the requested resource");
+  auto objs = impl_->objects.find(ResourceId(r));
+  if (objs != impl_->objects.end()) {
+    auto it = objs->second.find(impl_->Key(r, key.ns, key.name));
+    if (it != objs->second.end()) return it->second;
+  }
+  return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
+                       "\" not found");
+}
+
+StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std::string& ns,
+                                             const kube::ListOptions& options) const {
+  auto filter = MakeFilter(r.namespaced ? ns : "", options);
+  if (!filter.ok()) return filter.status();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->Info(r) == nullptr)
+    return NotFoundError("the server could not find the requested resource");
+  kube::ObjectList list;
+  list.resource_version = std::to_string(impl_->rv);
+  auto objs = impl_->objects.find(ResourceId(r));
+  if (objs == impl_->objects.end()) return list;
+  for (const auto& [_, o] : objs->second) {
+    if (filter->Matches(o)) list.items.push_back(o);
+  }
+  return list;
+}
+
+StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& ns, Json object) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const ResourceInfo* info = impl_->Info(r);
+  if (info == nullptr) return NotFoundError("the server could not find the requested resource");
+  if (!object.is_object()) return InvalidArgumentError("the body must be a JSON object");
+  const std::string name = NameOf(object);
+  if (name.empty()) return InvalidArgumentError("metadata.name: Required value: name is required");
+  Json& meta = object["metadata"];
+  std::string object_ns = ns;
+  if (r.namespaced) {
+    if (object_ns.empty() && meta.has_string_field("namespace")) {
+      object_ns = meta.at("namespace").as_string();
+    }
+    if (object_ns.empty()) object_ns = "default";
+    if (meta.has_string_field("namespace") && meta.at("namespace").as_string() != object_ns) {
+      return InvalidArgumentError(
+          "metadata.namespace: the namespace of the object does not "
+          "match the namespace on the request");
+    }
+    meta["namespace"] = Json::string(object_ns);
+  } else if (meta.has_field("namespace")) {
+    meta.erase("namespace");
+  }
+  auto key = impl_->Key(r, object_ns, name);
+  auto& objs = impl_->objects[ResourceId(r)];
+  if (objs.count(key)) {
+    return AlreadyExistsError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + name +
+                              "\" already exists");
+  }
+  if (info->status_subresource && r.group == "kcau.io" && object.has_field("status")) {
+    // Custom resources with a status subresource ignore status on create.
+    object.erase("status");
+  }
+  meta["uid"] = Json::string(RandomUid());
+  meta["creationTimestamp"] = Json::string(FormatRfc3339(impl_->clock.Now()));
+  meta["generation"] = Json::number(1);
+  if (meta.has_field("resourceVersion")) meta.erase("resourceVersion");
+  ++impl_->rv;
+  impl_->Stamp(object, r);
+  objs[key] = object;
+  impl_->Record(ResourceId(r), "ADDED", object, Json::null());
+  impl_->AfterChange(r, object);
+  return object;
+}
+
+StatusOr<Json> ObjectStore::Update(const kube::Resource& r, const kube::ObjectKey& key, Json object,
+                                   bool status_subresource) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const ResourceInfo* info = impl_->Info(r);
+  if (info == nullptr) return NotFoundError("the server could not find the requested resource");
+  if (!object.is_object()) return InvalidArgumentError("the body must be a JSON object");
+  if (!NameOf(object).empty() && NameOf(object) != key.name) {
+    return InvalidArgumentError(
+        "metadata.name: the name of the object does not match the "
+        "name on the URL");
+  }
+  auto k = impl_->Key(r, key.ns, key.name);
+  auto& objs = impl_->objects[ResourceId(r)];
+  if (!objs.count(k)) {
+    return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
+                         "\" not found");
+  }
+  return impl_->Replace(r, *info, k, std::move(object), status_subresource, true);
+}
+
+StatusOr<Json> ObjectStore::Patch(const kube::Resource& r, const kube::ObjectKey& key,
+                                  kube::PatchType type, const Json& patch,
+                                  bool status_subresource) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const ResourceInfo* info = impl_->Info(r);
+  if (info == nullptr) return NotFoundError("the server could not find the requested resource");
+  auto k = impl_->Key(r, key.ns, key.name);
+  auto& objs = impl_->objects[ResourceId(r)];
+  auto it = objs.find(k);
+  if (it == objs.end()) {
+    return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
+                         "\" not found");
+  }
+  StatusOr<Json> next = InvalidArgumentError("unsupported patch type");
+  switch (type) {
+    case kube::PatchType::kMerge:
+      if (!patch.is_object()) return InvalidArgumentError("merge patch must be a JSON object");
+      next = ApplyMergePatch(it->second, patch);
+      break;
+    case kube::PatchType::kJson:
+      next = ApplyJsonPatch(it->second, patch);
+      break;
+    case kube::PatchType::kStrategicMerge:
+      if (r.group == "kcau.io") {
+        return Status(StatusCode::kInvalidArgument,
+                      "strategic merge patch is not supported for custom resources; use "
+                      "--type=merge");
+      }
+      next = ApplyStrategicMergePatch(it->second, patch);
+      break;
+  }
+  if (!next.ok()) return next.status();
+  // A patch that carries a resourceVersion is a precondition, as on the API server.
+  const bool check_rv = patch.is_object() && patch.has_object_field("metadata") &&
+                        patch.at("metadata").has_string_field("resourceVersion");
+  if (!check_rv && next->has_object_field("metadata")) {
+    (*next)["metadata"]["resourceVersion"] = it->second.at("metadata").at("resourceVersion");
+  }
+  return impl_->Replace(r, *info, k, std::move(*next), status_subresource, check_rv);
+}
+
+StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKey& key) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->Info(r) == nullptr)
+    return NotFoundError("the server could not find the requested resource");
+  auto& objs = impl_->objects[ResourceId(r)];
+  auto it = objs.find(impl_->Key(r, key.ns, key.name));
+  if (it == objs.end()) {
+    return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
+                         "\" not found");
+  }
+  Json object = it->second;
+  objs.erase(it);
+  ++impl_->rv;
+  impl_->Stamp(object, r);
+  impl_->Record(ResourceId(r), "DELETED", object, object);
+  impl_->AfterChange(r, object);
+  return object;
+}
+
+Status ObjectStore::Evict(const kube::ObjectKey& pod) {
+  const kube::Resource& pods = kube::resources::Pods();
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    auto& objs = impl_->objects[ResourceId(pods)];
+    auto it = objs.find({pod.ns, pod.name});
+    if (it == objs.end()) return NotFoundError("pods \"" + pod.name + "\" not found");
+    const auto labels = kube::LabelsOf(it->second);
+    impl_->RefreshPdbs(pod.ns);
+    for (const auto& [key, pdb] :
+         impl_->objects[ResourceId(kube::resources::PodDisruptionBudgets())]) {
+      if (key.first != pod.ns || !PdbSelector(pdb).Matches(labels)) continue;
+      const int64_t allowed = IntOr(pdb, "status", "disruptionsAllowed", 0);
+      // An unhealthy pod may always go: evicting it cannot lower availability.
+      if (allowed <= 0 && PodHealthy(it->second)) {
+        return TooManyRequestsError(
+            "Cannot evict pod as it would violate the pod's disruption budget.");
+      }
+    }
+  }
+  auto deleted = Delete(pods, pod);
+  return deleted.ok() ? Status::Ok() : deleted.status();
+}
+
+StatusOr<std::shared_ptr<WatchQueue>> ObjectStore::Watch(const kube::Resource& r,
+                                                         const std::string& ns,
+                                                         const kube::ListOptions& options,
+                                                         const std::string& resource_version) {
+  auto filter = MakeFilter(r.namespaced ? ns : "", options);
+  if (!filter.ok()) return filter.status();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->Info(r) == nullptr)
+    return NotFoundError("the server could not find the requested resource");
+  auto w = std::make_shared<Watcher>();
+  w->resource_id = ResourceId(r);
+  w->filter = std::move(*filter);
+  w->queue = std::make_shared<WatchQueue>();
+  if (resource_version.empty() || resource_version == "0") {
+    for (const auto& [_, o] : impl_->objects[w->resource_id]) {
+      if (w->filter.Matches(o)) w->queue->Push({"ADDED", o});
+    }
+  } else {
+    uint64_t from = 0;
+    try {
+      from = std::stoull(resource_version);
+    } catch (const std::exception&) {
+      return InvalidArgumentError("resourceVersion: invalid value \"" + resource_version + "\"");
+    }
+    const uint64_t oldest = impl_->history.empty() ? impl_->rv + 1 : impl_->history.front().rv;
+    if (from + 1 < oldest && from < impl_->rv) {
+      return GoneError("too old resource version: " + resource_version + " (" +
+                       std::to_string(oldest - 1) + ")");
+    }
+    for (const auto& e : impl_->history) {
+      if (e.rv > from) impl_->Deliver(*w, e);
+    }
+  }
+  impl_->watchers.push_back(w);
+  return w->queue;
+}
+
+void ObjectStore::StopWatch(const std::shared_ptr<WatchQueue>& queue) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto& ws = impl_->watchers;
+  ws.erase(std::remove_if(ws.begin(), ws.end(),
+                          [&](const std::shared_ptr<Watcher>& w) { return w->queue == queue; }),
+           ws.end());
+  queue->Close();
+}
+
+uint64_t ObjectStore::CurrentResourceVersion() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->rv;
+}
+
+}  // namespace kcau::sim

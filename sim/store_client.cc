@@ -1,0 +1,88 @@
+#include "sim/store_client.h"
+
+#include <atomic>
+
+namespace kcau::sim {
+
+namespace {
+
+kube::ObjectKey KeyOf(const kube::Json& o) {
+  kube::ObjectKey key;
+  if (!o.has_object_field("metadata")) return key;
+  const auto& meta = o.at("metadata");
+  if (meta.has_string_field("namespace")) key.ns = meta.at("namespace").as_string();
+  if (meta.has_string_field("name")) key.name = meta.at("name").as_string();
+  return key;
+}
+
+class QueueStream final : public kube::WatchStream {
+ public:
+  QueueStream(ObjectStore& store, std::shared_ptr<WatchQueue> queue)
+      : store_(store), queue_(std::move(queue)) {}
+  ~QueueStream() override { Stop(); }
+
+  StatusOr<std::optional<kube::WatchEvent>> Next() override {
+    while (!stopped_) {
+      auto e = queue_->Pop(std::chrono::milliseconds(200));
+      if (e) return std::optional<kube::WatchEvent>(std::move(*e));
+      if (queue_->closed()) break;
+    }
+    return std::optional<kube::WatchEvent>();
+  }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    store_.StopWatch(queue_);
+  }
+
+ private:
+  ObjectStore& store_;
+  std::shared_ptr<WatchQueue> queue_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+StatusOr<kube::Json> StoreClient::Get(const kube::Resource& r, const kube::ObjectKey& key) {
+  return store_.Get(r, key);
+}
+
+StatusOr<kube::ObjectList> StoreClient::List(const kube::Resource& r, const std::string& ns,
+                                             const kube::ListOptions& options) {
+  return store_.List(r, ns, options);
+}
+
+StatusOr<kube::Json> StoreClient::Create(const kube::Resource& r, const kube::Json& object) {
+  return store_.Create(r, KeyOf(object).ns, object);
+}
+
+StatusOr<kube::Json> StoreClient::Update(const kube::Resource& r, const kube::Json& object) {
+  return store_.Update(r, KeyOf(object), object, false);
+}
+
+StatusOr<kube::Json> StoreClient::UpdateStatus(const kube::Resource& r, const kube::Json& object) {
+  return store_.Update(r, KeyOf(object), object, true);
+}
+
+StatusOr<kube::Json> StoreClient::Patch(const kube::Resource& r, const kube::ObjectKey& key,
+                                        kube::PatchType type, const kube::Json& patch,
+                                        bool status_subresource) {
+  return store_.Patch(r, key, type, patch, status_subresource);
+}
+
+Status StoreClient::Delete(const kube::Resource& r, const kube::ObjectKey& key) {
+  auto deleted = store_.Delete(r, key);
+  return deleted.ok() ? Status::Ok() : deleted.status();
+}
+
+Status StoreClient::Evict(const kube::ObjectKey& pod) { return store_.Evict(pod); }
+
+StatusOr<std::unique_ptr<kube::WatchStream>> StoreClient::Watch(
+    const kube::Resource& r, const std::string& ns, const kube::ListOptions& options,
+    const std::string& resource_version) {
+  auto queue = store_.Watch(r, ns, options, resource_version);
+  if (!queue.ok()) return queue.status();
+  return std::unique_ptr<kube::WatchStream>(new QueueStream(store_, std::move(*queue)));
+}
+
+}  // namespace kcau::sim
