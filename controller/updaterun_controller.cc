@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "controller/result_handler.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
@@ -98,7 +100,21 @@ void UpdateRunController::WorkerLoop() {
     if (metrics_ != nullptr) metrics_->ObserveReconcileTime("updaterun", seconds);
     HandleReconcileResult(queue_, *key, result, metrics_);
     queue_.Done(*key);
+    PublishRunsByPhase();
   }
+}
+
+void UpdateRunController::PublishRunsByPhase() {
+  if (metrics_ == nullptr || !runs_) return;
+  std::map<std::string, int> counts;
+  for (const auto& run : runs_->Snapshot()) {
+    std::string phase = "Pending";  // a run no controller has looked at yet
+    if (run.has_object_field("status") && run.at("status").has_string_field("phase")) {
+      phase = run.at("status").at("phase").as_string();
+    }
+    ++counts[phase];
+  }
+  metrics_->SetRunsByPhase(counts);
 }
 
 void UpdateRunController::ResyncLoop() {

@@ -8,8 +8,8 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,8 +30,8 @@ namespace kcau::controller {
 
 class UpdateRunController {
  public:
-  UpdateRunController(kube::KubeClient& client, const Clock& clock,
-                      metrics::KcauMetrics* metrics, int workers, Duration resync_period);
+  UpdateRunController(kube::KubeClient& client, const Clock& clock, metrics::KcauMetrics* metrics,
+                      int workers, Duration resync_period);
   ~UpdateRunController();
   UpdateRunController(const UpdateRunController&) = delete;
   UpdateRunController& operator=(const UpdateRunController&) = delete;
@@ -44,6 +44,9 @@ class UpdateRunController {
 
  private:
   void EnqueueAllRuns();
+  // kcau_updateruns{phase} from the informer's cache: the cluster-wide view no single
+  // reconcile has.
+  void PublishRunsByPhase();
   void WorkerLoop();
   void ResyncLoop();
 

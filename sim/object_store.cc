@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <random>
+#include <set>
 
 #include "kube/label_selector.h"
 #include "sim/json_patch.h"
@@ -238,13 +239,29 @@ struct ObjectStore::Impl {
     for (auto& [key, pdb] : pdbs) {
       if (key.first != ns) continue;
       const kube::Selector sel = PdbSelector(pdb);
-      int expected = 0;
+      int present = 0;
       int healthy = 0;
+      std::set<std::string> owners;
       for (const auto& [pkey, pod] : pods) {
         if (pkey.first != ns || !sel.Matches(kube::LabelsOf(pod))) continue;
-        ++expected;
+        ++present;
         healthy += PodHealthy(pod) ? 1 : 0;
+        const Json& meta = pod.at("metadata");
+        if (meta.has_array_field("ownerReferences") && meta.at("ownerReferences").size() > 0 &&
+            meta.at("ownerReferences").at(0).has_string_field("uid")) {
+          owners.insert(meta.at("ownerReferences").at(0).at("uid").as_string());
+        }
       }
+      // As the disruption controller does: the expected count is the owners' scale, so a
+      // pod that was evicted and not yet replaced still counts as missing.
+      int scale = 0;
+      for (const auto& [rkey, rs] :
+           objects[ResourceId({"apps", "v1", "replicasets", "ReplicaSet", true})]) {
+        if (rkey.first == ns && owners.count(rs.at("metadata").at("uid").as_string())) {
+          scale += static_cast<int>(IntOr(rs, "spec", "replicas", 0));
+        }
+      }
+      const int expected = std::max(present, scale);
       int desired = 0;
       const Json& spec = pdb.has_object_field("spec") ? pdb.at("spec") : Json::object();
       if (spec.has_field("minAvailable")) {
@@ -348,6 +365,23 @@ ObjectStore::ObjectStore(const Clock& clock, size_t history_limit)
   RegisterResource({res::PodDisruptionBudgets(), true, "poddisruptionbudget", {"pdb"}, {}});
   RegisterResource({res::Leases(), false, "lease", {}, {}});
   RegisterResource({res::UpdateRuns(), true, "updaterun", {"ur"}, {"kcau"}});
+  // Kinds kubectl drain and kcau's install manifests touch, stored as they come.
+  RegisterResource(
+      {{"apps", "v1", "daemonsets", "DaemonSet", true}, true, "daemonset", {"ds"}, {"all"}});
+  RegisterResource(
+      {{"apps", "v1", "replicasets", "ReplicaSet", true}, true, "replicaset", {"rs"}, {"all"}});
+  RegisterResource(
+      {{"apps", "v1", "deployments", "Deployment", true}, true, "deployment", {"deploy"}, {"all"}});
+  RegisterResource({{"", "v1", "configmaps", "ConfigMap", true}, false, "configmap", {"cm"}, {}});
+  RegisterResource(
+      {{"", "v1", "serviceaccounts", "ServiceAccount", true}, false, "serviceaccount", {"sa"}, {}});
+  RegisterResource({{"", "v1", "services", "Service", true}, true, "service", {"svc"}, {"all"}});
+  RegisterResource({{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
+                     "CustomResourceDefinition", false},
+                    true,
+                    "customresourcedefinition",
+                    {"crd", "crds"},
+                    {}});
 }
 
 ObjectStore::~ObjectStore() = default;

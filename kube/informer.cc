@@ -1,0 +1,181 @@
+#include "kube/informer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace kcau::kube {
+
+namespace {
+
+std::string KeyOf(const Json& o) {
+  std::string ns, name;
+  if (o.has_object_field("metadata")) {
+    const Json& m = o.at("metadata");
+    if (m.has_string_field("namespace")) ns = m.at("namespace").as_string();
+    if (m.has_string_field("name")) name = m.at("name").as_string();
+  }
+  return ns + "/" + name;
+}
+
+std::string RvOf(const Json& o) {
+  return o.has_object_field("metadata") && o.at("metadata").has_string_field("resourceVersion")
+             ? o.at("metadata").at("resourceVersion").as_string()
+             : "";
+}
+
+constexpr std::chrono::milliseconds kBackoffBase{200};
+constexpr std::chrono::milliseconds kBackoffCap{30000};
+
+}  // namespace
+
+Informer::Informer(KubeClient& client, Resource resource, std::string ns, ListOptions options,
+                   Handler handler)
+    : client_(client),
+      resource_(std::move(resource)),
+      ns_(std::move(ns)),
+      options_(std::move(options)),
+      handler_(std::move(handler)) {}
+
+Informer::~Informer() { Stop(); }
+
+void Informer::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Informer::Stop() {
+  if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(stream_mu_);
+    if (stream_) stream_->Stop();
+  }
+  {
+    std::lock_guard<std::mutex> lock(wait_mu_);
+    wait_cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<Json> Informer::Snapshot() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  std::vector<Json> out;
+  out.reserve(cache_.size());
+  for (const auto& [_, o] : cache_) out.push_back(o);
+  return out;
+}
+
+std::optional<Json> Informer::Get(const std::string& ns, const std::string& name) const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto it = cache_.find(ns + "/" + name);
+  if (it == cache_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Informer::Deliver(const std::string& type, const Json& object) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (type == "DELETED") {
+      cache_.erase(KeyOf(object));
+    } else {
+      cache_[KeyOf(object)] = object;
+    }
+  }
+  handler_(type, object);
+}
+
+bool Informer::ListAndDeliver() {
+  auto list = client_.List(resource_, ns_, options_);
+  if (!list.ok()) {
+    spdlog::warn("informer {}: list failed: {}", resource_.plural, list.status().ToString());
+    return false;
+  }
+  ++lists_;
+  // Deliver the difference against the cache: deletions missed while disconnected first.
+  std::map<std::string, Json> fresh;
+  for (const auto& item : list->items) fresh[KeyOf(item)] = item;
+  std::vector<Json> gone;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (const auto& [key, obj] : cache_) {
+      if (!fresh.count(key)) gone.push_back(obj);
+    }
+  }
+  for (const auto& obj : gone) Deliver("DELETED", obj);
+  for (const auto& [key, obj] : fresh) {
+    std::string type;
+    {
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      auto it = cache_.find(key);
+      if (it == cache_.end()) {
+        type = "ADDED";
+      } else if (RvOf(it->second) != RvOf(obj)) {
+        type = "MODIFIED";
+      }
+    }
+    if (!type.empty()) Deliver(type, obj);
+  }
+  last_rv_ = list->resource_version;
+  synced_ = true;
+  backoff_ = kBackoffBase;
+  return true;
+}
+
+void Informer::Backoff() {
+  static thread_local std::mt19937 rng(std::random_device{}());
+  // Full jitter: anywhere in [backoff/2, backoff], so many informers do not retry in step.
+  const auto wait = backoff_ / 2 + std::chrono::milliseconds(rng() % (backoff_.count() / 2 + 1));
+  std::unique_lock<std::mutex> lock(wait_mu_);
+  wait_cv_.wait_for(lock, wait, [this] { return stopping_.load(); });
+  backoff_ = std::min(backoff_ * 2, kBackoffCap);
+}
+
+void Informer::Run() {
+  bool need_list = true;
+  while (!stopping_) {
+    if (need_list) {
+      if (!ListAndDeliver()) {
+        Backoff();
+        continue;
+      }
+      need_list = false;
+    }
+    auto stream = client_.Watch(resource_, ns_, options_, last_rv_);
+    if (!stream.ok()) {
+      if (stream.status().code() == StatusCode::kGone) {
+        need_list = true;
+        continue;
+      }
+      spdlog::warn("informer {}: watch failed: {}", resource_.plural, stream.status().ToString());
+      Backoff();
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(stream_mu_);
+      stream_ = std::move(*stream);
+      if (stopping_) stream_->Stop();
+    }
+    while (!stopping_) {
+      auto event = stream_->Next();
+      if (!event.ok()) {
+        if (event.status().code() == StatusCode::kGone) {
+          need_list = true;  // history compacted past us: relist and diff
+        } else {
+          spdlog::warn("informer {}: {}", resource_.plural, event.status().ToString());
+          Backoff();
+        }
+        break;
+      }
+      if (!event->has_value()) break;  // the server ended the stream: resume from last_rv_
+      const WatchEvent& e = **event;
+      const std::string rv = RvOf(e.object);
+      if (!rv.empty()) last_rv_ = rv;
+      if (e.type == "BOOKMARK") continue;
+      Deliver(e.type, e.object);
+      backoff_ = kBackoffBase;
+    }
+    std::lock_guard<std::mutex> lock(stream_mu_);
+    stream_.reset();
+  }
+}
+
+}  // namespace kcau::kube

@@ -1,0 +1,70 @@
+// A reflector with a cache (client-go's informer, small): list, then watch from the list's
+// resourceVersion; a stream the server ended is resumed from the last resourceVersion seen;
+// 410 Gone means relist and deliver the difference; errors back off exponentially with
+// jitter (200 ms doubling to 30 s). Handlers only learn "this changed": controllers re-read
+// what they need (level-triggered).
+//
+// Thread-safety: one internal thread runs the handler; Snapshot/Get/HasSynced are safe from
+// any thread; Stop() returns promptly (it interrupts a blocked watch).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kube/kube_client.h"
+
+namespace kcau::kube {
+
+class Informer {
+ public:
+  using Handler = std::function<void(const std::string& type, const Json& object)>;
+
+  Informer(KubeClient& client, Resource resource, std::string ns, ListOptions options,
+           Handler handler);
+  ~Informer();
+  Informer(const Informer&) = delete;
+  Informer& operator=(const Informer&) = delete;
+
+  void Start();
+  void Stop();
+  bool HasSynced() const { return synced_; }
+  std::vector<Json> Snapshot() const;
+  std::optional<Json> Get(const std::string& ns, const std::string& name) const;
+  // How many times the informer listed (1 + relists after 410 Gone): for tests and metrics.
+  int Lists() const { return lists_; }
+
+ private:
+  void Run();
+  bool ListAndDeliver();
+  void Deliver(const std::string& type, const Json& object);
+  void Backoff();
+
+  KubeClient& client_;
+  const Resource resource_;
+  const std::string ns_;
+  const ListOptions options_;
+  const Handler handler_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> synced_{false};
+  std::atomic<int> lists_{0};
+  std::thread thread_;
+  std::mutex stream_mu_;
+  std::unique_ptr<WatchStream> stream_;  // guarded by stream_mu_
+  std::mutex wait_mu_;                   // pairs with wait_cv_ for interruptible backoff
+  std::condition_variable wait_cv_;
+  mutable std::mutex cache_mu_;
+  std::map<std::string, Json> cache_;  // guarded by cache_mu_; key "ns/name"
+  std::string last_rv_;                // the informer thread's only
+  std::chrono::milliseconds backoff_{200};
+};
+
+}  // namespace kcau::kube

@@ -1,0 +1,322 @@
+#include "kube/rest_client.h"
+
+#include <cpprest/containerstream.h>
+#include <cpprest/http_client.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+
+namespace kcau::kube {
+
+namespace http = web::http;
+namespace client = web::http::client;
+
+namespace {
+
+constexpr int kRequestTimeoutSeconds = 60;
+constexpr int kWatchTimeoutSeconds = 300;  // server ends the watch; we re-watch
+
+std::string NsOf(const Json& o) {
+  return o.has_object_field("metadata") && o.at("metadata").has_string_field("namespace")
+             ? o.at("metadata").at("namespace").as_string()
+             : "";
+}
+
+std::string NameOf(const Json& o) {
+  return o.has_object_field("metadata") && o.at("metadata").has_string_field("name")
+             ? o.at("metadata").at("name").as_string()
+             : "";
+}
+
+Status FromHttp(int code, const std::string& body) {
+  std::string message = body;
+  std::string reason;
+  try {
+    Json s = Json::parse(body);
+    if (s.has_string_field("message")) message = s.at("message").as_string();
+    if (s.has_string_field("reason")) reason = s.at("reason").as_string();
+  } catch (const std::exception&) {
+    // Not a Status object: keep the raw body as the message.
+  }
+  message = "HTTP " + std::to_string(code) + ": " + message;
+  switch (code) {
+    case 400:
+    case 415:
+    case 422:
+      return InvalidArgumentError(message);
+    case 401:
+    case 403:
+      return UnauthorizedError(message);
+    case 404:
+      return NotFoundError(message);
+    case 409:
+      return reason == "AlreadyExists" ? AlreadyExistsError(message) : ConflictError(message);
+    case 410:
+      return GoneError(message);
+    case 429:
+      return TooManyRequestsError(message);
+    default:
+      return code >= 500 ? UnavailableError(message) : InternalError(message);
+  }
+}
+
+std::string Query(const ListOptions& o, const std::string& extra = "") {
+  std::string q;
+  auto add = [&](const std::string& k, const std::string& v) {
+    if (v.empty()) return;
+    q += (q.empty() ? "?" : "&") + k + "=" + web::uri::encode_data_string(v);
+  };
+  add("labelSelector", o.label_selector);
+  add("fieldSelector", o.field_selector);
+  if (!extra.empty()) q += (q.empty() ? "?" : "&") + extra;
+  return q;
+}
+
+class RestWatchStream final : public WatchStream {
+ public:
+  RestWatchStream(std::shared_ptr<client::http_client> client, http::http_response response,
+                  pplx::cancellation_token_source cts)
+      : client_(std::move(client)),
+        response_(std::move(response)),
+        cts_(std::move(cts)),
+        body_(response_.body()) {}
+  ~RestWatchStream() override { Stop(); }
+
+  StatusOr<std::optional<WatchEvent>> Next() override {
+    try {
+      while (!stopped_) {
+        concurrency::streams::container_buffer<std::string> line;
+        const size_t n = body_.read_line(line).get();
+        if (n == 0 && body_.is_eof()) return std::optional<WatchEvent>();
+        const std::string& text = line.collection();
+        if (text.empty()) continue;
+        Json event = Json::parse(text);
+        WatchEvent e{event.at("type").as_string(), event.at("object")};
+        if (e.type == "ERROR") {
+          const int code =
+              e.object.has_integer_field("code") ? e.object.at("code").as_integer() : 500;
+          const std::string msg =
+              e.object.has_string_field("message") ? e.object.at("message").as_string() : "";
+          return FromHttp(code, e.object.serialize()).code() == StatusCode::kGone
+                     ? Status(GoneError(msg))
+                     : Status(UnavailableError("watch error: " + msg));
+        }
+        return std::optional<WatchEvent>(std::move(e));
+      }
+    } catch (const std::exception& ex) {
+      if (stopped_) return std::optional<WatchEvent>();
+      return UnavailableError(std::string("watch stream broke: ") + ex.what());
+    }
+    return std::optional<WatchEvent>();
+  }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    cts_.cancel();
+  }
+
+ private:
+  std::shared_ptr<client::http_client> client_;
+  http::http_response response_;
+  pplx::cancellation_token_source cts_;
+  concurrency::streams::istream body_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+struct RestClient::Impl {
+  ClientConfig config;
+  std::shared_ptr<client::http_client> client;
+  std::shared_ptr<client::http_client> watch_client;
+  std::mutex token_mu;
+  std::string token;                                 // guarded by token_mu
+  std::chrono::steady_clock::time_point token_read;  // guarded by token_mu
+
+  client::http_client_config MakeConfig(int timeout_seconds) const {
+    client::http_client_config c;
+    c.set_timeout(std::chrono::seconds(timeout_seconds));
+    c.set_validate_certificates(!config.insecure_skip_tls_verify);
+    const ClientConfig cfg = config;
+    c.set_ssl_context_callback([cfg](boost::asio::ssl::context& ctx) {
+      if (!cfg.ca_data.empty()) {
+        ctx.add_certificate_authority(boost::asio::buffer(cfg.ca_data.data(), cfg.ca_data.size()));
+      }
+      if (!cfg.ca_file.empty()) ctx.load_verify_file(cfg.ca_file);
+      if (!cfg.client_cert_data.empty()) {
+        ctx.use_certificate_chain(
+            boost::asio::buffer(cfg.client_cert_data.data(), cfg.client_cert_data.size()));
+      }
+      if (!cfg.client_key_data.empty()) {
+        ctx.use_private_key(
+            boost::asio::buffer(cfg.client_key_data.data(), cfg.client_key_data.size()),
+            boost::asio::ssl::context::pem);
+      }
+      if (!cfg.client_cert_file.empty()) ctx.use_certificate_chain_file(cfg.client_cert_file);
+      if (!cfg.client_key_file.empty()) {
+        ctx.use_private_key_file(cfg.client_key_file, boost::asio::ssl::context::pem);
+      }
+    });
+    return c;
+  }
+
+  std::string Token() {
+    std::lock_guard<std::mutex> lock(token_mu);
+    if (config.token_file.empty()) return config.token;
+    // Projected service-account tokens rotate: re-read the file at most once a minute.
+    const auto now = std::chrono::steady_clock::now();
+    if (token.empty() || now - token_read > std::chrono::minutes(1)) {
+      std::ifstream in(config.token_file);
+      if (in) {
+        std::stringstream s;
+        s << in.rdbuf();
+        token = s.str();
+        while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+      }
+      token_read = now;
+    }
+    return token.empty() ? config.token : token;
+  }
+
+  http::http_request Request(const http::method& m, const std::string& path_query) {
+    http::http_request req(m);
+    req.set_request_uri(path_query);
+    req.headers().add("Accept", "application/json");
+    req.headers().add("User-Agent", "kcau/" KCAU_VERSION);
+    const std::string t = Token();
+    if (!t.empty()) req.headers().add("Authorization", "Bearer " + t);
+    return req;
+  }
+
+  StatusOr<Json> Send(http::http_request req) {
+    try {
+      http::http_response resp = client->request(req).get();
+      const std::string body = resp.extract_string(true).get();
+      const int code = resp.status_code();
+      if (code < 200 || code >= 300) return FromHttp(code, body);
+      if (body.empty()) return Json::object();
+      return Json::parse(body);
+    } catch (const std::exception& e) {
+      return UnavailableError(std::string("request to ") + config.server + " failed: " + e.what());
+    }
+  }
+
+  StatusOr<Json> SendJson(const http::method& m, const std::string& path, const Json& body,
+                          const std::string& content_type = "application/json") {
+    http::http_request req = Request(m, path);
+    req.set_body(body.serialize(), content_type);
+    return Send(std::move(req));
+  }
+};
+
+StatusOr<std::unique_ptr<RestClient>> RestClient::Create(const ClientConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  try {
+    impl->client = std::make_shared<client::http_client>(config.server,
+                                                         impl->MakeConfig(kRequestTimeoutSeconds));
+    impl->watch_client = std::make_shared<client::http_client>(
+        config.server, impl->MakeConfig(kWatchTimeoutSeconds + 60));
+  } catch (const std::exception& e) {
+    return InvalidArgumentError("API server address \"" + config.server + "\": " + e.what());
+  }
+  return std::unique_ptr<RestClient>(new RestClient(std::move(impl)));
+}
+
+RestClient::RestClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RestClient::~RestClient() = default;
+
+StatusOr<Json> RestClient::Get(const Resource& r, const ObjectKey& key) {
+  return impl_->Send(impl_->Request(http::methods::GET, r.ItemPath(key.ns, key.name)));
+}
+
+StatusOr<ObjectList> RestClient::List(const Resource& r, const std::string& ns,
+                                      const ListOptions& options) {
+  auto body =
+      impl_->Send(impl_->Request(http::methods::GET, r.CollectionPath(ns) + Query(options)));
+  if (!body.ok()) return body.status();
+  ObjectList list;
+  try {
+    if (body->has_object_field("metadata") &&
+        body->at("metadata").has_string_field("resourceVersion")) {
+      list.resource_version = body->at("metadata").at("resourceVersion").as_string();
+    }
+    if (body->has_array_field("items")) {
+      for (const auto& item : body->at("items").as_array()) list.items.push_back(item);
+    }
+  } catch (const std::exception& e) {
+    return InternalError(std::string("malformed list: ") + e.what());
+  }
+  return list;
+}
+
+StatusOr<Json> RestClient::Create(const Resource& r, const Json& object) {
+  return impl_->SendJson(http::methods::POST, r.CollectionPath(NsOf(object)), object);
+}
+
+StatusOr<Json> RestClient::Update(const Resource& r, const Json& object) {
+  return impl_->SendJson(http::methods::PUT, r.ItemPath(NsOf(object), NameOf(object)), object);
+}
+
+StatusOr<Json> RestClient::UpdateStatus(const Resource& r, const Json& object) {
+  return impl_->SendJson(http::methods::PUT, r.ItemPath(NsOf(object), NameOf(object)) + "/status",
+                         object);
+}
+
+StatusOr<Json> RestClient::Patch(const Resource& r, const ObjectKey& key, PatchType type,
+                                 const Json& patch, bool status_subresource) {
+  const char* ct = type == PatchType::kMerge  ? "application/merge-patch+json"
+                   : type == PatchType::kJson ? "application/json-patch+json"
+                                              : "application/strategic-merge-patch+json";
+  std::string path = r.ItemPath(key.ns, key.name);
+  if (status_subresource) path += "/status";
+  return impl_->SendJson(http::methods::PATCH, path, patch, ct);
+}
+
+Status RestClient::Delete(const Resource& r, const ObjectKey& key) {
+  auto s = impl_->Send(impl_->Request(http::methods::DEL, r.ItemPath(key.ns, key.name)));
+  return s.ok() ? Status::Ok() : s.status();
+}
+
+Status RestClient::Evict(const ObjectKey& pod) {
+  Json eviction = Json::object();
+  eviction["apiVersion"] = Json::string("policy/v1");
+  eviction["kind"] = Json::string("Eviction");
+  eviction["metadata"]["name"] = Json::string(pod.name);
+  eviction["metadata"]["namespace"] = Json::string(pod.ns);
+  auto s = impl_->SendJson(http::methods::POST,
+                           resources::Pods().ItemPath(pod.ns, pod.name) + "/eviction", eviction);
+  return s.ok() ? Status::Ok() : s.status();
+}
+
+StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, const std::string& ns,
+                                                         const ListOptions& options,
+                                                         const std::string& resource_version) {
+  // Jitter spreads the re-watches of many informers (client-go does the same).
+  static thread_local std::mt19937 rng(std::random_device{}());
+  const int timeout = kWatchTimeoutSeconds - static_cast<int>(rng() % 60);
+  std::string extra = "watch=1&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeout);
+  if (!resource_version.empty()) extra += "&resourceVersion=" + resource_version;
+  pplx::cancellation_token_source cts;
+  try {
+    http::http_response resp =
+        impl_->watch_client
+            ->request(
+                impl_->Request(http::methods::GET, r.CollectionPath(ns) + Query(options, extra)),
+                cts.get_token())
+            .get();
+    if (resp.status_code() != 200) {
+      return FromHttp(resp.status_code(), resp.extract_string(true).get());
+    }
+    return std::unique_ptr<WatchStream>(
+        new RestWatchStream(impl_->watch_client, std::move(resp), cts));
+  } catch (const std::exception& e) {
+    return UnavailableError(std::string("watch on ") + impl_->config.server +
+                            " failed: " + e.what());
+  }
+}
+
+}  // namespace kcau::kube

@@ -1,0 +1,42 @@
+// KubeClient over HTTP(S) with cpprestsdk: what the controller uses against a real API
+// server (and kcau-sim). TLS verification is on unless the kubeconfig itself says
+// insecure-skip-tls-verify; tokens are sent, never logged; a rotated token file is re-read.
+// cpprestsdk's http_client stays behind a pimpl so this header is cheap to include.
+//
+// Thread-safety: every method is safe from any thread (cpprest's client is thread-safe).
+#pragma once
+
+#include <memory>
+
+#include "kube/kube_client.h"
+#include "kube/kubeconfig.h"
+
+namespace kcau::kube {
+
+class RestClient final : public KubeClient {
+ public:
+  static StatusOr<std::unique_ptr<RestClient>> Create(const ClientConfig& config);
+  ~RestClient() override;
+
+  StatusOr<Json> Get(const Resource& r, const ObjectKey& key) override;
+  StatusOr<ObjectList> List(const Resource& r, const std::string& ns,
+                            const ListOptions& options) override;
+  StatusOr<Json> Create(const Resource& r, const Json& object) override;
+  StatusOr<Json> Update(const Resource& r, const Json& object) override;
+  StatusOr<Json> UpdateStatus(const Resource& r, const Json& object) override;
+  StatusOr<Json> Patch(const Resource& r, const ObjectKey& key, PatchType type, const Json& patch,
+                       bool status_subresource) override;
+  Status Delete(const Resource& r, const ObjectKey& key) override;
+  Status Evict(const ObjectKey& pod) override;
+  StatusOr<std::unique_ptr<WatchStream>> Watch(const Resource& r, const std::string& ns,
+                                               const ListOptions& options,
+                                               const std::string& resource_version) override;
+
+  struct Impl;
+
+ private:
+  explicit RestClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kcau::kube

@@ -1,0 +1,478 @@
+#include "sim/api_server.h"
+
+#include <cpprest/http_listener.h>
+#include <cpprest/producerconsumerstream.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <list>
+#include <thread>
+
+#include "sim/api_tables.h"
+
+namespace kcau::sim {
+
+namespace http = web::http;
+using kube::Json;
+
+int FindFreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    socklen_t len = sizeof(addr);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+namespace {
+
+struct HttpError {
+  int code;
+  const char* reason;
+};
+
+HttpError HttpErrorFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kNotFound:
+      return {404, "NotFound"};
+    case StatusCode::kAlreadyExists:
+      return {409, "AlreadyExists"};
+    case StatusCode::kConflict:
+      return {409, "Conflict"};
+    case StatusCode::kTooManyRequests:
+      return {429, "TooManyRequests"};
+    case StatusCode::kInvalidArgument:
+      return {422, "Invalid"};
+    case StatusCode::kGone:
+      return {410, "Expired"};
+    case StatusCode::kUnauthorized:
+      return {401, "Unauthorized"};
+    case StatusCode::kUnavailable:
+      return {503, "ServiceUnavailable"};
+    default:
+      return {500, "InternalError"};
+  }
+}
+
+Json StatusObject(int code, const std::string& reason, const std::string& message,
+                  const std::string& name = "", const std::string& kind = "",
+                  const std::string& group = "") {
+  Json s = Json::object();
+  s["kind"] = Json::string("Status");
+  s["apiVersion"] = Json::string("v1");
+  s["metadata"] = Json::object();
+  s["status"] = Json::string(code < 300 ? "Success" : "Failure");
+  if (!message.empty()) s["message"] = Json::string(message);
+  if (!reason.empty()) s["reason"] = Json::string(reason);
+  if (!name.empty() || !kind.empty()) {
+    Json d = Json::object();
+    if (!name.empty()) d["name"] = Json::string(name);
+    if (!group.empty()) d["group"] = Json::string(group);
+    if (!kind.empty()) d["kind"] = Json::string(kind);
+    if (reason == std::string("Invalid")) {
+      // "spec.x: problem" -> a cause naming the field, as the API server reports it.
+      Json cause = Json::object();
+      cause["reason"] = Json::string("FieldValueInvalid");
+      cause["message"] = Json::string(message);
+      const size_t colon = message.find(':');
+      if (colon != std::string::npos && message.find(' ') > colon) {
+        cause["field"] = Json::string(message.substr(0, colon));
+      }
+      d["causes"][0] = cause;
+    }
+    s["details"] = d;
+  }
+  s["code"] = Json::number(code);
+  return s;
+}
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& s : web::uri::split_path(path)) {
+    if (!s.empty()) out.push_back(web::uri::decode(s));
+  }
+  return out;
+}
+
+bool WantsTable(const http::http_request& req) {
+  auto it = req.headers().find("Accept");
+  return it != req.headers().end() && it->second.find("as=Table") != std::string::npos;
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ObjectStore& store;
+  const Clock& clock;
+  ApiServerOptions options;
+  std::unique_ptr<http::experimental::listener::http_listener> listener;
+  std::atomic<bool> stopping{false};
+  std::mutex watches_mu;
+  struct WatchThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::list<WatchThread> watches;  // guarded by watches_mu
+
+  Impl(ObjectStore& s, const Clock& c, ApiServerOptions o)
+      : store(s), clock(c), options(std::move(o)) {}
+
+  void Reply(http::http_request& req, int code, const Json& body) {
+    req.reply(static_cast<http::status_code>(code), body).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception&) {
+        // The client went away before the answer: nothing to do.
+      }
+    });
+  }
+
+  void ReplyError(http::http_request& req, const Status& s, const std::string& name = "",
+                  const kube::Resource* r = nullptr) {
+    HttpError e = HttpErrorFor(s.code());
+    Reply(req, e.code,
+          StatusObject(e.code, e.reason, s.message(), name, r ? r->plural : "", r ? r->group : ""));
+  }
+
+  void Handle(http::http_request req) {
+    try {
+      Route(req);
+    } catch (const std::exception& e) {
+      // Malformed JSON bodies and anything else unexpected: a Status, never a crash.
+      Reply(req, 400, StatusObject(400, "BadRequest", std::string("bad request: ") + e.what()));
+    }
+  }
+
+  bool Authorized(const http::http_request& req) {
+    if (options.bearer_token.empty()) return true;
+    auto it = req.headers().find("Authorization");
+    return it != req.headers().end() && it->second == "Bearer " + options.bearer_token;
+  }
+
+  void Route(http::http_request& req) {
+    const auto segs = Segments(req.relative_uri().path());
+    const auto query = web::uri::split_query(req.relative_uri().query());
+    auto q = [&](const std::string& k) {
+      auto it = query.find(k);
+      return it == query.end() ? std::string() : web::uri::decode(it->second);
+    };
+    if (segs.size() == 1 && (segs[0] == "healthz" || segs[0] == "readyz" || segs[0] == "livez")) {
+      req.reply(http::status_codes::OK, "ok", "text/plain");
+      return;
+    }
+    if (!Authorized(req)) {
+      Reply(req, 401, StatusObject(401, "Unauthorized", "Unauthorized"));
+      return;
+    }
+    if (segs.size() == 1 && segs[0] == "version") {
+      Reply(req, 200, VersionInfo());
+      return;
+    }
+    if (segs.size() == 1 && segs[0] == "api") {
+      Reply(req, 200, ApiVersions());
+      return;
+    }
+    if (segs.size() == 1 && segs[0] == "apis") {
+      Reply(req, 200, ApiGroupList(store));
+      return;
+    }
+    if (!segs.empty() && segs[0] == "openapi") {
+      RouteOpenApi(req, segs);
+      return;
+    }
+    // /api/v1/... or /apis/G/V/...
+    size_t base = 0;
+    std::string group, version;
+    if (segs.size() >= 2 && segs[0] == "api") {
+      version = segs[1];
+      base = 2;
+    } else if (segs.size() >= 3 && segs[0] == "apis") {
+      group = segs[1];
+      version = segs[2];
+      base = 3;
+    } else {
+      Reply(req, 404,
+            StatusObject(404, "NotFound", "the server could not find the requested resource"));
+      return;
+    }
+    std::vector<std::string> rest(segs.begin() + static_cast<long>(base), segs.end());
+    if (rest.empty()) {
+      auto list = ApiResourceList(store, group, version);
+      if (!list) {
+        Reply(req, 404,
+              StatusObject(404, "NotFound", "the server could not find the requested resource"));
+        return;
+      }
+      Reply(req, 200, *list);
+      return;
+    }
+    std::string ns;
+    if (rest.size() >= 3 && rest[0] == "namespaces") {
+      ns = rest[1];
+      rest.erase(rest.begin(), rest.begin() + 2);
+    }
+    const ResourceInfo* info = store.FindResource(group, version, rest[0]);
+    if (info == nullptr) {
+      Reply(req, 404,
+            StatusObject(404, "NotFound", "the server could not find the requested resource"));
+      return;
+    }
+    const kube::Resource& r = info->resource;
+    const std::string name = rest.size() >= 2 ? rest[1] : "";
+    const std::string sub = rest.size() >= 3 ? rest[2] : "";
+    if (rest.size() > 3 || (!sub.empty() && sub != "status" && sub != "eviction")) {
+      Reply(req, 404,
+            StatusObject(404, "NotFound", "the server could not find the requested resource"));
+      return;
+    }
+    const auto method = req.method();
+    if (name.empty()) {
+      if (method == http::methods::GET) {
+        kube::ListOptions opts{q("labelSelector"), q("fieldSelector")};
+        const std::string watch = q("watch");
+        if (watch == "true" || watch == "1") {
+          StartWatch(req, r, ns, opts, q("resourceVersion"), q("timeoutSeconds"));
+          return;
+        }
+        auto list = store.List(r, ns, opts);
+        if (!list.ok()) return ReplyError(req, list.status(), "", &r);
+        if (WantsTable(req)) {
+          Reply(req, 200, TableFor(r, list->items, list->resource_version, clock.Now()));
+          return;
+        }
+        Json out = Json::object();
+        out["kind"] = Json::string(r.kind + "List");
+        out["apiVersion"] = Json::string(r.ApiVersion());
+        out["metadata"]["resourceVersion"] = Json::string(list->resource_version);
+        Json items = Json::array(list->items.size());
+        for (size_t i = 0; i < list->items.size(); ++i) items[i] = list->items[i];
+        out["items"] = items;
+        Reply(req, 200, out);
+        return;
+      }
+      if (method == http::methods::POST) {
+        Json body = req.extract_json(true).get();
+        auto created = store.Create(r, ns, body);
+        if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(body), &r);
+        Reply(req, 201, *created);
+        return;
+      }
+      Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
+      return;
+    }
+    const kube::ObjectKey key{ns, name};
+    if (sub == "eviction") {
+      if (method != http::methods::POST || r.plural != "pods") {
+        Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
+        return;
+      }
+      Status s = store.Evict(key);
+      if (!s.ok()) return ReplyError(req, s, name, &r);
+      Reply(req, 201, StatusObject(201, "", ""));
+      return;
+    }
+    const bool status_sub = sub == "status";
+    if (method == http::methods::GET) {
+      auto obj = store.Get(r, key);
+      if (!obj.ok()) return ReplyError(req, obj.status(), name, &r);
+      if (WantsTable(req)) {
+        Reply(req, 200,
+              TableFor(r, {*obj}, std::to_string(store.CurrentResourceVersion()), clock.Now()));
+        return;
+      }
+      Reply(req, 200, *obj);
+      return;
+    }
+    if (method == http::methods::PUT) {
+      Json body = req.extract_json(true).get();
+      auto updated = store.Update(r, key, body, status_sub);
+      if (!updated.ok()) return ReplyError(req, updated.status(), name, &r);
+      Reply(req, 200, *updated);
+      return;
+    }
+    if (method == http::methods::PATCH) {
+      const std::string ct = req.headers().content_type();
+      kube::PatchType type;
+      if (ct.rfind("application/merge-patch+json", 0) == 0) {
+        type = kube::PatchType::kMerge;
+      } else if (ct.rfind("application/json-patch+json", 0) == 0) {
+        type = kube::PatchType::kJson;
+      } else if (ct.rfind("application/strategic-merge-patch+json", 0) == 0) {
+        type = kube::PatchType::kStrategicMerge;
+      } else {
+        Reply(req, 415,
+              StatusObject(415, "UnsupportedMediaType",
+                           "the body of the request was in an unknown format - "
+                           "accepted media types include: application/json-patch+json, "
+                           "application/merge-patch+json, "
+                           "application/strategic-merge-patch+json"));
+        return;
+      }
+      Json patch = Json::parse(req.extract_string(true).get());
+      auto patched = store.Patch(r, key, type, patch, status_sub);
+      if (!patched.ok()) return ReplyError(req, patched.status(), name, &r);
+      Reply(req, 200, *patched);
+      return;
+    }
+    if (method == http::methods::DEL) {
+      auto deleted = store.Delete(r, key);
+      if (!deleted.ok()) return ReplyError(req, deleted.status(), name, &r);
+      Reply(req, 200, *deleted);
+      return;
+    }
+    Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
+  }
+
+  static std::string NameOfBody(const Json& body) {
+    return body.has_object_field("metadata") && body.at("metadata").has_string_field("name")
+               ? body.at("metadata").at("name").as_string()
+               : "";
+  }
+
+  void RouteOpenApi(http::http_request& req, const std::vector<std::string>& segs) {
+    if (segs.size() == 2 && segs[1] == "v3") {
+      Reply(req, 200, OpenApiV3Index(store));
+      return;
+    }
+    if (segs.size() >= 4 && segs[1] == "v3") {
+      std::string group, version;
+      if (segs[2] == "api" && segs.size() == 4) {
+        version = segs[3];
+      } else if (segs[2] == "apis" && segs.size() == 5) {
+        group = segs[3];
+        version = segs[4];
+      }
+      auto doc = OpenApiV3Document(store, group, version);
+      if (doc) {
+        Reply(req, 200, *doc);
+        return;
+      }
+    }
+    Reply(req, 404,
+          StatusObject(404, "NotFound", "the server could not find the requested resource"));
+  }
+
+  void StartWatch(http::http_request& req, const kube::Resource& r, const std::string& ns,
+                  const kube::ListOptions& opts, const std::string& rv,
+                  const std::string& timeout_text) {
+    int timeout = options.max_watch_seconds;
+    if (!timeout_text.empty())
+      timeout = std::min(timeout, std::max(1, std::atoi(timeout_text.c_str())));
+    auto queue = store.Watch(r, ns, opts, rv);
+    if (!queue.ok() && queue.status().code() != StatusCode::kGone) {
+      return ReplyError(req, queue.status(), "", &r);
+    }
+    concurrency::streams::producer_consumer_buffer<uint8_t> buf;
+    http::http_response resp(http::status_codes::OK);
+    resp.headers().set_content_type("application/json");
+    resp.set_body(buf.create_istream());
+    auto replied = std::make_shared<pplx::task<void>>(req.reply(resp));
+    auto write_line = [buf](const Json& event) mutable {
+      std::string line = event.serialize() + "\n";
+      buf.putn_nocopy(reinterpret_cast<const uint8_t*>(line.data()), line.size()).wait();
+      buf.sync().wait();
+    };
+    if (!queue.ok()) {
+      // A too-old resourceVersion is reported inside the stream, as the API server does.
+      Json event = Json::object();
+      event["type"] = Json::string("ERROR");
+      event["object"] = StatusObject(410, "Expired", queue.status().message());
+      write_line(event);
+      buf.close(std::ios_base::out).wait();
+      return;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<WatchQueue> q = *queue;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+    std::thread pump([this, q, buf, write_line, deadline, replied, done]() mutable {
+      try {
+        while (!stopping && std::chrono::steady_clock::now() < deadline) {
+          if (replied->is_done()) {
+            // The response finished early: the client hung up.
+            try {
+              replied->get();
+            } catch (const std::exception&) {
+              break;
+            }
+          }
+          auto e = q->Pop(std::chrono::milliseconds(250));
+          if (!e) continue;
+          Json event = Json::object();
+          event["type"] = Json::string(e->type);
+          event["object"] = e->object;
+          write_line(event);
+        }
+      } catch (const std::exception& ex) {
+        spdlog::debug("watch stream ended: {}", ex.what());
+      }
+      store.StopWatch(q);
+      try {
+        buf.close(std::ios_base::out).wait();
+      } catch (const std::exception&) {
+        // Already closed by a broken connection.
+      }
+      *done = true;
+    });
+    std::lock_guard<std::mutex> lock(watches_mu);
+    for (auto it = watches.begin(); it != watches.end();) {
+      if (*it->done) {
+        it->thread.join();
+        it = watches.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    watches.push_back({std::move(pump), done});
+  }
+};
+
+ApiServer::ApiServer(ObjectStore& store, const Clock& clock, ApiServerOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(options))) {}
+
+ApiServer::~ApiServer() { Stop(); }
+
+std::string ApiServer::Url() const {
+  return "http://" + impl_->options.host + ":" + std::to_string(impl_->options.port);
+}
+
+Status ApiServer::Start() {
+  try {
+    impl_->listener = std::make_unique<http::experimental::listener::http_listener>(Url() + "/");
+    impl_->listener->support([this](http::http_request r) { impl_->Handle(std::move(r)); });
+    impl_->listener->open().wait();
+  } catch (const std::exception& e) {
+    impl_->listener.reset();
+    return UnavailableError("cannot listen on " + Url() + ": " + e.what());
+  }
+  return Status::Ok();
+}
+
+void ApiServer::Stop() {
+  if (impl_->stopping.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->watches_mu);
+    for (auto& w : impl_->watches) {
+      if (w.thread.joinable()) w.thread.join();
+    }
+    impl_->watches.clear();
+  }
+  if (impl_->listener) {
+    try {
+      impl_->listener->close().wait();
+    } catch (const std::exception&) {
+      // A listener that failed to open has nothing to close.
+    }
+    impl_->listener.reset();
+  }
+}
+
+}  // namespace kcau::sim

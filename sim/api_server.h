@@ -1,0 +1,47 @@
+// kcau-sim's HTTP front door: serves an ObjectStore over the Kubernetes REST protocol that
+// kubectl, Debian's python3-kubernetes and kcau's own client speak — discovery, OpenAPI v3
+// (so `kubectl apply` validates server-side), get/list/watch/create/update/patch/delete,
+// /status, pods/eviction, Table output for `kubectl get`, and Status errors in the API
+// server's shape. cpprestsdk stays in the .cc.
+//
+// Thread-safety: Start/Stop from one thread. Requests run on cpprest's pool; each watch
+// streams from a thread of its own, so a slow watcher never holds up the store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "sim/object_store.h"
+
+namespace kcau::sim {
+
+struct ApiServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                  // must be set: cpprest cannot bind port 0
+  std::string bearer_token;      // empty: no authentication
+  int max_watch_seconds = 1800;  // server-side cap on a watch's timeoutSeconds
+};
+
+class ApiServer {
+ public:
+  ApiServer(ObjectStore& store, const Clock& clock, ApiServerOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  Status Start();
+  // Ends every watch stream and closes the listener.
+  void Stop();
+  std::string Url() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A port that was free a moment ago on 127.0.0.1 (bind to 0, read, close).
+int FindFreePort();
+
+}  // namespace kcau::sim

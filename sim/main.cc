@@ -1,0 +1,155 @@
+// kcau-sim: a simulated Kubernetes cluster — an API server on loopback over an in-memory
+// store, plus N simulated nodes whose agents install updates and reboot.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "sim/api_server.h"
+#include "sim/node_simulator.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: kcau-sim [flags]\n"
+    "  --nodes N                 simulated nodes (default 3)\n"
+    "  --listen HOST:PORT        where the API server listens (default 127.0.0.1:8001)\n"
+    "  --write-kubeconfig PATH   write a kubeconfig for this cluster to PATH\n"
+    "  --token TOKEN             require this bearer token\n"
+    "  --pods-per-node N         web pods per node (default 2)\n"
+    "  --updates-per-node N      updates each node's agent installs (default 3)\n"
+    "  --update-delay-ms MS      how long an update takes (default 1000)\n"
+    "  --reboot-delay-ms MS      how long a reboot takes (default 2000)\n"
+    "  --fail-update NODE:K      NODE's first K update attempts fail (repeatable)\n"
+    "  --never-return NODE       NODE never comes back from its reboot (repeatable)\n";
+
+struct Flags {
+  kcau::sim::SimulationConfig sim;
+  std::string host = "127.0.0.1";
+  int port = 8001;
+  std::string kubeconfig;
+  std::string token;
+};
+
+int ParseInt(const std::string& flag, const std::string& v, int min) {
+  size_t used = 0;
+  int n = 0;
+  try {
+    n = std::stoi(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || n < min) {
+    throw std::invalid_argument(flag + ": \"" + v +
+                                "\" is not an integer >= " + std::to_string(min));
+  }
+  return n;
+}
+
+Flags Parse(const std::vector<std::string>& args) {
+  Flags f;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + ": needs a value");
+      return args[++i];
+    };
+    if (a == "--nodes") {
+      f.sim.nodes = ParseInt(a, value(), 1);
+    } else if (a == "--listen") {
+      const std::string v = value();
+      const size_t colon = v.rfind(':');
+      if (colon == std::string::npos) throw std::invalid_argument("--listen: expected HOST:PORT");
+      f.host = v.substr(0, colon);
+      f.port = ParseInt(a, v.substr(colon + 1), 1);
+    } else if (a == "--write-kubeconfig") {
+      f.kubeconfig = value();
+    } else if (a == "--token") {
+      f.token = value();
+    } else if (a == "--pods-per-node") {
+      f.sim.pods_per_node = ParseInt(a, value(), 0);
+    } else if (a == "--updates-per-node") {
+      f.sim.updates_per_node = ParseInt(a, value(), 0);
+    } else if (a == "--update-delay-ms") {
+      f.sim.update_delay = std::chrono::milliseconds(ParseInt(a, value(), 0));
+    } else if (a == "--reboot-delay-ms") {
+      f.sim.reboot_delay = std::chrono::milliseconds(ParseInt(a, value(), 0));
+    } else if (a == "--fail-update") {
+      const std::string v = value();
+      const size_t colon = v.rfind(':');
+      if (colon == std::string::npos) throw std::invalid_argument("--fail-update: expected NODE:K");
+      f.sim.fail_updates[v.substr(0, colon)] = ParseInt(a, v.substr(colon + 1), 1);
+    } else if (a == "--never-return") {
+      f.sim.never_return.insert(value());
+    } else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else {
+      throw std::invalid_argument("unknown flag \"" + a + "\"");
+    }
+  }
+  return f;
+}
+
+bool WriteKubeconfig(const std::string& path, const std::string& server, const std::string& token) {
+  std::ofstream out(path);
+  out << "apiVersion: v1\nkind: Config\n"
+      << "clusters:\n- name: kcau-sim\n  cluster:\n    server: " << server << "\n"
+      << "users:\n- name: kcau-sim\n  user:\n";
+  if (!token.empty()) {
+    out << "    token: " << token << "\n";
+  } else {
+    out << "    {}\n";
+  }
+  out << "contexts:\n- name: kcau-sim\n  context:\n    cluster: kcau-sim\n    user: kcau-sim\n"
+      << "current-context: kcau-sim\n";
+  return out.good();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  try {
+    flags = Parse(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kcau-sim: " << e.what() << "\n" << kUsage;
+    return 2;
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  kcau::RealClock clock;
+  kcau::sim::ObjectStore store(clock);
+  kcau::sim::NodeSimulator nodes(store, clock, flags.sim);
+  kcau::Status populated = nodes.Populate();
+  if (!populated.ok()) {
+    spdlog::error("populating the cluster: {}", populated.ToString());
+    return 1;
+  }
+  kcau::sim::ApiServer server(store, clock, {flags.host, flags.port, flags.token, 1800});
+  kcau::Status started = server.Start();
+  if (!started.ok()) {
+    spdlog::error("{}", started.message());
+    return 1;
+  }
+  if (!flags.kubeconfig.empty() && !WriteKubeconfig(flags.kubeconfig, server.Url(), flags.token)) {
+    spdlog::error("cannot write kubeconfig {}", flags.kubeconfig);
+    return 1;
+  }
+  nodes.Start();
+  spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), flags.sim.nodes);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("kcau-sim: signal {}, stopping", sig);
+  nodes.Stop();
+  server.Stop();
+  return 0;
+}
