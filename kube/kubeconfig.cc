@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace kcau::kube {
@@ -33,12 +34,13 @@ std::string Resolve(const std::string& dir, const std::string& path) {
   return dir + "/" + path;
 }
 
-YAML::Node Named(const YAML::Node& list, const std::string& name) {
-  if (!list || !list.IsSequence()) return YAML::Node();
+// A default-constructed YAML::Node is a defined null, not "absent": hence the optional.
+std::optional<YAML::Node> Named(const YAML::Node& list, const std::string& name) {
+  if (!list || !list.IsSequence()) return std::nullopt;
   for (const auto& item : list) {
     if (item["name"] && item["name"].as<std::string>() == name) return item;
   }
-  return YAML::Node();
+  return std::nullopt;
 }
 
 std::string Str(const YAML::Node& n, const char* key) {
@@ -61,19 +63,19 @@ StatusOr<ClientConfig> LoadKubeconfig(const std::string& path, const std::string
     const std::string ctx_name = context.empty() ? Str(doc, "current-context") : context;
     if (ctx_name.empty())
       return InvalidArgumentError("kubeconfig " + path + ": no current-context");
-    YAML::Node ctx = Named(doc["contexts"], ctx_name);
+    auto ctx = Named(doc["contexts"], ctx_name);
     if (!ctx)
       return NotFoundError("kubeconfig " + path + ": context \"" + ctx_name + "\" not found");
-    const std::string cluster_name = Str(ctx["context"], "cluster");
-    const std::string user_name = Str(ctx["context"], "user");
-    YAML::Node cluster = Named(doc["clusters"], cluster_name);
+    const std::string cluster_name = Str((*ctx)["context"], "cluster");
+    const std::string user_name = Str((*ctx)["context"], "user");
+    auto cluster = Named(doc["clusters"], cluster_name);
     if (!cluster) {
       return NotFoundError("kubeconfig " + path + ": cluster \"" + cluster_name + "\" not found");
     }
     const std::string dir =
         path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
     ClientConfig c;
-    const YAML::Node cl = cluster["cluster"];
+    const YAML::Node cl = (*cluster)["cluster"];
     c.server = Str(cl, "server");
     if (c.server.empty()) {
       return InvalidArgumentError("kubeconfig " + path + ": cluster \"" + cluster_name +
@@ -84,10 +86,10 @@ StatusOr<ClientConfig> LoadKubeconfig(const std::string& path, const std::string
     c.insecure_skip_tls_verify =
         cl["insecure-skip-tls-verify"] && cl["insecure-skip-tls-verify"].as<bool>();
     if (!user_name.empty()) {
-      YAML::Node user = Named(doc["users"], user_name);
+      auto user = Named(doc["users"], user_name);
       if (!user)
         return NotFoundError("kubeconfig " + path + ": user \"" + user_name + "\" not found");
-      const YAML::Node u = user["user"];
+      const YAML::Node u = (*user)["user"];
       c.token = Str(u, "token");
       c.token_file = Resolve(dir, Str(u, "tokenFile"));
       c.client_cert_data = Base64Decode(Str(u, "client-certificate-data"));

@@ -1,0 +1,44 @@
+#include "kube/label_selector.h"
+
+#include <gtest/gtest.h>
+
+namespace kcau::kube {
+namespace {
+
+TEST(LabelSelectorTest, EqualitySetAndExistence) {
+  const std::map<std::string, std::string> labels = {{"app", "web"}, {"tier", "front"}};
+  struct Case {
+    std::string selector;
+    bool want;
+  };
+  for (const Case& c :
+       {Case{"", true}, Case{"app=web", true}, Case{"app==web", true}, Case{"app!=web", false},
+        Case{"app=web,tier=back", false}, Case{"tier in (front,back)", true},
+        Case{"tier notin (front)", false}, Case{"app", true}, Case{"!app", false},
+        Case{"!legacy", true}, Case{"missing", false}}) {
+    SCOPED_TRACE(c.selector);
+    auto s = ParseLabelSelector(c.selector);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(s->Matches(labels), c.want);
+  }
+}
+
+TEST(LabelSelectorTest, MalformedSelectorsAreRefused) {
+  EXPECT_FALSE(ParseLabelSelector("app in web").ok());
+  EXPECT_FALSE(ParseLabelSelector("=web").ok());
+  auto f = ParseFieldSelector("status.podIP=1.2.3.4");
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("status.podIP"), std::string::npos);
+}
+
+TEST(FieldSelectorTest, MatchesNodeNameAndName) {
+  web::json::value pod = web::json::value::parse(
+      R"({"metadata":{"name":"p","namespace":"web"},"spec":{"nodeName":"n1"}})");
+  auto s = ParseFieldSelector("spec.nodeName=n1,metadata.name!=q");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->Matches(SelectableFields(pod)));
+  EXPECT_FALSE(ParseFieldSelector("spec.nodeName=n2")->Matches(SelectableFields(pod)));
+}
+
+}  // namespace
+}  // namespace kcau::kube

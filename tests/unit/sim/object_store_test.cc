@@ -1,0 +1,248 @@
+#include "sim/object_store.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/json_patch.h"
+
+namespace kcau::sim {
+namespace {
+
+using kube::Json;
+namespace res = kube::resources;
+
+const TimePoint kStart = WallClock::from_time_t(1800000000);
+
+Json Parse(const std::string& s) { return Json::parse(s); }
+
+Json Node(const std::string& name, const std::string& zone = "a") {
+  return Parse(R"({"metadata":{"name":")" + name + R"(","labels":{"zone":")" + zone +
+               R"("}},"spec":{},"status":{"phase":"x"}})");
+}
+
+Json Pod(const std::string& name, const std::string& node, bool ready = true) {
+  return Parse(R"({"metadata":{"name":")" + name +
+               R"(","namespace":"web","labels":{"app":"web"}},"spec":{"nodeName":")" + node +
+               R"("},"status":{"phase":"Running","conditions":[{"type":"Ready","status":")" +
+               (ready ? "True" : "False") + R"("}]}})");
+}
+
+std::string Rv(const Json& o) { return o.at("metadata").at("resourceVersion").as_string(); }
+int64_t Generation(const Json& o) {
+  return o.at("metadata").at("generation").as_number().to_int64();
+}
+
+class ObjectStoreTest : public ::testing::Test {
+ protected:
+  ObjectStoreTest() : clock_(kStart), store_(clock_, 50) {}
+  FakeClock clock_;
+  ObjectStore store_;
+};
+
+TEST_F(ObjectStoreTest, CreateFillsMetadataAndRefusesDuplicates) {
+  auto n = store_.Create(res::Nodes(), "", Node("n1"));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->at("kind").as_string(), "Node");
+  EXPECT_EQ(n->at("apiVersion").as_string(), "v1");
+  EXPECT_EQ(n->at("metadata").at("creationTimestamp").as_string(), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(n->at("metadata").at("uid").as_string().size(), 36u);
+  EXPECT_EQ(Generation(*n), 1);
+  auto again = store_.Create(res::Nodes(), "", Node("n1"));
+  EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
+  auto pod = store_.Create(res::Pods(), "", Parse(R"({"metadata":{"name":"p"}})"));
+  ASSERT_TRUE(pod.ok());
+  EXPECT_EQ(pod->at("metadata").at("namespace").as_string(), "default");
+}
+
+TEST_F(ObjectStoreTest, GenerationMovesOnSpecChangesOnly) {
+  ASSERT_TRUE(
+      store_.Create(res::UpdateRuns(), "", Parse(R"({"metadata":{"name":"r"},"spec":{"a":1}})"))
+          .ok());
+  auto labels = store_.Patch(res::UpdateRuns(), {"", "r"}, kube::PatchType::kMerge,
+                             Parse(R"({"metadata":{"labels":{"x":"y"}}})"), false);
+  ASSERT_TRUE(labels.ok());
+  EXPECT_EQ(Generation(*labels), 1);
+  auto status = store_.Patch(res::UpdateRuns(), {"", "r"}, kube::PatchType::kMerge,
+                             Parse(R"({"status":{"phase":"Running"}})"), true);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(Generation(*status), 1);
+  auto spec = store_.Patch(res::UpdateRuns(), {"", "r"}, kube::PatchType::kMerge,
+                           Parse(R"({"spec":{"a":2}})"), false);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(Generation(*spec), 2);
+}
+
+TEST_F(ObjectStoreTest, StaleResourceVersionIsAConflict) {
+  auto n = store_.Create(res::Nodes(), "", Node("n1"));
+  ASSERT_TRUE(n.ok());
+  Json first = *n;
+  first["spec"]["unschedulable"] = Json::boolean(true);
+  ASSERT_TRUE(store_.Update(res::Nodes(), {"", "n1"}, first, false).ok());
+  Json stale = *n;  // still carries the old resourceVersion
+  stale["spec"]["podCIDR"] = Json::string("10.0.0.0/24");
+  auto conflict = store_.Update(res::Nodes(), {"", "n1"}, stale, false);
+  EXPECT_EQ(conflict.status().code(), StatusCode::kConflict);
+  EXPECT_NE(conflict.status().message().find("the object has been modified"), std::string::npos);
+}
+
+TEST_F(ObjectStoreTest, StatusSubresourceSplitsSpecFromStatus) {
+  ASSERT_TRUE(
+      store_
+          .Create(res::UpdateRuns(), "",
+                  Parse(R"({"metadata":{"name":"r"},"spec":{"a":1},"status":{"phase":"Hacked"}})"))
+          .ok());
+  Json r = *store_.Get(res::UpdateRuns(), {"", "r"});
+  EXPECT_FALSE(r.has_field("status")) << "status is ignored on create for custom resources";
+  r["spec"]["a"] = Json::number(9);
+  r["status"]["phase"] = Json::string("Running");
+  auto via_status = store_.Update(res::UpdateRuns(), {"", "r"}, r, true);
+  ASSERT_TRUE(via_status.ok());
+  EXPECT_EQ(via_status->at("spec").at("a").as_integer(), 1) << "spec changed through /status";
+  EXPECT_EQ(via_status->at("status").at("phase").as_string(), "Running");
+  Json main = *via_status;
+  main["status"]["phase"] = Json::string("Succeeded");
+  auto via_main = store_.Update(res::UpdateRuns(), {"", "r"}, main, false);
+  ASSERT_TRUE(via_main.ok());
+  EXPECT_EQ(via_main->at("status").at("phase").as_string(), "Running")
+      << "status changed through the main resource";
+}
+
+TEST_F(ObjectStoreTest, ListFiltersBySelectors) {
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1", "a")).ok());
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n2", "b")).ok());
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p1", "n1")).ok());
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p2", "n2")).ok());
+  auto zone_b = store_.List(res::Nodes(), "", {"zone=b", ""});
+  ASSERT_TRUE(zone_b.ok());
+  ASSERT_EQ(zone_b->items.size(), 1u);
+  EXPECT_EQ(zone_b->items[0].at("metadata").at("name").as_string(), "n2");
+  auto on_n1 = store_.List(res::Pods(), "", {"", "spec.nodeName=n1"});
+  ASSERT_EQ(on_n1->items.size(), 1u);
+  EXPECT_EQ(on_n1->items[0].at("metadata").at("name").as_string(), "p1");
+  EXPECT_EQ(store_.List(res::Nodes(), "", {"zone in (a,b)", ""})->items.size(), 2u);
+  EXPECT_EQ(store_.List(res::Nodes(), "", {"", "bad.field=x"}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(ObjectStoreTest, EvictionHonoursPodDisruptionBudgets) {
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p1", "n1")).ok());
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p2", "n2")).ok());
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p3", "n3", /*ready=*/false)).ok());
+  ASSERT_TRUE(store_
+                  .Create(res::PodDisruptionBudgets(), "web",
+                          Parse(R"({"metadata":{"name":"web"},"spec":{"minAvailable":1,)"
+                                R"("selector":{"matchLabels":{"app":"web"}}}})"))
+                  .ok());
+  auto pdb = store_.Get(res::PodDisruptionBudgets(), {"web", "web"});
+  EXPECT_EQ(pdb->at("status").at("disruptionsAllowed").as_integer(), 1);
+  EXPECT_TRUE(store_.Evict({"web", "p1"}).ok());
+  Status refused = store_.Evict({"web", "p2"});
+  EXPECT_EQ(refused.code(), StatusCode::kTooManyRequests);
+  EXPECT_EQ(refused.message(), "Cannot evict pod as it would violate the pod's disruption budget.");
+  EXPECT_TRUE(store_.Get(res::Pods(), {"web", "p2"}).ok());
+  EXPECT_TRUE(store_.Evict({"web", "p3"}).ok()) << "an unready pod may always be evicted";
+  EXPECT_EQ(store_.Evict({"web", "gone"}).code(), StatusCode::kNotFound);
+}
+
+TEST_F(ObjectStoreTest, MaxUnavailableBudgetCountsTheOwnersScale) {
+  ASSERT_TRUE(store_
+                  .Create({"apps", "v1", "replicasets", "ReplicaSet", true}, "web",
+                          Parse(R"({"metadata":{"name":"rs"},"spec":{"replicas":2}})"))
+                  .ok());
+  const std::string uid =
+      store_.Get({"apps", "v1", "replicasets", "ReplicaSet", true}, {"web", "rs"})
+          ->at("metadata")
+          .at("uid")
+          .as_string();
+  for (const char* name : {"p1", "p2"}) {
+    Json p = Pod(name, "n1");
+    p["metadata"]["ownerReferences"][0] =
+        Parse(R"({"kind":"ReplicaSet","name":"rs","uid":")" + uid + R"("})");
+    ASSERT_TRUE(store_.Create(res::Pods(), "web", p).ok());
+  }
+  ASSERT_TRUE(store_
+                  .Create(res::PodDisruptionBudgets(), "web",
+                          Parse(R"({"metadata":{"name":"web"},"spec":{"maxUnavailable":1,)"
+                                R"("selector":{"matchLabels":{"app":"web"}}}})"))
+                  .ok());
+  EXPECT_TRUE(store_.Evict({"web", "p1"}).ok());
+  // p1 is gone but not replaced: the ReplicaSet still wants 2, so one is already missing.
+  EXPECT_EQ(store_.Evict({"web", "p2"}).code(), StatusCode::kTooManyRequests);
+}
+
+TEST_F(ObjectStoreTest, WatchReplaysFromZeroAndResumesFromAVersion) {
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1")).ok());
+  auto from_zero = store_.Watch(res::Nodes(), "", {}, "0");
+  ASSERT_TRUE(from_zero.ok());
+  auto e = (*from_zero)->Pop(std::chrono::milliseconds(0));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->type, "ADDED");
+  const std::string rv = Rv(e->object);
+  ASSERT_TRUE(store_
+                  .Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                         Parse(R"({"spec":{"unschedulable":true}})"), false)
+                  .ok());
+  ASSERT_TRUE(store_.Delete(res::Nodes(), {"", "n1"}).ok());
+  for (auto* q : {from_zero->get()}) {
+    EXPECT_EQ(q->Pop(std::chrono::milliseconds(0))->type, "MODIFIED");
+    EXPECT_EQ(q->Pop(std::chrono::milliseconds(0))->type, "DELETED");
+  }
+  auto resumed = store_.Watch(res::Nodes(), "", {}, rv);
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ((*resumed)->Pop(std::chrono::milliseconds(0))->type, "MODIFIED");
+  EXPECT_EQ((*resumed)->Pop(std::chrono::milliseconds(0))->type, "DELETED");
+  EXPECT_FALSE((*resumed)->Pop(std::chrono::milliseconds(0)).has_value());
+}
+
+TEST_F(ObjectStoreTest, TooOldVersionIsGone) {
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1")).ok());
+  for (int i = 0; i < 60; ++i) {  // history keeps 50 events
+    ASSERT_TRUE(store_
+                    .Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                           Parse(R"({"spec":{"podCIDR":")" + std::to_string(i) + R"("}})"), false)
+                    .ok());
+  }
+  auto w = store_.Watch(res::Nodes(), "", {}, "1");
+  EXPECT_EQ(w.status().code(), StatusCode::kGone);
+}
+
+TEST_F(ObjectStoreTest, LabelSelectorWatchSeesObjectsEnterAndLeave) {
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1", "a")).ok());
+  auto w = store_.Watch(res::Nodes(), "", {"zone=b", ""},
+                        std::to_string(store_.CurrentResourceVersion()));
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(store_
+                  .Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                         Parse(R"({"metadata":{"labels":{"zone":"b"}}})"), false)
+                  .ok());
+  ASSERT_TRUE(store_
+                  .Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                         Parse(R"({"metadata":{"labels":{"zone":"c"}}})"), false)
+                  .ok());
+  EXPECT_EQ((*w)->Pop(std::chrono::milliseconds(0))->type, "ADDED");
+  EXPECT_EQ((*w)->Pop(std::chrono::milliseconds(0))->type, "DELETED");
+}
+
+TEST(JsonPatchTest, MergeJsonAndStrategic) {
+  Json target = Parse(
+      R"({"a":{"b":1,"c":2},"list":[1,2],"conditions":[{"type":"Ready","status":"True"},{"type":"Disk","status":"False"}]})");
+  EXPECT_EQ(
+      ApplyMergePatch(target, Parse(R"({"a":{"b":null,"d":3},"list":[9]})")).serialize(),
+      R"({"a":{"c":2,"d":3},"conditions":[{"status":"True","type":"Ready"},{"status":"False","type":"Disk"}],"list":[9]})");
+  auto jp = ApplyJsonPatch(
+      target,
+      Parse(
+          R"([{"op":"replace","path":"/a/b","value":5},{"op":"add","path":"/list/-","value":3},{"op":"remove","path":"/a/c"},{"op":"test","path":"/a/b","value":5}])"));
+  ASSERT_TRUE(jp.ok()) << jp.status().ToString();
+  EXPECT_EQ(jp->at("a").serialize(), R"({"b":5})");
+  EXPECT_EQ(jp->at("list").serialize(), "[1,2,3]");
+  EXPECT_FALSE(ApplyJsonPatch(target, Parse(R"([{"op":"test","path":"/a/b","value":7}])")).ok());
+  EXPECT_FALSE(ApplyJsonPatch(target, Parse(R"([{"op":"remove","path":"/nope"}])")).ok());
+  auto sm = ApplyStrategicMergePatch(
+      target, Parse(R"({"conditions":[{"type":"Ready","status":"False"}]})"));
+  ASSERT_TRUE(sm.ok());
+  EXPECT_EQ(sm->at("conditions").serialize(),
+            R"([{"status":"False","type":"Ready"},{"status":"False","type":"Disk"}])");
+}
+
+}  // namespace
+}  // namespace kcau::sim
