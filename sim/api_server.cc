@@ -239,7 +239,9 @@ struct ApiServer::Impl {
       if (method == http::methods::GET) {
         kube::ListOptions opts{q("labelSelector"), q("fieldSelector")};
         const std::string watch = q("watch");
-        if (watch == "true" || watch == "1") {
+        // The API server parses it as Go's strconv.ParseBool does (Python sends "True").
+        if (watch == "true" || watch == "1" || watch == "True" || watch == "TRUE" || watch == "t" ||
+            watch == "T") {
           StartWatch(req, r, ns, opts, q("resourceVersion"), q("timeoutSeconds"));
           return;
         }

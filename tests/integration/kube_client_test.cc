@@ -1,0 +1,244 @@
+// kcau's real HTTP client (RestClient, Informer) against kcau-sim's real HTTP API server on
+// loopback: the protocol, not a fake of it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "kube/informer.h"
+#include "kube/rest_client.h"
+#include "sim/api_server.h"
+#include "sim/object_store.h"
+
+namespace kcau {
+namespace {
+
+using kube::Json;
+namespace res = kube::resources;
+
+Json Parse(const std::string& s) { return Json::parse(s); }
+
+class KubeClientTest : public ::testing::Test {
+ protected:
+  void StartServer(int max_watch_seconds = 1800, size_t history = 100000,
+                   const std::string& token = "") {
+    store_ = std::make_unique<sim::ObjectStore>(clock_, history);
+    const int port = sim::FindFreePort();
+    server_ = std::make_unique<sim::ApiServer>(
+        *store_, clock_, sim::ApiServerOptions{"127.0.0.1", port, token, max_watch_seconds});
+    ASSERT_TRUE(server_->Start().ok());
+    kube::ClientConfig config;
+    config.server = server_->Url();
+    config.token = token;
+    auto c = kube::RestClient::Create(config);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    client_ = std::move(*c);
+  }
+  void TearDown() override {
+    if (server_) server_->Stop();
+  }
+  void AddNode(const std::string& name, const std::string& zone = "a") {
+    ASSERT_TRUE(store_
+                    ->Create(res::Nodes(), "",
+                             Parse(R"({"metadata":{"name":")" + name + R"(","labels":{"zone":")" +
+                                   zone + R"("}},"spec":{}})"))
+                    .ok());
+  }
+
+  RealClock clock_;
+  std::unique_ptr<sim::ObjectStore> store_;
+  std::unique_ptr<sim::ApiServer> server_;
+  std::unique_ptr<kube::RestClient> client_;
+};
+
+TEST_F(KubeClientTest, GetListCreateUpdatePatchDelete) {
+  StartServer();
+  AddNode("n1", "a");
+  AddNode("n2", "b");
+  auto n1 = client_->Get(res::Nodes(), {"", "n1"});
+  ASSERT_TRUE(n1.ok()) << n1.status().ToString();
+  EXPECT_EQ(n1->at("kind").as_string(), "Node");
+  EXPECT_EQ(client_->Get(res::Nodes(), {"", "ghost"}).status().code(), StatusCode::kNotFound);
+
+  auto zone_b = client_->List(res::Nodes(), "", {"zone=b", ""});
+  ASSERT_TRUE(zone_b.ok());
+  ASSERT_EQ(zone_b->items.size(), 1u);
+  EXPECT_FALSE(zone_b->resource_version.empty());
+
+  auto run = client_->Create(
+      res::UpdateRuns(),
+      Parse(R"({"apiVersion":"kcau.io/v1alpha1","kind":"UpdateRun",)"
+            R"("metadata":{"name":"r"},"spec":{"plugins":[{"name":"packages"}]}})"));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(client_->Create(res::UpdateRuns(), *run).status().code(), StatusCode::kAlreadyExists);
+
+  Json with_status = *run;
+  with_status["status"]["phase"] = Json::string("Running");
+  auto written = client_->UpdateStatus(res::UpdateRuns(), with_status);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->at("status").at("phase").as_string(), "Running");
+  // The first object's resourceVersion is stale now.
+  Json stale = *run;
+  stale["spec"]["maxFailedNodes"] = Json::number(1);
+  EXPECT_EQ(client_->Update(res::UpdateRuns(), stale).status().code(), StatusCode::kConflict);
+
+  auto cordoned = client_->Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kStrategicMerge,
+                                 Parse(R"({"spec":{"unschedulable":true}})"), false);
+  ASSERT_TRUE(cordoned.ok()) << cordoned.status().ToString();
+  EXPECT_TRUE(cordoned->at("spec").at("unschedulable").as_bool());
+  EXPECT_EQ(client_
+                ->Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kJson,
+                        Parse(R"([{"op":"remove","path":"/nope"}])"), false)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(client_->Delete(res::Nodes(), {"", "n2"}).ok());
+  EXPECT_EQ(client_->Delete(res::Nodes(), {"", "n2"}).code(), StatusCode::kNotFound);
+}
+
+TEST_F(KubeClientTest, EvictionRefusedByABudgetIsTooManyRequests) {
+  StartServer();
+  for (const char* name : {"p1", "p2"}) {
+    ASSERT_TRUE(
+        store_
+            ->Create(
+                res::Pods(), "web",
+                Parse(
+                    std::string(R"({"metadata":{"name":")") + name +
+                    R"(","labels":{"app":"web"}},"spec":{"nodeName":"n1"},)"
+                    R"("status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}})"))
+            .ok());
+  }
+  ASSERT_TRUE(store_
+                  ->Create(res::PodDisruptionBudgets(), "web",
+                           Parse(R"({"metadata":{"name":"web"},"spec":{"minAvailable":1,)"
+                                 R"("selector":{"matchLabels":{"app":"web"}}}})"))
+                  .ok());
+  EXPECT_TRUE(client_->Evict({"web", "p1"}).ok());
+  Status refused = client_->Evict({"web", "p2"});
+  EXPECT_EQ(refused.code(), StatusCode::kTooManyRequests) << refused.ToString();
+  EXPECT_NE(refused.message().find("disruption budget"), std::string::npos);
+}
+
+TEST_F(KubeClientTest, WatchDeliversEventsInOrderAndResumes) {
+  StartServer();
+  AddNode("n1");
+  auto list = client_->List(res::Nodes(), "", {});
+  ASSERT_TRUE(list.ok());
+  auto stream = client_->Watch(res::Nodes(), "", {}, list->resource_version);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  AddNode("n2");
+  ASSERT_TRUE(client_
+                  ->Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                          Parse(R"({"spec":{"unschedulable":true}})"), false)
+                  .ok());
+  auto first = (*stream)->Next();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->type, "ADDED");
+  EXPECT_EQ((*first)->object.at("metadata").at("name").as_string(), "n2");
+  auto second = (*stream)->Next();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->type, "MODIFIED");
+  const std::string rv = (*second)->object.at("metadata").at("resourceVersion").as_string();
+  (*stream)->Stop();
+
+  // Resume from the last version seen: only what came after.
+  ASSERT_TRUE(client_->Delete(res::Nodes(), {"", "n2"}).ok());
+  auto resumed = client_->Watch(res::Nodes(), "", {}, rv);
+  ASSERT_TRUE(resumed.ok());
+  auto third = (*resumed)->Next();
+  ASSERT_TRUE(third.ok() && third->has_value());
+  EXPECT_EQ((*third)->type, "DELETED");
+  (*resumed)->Stop();
+}
+
+TEST_F(KubeClientTest, StopUnblocksAWatchPromptly) {
+  StartServer();
+  auto stream = client_->Watch(res::Nodes(), "", {}, "");
+  ASSERT_TRUE(stream.ok());
+  std::atomic<bool> returned{false};
+  std::thread reader([&] {
+    auto e = (*stream)->Next();
+    EXPECT_TRUE(e.ok());
+    EXPECT_FALSE(e->has_value());
+    returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (*stream)->Stop();
+  reader.join();
+  EXPECT_TRUE(returned);
+}
+
+TEST_F(KubeClientTest, WrongTokenIsUnauthorized) {
+  StartServer(1800, 100000, "right-token");
+  kube::ClientConfig config;
+  config.server = server_->Url();
+  config.token = "wrong-token";
+  auto wrong = kube::RestClient::Create(config);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ((*wrong)->List(res::Nodes(), "", {}).status().code(), StatusCode::kUnauthorized);
+  EXPECT_TRUE(client_->List(res::Nodes(), "", {}).ok());
+}
+
+// Waits (bounded) for a condition the informer's thread makes true.
+bool Eventually(const std::function<bool()>& cond) {
+  for (int i = 0; i < 200; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+TEST_F(KubeClientTest, InformerResumesEndedWatchesWithoutRelisting) {
+  StartServer(/*max_watch_seconds=*/1);  // the server ends every watch after a second
+  AddNode("n1");
+  std::atomic<int> events{0};
+  kube::Informer informer(*client_, res::Nodes(), "", {},
+                          [&](const std::string&, const Json&) { ++events; });
+  informer.Start();
+  ASSERT_TRUE(Eventually([&] { return informer.HasSynced(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let a stream end
+  AddNode("n2");
+  ASSERT_TRUE(Eventually([&] { return informer.Get("", "n2").has_value(); }));
+  EXPECT_EQ(informer.Lists(), 1) << "an ended stream must resume, not relist";
+  EXPECT_EQ(events, 2);
+  informer.Stop();
+}
+
+TEST_F(KubeClientTest, InformerRelistsAfterGoneAndDeliversTheDifference) {
+  StartServer(/*max_watch_seconds=*/1800, /*history=*/5);
+  AddNode("n1");
+  AddNode("n2");
+  std::vector<std::string> seen;
+  std::mutex mu;
+  kube::Informer informer(*client_, res::Nodes(), "", {},
+                          [&](const std::string& type, const Json& o) {
+                            std::lock_guard<std::mutex> lock(mu);
+                            seen.push_back(type + " " + o.at("metadata").at("name").as_string());
+                          });
+  informer.Start();
+  ASSERT_TRUE(Eventually([&] { return informer.HasSynced(); }));
+  // The API server goes away; meanwhile the store moves on further than its 5-event
+  // history. When the server is back, resuming from the old version is 410 Gone and the
+  // informer must relist and deliver what it missed — the deletion included.
+  const std::string url = server_->Url();
+  server_->Stop();
+  ASSERT_TRUE(store_->Delete(res::Nodes(), {"", "n1"}).ok());
+  for (int i = 0; i < 10; ++i) AddNode("x" + std::to_string(i));
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+  server_ = std::make_unique<sim::ApiServer>(*store_, clock_,
+                                             sim::ApiServerOptions{"127.0.0.1", port, "", 1800});
+  ASSERT_TRUE(server_->Start().ok());
+  ASSERT_TRUE(Eventually([&] { return informer.Snapshot().size() == 11u; }));
+  EXPECT_FALSE(informer.Get("", "n1").has_value());
+  EXPECT_EQ(informer.Lists(), 2);
+  informer.Stop();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "DELETED n1"), seen.end());
+}
+
+}  // namespace
+}  // namespace kcau

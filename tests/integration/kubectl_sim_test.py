@@ -1,0 +1,167 @@
+"""The real kubectl and Debian's python3-kubernetes client against kcau-sim.
+
+Usage: kubectl_sim_test.py PATH_TO_KCAU_SIM
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from harness import free_port, kubectl_binary, wait_http  # noqa: E402
+
+SIM = None
+
+RUN = """apiVersion: kcau.io/v1alpha1
+kind: UpdateRun
+metadata:
+  name: demo
+spec:
+  plugins: [{name: packages}]
+"""
+
+
+class SimCluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="kcau-int-")
+        self.kubeconfig = os.path.join(self.dir, "kubeconfig")
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "sim.log"), "wb")
+        self.proc = subprocess.Popen(
+            [SIM, "--nodes", "3", "--listen", f"127.0.0.1:{self.port}",
+             "--write-kubeconfig", self.kubeconfig], stdout=self.log, stderr=subprocess.STDOUT)
+        wait_http(f"http://127.0.0.1:{self.port}/readyz", "kcau-sim")
+        self.kubectl = kubectl_binary()
+
+    def run(self, *args, input=None, check=True):
+        cmd = [self.kubectl, "--kubeconfig", self.kubeconfig,
+               "--cache-dir", os.path.join(self.dir, "cache"), *args]
+        r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=90)
+        if check and r.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} exited {r.returncode}: {r.stderr}")
+        return r
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class KubectlAgainstSim(unittest.TestCase):
+    def setUp(self):
+        self.c = SimCluster()
+
+    def tearDown(self):
+        self.c.stop()
+
+    def test_get_apply_patch_wait_delete(self):
+        c = self.c
+        nodes = c.run("get", "nodes").stdout
+        for n in ("node-1", "node-2", "node-3"):
+            self.assertIn(n, nodes)
+        self.assertIn("Ready", nodes)
+        as_json = json.loads(c.run("get", "nodes", "-o", "json").stdout)
+        self.assertIn(as_json["kind"], ("List", "NodeList"))
+        self.assertEqual(len(as_json["items"]), 3)
+
+        self.assertIn("created", c.run("apply", "-f", "-", input=RUN).stdout)
+        self.assertIn("unchanged", c.run("apply", "-f", "-", input=RUN).stdout)
+        self.assertIn("demo", c.run("get", "updateruns").stdout)
+        self.assertIn("demo", c.run("get", "ur").stdout)
+        yaml_out = c.run("get", "ur", "demo", "-o", "yaml").stdout
+        self.assertIn("kind: UpdateRun", yaml_out)
+
+        c.run("patch", "updaterun", "demo", "--subresource=status", "--type=merge", "-p",
+              '{"status":{"phase":"Succeeded","conditions":[{"type":"Succeeded","status":"True",'
+              '"reason":"Done","message":"x","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}')
+        waited = c.run("wait", "--for=condition=Succeeded", "updaterun/demo", "--timeout=20s")
+        self.assertIn("condition met", waited.stdout)
+        self.assertIn("Succeeded", c.run("get", "ur", "demo").stdout)
+        self.assertIn("deleted", c.run("delete", "updaterun", "demo").stdout)
+        self.assertNotEqual(c.run("get", "ur", "demo", check=False).returncode, 0)
+
+    def test_cordon_uncordon_drain(self):
+        c = self.c
+        c.run("cordon", "node-2")
+        self.assertEqual(c.run("get", "node", "node-2", "-o",
+                               "jsonpath={.spec.unschedulable}").stdout, "true")
+        self.assertIn("SchedulingDisabled", c.run("get", "nodes").stdout)
+        c.run("uncordon", "node-2")
+        self.assertIn(c.run("get", "node", "node-2", "-o",
+                            "jsonpath={.spec.unschedulable}").stdout, ("", "false"))
+        drained = c.run("drain", "node-1", "--ignore-daemonsets", "--timeout=60s")
+        self.assertIn("drained", drained.stdout)
+        # The ReplicaSet puts the evicted pods back elsewhere within a moment.
+        for _ in range(50):
+            pods = json.loads(c.run("get", "pods", "-A", "-o", "json").stdout)["items"]
+            if len([p for p in pods if p["metadata"]["namespace"] == "web"]) == 6:
+                break
+            time.sleep(0.2)
+        on_node_1 = [p["metadata"]["name"] for p in pods if p["spec"]["nodeName"] == "node-1"]
+        # Only the DaemonSet pod stays, as kubectl drain --ignore-daemonsets leaves it.
+        self.assertEqual(len(on_node_1), 1, on_node_1)
+        self.assertTrue(on_node_1[0].startswith("node-exporter"))
+        # The workload came back elsewhere: 6 web pods again.
+        web = [p for p in pods if p["metadata"]["namespace"] == "web"]
+        self.assertEqual(len(web), 6)
+
+    def test_bad_requests_get_status_errors(self):
+        base = f"http://127.0.0.1:{self.c.port}"
+        req = urllib.request.Request(base + "/api/v1/nodes", data=b"{not json",
+                                     method="POST", headers={"Content-Type": "application/json"})
+        with self.assertRaises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=5)
+        self.assertEqual(err.exception.code, 400)
+        body = json.loads(err.exception.read())
+        self.assertEqual(body["kind"], "Status")
+        with self.assertRaises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "/api/v1/nodes/ghost", timeout=5)
+        self.assertEqual(err.exception.code, 404)
+        self.assertEqual(json.loads(err.exception.read())["reason"], "NotFound")
+        # Still up.
+        with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
+            self.assertEqual(r.status, 200)
+
+
+class PythonClientAgainstSim(unittest.TestCase):
+    def setUp(self):
+        self.c = SimCluster()
+
+    def tearDown(self):
+        self.c.stop()
+
+    def test_list_watch_patch_and_read_status(self):
+        from kubernetes import client, config, watch
+        config.load_kube_config(config_file=self.c.kubeconfig)
+        core = client.CoreV1Api()
+        nodes = core.list_node()
+        self.assertEqual(sorted(n.metadata.name for n in nodes.items),
+                         ["node-1", "node-2", "node-3"])
+        self.assertEqual(nodes.items[0].status.node_info.operating_system, "linux")
+        core.patch_node("node-3", {"metadata": {"labels": {"kcau.io/pool": "blue"}}})
+        labelled = core.list_node(label_selector="kcau.io/pool=blue")
+        self.assertEqual([n.metadata.name for n in labelled.items], ["node-3"])
+        seen = []
+        for event in watch.Watch().stream(core.list_node, timeout_seconds=2):
+            seen.append((event["type"], event["object"].metadata.name))
+        self.assertIn(("ADDED", "node-1"), seen)
+        custom = client.CustomObjectsApi()
+        custom.create_cluster_custom_object(
+            "kcau.io", "v1alpha1", "updateruns",
+            {"apiVersion": "kcau.io/v1alpha1", "kind": "UpdateRun",
+             "metadata": {"name": "py"}, "spec": {"plugins": [{"name": "packages"}]}})
+        custom.patch_cluster_custom_object_status(
+            "kcau.io", "v1alpha1", "updateruns", "py", {"status": {"phase": "Running"}})
+        run = custom.get_cluster_custom_object_status("kcau.io", "v1alpha1", "updateruns", "py")
+        self.assertEqual(run["status"]["phase"], "Running")
+
+
+if __name__ == "__main__":
+    SIM = os.path.abspath(sys.argv[1])
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
