@@ -17,7 +17,8 @@
 
 int main(int argc, char** argv) {
   using namespace kcau;  // NOLINT: a main() in a .cc
-  auto options = controller::ParseControllerOptions(std::vector<std::string>(argv + 1, argv + argc));
+  auto options =
+      controller::ParseControllerOptions(std::vector<std::string>(argv + 1, argv + argc));
   if (!options.ok()) {
     std::cerr << "kcau-controller: " << options.status().message() << "\n"
               << controller::ControllerUsage();

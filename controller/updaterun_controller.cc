@@ -20,6 +20,19 @@ std::string NameOf(const kube::Json& object) {
   return "";
 }
 
+// A run that reached Succeeded or Failed for its current generation: node changes cannot
+// affect it, so node events do not wake it (its own changes still do, via the run informer).
+bool Ended(const kube::Json& run) {
+  if (!run.has_object_field("status") || !run.at("status").has_string_field("phase")) return false;
+  const std::string phase = run.at("status").at("phase").as_string();
+  if (phase != "Succeeded" && phase != "Failed") return false;
+  const auto& status = run.at("status");
+  const auto& meta = run.at("metadata");
+  return status.has_integer_field("observedGeneration") && meta.has_integer_field("generation") &&
+         status.at("observedGeneration").as_number().to_int64() ==
+             meta.at("generation").as_number().to_int64();
+}
+
 // How long a worker blocks on an empty queue before checking for shutdown.
 constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
 
@@ -84,7 +97,8 @@ void UpdateRunController::EnqueueAllRuns() {
   if (!runs_) return;
   for (const auto& run : runs_->Snapshot()) {
     const std::string name = NameOf(run);
-    if (!name.empty()) queue_.Add(name);
+    if (name.empty() || Ended(run)) continue;
+    queue_.Add(name);
   }
 }
 

@@ -83,6 +83,14 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
     return ReconcileResult::Terminal();
   }
 
+  const bool ended =
+      run->status.phase == crd::RunPhase::kSucceeded || run->status.phase == crd::RunPhase::kFailed;
+  if (ended && run->status.observed_generation == run->generation) {
+    // An ended run is a record: no need to read the cluster for it (node events wake every
+    // run, and most runs in a long-lived cluster are finished ones).
+    return ReconcileResult::Terminal();
+  }
+
   auto nodes = ReadNodes(client_);
   if (!nodes.ok()) {
     return ReconcileResult::Error("listing nodes: " + nodes.status().ToString());
