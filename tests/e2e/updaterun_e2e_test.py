@@ -140,6 +140,39 @@ spec:
             self.assertFalse(nodes[other]["spec"].get("unschedulable", False))
 
 
+class FailedUpdateIsRetried(unittest.TestCase):
+    def setUp(self):
+        # node-1's first update attempt fails; maxRetriesPerNode allows another.
+        self.cluster = Cluster(BUILD_DIR, nodes=2, sim_args=[
+            "--update-delay-ms", "200", "--reboot-delay-ms", "300", "--fail-update", "node-1:1"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_retry_succeeds_and_is_counted(self):
+        c = self.cluster
+        manifest = """
+apiVersion: kcau.io/v1alpha1
+kind: UpdateRun
+metadata:
+  name: retry
+spec:
+  plugins: [{name: packages}]
+  maxRetriesPerNode: 1
+  maxFailedNodes: 0
+"""
+        c.kubectl_run("apply", "-f", "-", input=manifest)
+        run = c.wait_for_phase("retry", {"Failed", "Succeeded"}, timeout=90)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        results = status_nodes(run)
+        self.assertEqual(results["node-1"]["attempts"], 2)
+        self.assertEqual(results["node-2"]["attempts"], 1)
+        events = c.get_json("events", "-n", "default")["items"]
+        retries = [e for e in events if e["reason"] == "NodeUpdateRetry"]
+        self.assertEqual(len(retries), 1)
+        self.assertIn("node-1", retries[0]["message"])
+
+
 BAD_RUNS = {
     "unknown-plugin": ("spec:\n  plugins: [{name: windows-update}]\n", "spec.plugins"),
     "negative-budget": ("spec:\n  plugins: [{name: packages}]\n  maxFailedNodes: -1\n",
