@@ -97,51 +97,43 @@ StatusOr<std::vector<std::string>> Pointer(const std::string& path) {
   return tokens;
 }
 
+// One step down a JSON pointer: the member or element that `token` names.
+StatusOr<value*> Step(value* cur, const std::string& token, const std::string& path) {
+  if (cur->is_object() && cur->has_field(token)) return &cur->at(token);
+  if (cur->is_array()) {
+    size_t idx = 0;
+    try {
+      idx = std::stoul(token);
+    } catch (const std::exception&) {
+      return InvalidArgumentError("JSON patch path " + path + ": bad array index " + token);
+    }
+    if (idx >= cur->size())
+      return InvalidArgumentError("JSON patch path " + path + ": out of range");
+    return &cur->at(idx);
+  }
+  return InvalidArgumentError("JSON patch path " + path + " does not exist");
+}
+
 // The container holding the last token, or an error naming the path.
 StatusOr<value*> Parent(value& doc, const std::vector<std::string>& tokens,
                         const std::string& path) {
   value* cur = &doc;
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-    const std::string& t = tokens[i];
-    if (cur->is_object() && cur->has_field(t)) {
-      cur = &cur->at(t);
-    } else if (cur->is_array()) {
-      size_t idx = 0;
-      try {
-        idx = std::stoul(t);
-      } catch (const std::exception&) {
-        return InvalidArgumentError("JSON patch path " + path + ": bad array index " + t);
-      }
-      if (idx >= cur->size())
-        return InvalidArgumentError("JSON patch path " + path + ": out of range");
-      cur = &cur->at(idx);
-    } else {
-      return InvalidArgumentError("JSON patch path " + path + " does not exist");
-    }
+    auto next = Step(cur, tokens[i], path);
+    if (!next.ok()) return next.status();
+    cur = *next;
   }
   return cur;
 }
 
-StatusOr<value> Get(const value& doc, const std::string& path) {
+StatusOr<value> Get(value doc, const std::string& path) {
   auto tokens = Pointer(path);
   if (!tokens.ok()) return tokens.status();
-  const value* cur = &doc;
+  value* cur = &doc;
   for (const auto& t : *tokens) {
-    if (cur->is_object() && cur->has_field(t)) {
-      cur = &cur->at(t);
-    } else if (cur->is_array()) {
-      size_t idx = 0;
-      try {
-        idx = std::stoul(t);
-      } catch (const std::exception&) {
-        return InvalidArgumentError("JSON patch path " + path + ": bad array index " + t);
-      }
-      if (idx >= cur->size())
-        return InvalidArgumentError("JSON patch path " + path + ": out of range");
-      cur = &cur->at(idx);
-    } else {
-      return InvalidArgumentError("JSON patch path " + path + " does not exist");
-    }
+    auto next = Step(cur, t, path);
+    if (!next.ok()) return next.status();
+    cur = *next;
   }
   return *cur;
 }
