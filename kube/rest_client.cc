@@ -75,6 +75,18 @@ std::string Query(const ListOptions& o, const std::string& extra = "") {
   return q;
 }
 
+// cpprest reports a failed certificate check only as "Error in SSL handshake": say what that
+// most likely means, so an operator looks at the CA rather than at the network.
+std::string TransportError(const std::string& server, const std::string& what) {
+  std::string msg = "request to " + server + " failed: " + what;
+  if (what.find("SSL handshake") != std::string::npos) {
+    msg +=
+        " (TLS verification is on: is the server's certificate signed by the CA in the "
+        "kubeconfig, and issued for this host name?)";
+  }
+  return msg;
+}
+
 class RestWatchStream final : public WatchStream {
  public:
   RestWatchStream(std::shared_ptr<client::http_client> client, http::http_response response,
@@ -200,7 +212,7 @@ struct RestClient::Impl {
       if (body.empty()) return Json::object();
       return Json::parse(body);
     } catch (const std::exception& e) {
-      return UnavailableError(std::string("request to ") + config.server + " failed: " + e.what());
+      return UnavailableError(TransportError(config.server, e.what()));
     }
   }
 
@@ -314,8 +326,7 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
     return std::unique_ptr<WatchStream>(
         new RestWatchStream(impl_->watch_client, std::move(resp), cts));
   } catch (const std::exception& e) {
-    return UnavailableError(std::string("watch on ") + impl_->config.server +
-                            " failed: " + e.what());
+    return UnavailableError("watch: " + TransportError(impl_->config.server, e.what()));
   }
 }
 

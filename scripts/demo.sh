@@ -38,11 +38,13 @@ SIM_PORT=$(free_port)
 METRICS_PORT=$(free_port)
 export KUBECONFIG="$WORK/kubeconfig"
 
-echo "==> starting kcau-sim: 3 simulated nodes on http://127.0.0.1:$SIM_PORT"
+echo "==> starting kcau-sim: 3 simulated nodes on https://127.0.0.1:$SIM_PORT"
 "$BIN/sim/kcau-sim" --nodes 3 --listen "127.0.0.1:$SIM_PORT" --write-kubeconfig "$KUBECONFIG" \
   --update-delay-ms 1500 --reboot-delay-ms 2500 >"$WORK/sim.log" 2>&1 &
 PIDS+=($!)
-wait_http "http://127.0.0.1:$SIM_PORT/readyz" kcau-sim
+# kcau-sim writes the kubeconfig (HTTPS server, its CA, a token) once it is listening.
+for _ in $(seq 1 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
+[ -s "$KUBECONFIG" ] || { echo "demo: kcau-sim did not start:" >&2; cat "$WORK/sim.log" >&2; exit 1; }
 
 echo "==> starting kcau-controller (metrics on http://127.0.0.1:$METRICS_PORT/metrics)"
 "$BIN/controller/kcau-controller" --kubeconfig "$KUBECONFIG" \

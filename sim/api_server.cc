@@ -443,12 +443,29 @@ ApiServer::ApiServer(ObjectStore& store, const Clock& clock, ApiServerOptions op
 ApiServer::~ApiServer() { Stop(); }
 
 std::string ApiServer::Url() const {
-  return "http://" + impl_->options.host + ":" + std::to_string(impl_->options.port);
+  return std::string(impl_->options.tls ? "https://" : "http://") + impl_->options.host + ":" +
+         std::to_string(impl_->options.port);
 }
 
 Status ApiServer::Start() {
   try {
-    impl_->listener = std::make_unique<http::experimental::listener::http_listener>(Url() + "/");
+    http::experimental::listener::http_listener_config config;
+    if (impl_->options.tls) {
+      const TlsMaterial tls = *impl_->options.tls;
+      config.set_ssl_context_callback([tls](boost::asio::ssl::context& ctx) {
+        ctx.set_options(boost::asio::ssl::context::default_workarounds |
+                        boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
+                        boost::asio::ssl::context::no_tlsv1 |
+                        boost::asio::ssl::context::no_tlsv1_1);
+        ctx.use_certificate_chain(
+            boost::asio::buffer(tls.server_cert_pem.data(), tls.server_cert_pem.size()));
+        ctx.use_private_key(
+            boost::asio::buffer(tls.server_key_pem.data(), tls.server_key_pem.size()),
+            boost::asio::ssl::context::pem);
+      });
+    }
+    impl_->listener =
+        std::make_unique<http::experimental::listener::http_listener>(Url() + "/", config);
     impl_->listener->support([this](http::http_request r) { impl_->Handle(std::move(r)); });
     impl_->listener->open().wait();
   } catch (const std::exception& e) {

@@ -9,19 +9,22 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "sim/certificates.h"
 #include "sim/object_store.h"
 
 namespace kcau::sim {
 
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                  // must be set: cpprest cannot bind port 0
-  std::string bearer_token;      // empty: no authentication
-  int max_watch_seconds = 1800;  // server-side cap on a watch's timeoutSeconds
+  int port = 0;                    // must be set: cpprest cannot bind port 0
+  std::string bearer_token;        // empty: no authentication
+  int max_watch_seconds = 1800;    // server-side cap on a watch's timeoutSeconds
+  std::optional<TlsMaterial> tls;  // set: serve HTTPS with this certificate
 };
 
 class ApiServer {

@@ -1,8 +1,12 @@
 // kcau-sim: a simulated Kubernetes cluster — an API server on loopback over an in-memory
 // store, plus N simulated nodes whose agents install updates and reboot.
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
 
 #include <fstream>
 #include <iostream>
@@ -19,7 +23,8 @@ constexpr char kUsage[] =
     "  --nodes N                 simulated nodes (default 3)\n"
     "  --listen HOST:PORT        where the API server listens (default 127.0.0.1:8001)\n"
     "  --write-kubeconfig PATH   write a kubeconfig for this cluster to PATH\n"
-    "  --token TOKEN             require this bearer token\n"
+    "  --token TOKEN             require this bearer token (default: a random one)\n"
+    "  --insecure-http           plain HTTP and no token, for debugging with curl\n"
     "  --pods-per-node N         web pods per node (default 2)\n"
     "  --updates-per-node N      updates each node's agent installs (default 3)\n"
     "  --update-delay-ms MS      how long an update takes (default 1000)\n"
@@ -33,6 +38,7 @@ struct Flags {
   int port = 8001;
   std::string kubeconfig;
   std::string token;
+  bool insecure_http = false;
 };
 
 int ParseInt(const std::string& flag, const std::string& v, int min) {
@@ -70,6 +76,8 @@ Flags Parse(const std::vector<std::string>& args) {
       f.kubeconfig = value();
     } else if (a == "--token") {
       f.token = value();
+    } else if (a == "--insecure-http") {
+      f.insecure_http = true;
     } else if (a == "--pods-per-node") {
       f.sim.pods_per_node = ParseInt(a, value(), 0);
     } else if (a == "--updates-per-node") {
@@ -95,19 +103,48 @@ Flags Parse(const std::vector<std::string>& args) {
   return f;
 }
 
-bool WriteKubeconfig(const std::string& path, const std::string& server, const std::string& token) {
-  std::ofstream out(path);
-  out << "apiVersion: v1\nkind: Config\n"
-      << "clusters:\n- name: kcau-sim\n  cluster:\n    server: " << server << "\n"
-      << "users:\n- name: kcau-sim\n  user:\n";
-  if (!token.empty()) {
-    out << "    token: " << token << "\n";
-  } else {
-    out << "    {}\n";
+std::string Base64(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string RandomToken() {
+  unsigned char bytes[24];
+  RAND_bytes(bytes, sizeof(bytes));
+  static const char* hex = "0123456789abcdef";
+  std::string t;
+  for (unsigned char b : bytes) {
+    t += hex[b >> 4];
+    t += hex[b & 15];
   }
-  out << "contexts:\n- name: kcau-sim\n  context:\n    cluster: kcau-sim\n    user: kcau-sim\n"
-      << "current-context: kcau-sim\n";
-  return out.good();
+  return t;
+}
+
+// Written to a temporary name and renamed, so a reader that sees the file sees all of it
+// (the demo and the tests take its appearance as "the server is up").
+bool WriteKubeconfig(const std::string& path, const std::string& server, const std::string& token,
+                     const std::string& ca_pem) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "apiVersion: v1\nkind: Config\n"
+        << "clusters:\n- name: kcau-sim\n  cluster:\n    server: " << server << "\n";
+    if (!ca_pem.empty()) out << "    certificate-authority-data: " << Base64(ca_pem) << "\n";
+    out << "users:\n- name: kcau-sim\n  user:\n";
+    if (!token.empty()) {
+      out << "    token: " << token << "\n";
+    } else {
+      out << "    {}\n";
+    }
+    out << "contexts:\n- name: kcau-sim\n  context:\n    cluster: kcau-sim\n    user: kcau-sim\n"
+        << "current-context: kcau-sim\n";
+    if (!out.good()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 }  // namespace
@@ -134,13 +171,26 @@ int main(int argc, char** argv) {
     spdlog::error("populating the cluster: {}", populated.ToString());
     return 1;
   }
-  kcau::sim::ApiServer server(store, clock, {flags.host, flags.port, flags.token, 1800});
+  kcau::sim::ApiServerOptions options{flags.host, flags.port, flags.token, 1800, std::nullopt};
+  if (!flags.insecure_http) {
+    // Like a real cluster: HTTPS with a CA the kubeconfig carries, and a bearer token.
+    auto tls = kcau::sim::GenerateServingCertificates({"localhost"}, {"127.0.0.1"});
+    if (!tls.ok()) {
+      spdlog::error("generating certificates: {}", tls.status().ToString());
+      return 1;
+    }
+    options.tls = *tls;
+    if (options.bearer_token.empty()) options.bearer_token = RandomToken();
+  }
+  kcau::sim::ApiServer server(store, clock, options);
   kcau::Status started = server.Start();
   if (!started.ok()) {
     spdlog::error("{}", started.message());
     return 1;
   }
-  if (!flags.kubeconfig.empty() && !WriteKubeconfig(flags.kubeconfig, server.Url(), flags.token)) {
+  const std::string ca_pem = options.tls ? options.tls->ca_cert_pem : "";
+  if (!flags.kubeconfig.empty() &&
+      !WriteKubeconfig(flags.kubeconfig, server.Url(), options.bearer_token, ca_pem)) {
     spdlog::error("cannot write kubeconfig {}", flags.kubeconfig);
     return 1;
   }

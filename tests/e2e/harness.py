@@ -6,15 +6,19 @@ so tests can count reboots from the outside. Every process started here is stopp
 Cluster.stop(), which the tests call from tearDown.
 """
 
+import base64
 import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.request
+
+import yaml
 
 
 def free_port():
@@ -45,13 +49,44 @@ def wait_http(url, what, timeout=15.0):
     raise AssertionError(f"{what} did not answer {url} within {timeout}s")
 
 
+def wait_file(path, what, timeout=15.0):
+    """kcau-sim writes its kubeconfig (atomically) once it is listening."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not write {path} within {timeout}s")
+
+
+class ApiAccess:
+    """What a kubeconfig from kcau-sim says: server, CA to verify it with, bearer token."""
+
+    def __init__(self, kubeconfig):
+        with open(kubeconfig) as f:
+            doc = yaml.safe_load(f)
+        cluster = doc["clusters"][0]["cluster"]
+        self.server = cluster["server"]
+        self.token = (doc["users"][0].get("user") or {}).get("token")
+        self.context = None
+        if "certificate-authority-data" in cluster:
+            ca = base64.b64decode(cluster["certificate-authority-data"]).decode()
+            self.context = ssl.create_default_context(cadata=ca)
+
+    def open(self, path, timeout=5, token=True):
+        req = urllib.request.Request(self.server + path)
+        if token and self.token:
+            req.add_header("Authorization", "Bearer " + self.token)
+        return urllib.request.urlopen(req, timeout=timeout, context=self.context)
+
+
 class NodeBootWatcher:
     """Streams /api/v1/nodes?watch=1 and records every distinct bootID per node."""
 
-    def __init__(self, server):
+    def __init__(self, access):
         self.boot_ids = {}
         self.unschedulable_seen = {}
-        self._server = server
+        self._access = access
         self._stop = False
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -59,8 +94,8 @@ class NodeBootWatcher:
     def _run(self):
         while not self._stop:
             try:
-                url = f"{self._server}/api/v1/nodes?watch=1&timeoutSeconds=30"
-                with urllib.request.urlopen(url, timeout=60) as stream:
+                path = "/api/v1/nodes?watch=1&timeoutSeconds=30"
+                with self._access.open(path, timeout=60) as stream:
                     for line in stream:
                         if self._stop:
                             return
@@ -90,7 +125,6 @@ class Cluster:
         self.kubeconfig = os.path.join(self.dir, "kubeconfig")
         self.sim_port = free_port()
         self.metrics_port = free_port()
-        self.server = f"http://127.0.0.1:{self.sim_port}"
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         self.procs = []
         self.kubectl = kubectl_binary()
@@ -108,7 +142,9 @@ class Cluster:
             os.path.join(self.build_dir, "sim", "kcau-sim"), "--nodes", str(nodes),
             "--listen", f"127.0.0.1:{self.sim_port}", "--write-kubeconfig", self.kubeconfig,
             *sim_args])
-        wait_http(self.server + "/readyz", "kcau-sim")
+        wait_file(self.kubeconfig, "kcau-sim")
+        self.access = ApiAccess(self.kubeconfig)
+        self.server = self.access.server
 
     def start_controller(self, controller_args=()):
         self.controller = self._spawn("controller", [
@@ -133,7 +169,7 @@ class Cluster:
         return json.loads(self.kubectl_run("get", *args, "-o", "json").stdout)
 
     def api_get(self, path):
-        with urllib.request.urlopen(self.server + path, timeout=5) as r:
+        with self.access.open(path) as r:
             return json.loads(r.read())
 
     def metrics_text(self):

@@ -46,7 +46,7 @@ class UpdateRunSucceeds(unittest.TestCase):
         c = self.cluster
         before = {name: n["status"]["nodeInfo"]["bootID"] for name, n in node_map(c).items()}
         self.assertEqual(len(before), 3)
-        watcher = NodeBootWatcher(c.server)
+        watcher = NodeBootWatcher(c.access)
         try:
             c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
             c.kubectl_run("wait", "--for=condition=Succeeded", "updaterun/patch-tuesday",

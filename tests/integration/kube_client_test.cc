@@ -183,6 +183,44 @@ TEST_F(KubeClientTest, WrongTokenIsUnauthorized) {
   EXPECT_TRUE(client_->List(res::Nodes(), "", {}).ok());
 }
 
+TEST_F(KubeClientTest, HttpsVerifiesTheServerAgainstTheConfiguredCa) {
+  auto tls = sim::GenerateServingCertificates({"localhost"}, {"127.0.0.1"});
+  ASSERT_TRUE(tls.ok()) << tls.status().ToString();
+  auto other = sim::GenerateServingCertificates({"localhost"}, {"127.0.0.1"});
+  ASSERT_TRUE(other.ok());
+  store_ = std::make_unique<sim::ObjectStore>(clock_);
+  AddNode("n1");
+  server_ = std::make_unique<sim::ApiServer>(
+      *store_, clock_, sim::ApiServerOptions{"127.0.0.1", sim::FindFreePort(), "tok", 1800, *tls});
+  ASSERT_TRUE(server_->Start().ok());
+  ASSERT_EQ(server_->Url().rfind("https://", 0), 0u);
+
+  auto connect = [&](const std::string& ca, bool insecure) -> std::unique_ptr<kube::RestClient> {
+    kube::ClientConfig config;
+    config.server = server_->Url();
+    config.token = "tok";
+    config.ca_data = ca;
+    config.insecure_skip_tls_verify = insecure;
+    auto c = kube::RestClient::Create(config);
+    return c.ok() ? std::move(c).value() : nullptr;
+  };
+  auto trusted = connect(tls->ca_cert_pem, false)->List(res::Nodes(), "", {});
+  ASSERT_TRUE(trusted.ok()) << trusted.status().ToString();
+  EXPECT_EQ(trusted->items.size(), 1u);
+
+  // A certificate from another CA is refused, with an error that says so.
+  auto wrong_ca = connect(other->ca_cert_pem, false)->List(res::Nodes(), "", {});
+  ASSERT_FALSE(wrong_ca.ok());
+  EXPECT_EQ(wrong_ca.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(wrong_ca.status().message().find("signed by the CA in the kubeconfig"),
+            std::string::npos)
+      << wrong_ca.status().message();
+  EXPECT_FALSE(connect("", false)->List(res::Nodes(), "", {}).ok())
+      << "system CAs must not trust it";
+  // Only an explicit insecure-skip-tls-verify turns verification off.
+  EXPECT_TRUE(connect("", true)->List(res::Nodes(), "", {}).ok());
+}
+
 // Waits (bounded) for a condition the informer's thread makes true.
 bool Eventually(const std::function<bool()>& cond) {
   for (int i = 0; i < 200; ++i) {

@@ -6,6 +6,7 @@ Usage: kubectl_sim_test.py PATH_TO_KCAU_SIM
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -14,7 +15,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from harness import free_port, kubectl_binary, wait_http  # noqa: E402
+from harness import ApiAccess, free_port, kubectl_binary, wait_file  # noqa: E402
 
 SIM = None
 
@@ -36,7 +37,8 @@ class SimCluster:
         self.proc = subprocess.Popen(
             [SIM, "--nodes", "3", "--listen", f"127.0.0.1:{self.port}",
              "--write-kubeconfig", self.kubeconfig], stdout=self.log, stderr=subprocess.STDOUT)
-        wait_http(f"http://127.0.0.1:{self.port}/readyz", "kcau-sim")
+        wait_file(self.kubeconfig, "kcau-sim")
+        self.access = ApiAccess(self.kubeconfig)
         self.kubectl = kubectl_binary()
 
     def run(self, *args, input=None, check=True):
@@ -112,21 +114,38 @@ class KubectlAgainstSim(unittest.TestCase):
         self.assertEqual(len(web), 6)
 
     def test_bad_requests_get_status_errors(self):
-        base = f"http://127.0.0.1:{self.c.port}"
-        req = urllib.request.Request(base + "/api/v1/nodes", data=b"{not json",
-                                     method="POST", headers={"Content-Type": "application/json"})
+        a = self.c.access
+        req = urllib.request.Request(a.server + "/api/v1/nodes", data=b"{not json",
+                                     method="POST", headers={
+                                         "Content-Type": "application/json",
+                                         "Authorization": "Bearer " + a.token})
         with self.assertRaises(urllib.error.HTTPError) as err:
-            urllib.request.urlopen(req, timeout=5)
+            urllib.request.urlopen(req, timeout=5, context=a.context)
         self.assertEqual(err.exception.code, 400)
         body = json.loads(err.exception.read())
         self.assertEqual(body["kind"], "Status")
         with self.assertRaises(urllib.error.HTTPError) as err:
-            urllib.request.urlopen(base + "/api/v1/nodes/ghost", timeout=5)
+            a.open("/api/v1/nodes/ghost")
         self.assertEqual(err.exception.code, 404)
         self.assertEqual(json.loads(err.exception.read())["reason"], "NotFound")
         # Still up.
-        with urllib.request.urlopen(base + "/readyz", timeout=5) as r:
+        with a.open("/readyz") as r:
             self.assertEqual(r.status, 200)
+
+    def test_https_and_token_are_required(self):
+        a = self.c.access
+        self.assertTrue(a.server.startswith("https://"))
+        with self.assertRaises(urllib.error.HTTPError) as err:
+            a.open("/api/v1/nodes", token=False)
+        self.assertEqual(err.exception.code, 401)
+        # A client that does not trust the sim's CA refuses the connection.
+        with self.assertRaises(urllib.error.URLError) as err:
+            urllib.request.urlopen(a.server + "/readyz", timeout=5,
+                                   context=ssl.create_default_context())
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", str(err.exception))
+        bad = self.c.run("--token", "wrong", "get", "nodes", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("the server has asked for the client to provide credentials", bad.stderr)
 
 
 class PythonClientAgainstSim(unittest.TestCase):

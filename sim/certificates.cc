@@ -1,0 +1,114 @@
+#include "sim/certificates.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+namespace kcau::sim {
+
+namespace {
+
+template <typename T, void (*F)(T*)>
+struct Deleter {
+  void operator()(T* p) const { F(p); }
+};
+using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+using CertPtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+
+std::string OpenSslError(const std::string& what) {
+  char buf[256] = {0};
+  ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+  return what + ": " + buf;
+}
+
+bool AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (ext == nullptr) return false;
+  const bool ok = X509_add_ext(cert, ext, -1) == 1;
+  X509_EXTENSION_free(ext);
+  return ok;
+}
+
+StatusOr<CertPtr> MakeCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key,
+                           int days, const std::vector<std::pair<int, std::string>>& extensions) {
+  CertPtr cert(X509_new());
+  if (!cert) return InternalError(OpenSslError("X509_new"));
+  X509_set_version(cert.get(), 2);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof(serial));
+  serial[0] &= 0x7f;  // positive
+  BIGNUM* bn = BN_bin2bn(serial, sizeof(serial), nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 24 * 3600);
+  X509_set_pubkey(cert.get(), key);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("kcau-sim"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509* signer = issuer == nullptr ? cert.get() : issuer;
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
+  for (const auto& [nid, value] : extensions) {
+    if (!AddExtension(cert.get(), signer, nid, value)) {
+      return InternalError(OpenSslError("certificate extension " + value));
+    }
+  }
+  if (X509_sign(cert.get(), issuer_key == nullptr ? key : issuer_key, EVP_sha256()) == 0) {
+    return InternalError(OpenSslError("signing the certificate"));
+  }
+  return cert;
+}
+
+std::string CertPem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(bio.get(), cert);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+std::string KeyPem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+}  // namespace
+
+StatusOr<TlsMaterial> GenerateServingCertificates(const std::vector<std::string>& dns_names,
+                                                  const std::vector<std::string>& ip_addresses,
+                                                  int days) {
+  KeyPtr ca_key(EVP_EC_gen("P-256"));
+  KeyPtr server_key(EVP_EC_gen("P-256"));
+  if (!ca_key || !server_key) return InternalError(OpenSslError("generating EC keys"));
+  auto ca = MakeCert(ca_key.get(), "kcau-sim-ca", nullptr, nullptr, days,
+                     {{NID_basic_constraints, "critical,CA:TRUE"},
+                      {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                      {NID_subject_key_identifier, "hash"}});
+  if (!ca.ok()) return ca.status();
+  std::string san;
+  for (const auto& d : dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
+  for (const auto& ip : ip_addresses) san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
+  auto server = MakeCert(server_key.get(), "kcau-sim", ca->get(), ca_key.get(), days,
+                         {{NID_basic_constraints, "critical,CA:FALSE"},
+                          {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                          {NID_ext_key_usage, "serverAuth"},
+                          {NID_subject_alt_name, san}});
+  if (!server.ok()) return server.status();
+  return TlsMaterial{CertPem(ca->get()), CertPem(server->get()), KeyPem(server_key.get())};
+}
+
+}  // namespace kcau::sim
