@@ -93,11 +93,59 @@ class UpdateRunSucceeds(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+        # The bearer token never reaches the controller's log.
+        with open(os.path.join(c.dir, "controller.log"), errors="replace") as log:
+            self.assertNotIn(c.access.token, log.read())
+
         # Events were published for the run.
         events = c.get_json("events", "-n", "default")["items"]
         reasons = {e["reason"] for e in events
                    if e["involvedObject"].get("name") == "patch-tuesday"}
         self.assertTrue({"RunStarted", "NodeUpdated", "RunSucceeded"} <= reasons, reasons)
+
+
+class ControllerKilledMidRun(unittest.TestCase):
+    """SIGKILL the controller while a node is in flight; a new one must finish the run from
+    what the API server holds: no node updated or rebooted twice, none left cordoned."""
+
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=3,
+                               sim_args=["--update-delay-ms", "800", "--reboot-delay-ms", "800"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_restarted_controller_resumes(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            # Wait until the second node is in flight, then kill -9.
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                run = c.api_get("/apis/kcau.io/v1alpha1/updateruns/patch-tuesday")
+                phases = [n["phase"] for n in run.get("status", {}).get("nodes", [])]
+                if phases.count("Succeeded") == 1 and any(
+                        p in ("Draining", "Updating", "Rebooting") for p in phases):
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail(f"run never reached its second node: {phases}")
+            c.controller.kill()
+            c.controller.wait()
+            c.start_controller()
+            run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        for name, r in status_nodes(run).items():
+            with self.subTest(node=name):
+                self.assertEqual(r["attempts"], 1, "updated twice")
+                self.assertEqual(len(watcher.boot_ids[name]), 2,
+                                 f"rebooted {len(watcher.boot_ids[name]) - 1} times")
+        for name, node in node_map(c).items():
+            self.assertFalse(node["spec"].get("unschedulable", False), f"{name} left cordoned")
 
 
 class NodeNeverReturns(unittest.TestCase):
