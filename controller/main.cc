@@ -4,9 +4,12 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 #include <iostream>
 #include <memory>
+#include <thread>
 
+#include "controller/leader_election.h"
 #include "controller/options.h"
 #include "controller/updaterun_controller.h"
 #include "kube/kubeconfig.h"
@@ -14,6 +17,16 @@
 #include "metrics/http_endpoint.h"
 #include "metrics/kcau_metrics.h"
 #include "metrics/registry.h"
+
+namespace {
+
+std::string DefaultIdentity() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "_" + std::to_string(getpid());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace kcau;  // NOLINT: a main() in a .cc
@@ -69,12 +82,45 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  updateruns.Start();
   spdlog::info("serving /metrics, /healthz, /readyz on {}", options->metrics_addr);
+  std::unique_ptr<controller::LeaderElector> elector;
+  std::thread election;
+  if (options->leader_elect) {
+    controller::LeaderElectionConfig le;
+    le.lease_namespace = options->leader_elect_namespace;
+    le.identity = options->leader_elect_id.empty() ? DefaultIdentity() : options->leader_elect_id;
+    le.lease_duration = options->lease_duration;
+    le.renew_deadline = options->renew_deadline;
+    le.retry_period = options->retry_period;
+    elector = std::make_unique<controller::LeaderElector>(**client, clock, le);
+    kcau_metrics.leader.Set({"kcau-controller"}, 0);
+    updateruns.StartInformers();
+    election = std::thread([&] {
+      elector->Run(
+          [&] {
+            kcau_metrics.leader.Set({"kcau-controller"}, 1);
+            updateruns.StartWorkers();
+          },
+          [] {
+            // Another replica may be acting already: stop at once, as client-go does; the
+            // restarted process campaigns again as a standby.
+            spdlog::default_logger()->flush();
+            std::_Exit(1);
+          });
+    });
+  } else {
+    updateruns.Start();
+  }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("signal {}: shutting down", signal_number);
+  if (elector) elector->Stop();
   updateruns.Stop();
+  if (election.joinable()) election.join();
+  if (elector) {
+    Status released = elector->Release();
+    if (!released.ok()) spdlog::warn("releasing the leader lease: {}", released.ToString());
+  }
   server.Stop();
   return 0;
 }

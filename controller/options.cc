@@ -47,6 +47,12 @@ std::string ControllerUsage() {
          "  --workers N             runs reconciled in parallel (default 2)\n"
          "  --resync-seconds N      look at every run at least this often (default 60)\n"
          "  --log-level LEVEL       trace|debug|info|warn|error (default info)\n"
+         "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
+         "  --leader-elect-namespace NS   the Lease's namespace (default default)\n"
+         "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
+         "  --leader-elect-lease-duration-seconds N  (default 15)\n"
+         "  --leader-elect-renew-deadline-seconds N  (default 10)\n"
+         "  --leader-elect-retry-period-seconds N    (default 2)\n"
          "  --version               print the version and exit\n";
 }
 
@@ -69,6 +75,21 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         o.workers = ParsePositiveInt("--workers", v);
       } else if (TakeValue(args, i, "--resync-seconds", v)) {
         o.resync_period = std::chrono::seconds(ParsePositiveInt("--resync-seconds", v));
+      } else if (args[i] == "--leader-elect" || args[i] == "--leader-elect=true") {
+        o.leader_elect = true;
+      } else if (TakeValue(args, i, "--leader-elect-namespace", v)) {
+        o.leader_elect_namespace = v;
+      } else if (TakeValue(args, i, "--leader-elect-id", v)) {
+        o.leader_elect_id = v;
+      } else if (TakeValue(args, i, "--leader-elect-lease-duration-seconds", v)) {
+        o.lease_duration =
+            std::chrono::seconds(ParsePositiveInt("--leader-elect-lease-duration-seconds", v));
+      } else if (TakeValue(args, i, "--leader-elect-renew-deadline-seconds", v)) {
+        o.renew_deadline =
+            std::chrono::seconds(ParsePositiveInt("--leader-elect-renew-deadline-seconds", v));
+      } else if (TakeValue(args, i, "--leader-elect-retry-period-seconds", v)) {
+        o.retry_period =
+            std::chrono::seconds(ParsePositiveInt("--leader-elect-retry-period-seconds", v));
       } else if (TakeValue(args, i, "--log-level", v)) {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error") {
           throw std::invalid_argument("--log-level: \"" + v +
@@ -81,6 +102,12 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
     }
   } catch (const std::invalid_argument& e) {
     return InvalidArgumentError(e.what());
+  }
+  // client-go refuses these too: a leader must give up before a standby may take over.
+  if (o.leader_elect &&
+      !(o.retry_period < o.renew_deadline && o.renew_deadline < o.lease_duration)) {
+    return InvalidArgumentError(
+        "leader election needs retry period < renew deadline < lease duration");
   }
   return o;
 }

@@ -16,7 +16,13 @@ struct ControllerOptions {
   std::string metrics_addr = ":8080";  // /metrics, /healthz, /readyz
   int workers = 2;                     // runs reconciled in parallel (never one run twice)
   Duration resync_period = std::chrono::seconds(60);  // look at every run this often anyway
-  std::string log_level = "info";      // trace, debug, info, warn, error
+  std::string log_level = "info";                     // trace, debug, info, warn, error
+  bool leader_elect = false;                          // run as one of several replicas, one acting
+  std::string leader_elect_namespace = "default";
+  std::string leader_elect_id;                         // empty: hostname_pid
+  Duration lease_duration = std::chrono::seconds(15);  // client-go's defaults
+  Duration renew_deadline = std::chrono::seconds(10);
+  Duration retry_period = std::chrono::seconds(2);
   bool show_version = false;
   bool show_help = false;
 };

@@ -51,7 +51,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
 
 UpdateRunController::~UpdateRunController() { Stop(); }
 
-void UpdateRunController::Start() {
+void UpdateRunController::StartInformers() {
   runs_ = std::make_unique<kube::Informer>(
       client_, kube::resources::UpdateRuns(), "", kube::ListOptions{},
       [this](const std::string& type, const kube::Json& object) {
@@ -65,8 +65,13 @@ void UpdateRunController::Start() {
       [this](const std::string& type, const kube::Json& object) { EnqueueAllRuns(); });
   runs_->Start();
   nodes_->Start();
+}
+
+void UpdateRunController::StartWorkers() {
   for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   threads_.emplace_back([this] { ResyncLoop(); });
+  // Everything the informers saw before we led must be looked at now.
+  EnqueueAllRuns();
 }
 
 void UpdateRunController::Stop() {

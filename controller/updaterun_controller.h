@@ -36,7 +36,14 @@ class UpdateRunController {
   UpdateRunController(const UpdateRunController&) = delete;
   UpdateRunController& operator=(const UpdateRunController&) = delete;
 
-  void Start();
+  // Informers (caches) start at once, also on a standby replica, so a new leader acts on
+  // warm caches and /readyz reflects them; workers act only once leading.
+  void StartInformers();
+  void StartWorkers();
+  void Start() {
+    StartInformers();
+    StartWorkers();
+  }
   void Stop();
   // True once both informers have listed: before that a decision could miss a node.
   bool Ready() const;

@@ -58,12 +58,12 @@ class WorkQueue {
   const BackoffPolicy backoff_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;                // guarded by mu_: ready, in order
-  std::set<std::string> dirty_;                  // guarded by mu_: queued or to be requeued
-  std::set<std::string> processing_;             // guarded by mu_: handed out, not Done
-  std::multimap<TimePoint, std::string> timers_; // guarded by mu_: AddAfter, by due time
-  std::map<std::string, int> failures_;          // guarded by mu_
-  bool shutting_down_ = false;                   // guarded by mu_
+  std::deque<std::string> queue_;                 // guarded by mu_: ready, in order
+  std::set<std::string> dirty_;                   // guarded by mu_: queued or to be requeued
+  std::set<std::string> processing_;              // guarded by mu_: handed out, not Done
+  std::multimap<TimePoint, std::string> timers_;  // guarded by mu_: AddAfter, by due time
+  std::map<std::string, int> failures_;           // guarded by mu_
+  bool shutting_down_ = false;                    // guarded by mu_
 };
 
 }  // namespace kcau::controller

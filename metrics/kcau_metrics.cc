@@ -35,7 +35,9 @@ KcauMetrics::KcauMetrics(Registry& r, const std::string& version)
                                 "Pod evictions attempted while draining nodes, by result "
                                 "(evicted, or blocked by a PodDisruptionBudget).",
                                 {"result"})),
-      build_info(r.Gauge("kcau_build_info", "kcau build information; always 1.", {"version"})) {
+      build_info(r.Gauge("kcau_build_info", "kcau build information; always 1.", {"version"})),
+      leader(r.Gauge("leader_election_master_status",
+                     "1 while this replica holds the leader Lease, else 0.", {"name"})) {
   build_info.Set({version}, 1);
   for (const char* phase : kRunPhases) updateruns.Set({phase}, 0);
 }

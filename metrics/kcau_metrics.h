@@ -33,6 +33,7 @@ struct KcauMetrics {
   Family node_reboots_total;      // kcau_node_reboots_total
   Family evictions_total;         // kcau_evictions_total{result}
   Family build_info;              // kcau_build_info{version}
+  Family leader;                  // leader_election_master_status{name}
 };
 
 }  // namespace kcau::metrics

@@ -146,12 +146,17 @@ class Cluster:
         self.access = ApiAccess(self.kubeconfig)
         self.server = self.access.server
 
-    def start_controller(self, controller_args=()):
-        self.controller = self._spawn("controller", [
+    def start_controller(self, controller_args=(), name="controller", metrics_port=None):
+        """Starts a kcau-controller; the first one becomes self.controller."""
+        port = metrics_port or self.metrics_port
+        proc = self._spawn(name, [
             os.path.join(self.build_dir, "controller", "kcau-controller"),
             "--kubeconfig", self.kubeconfig,
-            "--metrics-addr", f"127.0.0.1:{self.metrics_port}", *controller_args])
-        wait_http(self.metrics_url + "/readyz", "kcau-controller")
+            "--metrics-addr", f"127.0.0.1:{port}", *controller_args])
+        if name == "controller":
+            self.controller = proc
+        wait_http(f"http://127.0.0.1:{port}/readyz", "kcau-controller " + name)
+        return proc
 
     def kubectl_run(self, *args, input=None, check=True, timeout=60):
         if self.kubectl is None:
@@ -193,7 +198,7 @@ class Cluster:
 
     def logs(self):
         out = []
-        for name in ("controller", "sim"):
+        for name in ("controller", "controller-b", "sim"):
             path = os.path.join(self.dir, name + ".log")
             if os.path.exists(path):
                 with open(path, errors="replace") as f:

@@ -11,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, NodeBootWatcher  # noqa: E402
+from harness import Cluster, NodeBootWatcher, free_port  # noqa: E402
 
 BUILD_DIR = None
 SOURCE_DIR = None
@@ -146,6 +146,81 @@ class ControllerKilledMidRun(unittest.TestCase):
                                  f"rebooted {len(watcher.boot_ids[name]) - 1} times")
         for name, node in node_map(c).items():
             self.assertFalse(node["spec"].get("unschedulable", False), f"{name} left cordoned")
+
+
+LEADER_FLAGS = ["--leader-elect", "--leader-elect-lease-duration-seconds", "3",
+                "--leader-elect-renew-deadline-seconds", "2",
+                "--leader-elect-retry-period-seconds", "1"]
+
+
+class LeaderFailover(unittest.TestCase):
+    """Two replicas, one acts; kill -9 the leader mid-run and the standby finishes the run
+    within the lease duration, redoing no node; SIGTERM releases the lease at once."""
+
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=3,
+                               sim_args=["--update-delay-ms", "800", "--reboot-delay-ms", "800"],
+                               controller_args=LEADER_FLAGS + ["--leader-elect-id", "a"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def lease(self):
+        return self.cluster.api_get(
+            "/apis/coordination.k8s.io/v1/namespaces/default/leases/kcau-controller")["spec"]
+
+    def wait_holder(self, who, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if self.lease().get("holderIdentity") == who:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.fail(f"lease never held by {who!r}: {self.lease()}")
+
+    def test_standby_takes_over_and_lease_is_released(self):
+        c = self.cluster
+        self.wait_holder("a")
+        standby = c.start_controller(LEADER_FLAGS + ["--leader-elect-id", "b"],
+                                     name="controller-b", metrics_port=free_port())
+        time.sleep(1.5)
+        self.assertEqual(self.lease()["holderIdentity"], "a", "the standby must not take over")
+        watcher = NodeBootWatcher(c.access)
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            deadline = time.time() + 60
+            phases = []
+            while time.time() < deadline:
+                run = c.api_get("/apis/kcau.io/v1alpha1/updateruns/patch-tuesday")
+                phases = [n["phase"] for n in run.get("status", {}).get("nodes", [])]
+                if phases.count("Succeeded") == 1:
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail(f"first node never finished: {phases}")
+            killed_at = time.time()
+            c.controller.kill()
+            c.controller.wait()
+            self.wait_holder("b", timeout=15)
+            took_over = time.time() - killed_at
+            run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        print(f"standby took over {took_over:.1f}s after the leader was killed "
+              f"(lease duration 3s)")
+        self.assertLess(took_over, 3 + 1 + 2, "took longer than lease duration + retry")
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        self.assertGreaterEqual(self.lease()["leaseTransitions"], 1)
+        for name, r in status_nodes(run).items():
+            with self.subTest(node=name):
+                self.assertEqual(r["attempts"], 1)
+                self.assertEqual(len(watcher.boot_ids[name]), 2)
+        standby.terminate()
+        standby.wait(timeout=10)
+        self.assertEqual(self.lease()["holderIdentity"], "", "SIGTERM must release the lease")
 
 
 class NodeNeverReturns(unittest.TestCase):

@@ -62,9 +62,9 @@ TEST(WorkQueueTest, EarliestTimerPerKeyWins) {
 TEST(WorkQueueTest, RateLimitedBackoffDoublesUpToCapAndForgetResets) {
   FakeClock clock(kStart);
   WorkQueue q(clock, BackoffPolicy{milliseconds(100), milliseconds(1000)});
-  const std::vector<milliseconds> want = {milliseconds(100), milliseconds(200), milliseconds(400),
-                                          milliseconds(800), milliseconds(1000),
-                                          milliseconds(1000)};
+  const std::vector<milliseconds> want = {milliseconds(100),  milliseconds(200),
+                                          milliseconds(400),  milliseconds(800),
+                                          milliseconds(1000), milliseconds(1000)};
   for (size_t i = 0; i < want.size(); ++i) {
     SCOPED_TRACE("failure " + std::to_string(i));
     q.AddRateLimited("run");
