@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "controller/leader_election.h"
+#include "controller/logging.h"
 #include "controller/options.h"
 #include "controller/updaterun_controller.h"
 #include "kube/kubeconfig.h"
@@ -45,7 +46,11 @@ int main(int argc, char** argv) {
     std::cout << "kcau-controller " << KCAU_VERSION << "\n";
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(options->log_level));
+  if (Status logging = controller::ConfigureLogging(options->log_format, options->log_level);
+      !logging.ok()) {
+    std::cerr << "kcau-controller: " << logging.message() << "\n";
+    return 2;
+  }
   // Block SIGTERM/SIGINT before any thread starts (threads inherit the mask), then wait for
   // them synchronously at the end: a clean shutdown without async-signal-safety traps.
   sigset_t stop_signals;

@@ -47,6 +47,7 @@ std::string ControllerUsage() {
          "  --workers N             runs reconciled in parallel (default 2)\n"
          "  --resync-seconds N      look at every run at least this often (default 60)\n"
          "  --log-level LEVEL       trace|debug|info|warn|error (default info)\n"
+         "  --log-format FORMAT     text|json (default text)\n"
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
          "  --leader-elect-namespace NS   the Lease's namespace (default default)\n"
          "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
@@ -90,6 +91,11 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
       } else if (TakeValue(args, i, "--leader-elect-retry-period-seconds", v)) {
         o.retry_period =
             std::chrono::seconds(ParsePositiveInt("--leader-elect-retry-period-seconds", v));
+      } else if (TakeValue(args, i, "--log-format", v)) {
+        if (v != "text" && v != "json") {
+          throw std::invalid_argument("--log-format: \"" + v + "\" is not one of text, json");
+        }
+        o.log_format = v;
       } else if (TakeValue(args, i, "--log-level", v)) {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error") {
           throw std::invalid_argument("--log-level: \"" + v +

@@ -17,6 +17,7 @@ struct ControllerOptions {
   int workers = 2;                     // runs reconciled in parallel (never one run twice)
   Duration resync_period = std::chrono::seconds(60);  // look at every run this often anyway
   std::string log_level = "info";                     // trace, debug, info, warn, error
+  std::string log_format = "text";                    // text, json
   bool leader_elect = false;                          // run as one of several replicas, one acting
   std::string leader_elect_namespace = "default";
   std::string leader_elect_id;                         // empty: hostname_pid
