@@ -79,15 +79,33 @@ Json StatusObject(int code, const std::string& reason, const std::string& messag
     if (!group.empty()) d["group"] = Json::string(group);
     if (!kind.empty()) d["kind"] = Json::string(kind);
     if (reason == std::string("Invalid")) {
-      // "spec.x: problem" -> a cause naming the field, as the API server reports it.
-      Json cause = Json::object();
-      cause["reason"] = Json::string("FieldValueInvalid");
-      cause["message"] = Json::string(message);
-      const size_t colon = message.find(':');
-      if (colon != std::string::npos && message.find(' ') > colon) {
-        cause["field"] = Json::string(message.substr(0, colon));
+      // One cause per field, as the API server reports them (kubectl lists them):
+      // '... is invalid: spec.a: problem; spec.b: problem' or 'spec.a: problem'.
+      std::string rest = message;
+      const std::string marker = " is invalid: ";
+      if (const size_t at = rest.find(marker); at != std::string::npos) {
+        rest = rest.substr(at + marker.size());
       }
-      d["causes"][0] = cause;
+      Json causes = Json::array();
+      size_t i = 0;
+      size_t start = 0;
+      while (start <= rest.size()) {
+        size_t end = rest.find("; ", start);
+        const std::string part = rest.substr(start, end == std::string::npos ? end : end - start);
+        Json cause = Json::object();
+        cause["reason"] = Json::string("FieldValueInvalid");
+        const size_t colon = part.find(": ");
+        if (colon != std::string::npos && part.find(' ') > colon) {
+          cause["field"] = Json::string(part.substr(0, colon));
+          cause["message"] = Json::string(part.substr(colon + 2));
+        } else {
+          cause["message"] = Json::string(part);
+        }
+        causes[i++] = cause;
+        if (end == std::string::npos) break;
+        start = end + 2;
+      }
+      d["causes"] = causes;
     }
     s["details"] = d;
   }
@@ -235,6 +253,11 @@ struct ApiServer::Impl {
       return;
     }
     const auto method = req.method();
+    if (!q("dryRun").empty() && method != http::methods::GET) {
+      // Honest refusal rather than a dry run that persists.
+      Reply(req, 400, StatusObject(400, "BadRequest", "kcau-sim does not support dryRun yet"));
+      return;
+    }
     if (name.empty()) {
       if (method == http::methods::GET) {
         kube::ListOptions opts{q("labelSelector"), q("fieldSelector")};

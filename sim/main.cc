@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sim/api_server.h"
+#include "sim/crd_validation.h"
 #include "sim/node_simulator.h"
 
 namespace {
@@ -165,6 +166,12 @@ int main(int argc, char** argv) {
 
   kcau::RealClock clock;
   kcau::sim::ObjectStore store(clock);
+  if (kcau::Status crd =
+          kcau::sim::InstallCrdValidation(store, kcau::sim::BuiltinUpdateRunCrdYaml());
+      !crd.ok()) {
+    spdlog::error("built-in UpdateRun CRD: {}", crd.ToString());
+    return 1;
+  }
   kcau::sim::NodeSimulator nodes(store, clock, flags.sim);
   kcau::Status populated = nodes.Populate();
   if (!populated.ok()) {

@@ -187,6 +187,12 @@ struct ObjectStore::Impl {
   std::map<std::string, std::map<std::pair<std::string, std::string>, Json>> objects;  // mu
   std::deque<Event> history;                       // guarded by mu
   std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
+  std::map<std::string, Validator> validators;     // guarded by mu
+
+  Status Validate(const kube::Resource& r, const Json& o) const {
+    auto it = validators.find(ResourceId(r));
+    return it == validators.end() ? Status::Ok() : it->second(o);
+  }
 
   Impl(const Clock& c, size_t limit) : clock(c), history_limit(limit) {}
 
@@ -341,6 +347,7 @@ struct ObjectStore::Impl {
       }
     }
     if (result == stored) return stored;  // a no-op write changes no resourceVersion
+    if (Status valid = Validate(r, result); !valid.ok()) return valid;
     const Json previous = stored;
     if (SpecPart(result) != SpecPart(previous)) {
       result["metadata"]["generation"] =
@@ -397,6 +404,11 @@ const ResourceInfo* ObjectStore::FindResource(const std::string& group, const st
   auto it = impl_->resources.find(group + "/" + plural);
   if (it == impl_->resources.end() || it->second.resource.version != version) return nullptr;
   return &it->second;  // std::map nodes are stable; resources are never removed
+}
+
+void ObjectStore::SetValidator(const kube::Resource& r, Validator validator) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->validators[ResourceId(r)] = std::move(validator);
 }
 
 std::vector<ResourceInfo> ObjectStore::Resources() const {
@@ -469,6 +481,7 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
     // Custom resources with a status subresource ignore status on create.
     object.erase("status");
   }
+  if (Status valid = impl_->Validate(r, object); !valid.ok()) return valid;
   meta["uid"] = Json::string(RandomUid());
   meta["creationTimestamp"] = Json::string(FormatRfc3339(impl_->clock.Now()));
   meta["generation"] = Json::number(1);

@@ -76,6 +76,10 @@ class ObjectStore {
   const ResourceInfo* FindResource(const std::string& group, const std::string& version,
                                    const std::string& plural) const;
   std::vector<ResourceInfo> Resources() const;
+  // Checks every object written to `r` (create, update, patch, /status): the CRD schema
+  // validation of the API server. A non-OK Status refuses the write.
+  using Validator = std::function<Status(const Json& object)>;
+  void SetValidator(const kube::Resource& r, Validator validator);
 
   StatusOr<Json> Get(const kube::Resource& r, const kube::ObjectKey& key) const;
   StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,

@@ -88,6 +88,16 @@ class KubectlAgainstSim(unittest.TestCase):
         self.assertIn("deleted", c.run("delete", "updaterun", "demo").stdout)
         self.assertNotEqual(c.run("get", "ur", "demo", check=False).returncode, 0)
 
+    def test_bad_updaterun_is_refused_at_apply(self):
+        bad = RUN.replace("plugins: [{name: packages}]",
+                          "plugins: [{name: windows-update}]\n  maxRetriesPerNode: 65")
+        r = self.c.run("apply", "-f", "-", input=bad, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('The updateruns "demo" is invalid', r.stderr)
+        self.assertIn("* spec.maxRetriesPerNode: Invalid value: 65", r.stderr)
+        self.assertIn('* spec.plugins[0].name: Unsupported value: "windows-update"', r.stderr)
+        self.assertNotEqual(self.c.run("get", "ur", "demo", check=False).returncode, 0)
+
     def test_cordon_uncordon_drain(self):
         c = self.c
         c.run("cordon", "node-2")
