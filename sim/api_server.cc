@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <list>
+#include <random>
 #include <thread>
 
 #include "sim/api_tables.h"
@@ -140,9 +141,36 @@ struct ApiServer::Impl {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::list<WatchThread> watches;  // guarded by watches_mu
+  std::mutex fault_mu;
+  std::mt19937_64 fault_rng;  // guarded by fault_mu
+
+  // Decides whether to fail this request (fault injection) and answers it if so.
+  bool InjectFault(http::http_request& req) {
+    if (options.fail_fraction <= 0) return false;
+    {
+      std::lock_guard<std::mutex> lock(fault_mu);
+      if (std::uniform_real_distribution<double>(0, 1)(fault_rng) >= options.fail_fraction) {
+        return false;
+      }
+    }
+    const bool throttle = options.fail_code == 429;
+    Json body = throttle ? StatusObject(429, "TooManyRequests", "injected fault: too many requests")
+                         : StatusObject(500, "InternalError", "injected fault: internal error");
+    http::http_response resp(static_cast<http::status_code>(options.fail_code));
+    if (throttle) resp.headers().add("Retry-After", "1");
+    resp.set_body(body);
+    req.reply(resp).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception&) {
+        // The client went away: nothing to do.
+      }
+    });
+    return true;
+  }
 
   Impl(ObjectStore& s, const Clock& c, ApiServerOptions o)
-      : store(s), clock(c), options(std::move(o)) {}
+      : store(s), clock(c), options(std::move(o)), fault_rng(options.fail_seed) {}
 
   void Reply(http::http_request& req, int code, const Json& body) {
     req.reply(static_cast<http::status_code>(code), body).then([](pplx::task<void> t) {
@@ -223,6 +251,7 @@ struct ApiServer::Impl {
       return;
     }
     std::vector<std::string> rest(segs.begin() + static_cast<long>(base), segs.end());
+    if (!rest.empty() && InjectFault(req)) return;
     if (rest.empty()) {
       auto list = ApiResourceList(store, group, version);
       if (!list) {

@@ -25,6 +25,11 @@ struct ApiServerOptions {
   std::string bearer_token;        // empty: no authentication
   int max_watch_seconds = 1800;    // server-side cap on a watch's timeoutSeconds
   std::optional<TlsMaterial> tls;  // set: serve HTTPS with this certificate
+  // Fault injection: this fraction of resource requests (not discovery or health) is
+  // answered with fail_code (500, or 429 with Retry-After: 1) before touching the store.
+  double fail_fraction = 0;
+  int fail_code = 500;
+  uint64_t fail_seed = 1;  // the same seed fails the same requests
 };
 
 class ApiServer {

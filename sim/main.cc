@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <fstream>
 #include <iostream>
@@ -31,7 +32,10 @@ constexpr char kUsage[] =
     "  --update-delay-ms MS      how long an update takes (default 1000)\n"
     "  --reboot-delay-ms MS      how long a reboot takes (default 2000)\n"
     "  --fail-update NODE:K      NODE's first K update attempts fail (repeatable)\n"
-    "  --never-return NODE       NODE never comes back from its reboot (repeatable)\n";
+    "  --never-return NODE       NODE never comes back from its reboot (repeatable)\n"
+    "  --fail-requests FRACTION  answer this fraction of API requests with an error\n"
+    "  --fail-code 500|429       the injected error (default 500; 429 adds Retry-After)\n"
+    "  --cut-watches-every SECS  end every watch stream after SECS seconds\n";
 
 struct Flags {
   kcau::sim::SimulationConfig sim;
@@ -40,6 +44,9 @@ struct Flags {
   std::string kubeconfig;
   std::string token;
   bool insecure_http = false;
+  double fail_fraction = 0;
+  int fail_code = 500;
+  int cut_watches_seconds = 1800;
 };
 
 int ParseInt(const std::string& flag, const std::string& v, int min) {
@@ -92,6 +99,20 @@ Flags Parse(const std::vector<std::string>& args) {
       const size_t colon = v.rfind(':');
       if (colon == std::string::npos) throw std::invalid_argument("--fail-update: expected NODE:K");
       f.sim.fail_updates[v.substr(0, colon)] = ParseInt(a, v.substr(colon + 1), 1);
+    } else if (a == "--fail-requests") {
+      const std::string v = value();
+      char* end = nullptr;
+      f.fail_fraction = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || f.fail_fraction < 0 || f.fail_fraction > 1) {
+        throw std::invalid_argument("--fail-requests: \"" + v + "\" is not a fraction in [0, 1]");
+      }
+    } else if (a == "--fail-code") {
+      f.fail_code = ParseInt(a, value(), 100);
+      if (f.fail_code != 500 && f.fail_code != 429) {
+        throw std::invalid_argument("--fail-code: must be 500 or 429");
+      }
+    } else if (a == "--cut-watches-every") {
+      f.cut_watches_seconds = ParseInt(a, value(), 1);
     } else if (a == "--never-return") {
       f.sim.never_return.insert(value());
     } else if (a == "--help" || a == "-h") {
@@ -178,7 +199,10 @@ int main(int argc, char** argv) {
     spdlog::error("populating the cluster: {}", populated.ToString());
     return 1;
   }
-  kcau::sim::ApiServerOptions options{flags.host, flags.port, flags.token, 1800, std::nullopt};
+  kcau::sim::ApiServerOptions options{flags.host, flags.port, flags.token,
+                                      flags.cut_watches_seconds, std::nullopt};
+  options.fail_fraction = flags.fail_fraction;
+  options.fail_code = flags.fail_code;
   if (!flags.insecure_http) {
     // Like a real cluster: HTTPS with a CA the kubeconfig carries, and a bearer token.
     auto tls = kcau::sim::GenerateServingCertificates({"localhost"}, {"127.0.0.1"});

@@ -3,6 +3,7 @@
 Usage: updaterun_e2e_test.py BUILD_DIR SOURCE_DIR [unittest args]
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -221,6 +222,53 @@ class LeaderFailover(unittest.TestCase):
         standby.terminate()
         standby.wait(timeout=10)
         self.assertEqual(self.lease()["holderIdentity"], "", "SIGTERM must release the lease")
+
+
+class ApiFaultStorm(unittest.TestCase):
+    """A fifth of all API requests fail (500, then 429 with Retry-After) and every watch is
+    cut after 2 s: the run still completes, and no node is redone or left cordoned."""
+
+    def run_storm(self, code):
+        c = Cluster(BUILD_DIR, nodes=3, sim_args=[
+            "--update-delay-ms", "300", "--reboot-delay-ms", "400", "--fail-requests", "0.2",
+            "--fail-code", str(code), "--cut-watches-every", "2"])
+        try:
+            watcher = NodeBootWatcher(c.access)
+            try:
+                for _ in range(10):  # kubectl meets the storm too
+                    applied = c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE),
+                                            check=False)
+                    if applied.returncode == 0:
+                        break
+                    time.sleep(0.3)
+                self.assertEqual(applied.returncode, 0, applied.stderr)
+                run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=120)
+                time.sleep(0.5)
+            finally:
+                watcher.stop()
+            self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+            for name, r in status_nodes(run).items():
+                with self.subTest(node=name, code=code):
+                    self.assertEqual(r["attempts"], 1)
+                    self.assertEqual(len(watcher.boot_ids[name]), 2, watcher.boot_ids[name])
+            nodes = None
+            for _ in range(20):
+                got = c.kubectl_run("get", "nodes", "-o", "json", check=False)
+                if got.returncode == 0:
+                    nodes = json.loads(got.stdout)["items"]
+                    break
+                time.sleep(0.2)
+            self.assertEqual(len(nodes or []), 3)
+            for node in nodes:
+                self.assertFalse(node["spec"].get("unschedulable", False))
+        finally:
+            c.stop()
+
+    def test_500_storm(self):
+        self.run_storm(500)
+
+    def test_429_storm(self):
+        self.run_storm(429)
 
 
 class NodeNeverReturns(unittest.TestCase):
