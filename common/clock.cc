@@ -2,8 +2,13 @@
 
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace kcau {
+
+void RealClock::Sleep(Duration d) {
+  if (d > Duration::zero()) std::this_thread::sleep_for(d);
+}
 
 std::string FormatRfc3339(TimePoint t) {
   std::time_t secs = WallClock::to_time_t(t);

@@ -21,11 +21,15 @@ class Clock {
   virtual ~Clock() = default;
   // Wall time: written into status timestamps, compared with them after a restart.
   virtual TimePoint Now() const = 0;
+  // Blocks for d (RealClock) or moves time on by d (FakeClock): for waits an adapter must
+  // take itself, such as client-side throttling.
+  virtual void Sleep(Duration d) = 0;
 };
 
 class RealClock final : public Clock {
  public:
   TimePoint Now() const override { return WallClock::now(); }
+  void Sleep(Duration d) override;
 };
 
 class FakeClock final : public Clock {
@@ -35,6 +39,7 @@ class FakeClock final : public Clock {
     std::lock_guard<std::mutex> lock(mu_);
     return now_;
   }
+  void Sleep(Duration d) override { Advance(d); }
   void Advance(Duration d) {
     std::lock_guard<std::mutex> lock(mu_);
     now_ += d;

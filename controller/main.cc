@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("kcau-controller {} talking to {}", KCAU_VERSION, kube::Describe(*config));
+  config->qps = options->kube_api_qps;
+  config->burst = options->kube_api_burst;
   auto client = kube::RestClient::Create(*config);
   if (!client.ok()) {
     spdlog::error("kubernetes client: {}", client.status().message());

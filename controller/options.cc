@@ -48,6 +48,8 @@ std::string ControllerUsage() {
          "  --resync-seconds N      look at every run at least this often (default 60)\n"
          "  --log-level LEVEL       trace|debug|info|warn|error (default info)\n"
          "  --log-format FORMAT     text|json (default text)\n"
+         "  --kube-api-qps N        API requests per second, client side (default 20)\n"
+         "  --kube-api-burst N      burst above the QPS (default 30)\n"
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
          "  --leader-elect-namespace NS   the Lease's namespace (default default)\n"
          "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
@@ -91,6 +93,10 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
       } else if (TakeValue(args, i, "--leader-elect-retry-period-seconds", v)) {
         o.retry_period =
             std::chrono::seconds(ParsePositiveInt("--leader-elect-retry-period-seconds", v));
+      } else if (TakeValue(args, i, "--kube-api-qps", v)) {
+        o.kube_api_qps = ParsePositiveInt("--kube-api-qps", v);
+      } else if (TakeValue(args, i, "--kube-api-burst", v)) {
+        o.kube_api_burst = ParsePositiveInt("--kube-api-burst", v);
       } else if (TakeValue(args, i, "--log-format", v)) {
         if (v != "text" && v != "json") {
           throw std::invalid_argument("--log-format: \"" + v + "\" is not one of text, json");

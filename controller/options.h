@@ -24,6 +24,8 @@ struct ControllerOptions {
   Duration lease_duration = std::chrono::seconds(15);  // client-go's defaults
   Duration renew_deadline = std::chrono::seconds(10);
   Duration retry_period = std::chrono::seconds(2);
+  double kube_api_qps = 20;  // client-side throttling of API calls
+  int kube_api_burst = 30;
   bool show_version = false;
   bool show_help = false;
 };

@@ -21,6 +21,9 @@ struct ClientConfig {
   std::string client_cert_file;
   std::string client_key_file;
   bool insecure_skip_tls_verify = false;  // only when the kubeconfig says so
+  // Client-side throttling (not from the kubeconfig: flags). controller-runtime's defaults.
+  double qps = 20;
+  int burst = 30;
 };
 
 StatusOr<ClientConfig> LoadKubeconfig(const std::string& path, const std::string& context = "");

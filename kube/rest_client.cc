@@ -1,10 +1,15 @@
 #include "kube/rest_client.h"
 
+#include "kube/token_bucket.h"
+
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -142,6 +147,8 @@ class RestWatchStream final : public WatchStream {
 
 struct RestClient::Impl {
   ClientConfig config;
+  RealClock clock;
+  std::unique_ptr<TokenBucket> throttle;
   std::shared_ptr<client::http_client> client;
   std::shared_ptr<client::http_client> watch_client;
   std::mutex token_mu;
@@ -203,30 +210,52 @@ struct RestClient::Impl {
     return req;
   }
 
-  StatusOr<Json> Send(http::http_request req) {
-    try {
-      http::http_response resp = client->request(req).get();
-      const std::string body = resp.extract_string(true).get();
-      const int code = resp.status_code();
-      if (code < 200 || code >= 300) return FromHttp(code, body);
-      if (body.empty()) return Json::object();
-      return Json::parse(body);
-    } catch (const std::exception& e) {
-      return UnavailableError(TransportError(config.server, e.what()));
+  // `make` builds the request afresh for every attempt: cpprest consumes a request's body
+  // stream when sending it, so a request object cannot be sent twice.
+  StatusOr<Json> Send(const std::function<http::http_request()>& make) {
+    for (int attempt = 0;; ++attempt) {
+      clock.Sleep(throttle->Reserve());
+      try {
+        http::http_request req = make();
+        const bool eviction = req.request_uri().path().find("/eviction") != std::string::npos;
+        http::http_response resp = client->request(req).get();
+        const std::string body = resp.extract_string(true).get();
+        const int code = resp.status_code();
+        // A throttled server says when to come back; honour it a few times. Not for
+        // evictions: there 429 means a PodDisruptionBudget said no, which the caller decides on.
+        if (code == 429 && !eviction && attempt < 3 && resp.headers().has("Retry-After")) {
+          const int seconds = std::clamp(std::atoi(resp.headers()["Retry-After"].c_str()), 0, 10);
+          clock.Sleep(std::chrono::seconds(seconds));
+          continue;
+        }
+        if (code < 200 || code >= 300) return FromHttp(code, body);
+        if (body.empty()) return Json::object();
+        return Json::parse(body);
+      } catch (const std::exception& e) {
+        return UnavailableError(TransportError(config.server, e.what()));
+      }
     }
   }
 
   StatusOr<Json> SendJson(const http::method& m, const std::string& path, const Json& body,
                           const std::string& content_type = "application/json") {
-    http::http_request req = Request(m, path);
-    req.set_body(body.serialize(), content_type);
-    return Send(std::move(req));
+    const std::string text = body.serialize();
+    return Send([&] {
+      http::http_request req = Request(m, path);
+      req.set_body(text, content_type);
+      return req;
+    });
+  }
+
+  StatusOr<Json> SendEmpty(const http::method& m, const std::string& path) {
+    return Send([&] { return Request(m, path); });
   }
 };
 
 StatusOr<std::unique_ptr<RestClient>> RestClient::Create(const ClientConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  impl->throttle = std::make_unique<TokenBucket>(config.qps, config.burst, impl->clock);
   try {
     impl->client = std::make_shared<client::http_client>(config.server,
                                                          impl->MakeConfig(kRequestTimeoutSeconds));
@@ -242,13 +271,12 @@ RestClient::RestClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RestClient::~RestClient() = default;
 
 StatusOr<Json> RestClient::Get(const Resource& r, const ObjectKey& key) {
-  return impl_->Send(impl_->Request(http::methods::GET, r.ItemPath(key.ns, key.name)));
+  return impl_->SendEmpty(http::methods::GET, r.ItemPath(key.ns, key.name));
 }
 
 StatusOr<ObjectList> RestClient::List(const Resource& r, const std::string& ns,
                                       const ListOptions& options) {
-  auto body =
-      impl_->Send(impl_->Request(http::methods::GET, r.CollectionPath(ns) + Query(options)));
+  auto body = impl_->SendEmpty(http::methods::GET, r.CollectionPath(ns) + Query(options));
   if (!body.ok()) return body.status();
   ObjectList list;
   try {
@@ -289,7 +317,7 @@ StatusOr<Json> RestClient::Patch(const Resource& r, const ObjectKey& key, PatchT
 }
 
 Status RestClient::Delete(const Resource& r, const ObjectKey& key) {
-  auto s = impl_->Send(impl_->Request(http::methods::DEL, r.ItemPath(key.ns, key.name)));
+  auto s = impl_->SendEmpty(http::methods::DEL, r.ItemPath(key.ns, key.name));
   return s.ok() ? Status::Ok() : s.status();
 }
 
@@ -313,6 +341,7 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   std::string extra = "watch=1&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeout);
   if (!resource_version.empty()) extra += "&resourceVersion=" + resource_version;
   pplx::cancellation_token_source cts;
+  impl_->clock.Sleep(impl_->throttle->Reserve());
   try {
     http::http_response resp =
         impl_->watch_client
