@@ -447,6 +447,22 @@ struct ApiServer::Impl {
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::shared_ptr<WatchQueue> q = *queue;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+    // Checked and registered under one lock with Stop(): a watch that arrives while the
+    // server stops is ended at once instead of leaving a thread Stop() never joins.
+    std::lock_guard<std::mutex> lock(watches_mu);
+    if (stopping) {
+      store.StopWatch(q);
+      buf.close(std::ios_base::out).wait();
+      return;
+    }
+    for (auto it = watches.begin(); it != watches.end();) {
+      if (*it->done) {
+        it->thread.join();
+        it = watches.erase(it);
+      } else {
+        ++it;
+      }
+    }
     std::thread pump([this, q, buf, write_line, deadline, replied, done]() mutable {
       try {
         while (!stopping && std::chrono::steady_clock::now() < deadline) {
@@ -476,15 +492,6 @@ struct ApiServer::Impl {
       }
       *done = true;
     });
-    std::lock_guard<std::mutex> lock(watches_mu);
-    for (auto it = watches.begin(); it != watches.end();) {
-      if (*it->done) {
-        it->thread.join();
-        it = watches.erase(it);
-      } else {
-        ++it;
-      }
-    }
     watches.push_back({std::move(pump), done});
   }
 };

@@ -28,7 +28,8 @@ class KubeClientTest : public ::testing::Test {
     store_ = std::make_unique<sim::ObjectStore>(clock_, history);
     const int port = sim::FindFreePort();
     server_ = std::make_unique<sim::ApiServer>(
-        *store_, clock_, sim::ApiServerOptions{"127.0.0.1", port, token, max_watch_seconds});
+        *store_, clock_,
+        sim::ApiServerOptions{"127.0.0.1", port, token, max_watch_seconds, std::nullopt});
     ASSERT_TRUE(server_->Start().ok());
     kube::ClientConfig config;
     config.server = server_->Url();
@@ -267,8 +268,8 @@ TEST_F(KubeClientTest, InformerRelistsAfterGoneAndDeliversTheDifference) {
   ASSERT_TRUE(store_->Delete(res::Nodes(), {"", "n1"}).ok());
   for (int i = 0; i < 10; ++i) AddNode("x" + std::to_string(i));
   const int port = std::stoi(url.substr(url.rfind(':') + 1));
-  server_ = std::make_unique<sim::ApiServer>(*store_, clock_,
-                                             sim::ApiServerOptions{"127.0.0.1", port, "", 1800});
+  server_ = std::make_unique<sim::ApiServer>(
+      *store_, clock_, sim::ApiServerOptions{"127.0.0.1", port, "", 1800, std::nullopt});
   ASSERT_TRUE(server_->Start().ok());
   ASSERT_TRUE(Eventually([&] { return informer.Snapshot().size() == 11u; }));
   EXPECT_FALSE(informer.Get("", "n1").has_value());

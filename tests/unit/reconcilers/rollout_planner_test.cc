@@ -152,6 +152,9 @@ struct BadRunCase {
   std::string message_names;
 };
 
+// Test names and failure messages show the case's name, not its bytes.
+void PrintTo(const BadRunCase& c, std::ostream* os) { *os << c.name; }
+
 class BadRunTest : public ::testing::TestWithParam<BadRunCase> {};
 
 TEST_P(BadRunTest, EndsFailedNamingTheFieldAndTouchesNoNode) {
