@@ -2,13 +2,12 @@
 // in-cluster service account), serving /metrics, /healthz and /readyz on --metrics-addr.
 #include <spdlog/spdlog.h>
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 #include <iostream>
 #include <memory>
 #include <thread>
 
+#include "common/stop_signals.h"
 #include "controller/leader_election.h"
 #include "controller/logging.h"
 #include "controller/options.h"
@@ -51,13 +50,7 @@ int main(int argc, char** argv) {
     std::cerr << "kcau-controller: " << logging.message() << "\n";
     return 2;
   }
-  // Block SIGTERM/SIGINT before any thread starts (threads inherit the mask), then wait for
-  // them synchronously at the end: a clean shutdown without async-signal-safety traps.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const StopSignals stop_signals;  // before any thread starts
 
   auto config = options->kubeconfig.empty()
                     ? kube::InClusterConfig()
@@ -118,9 +111,7 @@ int main(int argc, char** argv) {
   } else {
     updateruns.Start();
   }
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  spdlog::info("signal {}: shutting down", signal_number);
+  spdlog::info("signal {}: shutting down", stop_signals.Wait());
   if (elector) elector->Stop();
   updateruns.Stop();
   if (election.joinable()) election.join();

@@ -2,8 +2,6 @@
 // store, plus N simulated nodes whose agents install updates and reboot.
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -14,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/stop_signals.h"
 #include "sim/api_server.h"
 #include "sim/crd_validation.h"
 #include "sim/node_simulator.h"
@@ -179,11 +178,7 @@ int main(int argc, char** argv) {
     std::cerr << "kcau-sim: " << e.what() << "\n" << kUsage;
     return 2;
   }
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const kcau::StopSignals stop_signals;  // before any thread starts
 
   kcau::RealClock clock;
   kcau::sim::ObjectStore store(clock);
@@ -227,9 +222,7 @@ int main(int argc, char** argv) {
   }
   nodes.Start();
   spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), flags.sim.nodes);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  spdlog::info("kcau-sim: signal {}, stopping", sig);
+  spdlog::info("kcau-sim: signal {}, stopping", stop_signals.Wait());
   nodes.Stop();
   server.Stop();
   return 0;
