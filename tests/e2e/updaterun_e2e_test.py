@@ -155,8 +155,9 @@ LEADER_FLAGS = ["--leader-elect", "--leader-elect-lease-duration-seconds", "3",
 
 
 class LeaderFailover(unittest.TestCase):
-    """Two replicas, one acts; kill -9 the leader mid-run and the standby finishes the run
-    within the lease duration, redoing no node; SIGTERM releases the lease at once."""
+    """Two replicas, one acts; kill -9 the leader mid-run and the standby finishes the run,
+    redoing no node (the takeover time is printed, not asserted: tests never assert on wall
+    time); SIGTERM releases the lease at once."""
 
     def setUp(self):
         self.cluster = Cluster(BUILD_DIR, nodes=3,
@@ -212,7 +213,6 @@ class LeaderFailover(unittest.TestCase):
             watcher.stop()
         print(f"standby took over {took_over:.1f}s after the leader was killed "
               f"(lease duration 3s)")
-        self.assertLess(took_over, 3 + 1 + 2, "took longer than lease duration + retry")
         self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
         self.assertGreaterEqual(self.lease()["leaseTransitions"], 1)
         for name, r in status_nodes(run).items():
