@@ -36,6 +36,18 @@ int FindFreePort() {
 
 namespace {
 
+// A reply task's failure (the client went away before the answer) must be observed, or
+// pplx reports it as unhandled; there is nothing else to do about it.
+void ObserveReply(pplx::task<void> reply) {
+  reply.then([](pplx::task<void> t) {
+    try {
+      t.get();
+    } catch (const std::exception&) {
+      // The client hung up: nothing to do.
+    }
+  });
+}
+
 struct HttpError {
   int code;
   const char* reason;
@@ -159,13 +171,7 @@ struct ApiServer::Impl {
     http::http_response resp(static_cast<http::status_code>(options.fail_code));
     if (throttle) resp.headers().add("Retry-After", "1");
     resp.set_body(body);
-    req.reply(resp).then([](pplx::task<void> t) {
-      try {
-        t.get();
-      } catch (const std::exception&) {
-        // The client went away: nothing to do.
-      }
-    });
+    ObserveReply(req.reply(resp));
     return true;
   }
 
@@ -173,13 +179,7 @@ struct ApiServer::Impl {
       : store(s), clock(c), options(std::move(o)), fault_rng(options.fail_seed) {}
 
   void Reply(http::http_request& req, int code, const Json& body) {
-    req.reply(static_cast<http::status_code>(code), body).then([](pplx::task<void> t) {
-      try {
-        t.get();
-      } catch (const std::exception&) {
-        // The client went away before the answer: nothing to do.
-      }
-    });
+    ObserveReply(req.reply(static_cast<http::status_code>(code), body));
   }
 
   void ReplyError(http::http_request& req, const Status& s, const std::string& name = "",
