@@ -3,11 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
+
+#include <atomic>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "common/stop_signals.h"
+#include "common/verbosity.h"
 #include "controller/leader_election.h"
 #include "controller/logging.h"
 #include "controller/options.h"
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     std::cerr << "kcau-controller: " << logging.message() << "\n";
     return 2;
   }
+  SetVerbosity(options->verbosity);
   const StopSignals stop_signals;  // before any thread starts
 
   auto config = options->kubeconfig.empty()
@@ -73,9 +77,14 @@ int main(int argc, char** argv) {
   metrics::KcauMetrics kcau_metrics(registry, KCAU_VERSION);
   controller::UpdateRunController updateruns(**client, clock, &kcau_metrics, options->workers,
                                              options->resync_period);
-  metrics::MetricsServer server(
-      options->metrics_addr, registry, [&] { return updateruns.Ready(); },
-      [&] { return updateruns.NotReadyReason(); });
+  std::atomic<bool> leading{!options->leader_elect};
+  std::vector<metrics::ReadinessCheck> checks = {
+      {"informers-synced", [&] { return updateruns.NotReadyReason(); }}};
+  if (options->leader_elect) {
+    checks.push_back(
+        {"leader-election", [&] { return std::string(leading ? "leading" : "standby"); }, true});
+  }
+  metrics::MetricsServer server(options->metrics_addr, registry, std::move(checks));
   Status started = server.Start();
   if (!started.ok()) {
     spdlog::error("metrics endpoint: {}", started.message());
@@ -99,6 +108,7 @@ int main(int argc, char** argv) {
       elector->Run(
           [&] {
             kcau_metrics.leader.Set({"kcau-controller"}, 1);
+            leading = true;
             updateruns.StartWorkers();
           },
           [] {

@@ -48,6 +48,9 @@ std::string ControllerUsage() {
          "  --resync-seconds N      look at every run at least this often (default 60)\n"
          "  --log-level LEVEL       trace|debug|info|warn|error (default info)\n"
          "  --log-format FORMAT     text|json (default text)\n"
+         "  --v N                   detail, as Kubernetes components: 2 status writes, 4 "
+         "reconcile\n"
+         "                          decisions, 6 every API request (default 0)\n"
          "  --kube-api-qps N        API requests per second, client side (default 20)\n"
          "  --kube-api-burst N      burst above the QPS (default 30)\n"
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
@@ -102,6 +105,8 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
           throw std::invalid_argument("--log-format: \"" + v + "\" is not one of text, json");
         }
         o.log_format = v;
+      } else if (TakeValue(args, i, "--v", v) || TakeValue(args, i, "-v", v)) {
+        o.verbosity = v == "0" ? 0 : ParsePositiveInt("--v", v);
       } else if (TakeValue(args, i, "--log-level", v)) {
         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error") {
           throw std::invalid_argument("--log-level: \"" + v +

@@ -18,6 +18,7 @@ struct ControllerOptions {
   Duration resync_period = std::chrono::seconds(60);  // look at every run this often anyway
   std::string log_level = "info";                     // trace, debug, info, warn, error
   std::string log_format = "text";                    // text, json
+  int verbosity = 0;                                  // --v: see common/verbosity.h
   bool leader_elect = false;                          // run as one of several replicas, one acting
   std::string leader_elect_namespace = "default";
   std::string leader_elect_id;                         // empty: hostname_pid

@@ -8,6 +8,7 @@
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "metrics/kcau_metrics.h"
+#include "reconcilers/object_views.h"
 
 namespace kcau::controller {
 
@@ -47,24 +48,35 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       workers_(workers),
       resync_period_(resync_period),
       queue_(clock),
-      reconciler_(client, clock, metrics) {}
+      runs_(std::make_unique<kube::Informer>(
+          client, kube::resources::UpdateRuns(), "", kube::ListOptions{},
+          [this](const std::string& type, const kube::Json& object) {
+            const std::string name = NameOf(object);
+            if (!name.empty()) queue_.Add(name);
+          })),
+      // Any node change may unblock a run (a reboot finished, a cordon landed): look at every
+      // run again. The reconciler decides whether the change matters.
+      nodes_(std::make_unique<kube::Informer>(
+          client, kube::resources::Nodes(), "", kube::ListOptions{},
+          [this](const std::string& type, const kube::Json& object) { EnqueueAllRuns(); })),
+      // A pod gone may finish a drain; other pod changes never move a run.
+      pods_(std::make_unique<kube::Informer>(
+          client, kube::resources::Pods(), "", kube::ListOptions{},
+          [this](const std::string& type, const kube::Json& object) {
+            if (type == "DELETED") EnqueueAllRuns();
+          })),
+      cluster_(*nodes_, *pods_),
+      reconciler_(client, cluster_, clock, metrics) {
+  nodes_->SetTransform(reconcilers::SlimNode);
+  pods_->SetTransform(reconcilers::SlimPod);
+}
 
 UpdateRunController::~UpdateRunController() { Stop(); }
 
 void UpdateRunController::StartInformers() {
-  runs_ = std::make_unique<kube::Informer>(
-      client_, kube::resources::UpdateRuns(), "", kube::ListOptions{},
-      [this](const std::string& type, const kube::Json& object) {
-        const std::string name = NameOf(object);
-        if (!name.empty()) queue_.Add(name);
-      });
-  // Any node change may unblock a run (a reboot finished, a cordon landed): look at every
-  // run again. The reconciler decides whether the change matters.
-  nodes_ = std::make_unique<kube::Informer>(
-      client_, kube::resources::Nodes(), "", kube::ListOptions{},
-      [this](const std::string& type, const kube::Json& object) { EnqueueAllRuns(); });
   runs_->Start();
   nodes_->Start();
+  pods_->Start();
 }
 
 void UpdateRunController::StartWorkers() {
@@ -81,30 +93,28 @@ void UpdateRunController::Stop() {
   }
   stop_cv_.notify_all();
   queue_.ShutDown();
-  if (runs_) runs_->Stop();
-  if (nodes_) nodes_->Stop();
+  runs_->Stop();
+  nodes_->Stop();
+  pods_->Stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
 }
 
-bool UpdateRunController::Ready() const {
-  return runs_ && nodes_ && runs_->HasSynced() && nodes_->HasSynced();
-}
-
 std::string UpdateRunController::NotReadyReason() const {
-  if (!runs_ || !runs_->HasSynced()) return "updateruns cache not synced";
-  if (!nodes_ || !nodes_->HasSynced()) return "nodes cache not synced";
+  if (!runs_->HasSynced()) return "updateruns cache not synced";
+  if (!nodes_->HasSynced()) return "nodes cache not synced";
+  if (!pods_->HasSynced()) return "pods cache not synced";
   return "";
 }
 
 void UpdateRunController::EnqueueAllRuns() {
-  if (!runs_) return;
-  for (const auto& run : runs_->Snapshot()) {
+  std::vector<std::string> active;
+  runs_->Visit([&](const kube::Json& run) {
     const std::string name = NameOf(run);
-    if (name.empty() || Ended(run)) continue;
-    queue_.Add(name);
-  }
+    if (!name.empty() && !Ended(run)) active.push_back(name);
+  });
+  for (const auto& name : active) queue_.Add(name);
 }
 
 void UpdateRunController::WorkerLoop() {
@@ -118,21 +128,22 @@ void UpdateRunController::WorkerLoop() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (metrics_ != nullptr) metrics_->ObserveReconcileTime("updaterun", seconds);
     HandleReconcileResult(queue_, *key, result, metrics_);
+    if (result.status_written) queue_.HoldFor(*key, kStatusWriteSpacing);
     queue_.Done(*key);
     PublishRunsByPhase();
   }
 }
 
 void UpdateRunController::PublishRunsByPhase() {
-  if (metrics_ == nullptr || !runs_) return;
+  if (metrics_ == nullptr) return;
   std::map<std::string, int> counts;
-  for (const auto& run : runs_->Snapshot()) {
+  runs_->Visit([&](const kube::Json& run) {
     std::string phase = "Pending";  // a run no controller has looked at yet
     if (run.has_object_field("status") && run.at("status").has_string_field("phase")) {
       phase = run.at("status").at("phase").as_string();
     }
     ++counts[phase];
-  }
+  });
   metrics_->SetRunsByPhase(counts);
 }
 

@@ -1,9 +1,11 @@
-// Wires the UpdateRun reconciler to the cluster: informers on UpdateRuns and Nodes feed the
-// work queue ("look again" signals only; the reconciler re-reads everything), worker threads
-// drain it, a resync timer re-enqueues every run so timers and missed events never strand a
-// run.
+// Wires the UpdateRun reconciler to the cluster: informers on UpdateRuns, Nodes and Pods feed
+// the work queue ("look again" signals only) and, slimmed to the fields decisions read, are
+// the cache the reconciler reads nodes and pods from; worker threads drain the queue; a
+// resync timer re-enqueues every run so timers and missed events never strand a run. A run
+// whose status was just written is held for kStatusWriteSpacing, so however many events
+// arrive its status is written at most a few times a second.
 //
-// Thread-safety: Start/Stop from one thread; Ready() from any (the /readyz handler).
+// Thread-safety: Start/Stop from one thread; NotReadyReason() from any (the /readyz handler).
 #pragma once
 
 #include <atomic>
@@ -16,6 +18,7 @@
 
 #include "common/clock.h"
 #include "controller/work_queue.h"
+#include "reconcilers/cluster_source.h"
 #include "reconcilers/updaterun_reconciler.h"
 
 namespace kcau::kube {
@@ -45,8 +48,9 @@ class UpdateRunController {
     StartWorkers();
   }
   void Stop();
-  // True once both informers have listed: before that a decision could miss a node.
-  bool Ready() const;
+  static constexpr Duration kStatusWriteSpacing = std::chrono::milliseconds(250);
+  // Empty once every informer has listed (before that a decision could miss a node), else
+  // which cache is not synced yet.
   std::string NotReadyReason() const;
 
  private:
@@ -63,9 +67,11 @@ class UpdateRunController {
   const int workers_;
   const Duration resync_period_;
   WorkQueue queue_;
-  reconcilers::UpdateRunReconciler reconciler_;
   std::unique_ptr<kube::Informer> runs_;
   std::unique_ptr<kube::Informer> nodes_;
+  std::unique_ptr<kube::Informer> pods_;
+  reconcilers::CachedClusterSource cluster_;
+  reconcilers::UpdateRunReconciler reconciler_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mu_;  // pairs with stop_cv_ to wake the resync loop on Stop()

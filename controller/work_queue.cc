@@ -7,7 +7,25 @@ namespace kcau::controller {
 WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff)
     : clock_(clock), backoff_(backoff) {}
 
+bool WorkQueue::DeferIfHeldLocked(const std::string& key) {
+  auto hold = holds_.find(key);
+  if (hold == holds_.end()) return false;
+  const TimePoint until = hold->second;
+  if (until <= clock_.Now()) {
+    holds_.erase(hold);
+    return false;
+  }
+  // One timer at the hold's end carries every add made meanwhile.
+  for (const auto& [due, k] : timers_) {
+    if (k == key && due == until) return true;
+  }
+  timers_.emplace(until, key);
+  cv_.notify_one();
+  return true;
+}
+
 void WorkQueue::EnqueueLocked(const std::string& key) {
+  if (dirty_.count(key) == 0 && processing_.count(key) == 0 && DeferIfHeldLocked(key)) return;
   if (!dirty_.insert(key).second) return;  // already waiting: de-duplicate
   // A key being processed is queued again by Done(), so it never runs twice at once.
   if (processing_.count(key)) return;
@@ -51,6 +69,11 @@ void WorkQueue::AddRateLimited(const std::string& key) {
     delay = std::min(delay, backoff_.cap);
   }
   AddAfter(key, delay);
+}
+
+void WorkQueue::HoldFor(const std::string& key, Duration d) {
+  std::lock_guard<std::mutex> lock(mu_);
+  holds_[key] = clock_.Now() + d;
 }
 
 void WorkQueue::Forget(const std::string& key) {
@@ -105,6 +128,10 @@ void WorkQueue::Done(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   processing_.erase(key);
   if (dirty_.count(key) && !shutting_down_) {
+    if (DeferIfHeldLocked(key)) {
+      dirty_.erase(key);  // the hold's timer brings it back
+      return;
+    }
     queue_.push_back(key);
     cv_.notify_one();
   }

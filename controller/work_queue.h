@@ -3,7 +3,10 @@
 //   - one worker per key: a key being processed is not handed out again until Done(), and
 //     if it was added meanwhile it is queued again then (so no change is lost);
 //   - delayed adds (AddAfter) for timers, and per-key exponential backoff (AddRateLimited)
-//     for failures, reset by Forget.
+//     for failures, reset by Forget;
+//   - holds (HoldFor): a key just processed with a visible effect (a status write) is not
+//     handed out again before the hold ends, however often it is added meanwhile; all those
+//     adds become one. This is what coalesces a run's status writes.
 // Due times come from the injected Clock, so tests advance a FakeClock instead of sleeping.
 //
 // Thread-safety: every method is safe from any thread; one mutex guards all state.
@@ -39,6 +42,8 @@ class WorkQueue {
   // The key succeeded: its backoff starts again from base.
   void Forget(const std::string& key);
   int Failures(const std::string& key) const;
+  // Adds of `key` in the next `d` are deferred to its end (and so merged into one).
+  void HoldFor(const std::string& key, Duration d);
 
   // Waits up to `max_wait` (real time) for a ready key. nullopt on timeout or shutdown.
   std::optional<std::string> Get(Duration max_wait);
@@ -53,6 +58,8 @@ class WorkQueue {
  private:
   void PromoteDueLocked(TimePoint now);
   void EnqueueLocked(const std::string& key);
+  // True when `key` is held: a timer for the hold's end is set instead of queueing it.
+  bool DeferIfHeldLocked(const std::string& key);
 
   const Clock& clock_;
   const BackoffPolicy backoff_;
@@ -63,6 +70,7 @@ class WorkQueue {
   std::set<std::string> processing_;              // guarded by mu_: handed out, not Done
   std::multimap<TimePoint, std::string> timers_;  // guarded by mu_: AddAfter, by due time
   std::map<std::string, int> failures_;           // guarded by mu_
+  std::map<std::string, TimePoint> holds_;        // guarded by mu_: held until
   bool shutting_down_ = false;                    // guarded by mu_
 };
 

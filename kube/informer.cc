@@ -64,6 +64,16 @@ std::vector<Json> Informer::Snapshot() const {
   return out;
 }
 
+void Informer::Visit(const std::function<void(const Json&)>& visit) const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  for (const auto& [_, o] : cache_) visit(o);
+}
+
+size_t Informer::Size() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  return cache_.size();
+}
+
 std::optional<Json> Informer::Get(const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(cache_mu_);
   auto it = cache_.find(ns + "/" + name);
@@ -71,7 +81,14 @@ std::optional<Json> Informer::Get(const std::string& ns, const std::string& name
   return it->second;
 }
 
-void Informer::Deliver(const std::string& type, const Json& object) {
+void Informer::Deliver(const std::string& type, const Json& full) {
+  Json slim;
+  const Json* kept = &full;
+  if (transform_) {
+    slim = transform_(full);
+    kept = &slim;
+  }
+  const Json& object = *kept;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     if (type == "DELETED") {

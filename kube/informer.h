@@ -26,6 +26,11 @@ namespace kcau::kube {
 class Informer {
  public:
   using Handler = std::function<void(const std::string& type, const Json& object)>;
+  // Keeps only the fields a controller reads (client-go's SetTransform): applied before an
+  // object is cached or handed to the handler, so a 50,000-pod cache stays small. It must
+  // keep metadata.name, metadata.namespace and metadata.resourceVersion, and be idempotent
+  // (objects a relist finds gone are delivered again from the cache).
+  using Transform = std::function<Json(const Json& object)>;
 
   Informer(KubeClient& client, Resource resource, std::string ns, ListOptions options,
            Handler handler);
@@ -33,11 +38,17 @@ class Informer {
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
+  // Before Start().
+  void SetTransform(Transform transform) { transform_ = std::move(transform); }
   void Start();
   void Stop();
   bool HasSynced() const { return synced_; }
   std::vector<Json> Snapshot() const;
   std::optional<Json> Get(const std::string& ns, const std::string& name) const;
+  // Reads every cached object in place (no copies: the pod cache is large). The cache is
+  // locked meanwhile, so `visit` must be quick and must not call back into the informer.
+  void Visit(const std::function<void(const Json&)>& visit) const;
+  size_t Size() const;
   // How many times the informer listed (1 + relists after 410 Gone): for tests and metrics.
   int Lists() const { return lists_; }
 
@@ -52,6 +63,7 @@ class Informer {
   const std::string ns_;
   const ListOptions options_;
   const Handler handler_;
+  Transform transform_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};

@@ -1,9 +1,8 @@
 #include "kube/rest_client.h"
 
-#include "kube/token_bucket.h"
-
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,9 @@
 #include <mutex>
 #include <random>
 #include <sstream>
+
+#include "common/verbosity.h"
+#include "kube/token_bucket.h"
 
 namespace kcau::kube {
 
@@ -87,7 +89,7 @@ std::string TransportError(const std::string& server, const std::string& what) {
   if (what.find("SSL handshake") != std::string::npos) {
     msg +=
         " (TLS verification is on: is the server's certificate signed by the CA in the "
-        "kubeconfig, and issued for this host name?)";
+        "kubeconfig's certificate-authority(-data), and issued for this host name?)";
   }
   return msg;
 }
@@ -182,22 +184,47 @@ struct RestClient::Impl {
     return c;
   }
 
+  // Caller holds token_mu.
+  void ReadTokenFileLocked() {
+    std::ifstream in(config.token_file);
+    if (in) {
+      std::stringstream s;
+      s << in.rdbuf();
+      token = s.str();
+      while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    }
+    token_read = std::chrono::steady_clock::now();
+  }
+
   std::string Token() {
     std::lock_guard<std::mutex> lock(token_mu);
     if (config.token_file.empty()) return config.token;
     // Projected service-account tokens rotate: re-read the file at most once a minute.
-    const auto now = std::chrono::steady_clock::now();
-    if (token.empty() || now - token_read > std::chrono::minutes(1)) {
-      std::ifstream in(config.token_file);
-      if (in) {
-        std::stringstream s;
-        s << in.rdbuf();
-        token = s.str();
-        while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-      }
-      token_read = now;
+    if (token.empty() || std::chrono::steady_clock::now() - token_read > std::chrono::minutes(1)) {
+      ReadTokenFileLocked();
     }
     return token.empty() ? config.token : token;
+  }
+
+  // A 401 may mean the token file was rotated since we read it: re-read it now (at most once
+  // a second, so a server refusing every token is not met with a file read per request).
+  // True when a different token was found, i.e. retrying may help.
+  bool RefreshTokenAfterUnauthorized() {
+    std::lock_guard<std::mutex> lock(token_mu);
+    if (config.token_file.empty()) return false;
+    if (std::chrono::steady_clock::now() - token_read < std::chrono::seconds(1)) return false;
+    const std::string before = token;
+    ReadTokenFileLocked();
+    return token != before;
+  }
+
+  // --v=6: one line per request; the path and query only (a token is in a header, never here).
+  static void LogRequest(const http::http_request& req, int code,
+                         std::chrono::steady_clock::time_point started) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    spdlog::info("{} {} {} in {} ms", req.method(), req.request_uri().to_string(), code, ms);
   }
 
   http::http_request Request(const http::method& m, const std::string& path_query) {
@@ -218,9 +245,12 @@ struct RestClient::Impl {
       try {
         http::http_request req = make();
         const bool eviction = req.request_uri().path().find("/eviction") != std::string::npos;
+        const auto started = std::chrono::steady_clock::now();
         http::http_response resp = client->request(req).get();
         const std::string body = resp.extract_string(true).get();
         const int code = resp.status_code();
+        if (V(6)) LogRequest(req, code, started);
+        if (code == 401 && attempt == 0 && RefreshTokenAfterUnauthorized()) continue;
         // A throttled server says when to come back; honour it a few times. Not for
         // evictions: there 429 means a PodDisruptionBudget said no, which the caller decides on.
         if (code == 429 && !eviction && attempt < 3 && resp.headers().has("Retry-After")) {
@@ -349,7 +379,10 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
                 impl_->Request(http::methods::GET, r.CollectionPath(ns) + Query(options, extra)),
                 cts.get_token())
             .get();
+    if (V(6)) spdlog::info("WATCH {} {}", r.CollectionPath(ns), resp.status_code());
     if (resp.status_code() != 200) {
+      // The informer retries with backoff; let that retry carry a rotated token.
+      if (resp.status_code() == 401) impl_->RefreshTokenAfterUnauthorized();
       return FromHttp(resp.status_code(), resp.extract_string(true).get());
     }
     return std::unique_ptr<WatchStream>(

@@ -11,8 +11,7 @@ namespace http = web::http;
 struct MetricsServer::Impl {
   std::string address;
   const Registry& registry;
-  std::function<bool()> ready;
-  std::function<std::string()> not_ready_reason;
+  std::vector<ReadinessCheck> checks;
   std::unique_ptr<http::experimental::listener::http_listener> listener;
 
   void Handle(http::http_request request) {
@@ -26,12 +25,22 @@ struct MetricsServer::Impl {
     } else if (path == "/healthz" || path == "/livez") {
       request.reply(http::status_codes::OK, "ok\n", "text/plain");
     } else if (path == "/readyz") {
-      if (ready()) {
-        request.reply(http::status_codes::OK, "ok\n", "text/plain");
-      } else {
-        request.reply(http::status_codes::ServiceUnavailable,
-                      "not ready: " + not_ready_reason() + "\n", "text/plain");
+      std::string body;
+      bool ready = true;
+      for (const auto& check : checks) {
+        const std::string result = check.run();
+        if (check.informational) {
+          body += "[+]" + check.name + " " + result + " (informational)\n";
+        } else if (result.empty()) {
+          body += "[+]" + check.name + " ok\n";
+        } else {
+          body += "[-]" + check.name + " failed: " + result + "\n";
+          ready = false;
+        }
       }
+      body += ready ? "readyz check passed\n" : "readyz check failed\n";
+      request.reply(ready ? http::status_codes::OK : http::status_codes::ServiceUnavailable, body,
+                    "text/plain");
     } else {
       request.reply(http::status_codes::NotFound, "not found\n", "text/plain");
     }
@@ -39,10 +48,8 @@ struct MetricsServer::Impl {
 };
 
 MetricsServer::MetricsServer(std::string address, const Registry& registry,
-                             std::function<bool()> ready,
-                             std::function<std::string()> not_ready_reason)
-    : impl_(new Impl{std::move(address), registry, std::move(ready), std::move(not_ready_reason),
-                     nullptr}) {}
+                             std::vector<ReadinessCheck> checks)
+    : impl_(new Impl{std::move(address), registry, std::move(checks), nullptr}) {}
 
 MetricsServer::~MetricsServer() { Stop(); }
 

@@ -1,4 +1,8 @@
 // The controller's HTTP endpoint: GET /metrics (Prometheus text), /healthz, /readyz.
+// /readyz lists its checks as the API server does ("[+]informers-synced ok" /
+// "[-]informers-synced failed: ..."): 200 when every required check passes, 503 otherwise.
+// Informational checks (whether this replica leads) are listed but never fail readiness: a
+// standby with warm caches is ready to take over, and a Service should keep it.
 // cpprestsdk stays in the .cc (pimpl): http_listener.h is expensive to compile.
 //
 // Thread-safety: Start/Stop from one thread; requests are served on cpprest's pool and only
@@ -8,17 +12,25 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "metrics/registry.h"
 
 namespace kcau::metrics {
 
+struct ReadinessCheck {
+  std::string name;
+  // Empty when the check passes, else what is wrong. For an informational check: the state
+  // to show (e.g. "leading", "standby").
+  std::function<std::string()> run;
+  bool informational = false;
+};
+
 class MetricsServer {
  public:
   // address: "127.0.0.1:PORT", or ":PORT" for every interface (what a pod needs).
-  MetricsServer(std::string address, const Registry& registry, std::function<bool()> ready,
-                std::function<std::string()> not_ready_reason);
+  MetricsServer(std::string address, const Registry& registry, std::vector<ReadinessCheck> checks);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

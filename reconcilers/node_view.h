@@ -21,6 +21,8 @@ struct NodeView {
   // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
   // this pass (the planner does not need it for this node).
   int evictable_pods = -1;
+
+  bool operator==(const NodeView&) const = default;
 };
 
 }  // namespace kcau::reconcilers

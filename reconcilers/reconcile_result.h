@@ -22,12 +22,14 @@ struct ReconcileResult {
   // object brings it back.
   bool terminal = false;
   std::string error;  // for kError: what failed, for the log
+  // This pass wrote the run's status: the controller spaces a run's writes out (coalescing).
+  bool status_written = false;
 
   static ReconcileResult Done() { return {}; }
-  static ReconcileResult Terminal() { return {Status::kSuccess, std::nullopt, true, ""}; }
-  static ReconcileResult After(Duration d) { return {Status::kSuccess, d, false, ""}; }
+  static ReconcileResult Terminal() { return {Status::kSuccess, std::nullopt, true, "", false}; }
+  static ReconcileResult After(Duration d) { return {Status::kSuccess, d, false, "", false}; }
   static ReconcileResult Error(std::string what) {
-    return {Status::kError, std::nullopt, false, std::move(what)};
+    return {Status::kError, std::nullopt, false, std::move(what), false};
   }
 };
 

@@ -2,9 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/verbosity.h"
 #include "crd/updaterun_codec.h"
 #include "kube/kube_client.h"
-#include "reconcilers/cluster_reader.h"
+#include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
 #include "reconcilers/node_actions.h"
 #include "reconcilers/rollout_planner.h"
@@ -29,13 +30,91 @@ TimePoint NowSeconds(const Clock& clock) {
   return std::chrono::floor<std::chrono::seconds>(clock.Now());
 }
 
+// The API server's schema should have refused a run we cannot read; if one gets through it
+// is ended with the reason, never retried in a hot loop (sample-controller "absorb the
+// error").
+ReconcileResult EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
+                              const std::string& run_name, const Json& object,
+                              const std::string& message, TimePoint now, bool& conflict) {
+  crd::UpdateRunStatus failed;
+  failed.phase = crd::RunPhase::kFailed;
+  const int64_t generation = GenerationOf(object);
+  failed.observed_generation = generation;
+  SetCondition(failed.conditions, crd::kConditionFailed, "True", "Invalid", message, generation,
+               now);
+  SetCondition(failed.conditions, crd::kConditionProgressing, "False", "Invalid", message,
+               generation, now);
+  SetCondition(failed.conditions, crd::kConditionSucceeded, "False", "Invalid", message, generation,
+               now);
+  const Json& old_status = object.has_object_field("status") ? object.at("status") : Json();
+  const bool same = old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
+                    old_status.at("observedGeneration").as_number().to_int64() == generation &&
+                    old_status.has_string_field("phase") &&
+                    old_status.at("phase").as_string() == "Failed";
+  if (same) return ReconcileResult::Terminal();
+  Json updated = object;
+  updated["status"] = crd::EncodeUpdateRunStatus(failed);
+  auto written = client.UpdateStatus(kube::resources::UpdateRuns(), updated);
+  if (!written.ok()) {
+    conflict = written.status().code() == StatusCode::kConflict;
+    return ReconcileResult::Error("writing status of " + run_name + ": " +
+                                  written.status().ToString());
+  }
+  spdlog::warn("updaterun {}: invalid: {}", run_name, message);
+  Status ev = events.Record(run_name, "", RunEvent{"Warning", "Invalid", message});
+  if (!ev.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, ev.ToString());
+  ReconcileResult result = ReconcileResult::Terminal();
+  result.status_written = true;
+  return result;
+}
+
+// Fills NodeView::evictable_pods for the nodes whose decision depends on it.
+Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector<NodeView>& nodes) {
+  if (needs.all) {
+    auto counts = cluster.EvictablePodsPerNode();
+    if (!counts.ok()) return counts.status();
+    for (auto& n : nodes) {
+      auto it = counts->find(n.name);
+      n.evictable_pods = it == counts->end() ? 0 : it->second;
+    }
+    return Status::Ok();
+  }
+  for (auto& n : nodes) {
+    for (const auto& wanted : needs.nodes) {
+      if (n.name != wanted) continue;
+      auto count = cluster.EvictablePodsOn(n.name);
+      if (!count.ok()) return count.status();
+      n.evictable_pods = *count;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, const Clock& clock,
-                                         metrics::KcauMetrics* metrics)
-    : client_(client), clock_(clock), metrics_(metrics), events_(client, clock) {}
+UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster,
+                                         const Clock& clock, metrics::KcauMetrics* metrics)
+    : client_(client),
+      cluster_(cluster),
+      clock_(clock),
+      metrics_(metrics),
+      events_(client, clock) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
+  ReconcileResult result;
+  for (int attempt = 1; attempt <= kConflictAttempts; ++attempt) {
+    bool conflict = false;
+    result = ReconcileOnce(run_name, conflict);
+    if (!conflict) return result;
+    if (V(4)) {
+      spdlog::info("updaterun {}: status write conflicted (attempt {}): re-reading", run_name,
+                   attempt);
+    }
+  }
+  return result;  // still conflicting: the queue's per-key backoff takes over
+}
+
+ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, bool& conflict) {
   const auto& runs = kube::resources::UpdateRuns();
   auto object = client_.Get(runs, {"", run_name});
   if (!object.ok()) {
@@ -50,37 +129,8 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
 
   auto run = crd::DecodeUpdateRun(*object);
   if (!run.ok()) {
-    // The API server's schema should have refused this; a run we cannot read is ended with
-    // the reason, never retried in a hot loop (sample-controller "absorb the error").
-    crd::UpdateRunStatus failed;
-    failed.phase = crd::RunPhase::kFailed;
-    const int64_t generation = GenerationOf(*object);
-    failed.observed_generation = generation;
-    const std::string message = run.status().message();
-    SetCondition(failed.conditions, crd::kConditionFailed, "True", "Invalid", message, generation,
-                 now);
-    SetCondition(failed.conditions, crd::kConditionProgressing, "False", "Invalid", message,
-                 generation, now);
-    SetCondition(failed.conditions, crd::kConditionSucceeded, "False", "Invalid", message,
-                 generation, now);
-    const Json& old_status = object->has_object_field("status") ? object->at("status") : Json();
-    const bool same =
-        old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
-        old_status.at("observedGeneration").as_number().to_int64() == generation &&
-        old_status.has_string_field("phase") && old_status.at("phase").as_string() == "Failed";
-    if (!same) {
-      Json updated = *object;
-      updated["status"] = crd::EncodeUpdateRunStatus(failed);
-      auto written = client_.UpdateStatus(runs, updated);
-      if (!written.ok()) {
-        return ReconcileResult::Error("writing status of " + run_name + ": " +
-                                      written.status().ToString());
-      }
-      spdlog::warn("updaterun {}: invalid: {}", run_name, message);
-      Status ev = events_.Record(run_name, "", RunEvent{"Warning", "Invalid", message});
-      if (!ev.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, ev.ToString());
-    }
-    return ReconcileResult::Terminal();
+    return EndInvalidRun(client_, events_, run_name, *object, run.status().message(), now,
+                         conflict);
   }
 
   const bool ended =
@@ -91,42 +141,30 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
     return ReconcileResult::Terminal();
   }
 
-  auto nodes = ReadNodes(client_);
-  if (!nodes.ok()) {
-    return ReconcileResult::Error("listing nodes: " + nodes.status().ToString());
-  }
-  const PodCountNeeds needs = PodCountsNeeded(*run);
-  if (needs.all) {
-    auto counts = CountEvictablePodsPerNode(client_);
-    if (!counts.ok()) return ReconcileResult::Error("listing pods: " + counts.status().ToString());
-    for (auto& n : *nodes) {
-      auto it = counts->find(n.name);
-      n.evictable_pods = it == counts->end() ? 0 : it->second;
-    }
-  } else {
-    for (auto& n : *nodes) {
-      for (const auto& wanted : needs.nodes) {
-        if (n.name != wanted) continue;
-        auto count = CountEvictablePods(client_, n.name);
-        if (!count.ok()) {
-          return ReconcileResult::Error("listing pods on " + n.name + ": " +
-                                        count.status().ToString());
-        }
-        n.evictable_pods = *count;
-      }
-    }
+  auto nodes = cluster_.Nodes();
+  if (!nodes.ok()) return ReconcileResult::Error("reading nodes: " + nodes.status().ToString());
+  if (Status counted = CountPods(cluster_, PodCountsNeeded(*run), *nodes); !counted.ok()) {
+    return ReconcileResult::Error("counting pods: " + counted.ToString());
   }
 
   RolloutDecision decision = PlanRollout(*run, *nodes, now);
 
+  bool status_written = false;
   if (decision.status != run->status) {
     Json updated = *object;
     updated["status"] = crd::EncodeUpdateRunStatus(decision.status);
     auto written = client_.UpdateStatus(runs, updated);
     if (!written.ok()) {
-      // On 409 the next pass re-reads and re-decides; nothing was acted on.
+      // Nothing was acted on: the caller re-reads and re-decides on a 409.
+      conflict = written.status().code() == StatusCode::kConflict;
       return ReconcileResult::Error("writing status of " + run_name + ": " +
                                     written.status().ToString());
+    }
+    status_written = true;
+    if (V(2)) {
+      spdlog::info("updaterun {}: status written: phase {}, {} succeeded, {} failed", run_name,
+                   crd::RunPhaseName(decision.status.phase), decision.status.nodes_succeeded,
+                   decision.status.nodes_failed);
     }
   }
 
@@ -145,9 +183,26 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   }
   RecordRunMetrics(metrics_, run_name, run->status, decision, outcome);
 
-  if (decision.terminal) return ReconcileResult::Terminal();
-  if (decision.requeue_after) return ReconcileResult::After(*decision.requeue_after);
-  return ReconcileResult::Done();
+  ReconcileResult result = ReconcileResult::Done();
+  if (decision.terminal) {
+    result = ReconcileResult::Terminal();
+  } else if (decision.requeue_after) {
+    result = ReconcileResult::After(*decision.requeue_after);
+  }
+  result.status_written = status_written;
+  if (V(4)) {
+    spdlog::info("updaterun {}: {} action(s), {} event(s), {}", run_name, decision.actions.size(),
+                 decision.events.size(),
+                 result.terminal ? std::string("ended")
+                 : result.requeue_after
+                     ? "look again in " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              *result.requeue_after)
+                                              .count()) +
+                           " ms"
+                     : std::string("wait for a change"));
+  }
+  return result;
 }
 
 }  // namespace kcau::reconcilers

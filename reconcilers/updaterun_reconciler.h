@@ -1,7 +1,10 @@
 // The UpdateRun reconciler: the thin I/O shell around PlanRollout. Each call re-reads the
-// run and the nodes, decides, writes the status (only when it changed), then applies the
-// actions that status announces, then publishes Events. It keeps no state between calls, so
-// a controller killed at any instant resumes from what the API server holds.
+// run (from the API server) and the nodes and pods (from a ClusterSource: the informers'
+// caches in the controller), decides, writes the status (only when it changed), then applies
+// the actions that status announces, then publishes Events. It keeps no state between calls,
+// so a controller killed at any instant resumes from what the API server holds. A status
+// write refused with 409 Conflict (someone else changed the run) is not acted on: the run
+// is re-read and the decision made again at once.
 //
 // Thread-safety: Reconcile may run on several threads for *different* runs; the work queue
 // guarantees one run is never reconciled twice at once.
@@ -15,6 +18,9 @@
 
 namespace kcau::kube {
 class KubeClient;
+}  // namespace kcau::kube
+namespace kcau::reconcilers {
+class ClusterSource;
 }
 namespace kcau::metrics {
 struct KcauMetrics;
@@ -25,14 +31,22 @@ namespace kcau::reconcilers {
 class UpdateRunReconciler {
  public:
   // metrics may be null (tests that do not read them).
-  UpdateRunReconciler(kube::KubeClient& client, const Clock& clock, metrics::KcauMetrics* metrics);
+  UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
+                      metrics::KcauMetrics* metrics);
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
   UpdateRunReconciler& operator=(const UpdateRunReconciler&) = delete;
 
   ReconcileResult Reconcile(const std::string& run_name);
 
+  // Re-reads after a 409 before giving the key back to the queue's backoff.
+  static constexpr int kConflictAttempts = 3;
+
  private:
+  // One read-decide-write pass; `conflict` is set when the status write met a 409.
+  ReconcileResult ReconcileOnce(const std::string& run_name, bool& conflict);
+
   kube::KubeClient& client_;
+  ClusterSource& cluster_;
   const Clock& clock_;
   metrics::KcauMetrics* metrics_;
   EventRecorder events_;

@@ -8,8 +8,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <list>
+#include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "sim/api_tables.h"
@@ -145,6 +150,9 @@ struct ApiServer::Impl {
   ObjectStore& store;
   const Clock& clock;
   ApiServerOptions options;
+  std::mutex token_mu;
+  std::string file_token;                            // guarded by token_mu
+  std::filesystem::file_time_type token_file_mtime;  // guarded by token_mu
   std::unique_ptr<http::experimental::listener::http_listener> listener;
   std::atomic<bool> stopping{false};
   std::mutex watches_mu;
@@ -198,10 +206,30 @@ struct ApiServer::Impl {
     }
   }
 
+  // The token in force: options.bearer_token, or bearer_token_file's content as of now.
+  std::string AcceptedToken() {
+    if (options.bearer_token_file.empty()) return options.bearer_token;
+    std::error_code ec;
+    const auto mtime = std::filesystem::last_write_time(options.bearer_token_file, ec);
+    std::lock_guard<std::mutex> lock(token_mu);
+    if (!ec && mtime != token_file_mtime) {
+      std::ifstream in(options.bearer_token_file);
+      std::stringstream text;
+      text << in.rdbuf();
+      file_token = text.str();
+      while (!file_token.empty() && std::isspace(static_cast<unsigned char>(file_token.back()))) {
+        file_token.pop_back();
+      }
+      token_file_mtime = mtime;
+    }
+    return file_token;
+  }
+
   bool Authorized(const http::http_request& req) {
-    if (options.bearer_token.empty()) return true;
+    const std::string token = AcceptedToken();
+    if (token.empty() && options.bearer_token_file.empty()) return true;
     auto it = req.headers().find("Authorization");
-    return it != req.headers().end() && it->second == "Bearer " + options.bearer_token;
+    return !token.empty() && it != req.headers().end() && it->second == "Bearer " + token;
   }
 
   void Route(http::http_request& req) {

@@ -22,7 +22,7 @@ namespace kcau::sim {
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;                    // must be set: cpprest cannot bind port 0
-  std::string bearer_token;        // empty: no authentication
+  std::string bearer_token;        // empty: no authentication (unless bearer_token_file)
   int max_watch_seconds = 1800;    // server-side cap on a watch's timeoutSeconds
   std::optional<TlsMaterial> tls;  // set: serve HTTPS with this certificate
   // Fault injection: this fraction of resource requests (not discovery or health) is
@@ -30,6 +30,10 @@ struct ApiServerOptions {
   double fail_fraction = 0;
   int fail_code = 500;
   uint64_t fail_seed = 1;  // the same seed fails the same requests
+  // Set: the accepted token is this file's content, re-read whenever the file changes, so a
+  // test can rotate credentials under a running client (as a cluster rotates a service
+  // account's projected token).
+  std::string bearer_token_file;
 };
 
 class ApiServer {

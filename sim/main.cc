@@ -25,6 +25,7 @@ constexpr char kUsage[] =
     "  --listen HOST:PORT        where the API server listens (default 127.0.0.1:8001)\n"
     "  --write-kubeconfig PATH   write a kubeconfig for this cluster to PATH\n"
     "  --token TOKEN             require this bearer token (default: a random one)\n"
+    "  --token-file PATH         require the token in PATH, re-read when it changes (rotation)\n"
     "  --insecure-http           plain HTTP and no token, for debugging with curl\n"
     "  --pods-per-node N         web pods per node (default 2)\n"
     "  --updates-per-node N      updates each node's agent installs (default 3)\n"
@@ -42,6 +43,7 @@ struct Flags {
   int port = 8001;
   std::string kubeconfig;
   std::string token;
+  std::string token_file;
   bool insecure_http = false;
   double fail_fraction = 0;
   int fail_code = 500;
@@ -83,6 +85,8 @@ Flags Parse(const std::vector<std::string>& args) {
       f.kubeconfig = value();
     } else if (a == "--token") {
       f.token = value();
+    } else if (a == "--token-file") {
+      f.token_file = value();
     } else if (a == "--insecure-http") {
       f.insecure_http = true;
     } else if (a == "--pods-per-node") {
@@ -196,6 +200,14 @@ int main(int argc, char** argv) {
   }
   kcau::sim::ApiServerOptions options{flags.host, flags.port, flags.token,
                                       flags.cut_watches_seconds, std::nullopt};
+  options.bearer_token_file = flags.token_file;
+  if (!flags.token_file.empty()) {
+    std::ifstream in(flags.token_file);
+    if (!(in >> options.bearer_token)) {
+      spdlog::error("--token-file {}: cannot read a token from it", flags.token_file);
+      return 1;
+    }
+  }
   options.fail_fraction = flags.fail_fraction;
   options.fail_code = flags.fail_code;
   if (!flags.insecure_http) {

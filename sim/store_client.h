@@ -9,7 +9,7 @@
 
 namespace kcau::sim {
 
-class StoreClient final : public kube::KubeClient {
+class StoreClient : public kube::KubeClient {
  public:
   explicit StoreClient(ObjectStore& store) : store_(store) {}
 

@@ -119,7 +119,8 @@ class NodeBootWatcher:
 
 
 class Cluster:
-    def __init__(self, build_dir, nodes=3, sim_args=(), controller_args=()):
+    def __init__(self, build_dir, nodes=3, sim_args=(), controller_args=(),
+                 start_controller=True):
         self.build_dir = build_dir
         self.dir = tempfile.mkdtemp(prefix="kcau-e2e-")
         self.kubeconfig = os.path.join(self.dir, "kubeconfig")
@@ -129,7 +130,8 @@ class Cluster:
         self.procs = []
         self.kubectl = kubectl_binary()
         self._start_sim(nodes, sim_args)
-        self.start_controller(controller_args)
+        if start_controller:
+            self.start_controller(controller_args)
 
     def _spawn(self, name, args):
         log = open(os.path.join(self.dir, name + ".log"), "ab")
@@ -146,17 +148,33 @@ class Cluster:
         self.access = ApiAccess(self.kubeconfig)
         self.server = self.access.server
 
-    def start_controller(self, controller_args=(), name="controller", metrics_port=None):
+    def start_controller(self, controller_args=(), name="controller", metrics_port=None,
+                         kubeconfig=None, wait_ready=True):
         """Starts a kcau-controller; the first one becomes self.controller."""
         port = metrics_port or self.metrics_port
         proc = self._spawn(name, [
             os.path.join(self.build_dir, "controller", "kcau-controller"),
-            "--kubeconfig", self.kubeconfig,
+            "--kubeconfig", kubeconfig or self.kubeconfig,
             "--metrics-addr", f"127.0.0.1:{port}", *controller_args])
         if name == "controller":
             self.controller = proc
-        wait_http(f"http://127.0.0.1:{port}/readyz", "kcau-controller " + name)
+        if wait_ready:
+            wait_http(f"http://127.0.0.1:{port}/readyz", "kcau-controller " + name)
         return proc
+
+    def write_kubeconfig(self, name, edit):
+        """A copy of the sim's kubeconfig changed by edit(doc); returns its path."""
+        with open(self.kubeconfig) as f:
+            doc = yaml.safe_load(f)
+        edit(doc)
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            yaml.safe_dump(doc, f)
+        return path
+
+    def log_text(self, name="controller"):
+        with open(os.path.join(self.dir, name + ".log"), errors="replace") as f:
+            return f.read()
 
     def kubectl_run(self, *args, input=None, check=True, timeout=60):
         if self.kubectl is None:

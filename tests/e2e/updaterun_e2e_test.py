@@ -8,11 +8,16 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, NodeBootWatcher, free_port  # noqa: E402
+from harness import Cluster, NodeBootWatcher, free_port, wait_file  # noqa: E402
 
 BUILD_DIR = None
 SOURCE_DIR = None
@@ -33,6 +38,17 @@ def condition(run, ctype):
         if c["type"] == ctype:
             return c
     return None
+
+
+def assert_succeeded_each_node_once(test, run, watcher, **labels):
+    """The run succeeded, and every node was updated in one attempt and rebooted exactly once
+    (one new boot ID seen by the watcher over the whole run)."""
+    test.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+    for name, r in status_nodes(run).items():
+        with test.subTest(node=name, **labels):
+            test.assertEqual(r["attempts"], 1, "updated twice")
+            test.assertEqual(len(watcher.boot_ids[name]), 2,
+                             f"boot IDs seen: {watcher.boot_ids[name]}")
 
 
 class UpdateRunSucceeds(unittest.TestCase):
@@ -139,12 +155,7 @@ class ControllerKilledMidRun(unittest.TestCase):
             time.sleep(0.5)
         finally:
             watcher.stop()
-        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
-        for name, r in status_nodes(run).items():
-            with self.subTest(node=name):
-                self.assertEqual(r["attempts"], 1, "updated twice")
-                self.assertEqual(len(watcher.boot_ids[name]), 2,
-                                 f"rebooted {len(watcher.boot_ids[name]) - 1} times")
+        assert_succeeded_each_node_once(self, run, watcher)
         for name, node in node_map(c).items():
             self.assertFalse(node["spec"].get("unschedulable", False), f"{name} left cordoned")
 
@@ -187,8 +198,15 @@ class LeaderFailover(unittest.TestCase):
         self.wait_holder("a")
         standby = c.start_controller(LEADER_FLAGS + ["--leader-elect-id", "b"],
                                      name="controller-b", metrics_port=free_port())
+        standby_port = int(standby.args[standby.args.index("--metrics-addr") + 1].split(":")[1])
         time.sleep(1.5)
         self.assertEqual(self.lease()["holderIdentity"], "a", "the standby must not take over")
+        # Both replicas are ready (warm caches); /readyz says which one leads.
+        leader_status, leader_body = readyz(c.metrics_port)
+        standby_status, standby_body = readyz(standby_port)
+        self.assertEqual((leader_status, standby_status), (200, 200), leader_body + standby_body)
+        self.assertIn("[+]leader-election leading", leader_body)
+        self.assertIn("[+]leader-election standby", standby_body)
         watcher = NodeBootWatcher(c.access)
         try:
             c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
@@ -213,12 +231,8 @@ class LeaderFailover(unittest.TestCase):
             watcher.stop()
         print(f"standby took over {took_over:.1f}s after the leader was killed "
               f"(lease duration 3s)")
-        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        assert_succeeded_each_node_once(self, run, watcher)
         self.assertGreaterEqual(self.lease()["leaseTransitions"], 1)
-        for name, r in status_nodes(run).items():
-            with self.subTest(node=name):
-                self.assertEqual(r["attempts"], 1)
-                self.assertEqual(len(watcher.boot_ids[name]), 2)
         standby.terminate()
         standby.wait(timeout=10)
         self.assertEqual(self.lease()["holderIdentity"], "", "SIGTERM must release the lease")
@@ -246,11 +260,7 @@ class ApiFaultStorm(unittest.TestCase):
                 time.sleep(0.5)
             finally:
                 watcher.stop()
-            self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
-            for name, r in status_nodes(run).items():
-                with self.subTest(node=name, code=code):
-                    self.assertEqual(r["attempts"], 1)
-                    self.assertEqual(len(watcher.boot_ids[name]), 2, watcher.boot_ids[name])
+            assert_succeeded_each_node_once(self, run, watcher, code=code)
             nodes = None
             for _ in range(20):
                 got = c.kubectl_run("get", "nodes", "-o", "json", check=False)
@@ -385,6 +395,156 @@ class BadInput(unittest.TestCase):
             self.assertFalse(node["spec"].get("unschedulable", False), name)
             self.assertNotIn("kcau.io/update-request",
                              node["metadata"].get("annotations", {}), name)
+
+
+def readyz(port):
+    """(HTTP status, body) of a controller's /readyz."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+class Credentials(unittest.TestCase):
+    """The controller binary over HTTPS: a rotated token file is picked up without a restart,
+    a server certificate from another CA is refused with a clear error, and no token ever
+    reaches the logs, even with every request logged (--v=6)."""
+
+    cluster = None
+
+    def tearDown(self):
+        if self.cluster:
+            self.cluster.stop()
+
+    def test_token_rotation_mid_run(self):
+        tokens = tempfile.mkdtemp(prefix="kcau-tokens-")
+        sim_tokens = os.path.join(tokens, "accepted")
+        mine = os.path.join(tokens, "controller-token")
+        old, new = "old-" + os.urandom(12).hex(), "new-" + os.urandom(12).hex()
+        for path in (sim_tokens, mine):
+            with open(path, "w") as f:
+                f.write(old + "\n")
+        self.cluster = c = Cluster(
+            BUILD_DIR, nodes=3, start_controller=False,
+            sim_args=["--token-file", sim_tokens, "--update-delay-ms", "600",
+                      "--reboot-delay-ms", "800"])
+
+        def use_token_file(doc):
+            user = doc["users"][0]["user"]
+            user.pop("token", None)
+            user["tokenFile"] = mine
+
+        kubeconfig = c.write_kubeconfig("controller-kubeconfig", use_token_file)
+        c.start_controller(["--v", "6"], kubeconfig=kubeconfig)
+        watcher = NodeBootWatcher(c.access)
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                run = c.api_get("/apis/kcau.io/v1alpha1/updateruns/patch-tuesday")
+                if any(n["phase"] == "Succeeded" for n in run.get("status", {}).get("nodes", [])):
+                    break
+                time.sleep(0.1)
+            # Rotate: the controller's file first (as the kubelet writes it), then the server
+            # stops accepting the old token. kubectl and the watcher switch too.
+            with open(mine, "w") as f:
+                f.write(new + "\n")
+            with open(sim_tokens, "w") as f:
+                f.write(new + "\n")
+            c.access.token = new
+            c.write_kubeconfig("kubeconfig", lambda doc: doc["users"][0]["user"].update(
+                token=new))
+            run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        log = c.log_text()
+        self.assertIn("GET /apis/kcau.io/v1alpha1/updateruns/patch-tuesday 200", log)
+        self.assertIn(" 401 ", log, "the rotation was never noticed")
+        self.assertNotIn(old, log)
+        self.assertNotIn(new, log)
+
+    def test_certificate_from_another_ca_is_refused(self):
+        self.cluster = c = Cluster(BUILD_DIR, nodes=2, start_controller=False)
+        # A second kcau-sim has its own CA: its CA cannot verify the first one's certificate.
+        other_dir = tempfile.mkdtemp(prefix="kcau-other-ca-")
+        other_kubeconfig = os.path.join(other_dir, "kubeconfig")
+        other = c._spawn("other-sim", [
+            os.path.join(BUILD_DIR, "sim", "kcau-sim"), "--nodes", "1", "--listen",
+            f"127.0.0.1:{free_port()}", "--write-kubeconfig", other_kubeconfig])
+        wait_file(other_kubeconfig, "second kcau-sim")
+        with open(other_kubeconfig) as f:
+            other_ca = yaml.safe_load(f)["clusters"][0]["cluster"]["certificate-authority-data"]
+        other.terminate()
+
+        def wrong_ca(doc):
+            doc["clusters"][0]["cluster"]["certificate-authority-data"] = other_ca
+
+        kubeconfig = c.write_kubeconfig("wrong-ca", wrong_ca)
+        c.start_controller(kubeconfig=kubeconfig, wait_ready=False)
+        c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+        deadline = time.time() + 20
+        log = ""
+        while time.time() < deadline:
+            log = c.log_text()
+            if "certificate" in log:
+                break
+            time.sleep(0.2)
+        self.assertIn("certificate", log)
+        self.assertIn("certificate-authority", log, "the error should say what to check")
+        status, body = readyz(c.metrics_port)
+        self.assertEqual(status, 503, body)
+        self.assertIn("[-]informers-synced failed", body)
+        self.assertIsNone(c.controller.poll(), "the controller should keep retrying, not exit")
+        run = c.get_json("updaterun", "patch-tuesday")
+        self.assertNotIn("status", run)
+        for name, node in node_map(c).items():
+            self.assertFalse(node["spec"].get("unschedulable", False), name)
+
+
+class ConcurrentEdits(unittest.TestCase):
+    """Someone keeps editing the run (labels, annotations) while it runs: the controller's
+    status writes meet 409 Conflicts, re-read and re-decide, and the run completes with no
+    node redone. Status writes are counted from the outside to show they are coalesced."""
+
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=3,
+                               sim_args=["--update-delay-ms", "400", "--reboot-delay-ms", "600"],
+                               controller_args=["--v", "4"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_run_completes_through_conflicts(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        stop = threading.Event()
+        edits = [0]
+
+        def edit():
+            while not stop.is_set():
+                edits[0] += 1
+                c.kubectl_run("annotate", "--overwrite", "updaterun/patch-tuesday",
+                              f"touched={edits[0]}", check=False)
+
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            editor = threading.Thread(target=edit, daemon=True)
+            editor.start()
+            run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=120)
+            stop.set()
+            editor.join(timeout=30)
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        log = c.log_text()
+        conflicts = log.count("status write conflicted")
+        print(f"{edits[0]} concurrent edits; {conflicts} status writes re-decided after a 409")
+        self.assertGreater(edits[0], 5)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,12 @@ TEST(MetricsServerTest, ServesMetricsHealthAndReadiness) {
   Registry registry;
   registry.Gauge("up_gauge", "Up.").Set({}, 1);
   std::atomic<bool> ready{false};
+  std::atomic<bool> leading{false};
   const int port = FreePort();
   MetricsServer server(
-      "127.0.0.1:" + std::to_string(port), registry, [&] { return ready.load(); },
-      [] { return "caches not synced"; });
+      "127.0.0.1:" + std::to_string(port), registry,
+      {{"informers-synced", [&] { return ready ? std::string() : "nodes cache not synced"; }},
+       {"leader-election", [&] { return std::string(leading ? "leading" : "standby"); }, true}});
   ASSERT_TRUE(server.Start().ok());
   web::http::client::http_client client("http://127.0.0.1:" + std::to_string(port));
 
@@ -44,17 +46,29 @@ TEST(MetricsServerTest, ServesMetricsHealthAndReadiness) {
   EXPECT_EQ(client.request(web::http::methods::GET, "/healthz").get().status_code(), 200);
   auto not_ready = client.request(web::http::methods::GET, "/readyz").get();
   EXPECT_EQ(not_ready.status_code(), 503);
-  EXPECT_NE(not_ready.extract_string().get().find("caches not synced"), std::string::npos);
+  EXPECT_EQ(not_ready.extract_string().get(),
+            "[-]informers-synced failed: nodes cache not synced\n"
+            "[+]leader-election standby (informational)\n"
+            "readyz check failed\n");
   ready = true;
-  EXPECT_EQ(client.request(web::http::methods::GET, "/readyz").get().status_code(), 200);
+  // Ready whether leading or not: leadership is reported, not required.
+  auto standby = client.request(web::http::methods::GET, "/readyz").get();
+  EXPECT_EQ(standby.status_code(), 200);
+  EXPECT_EQ(standby.extract_string().get(),
+            "[+]informers-synced ok\n"
+            "[+]leader-election standby (informational)\n"
+            "readyz check passed\n");
+  leading = true;
+  auto leader = client.request(web::http::methods::GET, "/readyz").get();
+  EXPECT_EQ(leader.status_code(), 200);
+  EXPECT_NE(leader.extract_string().get().find("[+]leader-election leading"), std::string::npos);
   EXPECT_EQ(client.request(web::http::methods::GET, "/nope").get().status_code(), 404);
   server.Stop();
 }
 
 TEST(MetricsServerTest, BadAddressIsRefusedByName) {
   Registry registry;
-  MetricsServer server(
-      "nonsense", registry, [] { return true; }, [] { return ""; });
+  MetricsServer server("nonsense", registry, {});
   Status s = server.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("nonsense"), std::string::npos);

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "agent/protocol.h"
+#include "kube/informer.h"
 #include "kube/kube_client.h"
+#include "reconcilers/cluster_source.h"
+#include "reconcilers/object_views.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
 
@@ -94,12 +97,13 @@ class ReconcilerTest : public ::testing::Test {
   FakeClock clock_;
   sim::ObjectStore store_;
   sim::StoreClient client_;
+  ApiClusterSource cluster_{client_};
   std::map<std::string, int> reboots_;
 };
 
 TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
-  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
   for (int pass = 0; pass < 60 && Phase() != "Succeeded"; ++pass) {
     ReconcileResult r = reconciler.Reconcile("run");
     ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
@@ -135,7 +139,7 @@ TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
 
 TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
-  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
   // Drive until the first node is asked to update, then let its agent answer Installed
   // without the reboot finishing.
   for (int pass = 0; pass < 10; ++pass) {
@@ -163,7 +167,7 @@ TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
 
 TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxRetriesPerNode":"three"})");
-  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_TRUE(r.terminal);
   Json run = Run();
@@ -185,8 +189,109 @@ TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
   }
 }
 
+// Forwards to the store's client; before the first status write it lets "someone else"
+// change the run, so that write meets a 409 Conflict.
+class ConcurrentEditClient : public sim::StoreClient {
+ public:
+  ConcurrentEditClient(sim::ObjectStore& store) : StoreClient(store), store_(store) {}
+  StatusOr<Json> UpdateStatus(const kube::Resource& resource, const Json& object) override {
+    ++status_writes;
+    if (edits_left > 0) {
+      --edits_left;
+      Json patch = Json::object();
+      patch["metadata"]["annotations"]["edited-by"] =
+          Json::string("someone-else-" + std::to_string(edits_left));
+      auto edited = store_.Patch(resource, {"", object.at("metadata").at("name").as_string()},
+                                 kube::PatchType::kMerge, patch, false);
+      EXPECT_TRUE(edited.ok());
+    }
+    return StoreClient::UpdateStatus(resource, object);
+  }
+  int edits_left = 1;
+  int status_writes = 0;
+
+ private:
+  sim::ObjectStore& store_;
+};
+
+TEST_F(ReconcilerTest, ConflictingStatusWriteIsReReadAndDecidedAgainAtOnce) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  ConcurrentEditClient client(store_);
+  ApiClusterSource cluster(client);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  ReconcileResult r = reconciler.Reconcile("run");
+  EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+  EXPECT_TRUE(r.status_written);
+  EXPECT_EQ(client.status_writes, 2);  // the refused write, then the re-decided one
+  Json run = Run();
+  EXPECT_EQ(run.at("metadata").at("annotations").at("edited-by").as_string(), "someone-else-0");
+  EXPECT_EQ(run.at("status").at("phase").as_string(), "Running");
+}
+
+TEST_F(ReconcilerTest, PersistentConflictGoesToTheQueueAndTouchesNothing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  ConcurrentEditClient client(store_);
+  client.edits_left = 100;  // someone who keeps editing the run
+  ApiClusterSource cluster(client);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  ReconcileResult r = reconciler.Reconcile("run");
+  EXPECT_EQ(r.status, ReconcileResult::Status::kError);
+  EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
+  EXPECT_EQ(client.status_writes, UpdateRunReconciler::kConflictAttempts);
+  EXPECT_FALSE(Run().has_field("status"));
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_FALSE(Node("n" + std::to_string(i)).at("spec").has_field("unschedulable"));
+  }
+}
+
+// The controller's configuration: the planner reads slimmed informer caches, not the API.
+TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
+  kube::Informer nodes(client_, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
+  nodes.SetTransform(SlimNode);
+  pods.SetTransform(SlimPod);
+  nodes.Start();
+  pods.Start();
+  // Waits until a cache holds exactly the store's objects at their current versions
+  // (bounded polling; nothing here asserts on time).
+  auto matches = [&](const kube::Informer& informer, const kube::Resource& resource) {
+    std::map<std::string, std::string> cached;
+    informer.Visit([&](const Json& o) {
+      cached[o.at("metadata").at("name").as_string()] =
+          o.at("metadata").at("resourceVersion").as_string();
+    });
+    std::map<std::string, std::string> stored;
+    const kube::ObjectList listed = store_.List(resource, "", {}).value();
+    for (const auto& o : listed.items) {
+      stored[o.at("metadata").at("name").as_string()] =
+          o.at("metadata").at("resourceVersion").as_string();
+    }
+    return informer.HasSynced() && cached == stored;
+  };
+  auto caught_up = [&] {
+    for (int i = 0; i < 10000 && !(matches(nodes, res::Nodes()) && matches(pods, res::Pods()));
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  };
+  CachedClusterSource cluster(nodes, pods);
+  UpdateRunReconciler reconciler(client_, cluster, clock_, nullptr);
+  for (int pass = 0; pass < 80 && Phase() != "Succeeded"; ++pass) {
+    caught_up();
+    ReconcileResult r = reconciler.Reconcile("run");
+    ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  nodes.Stop();
+  pods.Stop();
+  ASSERT_EQ(Phase(), "Succeeded");
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(reboots_["n" + std::to_string(i)], 1);
+}
+
 TEST_F(ReconcilerTest, DeletedRunIsForgotten) {
-  UpdateRunReconciler reconciler(client_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
   ReconcileResult r = reconciler.Reconcile("absent");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess);
   EXPECT_FALSE(r.requeue_after.has_value());

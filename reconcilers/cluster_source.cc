@@ -1,0 +1,90 @@
+#include "reconcilers/cluster_source.h"
+
+#include "kube/informer.h"
+#include "kube/kube_client.h"
+#include "reconcilers/object_views.h"
+#include "reconcilers/pod_rules.h"
+
+namespace kcau::reconcilers {
+
+namespace {
+
+using kube::Json;
+
+// A not-yet-synced cache would make a node look empty of pods, or missing: refuse instead.
+Status RequireSynced(const kube::Informer& informer, const char* what) {
+  if (informer.HasSynced()) return Status::Ok();
+  return UnavailableError(std::string(what) + " cache not synced yet");
+}
+
+}  // namespace
+
+StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
+  auto list = client_.List(kube::resources::Nodes(), "", {});
+  if (!list.ok()) return list.status();
+  std::vector<NodeView> views;
+  views.reserve(list->items.size());
+  try {
+    for (const auto& item : list->items) views.push_back(NodeViewFromJson(item));
+  } catch (const std::exception& e) {
+    // A Node without metadata.name is not something an API server returns.
+    return InternalError(std::string("malformed Node in list: ") + e.what());
+  }
+  return views;
+}
+
+StatusOr<int> ApiClusterSource::EvictablePodsOn(const std::string& node) {
+  auto list = client_.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
+  if (!list.ok()) return list.status();
+  int count = 0;
+  for (const auto& pod : list->items) count += IsDaemonSetOrMirrorPod(pod) ? 0 : 1;
+  return count;
+}
+
+StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
+  auto list = client_.List(kube::resources::Pods(), "", {});
+  if (!list.ok()) return list.status();
+  std::map<std::string, int> counts;
+  for (const auto& pod : list->items) {
+    const std::string node = NodeNameOfPod(pod);
+    if (!node.empty() && !IsDaemonSetOrMirrorPod(pod)) ++counts[node];
+  }
+  return counts;
+}
+
+StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
+  if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
+  std::vector<NodeView> views;
+  views.reserve(nodes_.Size());
+  std::string error;
+  nodes_.Visit([&](const Json& node) {
+    try {
+      views.push_back(NodeViewFromJson(node));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  if (!error.empty()) return InternalError("malformed Node in cache: " + error);
+  return views;
+}
+
+StatusOr<int> CachedClusterSource::EvictablePodsOn(const std::string& node) {
+  if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
+  int count = 0;
+  pods_.Visit([&](const Json& pod) {
+    if (NodeNameOfPod(pod) == node && !IsDaemonSetOrMirrorPod(pod)) ++count;
+  });
+  return count;
+}
+
+StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {
+  if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
+  std::map<std::string, int> counts;
+  pods_.Visit([&](const Json& pod) {
+    const std::string node = NodeNameOfPod(pod);
+    if (!node.empty() && !IsDaemonSetOrMirrorPod(pod)) ++counts[node];
+  });
+  return counts;
+}
+
+}  // namespace kcau::reconcilers

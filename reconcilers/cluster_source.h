@@ -1,0 +1,63 @@
+// Where a reconcile reads the cluster from. In the controller that is the informers' caches
+// (CachedClusterSource): a pass over 5,000 nodes costs no API call, and the caches are kept
+// current by watches. Tests and tools without informers read the API directly
+// (ApiClusterSource). Writes never go through here: they always go to the API server.
+//
+// A cache may lag the reconciler's own writes by a moment. That is safe because every action
+// is idempotent and every phase advances only on what is observed: a stale view only means
+// "look again" (an uncordon re-sent, a drain that waits one more poll).
+//
+// Thread-safety: both implementations are safe from several workers at once.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "reconcilers/node_view.h"
+
+namespace kcau::kube {
+class KubeClient;
+class Informer;
+}  // namespace kcau::kube
+
+namespace kcau::reconcilers {
+
+class ClusterSource {
+ public:
+  virtual ~ClusterSource() = default;
+  virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
+  // Pods a drain must evict on `node` (see pod_rules.h).
+  virtual StatusOr<int> EvictablePodsOn(const std::string& node) = 0;
+  // The same for every node at once; nodes without such pods are absent.
+  virtual StatusOr<std::map<std::string, int>> EvictablePodsPerNode() = 0;
+};
+
+class ApiClusterSource : public ClusterSource {
+ public:
+  explicit ApiClusterSource(kube::KubeClient& client) : client_(client) {}
+  StatusOr<std::vector<NodeView>> Nodes() override;
+  StatusOr<int> EvictablePodsOn(const std::string& node) override;
+  StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
+
+ private:
+  kube::KubeClient& client_;
+};
+
+// Reads the caches of a node informer and a pod informer (which should be slimmed with
+// SlimNode/SlimPod). The informers must outlive this object.
+class CachedClusterSource : public ClusterSource {
+ public:
+  CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods)
+      : nodes_(nodes), pods_(pods) {}
+  StatusOr<std::vector<NodeView>> Nodes() override;
+  StatusOr<int> EvictablePodsOn(const std::string& node) override;
+  StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
+
+ private:
+  const kube::Informer& nodes_;
+  const kube::Informer& pods_;
+};
+
+}  // namespace kcau::reconcilers

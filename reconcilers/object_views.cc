@@ -1,0 +1,135 @@
+#include "reconcilers/object_views.h"
+
+#include "agent/protocol.h"
+
+namespace kcau::reconcilers {
+
+namespace {
+
+using kube::Json;
+
+std::string StringAt(const Json& obj, const char* a, const char* b) {
+  if (!obj.has_object_field(a)) return "";
+  const Json& inner = obj.at(a);
+  return inner.has_string_field(b) ? inner.at(b).as_string() : "";
+}
+
+void CopyField(const Json& from, Json& to, const char* field) {
+  if (from.has_field(field)) to[field] = from.at(field);
+}
+
+// name, namespace, resourceVersion: what every cache needs to key and diff an object.
+Json SlimMetadata(const Json& meta) {
+  Json slim = Json::object();
+  CopyField(meta, slim, "name");
+  CopyField(meta, slim, "namespace");
+  CopyField(meta, slim, "resourceVersion");
+  return slim;
+}
+
+}  // namespace
+
+NodeView NodeViewFromJson(const Json& node) {
+  NodeView v;
+  const Json& meta = node.at("metadata");
+  v.name = meta.at("name").as_string();
+  if (meta.has_object_field("labels")) {
+    for (const auto& [key, value] : meta.at("labels").as_object()) {
+      if (value.is_string()) v.labels[key] = value.as_string();
+    }
+  }
+  if (meta.has_object_field("annotations")) {
+    const Json& ann = meta.at("annotations");
+    if (ann.has_string_field(agent::kRequestAnnotation)) {
+      v.request_token = ann.at(agent::kRequestAnnotation).as_string();
+    }
+    if (ann.has_string_field(agent::kResultAnnotation)) {
+      v.agent_result = agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string());
+    }
+  }
+  if (node.has_object_field("spec") && node.at("spec").has_boolean_field("unschedulable")) {
+    v.unschedulable = node.at("spec").at("unschedulable").as_bool();
+  }
+  if (node.has_object_field("status")) {
+    const Json& status = node.at("status");
+    v.boot_id = StringAt(status, "nodeInfo", "bootID");
+    if (status.has_array_field("conditions")) {
+      for (const auto& c : status.at("conditions").as_array()) {
+        if (c.has_string_field("type") && c.at("type").as_string() == "Ready") {
+          v.ready = c.has_string_field("status") && c.at("status").as_string() == "True";
+        }
+      }
+    }
+  }
+  return v;
+}
+
+Json SlimNode(const Json& node) {
+  Json slim = Json::object();
+  if (!node.has_object_field("metadata")) return slim;
+  const Json& meta = node.at("metadata");
+  Json m = SlimMetadata(meta);
+  CopyField(meta, m, "labels");  // node selectors and zones read them all
+  if (meta.has_object_field("annotations")) {
+    // Only kcau's own annotations: others (e.g. large ones from other tools) stay out.
+    Json ann = Json::object();
+    for (const char* key : {agent::kRequestAnnotation, agent::kResultAnnotation}) {
+      CopyField(meta.at("annotations"), ann, key);
+    }
+    m["annotations"] = ann;
+  }
+  slim["metadata"] = m;
+  if (node.has_object_field("spec")) {
+    Json spec = Json::object();
+    CopyField(node.at("spec"), spec, "unschedulable");
+    slim["spec"] = spec;
+  }
+  if (node.has_object_field("status")) {
+    const Json& status = node.at("status");
+    Json s = Json::object();
+    const std::string boot_id = StringAt(status, "nodeInfo", "bootID");
+    if (!boot_id.empty()) s["nodeInfo"]["bootID"] = Json::string(boot_id);
+    if (status.has_array_field("conditions")) {
+      for (const auto& c : status.at("conditions").as_array()) {
+        if (c.has_string_field("type") && c.at("type").as_string() == "Ready") {
+          Json ready = Json::object();
+          CopyField(c, ready, "type");
+          CopyField(c, ready, "status");
+          s["conditions"] = Json::array({ready});
+        }
+      }
+    }
+    slim["status"] = s;
+  }
+  return slim;
+}
+
+Json SlimPod(const Json& pod) {
+  Json slim = Json::object();
+  if (!pod.has_object_field("metadata")) return slim;
+  const Json& meta = pod.at("metadata");
+  Json m = SlimMetadata(meta);
+  CopyField(meta, m, "deletionTimestamp");
+  if (meta.has_array_field("ownerReferences")) {
+    std::vector<Json> owners;
+    for (const auto& ref : meta.at("ownerReferences").as_array()) {
+      Json owner = Json::object();
+      CopyField(ref, owner, "kind");
+      owners.push_back(owner);
+    }
+    m["ownerReferences"] = Json::array(owners);
+  }
+  if (meta.has_object_field("annotations") &&
+      meta.at("annotations").has_field("kubernetes.io/config.mirror")) {
+    m["annotations"]["kubernetes.io/config.mirror"] =
+        meta.at("annotations").at("kubernetes.io/config.mirror");
+  }
+  slim["metadata"] = m;
+  const std::string node = StringAt(pod, "spec", "nodeName");
+  if (!node.empty()) slim["spec"]["nodeName"] = Json::string(node);
+  return slim;
+}
+
+std::string NodeNameOfPod(const Json& pod) { return StringAt(pod, "spec", "nodeName"); }
+
+}  // namespace kcau::reconcilers

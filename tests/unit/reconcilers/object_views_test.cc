@@ -1,0 +1,117 @@
+// The controller's caches keep slimmed objects: what the planner reads from a slimmed object
+// must equal what it reads from the full one, or a cache would silently change decisions.
+#include "reconcilers/object_views.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/protocol.h"
+#include "reconcilers/pod_rules.h"
+
+namespace kcau::reconcilers {
+namespace {
+
+using kube::Json;
+
+// Shaped like `kubectl get node -o json` on a kubeadm node (trimmed images list).
+const char* kFullNode = R"json({
+  "apiVersion": "v1", "kind": "Node",
+  "metadata": {
+    "name": "worker-7", "uid": "5c1e", "resourceVersion": "8812",
+    "creationTimestamp": "2026-01-01T00:00:00Z",
+    "labels": {"kubernetes.io/hostname": "worker-7", "topology.kubernetes.io/zone": "zone-b",
+               "node-role.kubernetes.io/worker": ""},
+    "annotations": {"kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd.sock",
+                    "node.alpha.kubernetes.io/ttl": "0",
+                    "kcau.io/update-request": "run-1/worker-7/1",
+                    "kcau.io/update-result": "{\"token\":\"run-1/worker-7/1\",\"state\":\"Installed\",\"rebootRequired\":true,\"updatesInstalled\":3,\"message\":\"\"}"}
+  },
+  "spec": {"podCIDR": "10.244.7.0/24", "unschedulable": true,
+           "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]},
+  "status": {
+    "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"},
+    "allocatable": {"cpu": "4", "memory": "15Gi", "pods": "110"},
+    "conditions": [
+      {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory"},
+      {"type": "Ready", "status": "True", "reason": "KubeletReady",
+       "message": "kubelet is posting ready status", "lastHeartbeatTime": "2026-01-01T00:00:00Z"}
+    ],
+    "addresses": [{"type": "InternalIP", "address": "10.0.0.7"}],
+    "nodeInfo": {"bootID": "b-42", "machineID": "m", "kubeletVersion": "v1.32.0",
+                 "osImage": "Debian GNU/Linux 12 (bookworm)"},
+    "images": [{"names": ["registry.k8s.io/pause:3.9"], "sizeBytes": 321520}]
+  }
+})json";
+
+Json Pod(const std::string& owner_kind, bool mirror, bool terminating) {
+  Json pod = Json::parse(R"({
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "p", "namespace": "web", "uid": "u", "resourceVersion": "77",
+                 "labels": {"app": "web", "pod-template-hash": "5d8f"},
+                 "annotations": {"kubectl.kubernetes.io/restartedAt": "x"}},
+    "spec": {"nodeName": "worker-7",
+             "containers": [{"name": "web", "image": "nginx:1.25",
+                             "resources": {"requests": {"cpu": "100m"}}}]},
+    "status": {"phase": "Running", "podIP": "10.244.7.9"}
+  })");
+  if (!owner_kind.empty()) {
+    Json ref = Json::object();
+    ref["kind"] = Json::string(owner_kind);
+    ref["name"] = Json::string("owner");
+    ref["apiVersion"] = Json::string("apps/v1");
+    ref["uid"] = Json::string("o-uid");
+    pod["metadata"]["ownerReferences"] = Json::array({ref});
+  }
+  if (mirror) pod["metadata"]["annotations"]["kubernetes.io/config.mirror"] = Json::string("h");
+  if (terminating) {
+    pod["metadata"]["deletionTimestamp"] = Json::string("2026-01-01T00:00:01Z");
+  }
+  return pod;
+}
+
+TEST(ObjectViewsTest, SlimNodeReadsTheSameAsTheFullNode) {
+  const Json full = Json::parse(kFullNode);
+  const Json slim = SlimNode(full);
+  EXPECT_EQ(NodeViewFromJson(slim), NodeViewFromJson(full));
+  const NodeView view = NodeViewFromJson(slim);
+  EXPECT_EQ(view.name, "worker-7");
+  EXPECT_TRUE(view.ready);
+  EXPECT_TRUE(view.unschedulable);
+  EXPECT_EQ(view.boot_id, "b-42");
+  EXPECT_EQ(view.request_token, "run-1/worker-7/1");
+  ASSERT_TRUE(view.agent_result.has_value());
+  EXPECT_EQ(view.agent_result->updates_installed, 3);
+  EXPECT_EQ(view.labels.at("topology.kubernetes.io/zone"), "zone-b");
+  // What the cache keys and diffs on survives; what nothing reads does not.
+  EXPECT_EQ(slim.at("metadata").at("resourceVersion").as_string(), "8812");
+  EXPECT_FALSE(slim.at("status").has_field("images"));
+  EXPECT_FALSE(slim.at("metadata").at("annotations").has_field("node.alpha.kubernetes.io/ttl"));
+  EXPECT_EQ(SlimNode(slim), slim) << "not idempotent";
+  EXPECT_LT(slim.serialize().size(), full.serialize().size() / 2);
+}
+
+TEST(ObjectViewsTest, SlimPodKeepsWhatDrainCountingReads) {
+  struct Case {
+    std::string owner;
+    bool mirror;
+    bool terminating;
+  };
+  for (const Case& c : std::vector<Case>{{"ReplicaSet", false, false},
+                                         {"DaemonSet", false, false},
+                                         {"", true, false},
+                                         {"StatefulSet", false, true},
+                                         {"", false, false}}) {
+    SCOPED_TRACE(c.owner + (c.mirror ? " mirror" : "") + (c.terminating ? " terminating" : ""));
+    const Json full = Pod(c.owner, c.mirror, c.terminating);
+    const Json slim = SlimPod(full);
+    EXPECT_EQ(IsDaemonSetOrMirrorPod(slim), IsDaemonSetOrMirrorPod(full));
+    EXPECT_EQ(IsTerminating(slim), IsTerminating(full));
+    EXPECT_EQ(NodeNameOfPod(slim), "worker-7");
+    EXPECT_EQ(slim.at("metadata").at("namespace").as_string(), "web");
+    EXPECT_EQ(slim.at("metadata").at("resourceVersion").as_string(), "77");
+    EXPECT_FALSE(slim.has_field("status"));
+    EXPECT_EQ(SlimPod(slim), slim) << "not idempotent";
+  }
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers
