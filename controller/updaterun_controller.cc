@@ -34,6 +34,13 @@ bool Ended(const kube::Json& run) {
              meta.at("generation").as_number().to_int64();
 }
 
+// Lists in pages of 500, as client-go's reflector does: no single response holds 50,000 pods.
+kube::ListOptions Paged() {
+  kube::ListOptions options;
+  options.limit = 500;
+  return options;
+}
+
 // How long a worker blocks on an empty queue before checking for shutdown.
 constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
 
@@ -49,7 +56,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       resync_period_(resync_period),
       queue_(clock),
       runs_(std::make_unique<kube::Informer>(
-          client, kube::resources::UpdateRuns(), "", kube::ListOptions{},
+          client, kube::resources::UpdateRuns(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
             const std::string name = NameOf(object);
             if (!name.empty()) queue_.Add(name);
@@ -57,11 +64,11 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       // Any node change may unblock a run (a reboot finished, a cordon landed): look at every
       // run again. The reconciler decides whether the change matters.
       nodes_(std::make_unique<kube::Informer>(
-          client, kube::resources::Nodes(), "", kube::ListOptions{},
+          client, kube::resources::Nodes(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) { EnqueueAllRuns(); })),
       // A pod gone may finish a drain; other pod changes never move a run.
       pods_(std::make_unique<kube::Informer>(
-          client, kube::resources::Pods(), "", kube::ListOptions{},
+          client, kube::resources::Pods(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
             if (type == "DELETED") EnqueueAllRuns();
           })),

@@ -26,11 +26,17 @@ using Json = web::json::value;
 struct ListOptions {
   std::string label_selector;  // "a=b,c!=d,e" — equality-based selectors
   std::string field_selector;  // "spec.nodeName=n1", "metadata.name=x"
+  // Paging (the API's limit/continue). RestClient::List follows every continue token itself
+  // (client-go's pager), so callers always get the whole list, `limit` objects per request.
+  int64_t limit = 0;           // 0: one response with everything
+  std::string continue_token;  // from the previous page's ObjectList::continue_token
 };
 
 struct ObjectList {
   std::vector<Json> items;
-  std::string resource_version;  // of the list, to start a watch from
+  std::string resource_version;      // of the list, to start a watch from
+  std::string continue_token;        // non-empty: more items follow; pass it back to get them
+  int64_t remaining_item_count = 0;  // with a continue token: how many items follow
 };
 
 enum class PatchType {

@@ -306,20 +306,35 @@ StatusOr<Json> RestClient::Get(const Resource& r, const ObjectKey& key) {
 
 StatusOr<ObjectList> RestClient::List(const Resource& r, const std::string& ns,
                                       const ListOptions& options) {
-  auto body = impl_->SendEmpty(http::methods::GET, r.CollectionPath(ns) + Query(options));
-  if (!body.ok()) return body.status();
+  // client-go's pager: with a limit, follow continue tokens until the list is whole. The
+  // list's resourceVersion is the first page's (every page is served at it).
   ObjectList list;
-  try {
-    if (body->has_object_field("metadata") &&
-        body->at("metadata").has_string_field("resourceVersion")) {
-      list.resource_version = body->at("metadata").at("resourceVersion").as_string();
+  std::string continue_token = options.continue_token;
+  do {
+    std::string paging;
+    if (options.limit > 0) paging = "limit=" + std::to_string(options.limit);
+    if (!continue_token.empty()) {
+      paging += (paging.empty() ? "" : "&") + std::string("continue=") +
+                web::uri::encode_data_string(continue_token);
     }
-    if (body->has_array_field("items")) {
-      for (const auto& item : body->at("items").as_array()) list.items.push_back(item);
+    auto body = impl_->SendEmpty(http::methods::GET, r.CollectionPath(ns) + Query(options, paging));
+    if (!body.ok()) return body.status();
+    continue_token.clear();
+    try {
+      if (body->has_object_field("metadata")) {
+        const Json& meta = body->at("metadata");
+        if (list.resource_version.empty() && meta.has_string_field("resourceVersion")) {
+          list.resource_version = meta.at("resourceVersion").as_string();
+        }
+        if (meta.has_string_field("continue")) continue_token = meta.at("continue").as_string();
+      }
+      if (body->has_array_field("items")) {
+        for (const auto& item : body->at("items").as_array()) list.items.push_back(item);
+      }
+    } catch (const std::exception& e) {
+      return InternalError(std::string("malformed list: ") + e.what());
     }
-  } catch (const std::exception& e) {
-    return InternalError(std::string("malformed list: ") + e.what());
-  }
+  } while (!continue_token.empty());
   return list;
 }
 

@@ -319,22 +319,43 @@ struct ApiServer::Impl {
       if (method == http::methods::GET) {
         kube::ListOptions opts{q("labelSelector"), q("fieldSelector")};
         const std::string watch = q("watch");
+        if (!q("limit").empty()) {
+          char* end = nullptr;
+          opts.limit = std::strtoll(q("limit").c_str(), &end, 10);
+          if (*end != '\0' || opts.limit < 0) opts.limit = 0;  // as the API server: ignored
+        }
+        opts.continue_token = q("continue");
         // The API server parses it as Go's strconv.ParseBool does (Python sends "True").
         if (watch == "true" || watch == "1" || watch == "True" || watch == "TRUE" || watch == "t" ||
             watch == "T") {
-          StartWatch(req, r, ns, opts, q("resourceVersion"), q("timeoutSeconds"));
+          StartWatch(req, r, ns, opts, q("resourceVersion"), q("timeoutSeconds"),
+                     q("allowWatchBookmarks") == "true" || q("allowWatchBookmarks") == "1");
           return;
         }
         auto list = store.List(r, ns, opts);
-        if (!list.ok()) return ReplyError(req, list.status(), "", &r);
-        if (WantsTable(req)) {
-          Reply(req, 200, TableFor(r, list->items, list->resource_version, clock.Now()));
+        if (!list.ok() && !opts.continue_token.empty() &&
+            list.status().code() == StatusCode::kInvalidArgument) {
+          // A garbled continue token is a BadRequest on the API server, not an Invalid object.
+          Reply(req, 400, StatusObject(400, "BadRequest", list.status().message()));
           return;
         }
+        if (!list.ok()) return ReplyError(req, list.status(), "", &r);
         Json out = Json::object();
-        out["kind"] = Json::string(r.kind + "List");
-        out["apiVersion"] = Json::string(r.ApiVersion());
-        out["metadata"]["resourceVersion"] = Json::string(list->resource_version);
+        if (WantsTable(req)) {
+          out = TableFor(r, list->items, list->resource_version, clock.Now());
+        } else {
+          out["kind"] = Json::string(r.kind + "List");
+          out["apiVersion"] = Json::string(r.ApiVersion());
+          out["metadata"]["resourceVersion"] = Json::string(list->resource_version);
+        }
+        if (!list->continue_token.empty()) {
+          out["metadata"]["continue"] = Json::string(list->continue_token);
+          out["metadata"]["remainingItemCount"] = Json::number(list->remaining_item_count);
+        }
+        if (WantsTable(req)) {
+          Reply(req, 200, out);
+          return;
+        }
         Json items = Json::array(list->items.size());
         for (size_t i = 0; i < list->items.size(); ++i) items[i] = list->items[i];
         out["items"] = items;
@@ -445,10 +466,14 @@ struct ApiServer::Impl {
 
   void StartWatch(http::http_request& req, const kube::Resource& r, const std::string& ns,
                   const kube::ListOptions& opts, const std::string& rv,
-                  const std::string& timeout_text) {
+                  const std::string& timeout_text, bool bookmarks) {
     int timeout = options.max_watch_seconds;
     if (!timeout_text.empty())
       timeout = std::min(timeout, std::max(1, std::atoi(timeout_text.c_str())));
+    // What a bookmark may claim before any event: read before the watch starts, so it is
+    // never ahead of an event the stream has yet to deliver.
+    std::string seen_rv =
+        rv.empty() || rv == "0" ? std::to_string(store.CurrentResourceVersion()) : rv;
     auto queue = store.Watch(r, ns, opts, rv);
     if (!queue.ok() && queue.status().code() != StatusCode::kGone) {
       return ReplyError(req, queue.status(), "", &r);
@@ -491,9 +516,20 @@ struct ApiServer::Impl {
         ++it;
       }
     }
-    std::thread pump([this, q, buf, write_line, deadline, replied, done]() mutable {
+    std::thread pump([this, q, buf, write_line, deadline, replied, done, bookmarks, seen_rv,
+                      kind = r.kind, api_version = r.ApiVersion()]() mutable {
+      auto next_bookmark = std::chrono::steady_clock::now() + options.bookmark_interval;
       try {
         while (!stopping && std::chrono::steady_clock::now() < deadline) {
+          if (bookmarks && std::chrono::steady_clock::now() >= next_bookmark) {
+            Json bookmark = Json::object();
+            bookmark["type"] = Json::string("BOOKMARK");
+            bookmark["object"]["kind"] = Json::string(kind);
+            bookmark["object"]["apiVersion"] = Json::string(api_version);
+            bookmark["object"]["metadata"]["resourceVersion"] = Json::string(seen_rv);
+            write_line(bookmark);
+            next_bookmark = std::chrono::steady_clock::now() + options.bookmark_interval;
+          }
           if (replied->is_done()) {
             // The response finished early: the client hung up.
             try {
@@ -502,8 +538,13 @@ struct ApiServer::Impl {
               break;
             }
           }
-          auto e = q->Pop(std::chrono::milliseconds(250));
+          auto e = q->Pop(std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::min<Duration>(std::chrono::milliseconds(250), options.bookmark_interval)));
           if (!e) continue;
+          if (e->object.has_object_field("metadata") &&
+              e->object.at("metadata").has_string_field("resourceVersion")) {
+            seen_rv = e->object.at("metadata").at("resourceVersion").as_string();
+          }
           Json event = Json::object();
           event["type"] = Json::string(e->type);
           event["object"] = e->object;

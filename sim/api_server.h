@@ -30,6 +30,10 @@ struct ApiServerOptions {
   double fail_fraction = 0;
   int fail_code = 500;
   uint64_t fail_seed = 1;  // the same seed fails the same requests
+  // A watch that asked for bookmarks (allowWatchBookmarks=true) gets a BOOKMARK event this
+  // often, carrying the resourceVersion it has seen everything up to (about a minute on a
+  // real API server).
+  Duration bookmark_interval = std::chrono::seconds(60);
   // Set: the accepted token is this file's content, re-read whenever the file changes, so a
   // test can rotate credentials under a running client (as a cluster rotates a service
   // account's projected token).

@@ -1,7 +1,11 @@
 #include "sim/object_store.h"
 
+#include <cpprest/asyncrt_utils.h>
+
 #include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -15,6 +19,40 @@ namespace {
 using kube::Json;
 
 std::string ResourceId(const kube::Resource& r) { return r.group + "/" + r.plural; }
+
+// A continue token says where the previous page ended, as the API server's does: base64 of
+// a small JSON document (opaque to clients, who only pass it back).
+struct ContinueToken {
+  uint64_t rv;
+  std::string ns;
+  std::string name;
+};
+
+std::string EncodeContinueToken(const ContinueToken& t) {
+  Json doc = Json::object();
+  doc["v"] = Json::string("meta.k8s.io/v1");
+  doc["rv"] = Json::number(t.rv);
+  doc["ns"] = Json::string(t.ns);
+  doc["start"] = Json::string(t.name);
+  const std::string text = doc.serialize();
+  return utility::conversions::to_base64(std::vector<unsigned char>(text.begin(), text.end()));
+}
+
+StatusOr<ContinueToken> DecodeContinueToken(const std::string& token) {
+  const Status invalid = InvalidArgumentError("continue key is not valid: \"" + token + "\"");
+  try {
+    const auto bytes = utility::conversions::from_base64(token);
+    const Json doc = Json::parse(std::string(bytes.begin(), bytes.end()));
+    if (!doc.has_integer_field("rv") || !doc.has_string_field("ns") ||
+        !doc.has_string_field("start")) {
+      return invalid;
+    }
+    return ContinueToken{doc.at("rv").as_number().to_uint64(), doc.at("ns").as_string(),
+                         doc.at("start").as_string()};
+  } catch (const std::exception&) {
+    return invalid;
+  }
+}
 
 std::string RandomUid() {
   static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -440,10 +478,32 @@ StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std:
     return NotFoundError("the server could not find the requested resource");
   kube::ObjectList list;
   list.resource_version = std::to_string(impl_->rv);
+  std::optional<std::pair<std::string, std::string>> after;
+  if (!options.continue_token.empty()) {
+    auto token = DecodeContinueToken(options.continue_token);
+    if (!token.ok()) return token.status();
+    // Later pages report the first page's resourceVersion, as the API server does. They show
+    // the objects as they are now rather than a snapshot (the store keeps no old versions);
+    // a watch started from that resourceVersion still delivers every change in between.
+    list.resource_version = std::to_string(token->rv);
+    after = std::make_pair(token->ns, token->name);
+  }
   auto objs = impl_->objects.find(ResourceId(r));
   if (objs == impl_->objects.end()) return list;
-  for (const auto& [_, o] : objs->second) {
-    if (filter->Matches(o)) list.items.push_back(o);
+  auto it = after ? objs->second.upper_bound(*after) : objs->second.begin();
+  for (; it != objs->second.end(); ++it) {
+    if (!filter->Matches(it->second)) continue;
+    if (options.limit > 0 && static_cast<int64_t>(list.items.size()) == options.limit) {
+      // Full page and at least one more match: hand out where to go on from.
+      const auto& last = std::prev(it)->first;
+      list.continue_token =
+          EncodeContinueToken({std::stoull(list.resource_version), last.first, last.second});
+      for (; it != objs->second.end(); ++it) {
+        list.remaining_item_count += filter->Matches(it->second) ? 1 : 0;
+      }
+      break;
+    }
+    list.items.push_back(it->second);
   }
   return list;
 }

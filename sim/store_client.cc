@@ -49,7 +49,20 @@ StatusOr<kube::Json> StoreClient::Get(const kube::Resource& r, const kube::Objec
 
 StatusOr<kube::ObjectList> StoreClient::List(const kube::Resource& r, const std::string& ns,
                                              const kube::ListOptions& options) {
-  return store_.List(r, ns, options);
+  // The same contract as RestClient::List: pages are followed until the list is whole.
+  auto first = store_.List(r, ns, options);
+  if (!first.ok()) return first.status();
+  kube::ObjectList list = std::move(*first);
+  kube::ListOptions next = options;
+  while (!list.continue_token.empty()) {
+    next.continue_token = list.continue_token;
+    auto page = store_.List(r, ns, next);
+    if (!page.ok()) return page.status();
+    for (auto& item : page->items) list.items.push_back(std::move(item));
+    list.continue_token = page->continue_token;
+  }
+  list.remaining_item_count = 0;
+  return list;
 }
 
 StatusOr<kube::Json> StoreClient::Create(const kube::Resource& r, const kube::Json& object) {

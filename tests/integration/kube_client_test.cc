@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include <cpprest/http_client.h>
+
 #include "kube/informer.h"
 #include "kube/rest_client.h"
 #include "sim/api_server.h"
@@ -24,12 +26,13 @@ Json Parse(const std::string& s) { return Json::parse(s); }
 class KubeClientTest : public ::testing::Test {
  protected:
   void StartServer(int max_watch_seconds = 1800, size_t history = 100000,
-                   const std::string& token = "") {
+                   const std::string& token = "",
+                   Duration bookmark_interval = std::chrono::seconds(60)) {
     store_ = std::make_unique<sim::ObjectStore>(clock_, history);
     const int port = sim::FindFreePort();
-    server_ = std::make_unique<sim::ApiServer>(
-        *store_, clock_,
-        sim::ApiServerOptions{"127.0.0.1", port, token, max_watch_seconds, std::nullopt});
+    sim::ApiServerOptions options{"127.0.0.1", port, token, max_watch_seconds, std::nullopt};
+    options.bookmark_interval = bookmark_interval;
+    server_ = std::make_unique<sim::ApiServer>(*store_, clock_, options);
     ASSERT_TRUE(server_->Start().ok());
     kube::ClientConfig config;
     config.server = server_->Url();
@@ -154,6 +157,62 @@ TEST_F(KubeClientTest, WatchDeliversEventsInOrderAndResumes) {
   ASSERT_TRUE(third.ok() && third->has_value());
   EXPECT_EQ((*third)->type, "DELETED");
   (*resumed)->Stop();
+}
+
+TEST_F(KubeClientTest, WatchSendsBookmarksAtTheLastDeliveredVersion) {
+  StartServer(1800, 100000, "", std::chrono::milliseconds(50));
+  AddNode("n1");
+  auto list = client_->List(res::Nodes(), "", {});
+  ASSERT_TRUE(list.ok());
+  auto stream = client_->Watch(res::Nodes(), "", {}, list->resource_version);  // asks for them
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  AddNode("n2");
+  std::string added_rv;
+  for (int i = 0; i < 100; ++i) {
+    auto event = (*stream)->Next();
+    ASSERT_TRUE(event.ok() && event->has_value());
+    const kube::WatchEvent& e = **event;
+    const std::string rv = e.object.at("metadata").at("resourceVersion").as_string();
+    if (e.type == "ADDED") {
+      added_rv = rv;
+      continue;
+    }
+    ASSERT_EQ(e.type, "BOOKMARK");
+    EXPECT_EQ(e.object.at("kind").as_string(), "Node");
+    if (added_rv.empty()) {
+      EXPECT_EQ(rv, list->resource_version);  // nothing delivered yet: where the watch began
+      continue;
+    }
+    EXPECT_EQ(rv, added_rv);
+    break;
+  }
+  EXPECT_FALSE(added_rv.empty());
+  (*stream)->Stop();
+}
+
+TEST_F(KubeClientTest, ListFollowsContinueTokensPageByPage) {
+  StartServer();
+  for (int i = 0; i < 7; ++i) AddNode("n" + std::to_string(i), i % 2 ? "b" : "a");
+  kube::ListOptions paged;
+  paged.limit = 2;
+  auto all = client_->List(res::Nodes(), "", paged);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->items.size(), 7u);
+  EXPECT_EQ(all->resource_version, std::to_string(store_->CurrentResourceVersion()));
+  kube::ListOptions zone_a{"zone=a", ""};
+  zone_a.limit = 3;
+  auto a = client_->List(res::Nodes(), "", zone_a);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->items.size(), 4u);
+  // One page on the wire carries the token and the count that remains.
+  web::http::client::http_client raw(server_->Url());
+  const Json page =
+      raw.request(web::http::methods::GET, "/api/v1/nodes?limit=3").get().extract_json().get();
+  EXPECT_EQ(page.at("items").size(), 3u);
+  EXPECT_EQ(page.at("metadata").at("remainingItemCount").as_integer(), 4);
+  EXPECT_FALSE(page.at("metadata").at("continue").as_string().empty());
+  auto bad = raw.request(web::http::methods::GET, "/api/v1/nodes?limit=3&continue=zzz").get();
+  EXPECT_EQ(bad.status_code(), 400);
 }
 
 TEST_F(KubeClientTest, StopUnblocksAWatchPromptly) {

@@ -88,6 +88,32 @@ class KubectlAgainstSim(unittest.TestCase):
         self.assertIn("deleted", c.run("delete", "updaterun", "demo").stdout)
         self.assertNotEqual(c.run("get", "ur", "demo", check=False).returncode, 0)
 
+    def test_chunked_lists_and_get_watch(self):
+        c = self.c
+        # kubectl pages with limit/continue; tiny chunks force several pages.
+        names = c.run("get", "nodes", "--chunk-size=1", "-o", "name").stdout.split()
+        self.assertEqual(names, ["node/node-1", "node/node-2", "node/node-3"])
+        pods_all = c.run("get", "pods", "-A", "--chunk-size=0", "-o", "name").stdout.split()
+        pods_paged = c.run("get", "pods", "-A", "--chunk-size=2", "-o", "name").stdout.split()
+        self.assertGreater(len(pods_all), 3)
+        self.assertEqual(sorted(pods_paged), sorted(pods_all))
+        table = c.run("get", "pods", "-A", "--chunk-size=2").stdout
+        self.assertEqual(len(table.strip().splitlines()), len(pods_all) + 1)  # + header
+
+        # get -w: the initial list, then a change as it happens.
+        cmd = [c.kubectl, "--kubeconfig", c.kubeconfig, "--cache-dir",
+               os.path.join(c.dir, "cache"), "get", "nodes", "-w", "-o", "name"]
+        watcher = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True)
+        try:
+            first = [watcher.stdout.readline().strip() for _ in range(3)]
+            self.assertEqual(sorted(first), ["node/node-1", "node/node-2", "node/node-3"])
+            c.run("label", "node", "node-2", "watched=yes")
+            self.assertEqual(watcher.stdout.readline().strip(), "node/node-2")
+        finally:
+            watcher.kill()
+            watcher.communicate()
+
     def test_bad_updaterun_is_refused_at_apply(self):
         bad = RUN.replace("plugins: [{name: packages}]",
                           "plugins: [{name: windows-update}]\n  maxRetriesPerNode: 65")
@@ -176,6 +202,12 @@ class PythonClientAgainstSim(unittest.TestCase):
         core.patch_node("node-3", {"metadata": {"labels": {"kcau.io/pool": "blue"}}})
         labelled = core.list_node(label_selector="kcau.io/pool=blue")
         self.assertEqual([n.metadata.name for n in labelled.items], ["node-3"])
+        page = core.list_node(limit=2)
+        self.assertEqual(len(page.items), 2)
+        self.assertEqual(page.metadata.remaining_item_count, 1)
+        rest = core.list_node(limit=2, _continue=page.metadata._continue)
+        self.assertEqual([n.metadata.name for n in rest.items], ["node-3"])
+        self.assertIsNone(rest.metadata._continue)
         seen = []
         for event in watch.Watch().stream(core.list_node, timeout_seconds=2):
             seen.append((event["type"], event["object"].metadata.name))
