@@ -483,10 +483,12 @@ struct ApiServer::Impl {
     resp.headers().set_content_type("application/json");
     resp.set_body(buf.create_istream());
     auto replied = std::make_shared<pplx::task<void>>(req.reply(resp));
-    auto write_line = [buf](const Json& event) mutable {
-      std::string line = event.serialize() + "\n";
-      buf.putn_nocopy(reinterpret_cast<const uint8_t*>(line.data()), line.size()).wait();
+    auto write_text = [buf](const std::string& text) mutable {
+      buf.putn_nocopy(reinterpret_cast<const uint8_t*>(text.data()), text.size()).wait();
       buf.sync().wait();
+    };
+    auto write_line = [write_text](const Json& event) mutable {
+      write_text(event.serialize() + "\n");
     };
     if (!queue.ok()) {
       // A too-old resourceVersion is reported inside the stream, as the API server does.
@@ -516,8 +518,8 @@ struct ApiServer::Impl {
         ++it;
       }
     }
-    std::thread pump([this, q, buf, write_line, deadline, replied, done, bookmarks, seen_rv,
-                      kind = r.kind, api_version = r.ApiVersion()]() mutable {
+    std::thread pump([this, q, buf, write_line, write_text, deadline, replied, done, bookmarks,
+                      seen_rv, kind = r.kind, api_version = r.ApiVersion()]() mutable {
       auto next_bookmark = std::chrono::steady_clock::now() + options.bookmark_interval;
       try {
         while (!stopping && std::chrono::steady_clock::now() < deadline) {
@@ -540,15 +542,27 @@ struct ApiServer::Impl {
           }
           auto e = q->Pop(std::chrono::duration_cast<std::chrono::milliseconds>(
               std::min<Duration>(std::chrono::milliseconds(250), options.bookmark_interval)));
-          if (!e) continue;
-          if (e->object.has_object_field("metadata") &&
-              e->object.at("metadata").has_string_field("resourceVersion")) {
-            seen_rv = e->object.at("metadata").at("resourceVersion").as_string();
+          // Whatever else is already queued goes out in the same write: one flush per
+          // batch instead of per event (a relisting client's replay is tens of thousands).
+          std::string lines;
+          for (int batched = 0; e && batched < 256; ++batched) {
+            if (e->object.has_object_field("metadata") &&
+                e->object.at("metadata").has_string_field("resourceVersion")) {
+              seen_rv = e->object.at("metadata").at("resourceVersion").as_string();
+            }
+            Json event = Json::object();
+            event["type"] = Json::string(e->type);
+            event["object"] = e->object;
+            lines += event.serialize() + "\n";
+            e = q->Pop(std::chrono::milliseconds(0));
           }
-          Json event = Json::object();
-          event["type"] = Json::string(e->type);
-          event["object"] = e->object;
-          write_line(event);
+          write_text(lines);
+          if (e) {
+            Json event = Json::object();
+            event["type"] = Json::string(e->type);
+            event["object"] = e->object;
+            write_line(event);
+          }
         }
       } catch (const std::exception& ex) {
         spdlog::debug("watch stream ended: {}", ex.what());

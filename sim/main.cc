@@ -9,6 +9,10 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,18 +20,21 @@
 #include "sim/api_server.h"
 #include "sim/crd_validation.h"
 #include "sim/node_simulator.h"
+#include "sim/scenario.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: kcau-sim [flags]\n"
-    "  --nodes N                 simulated nodes (default 3)\n"
+    "  --scenario FILE.yaml      the cluster and faults to simulate (docs/sim.md); the flags\n"
+    "                            below adjust it\n"
+    "  --nodes N                 simulated nodes, without --scenario (default 3)\n"
     "  --listen HOST:PORT        where the API server listens (default 127.0.0.1:8001)\n"
     "  --write-kubeconfig PATH   write a kubeconfig for this cluster to PATH\n"
     "  --token TOKEN             require this bearer token (default: a random one)\n"
     "  --token-file PATH         require the token in PATH, re-read when it changes (rotation)\n"
     "  --insecure-http           plain HTTP and no token, for debugging with curl\n"
-    "  --pods-per-node N         web pods per node (default 2)\n"
+    "  --pods-per-node N         web pods per node, without --scenario (default 2)\n"
     "  --updates-per-node N      updates each node's agent installs (default 3)\n"
     "  --update-delay-ms MS      how long an update takes (default 1000)\n"
     "  --reboot-delay-ms MS      how long a reboot takes (default 2000)\n"
@@ -35,19 +42,32 @@ constexpr char kUsage[] =
     "  --never-return NODE       NODE never comes back from its reboot (repeatable)\n"
     "  --fail-requests FRACTION  answer this fraction of API requests with an error\n"
     "  --fail-code 500|429       the injected error (default 500; 429 adds Retry-After)\n"
-    "  --cut-watches-every SECS  end every watch stream after SECS seconds\n";
+    "  --cut-watches-every SECS  end every watch stream after SECS seconds\n"
+    "  --bookmark-every MS       BOOKMARK events to watches that ask (default 60000)\n"
+    "  --state-file PATH         load the cluster from PATH if it exists; save it there on\n"
+    "                            SIGTERM/SIGINT (an API server restart that keeps its state)\n";
 
 struct Flags {
-  kcau::sim::SimulationConfig sim;
+  std::string scenario_file;
+  int nodes = 3;
+  int pods_per_node = 2;
+  // Adjustments to every node / named nodes, applied over the scenario.
+  std::optional<int> updates_per_node;
+  std::optional<int> update_delay_ms;
+  std::optional<int> reboot_delay_ms;
+  std::map<std::string, int> fail_updates;
+  std::set<std::string> never_return;
+  std::optional<double> fail_fraction_flag;
+  std::optional<int> fail_code_flag;
+  std::optional<int> cut_watches_flag;
+  int bookmark_ms = 60000;
+  std::string state_file;
   std::string host = "127.0.0.1";
   int port = 8001;
   std::string kubeconfig;
   std::string token;
   std::string token_file;
   bool insecure_http = false;
-  double fail_fraction = 0;
-  int fail_code = 500;
-  int cut_watches_seconds = 1800;
 };
 
 int ParseInt(const std::string& flag, const std::string& v, int min) {
@@ -74,7 +94,13 @@ Flags Parse(const std::vector<std::string>& args) {
       return args[++i];
     };
     if (a == "--nodes") {
-      f.sim.nodes = ParseInt(a, value(), 1);
+      f.nodes = ParseInt(a, value(), 1);
+    } else if (a == "--scenario") {
+      f.scenario_file = value();
+    } else if (a == "--state-file") {
+      f.state_file = value();
+    } else if (a == "--bookmark-every") {
+      f.bookmark_ms = ParseInt(a, value(), 1);
     } else if (a == "--listen") {
       const std::string v = value();
       const size_t colon = v.rfind(':');
@@ -90,34 +116,35 @@ Flags Parse(const std::vector<std::string>& args) {
     } else if (a == "--insecure-http") {
       f.insecure_http = true;
     } else if (a == "--pods-per-node") {
-      f.sim.pods_per_node = ParseInt(a, value(), 0);
+      f.pods_per_node = ParseInt(a, value(), 0);
     } else if (a == "--updates-per-node") {
-      f.sim.updates_per_node = ParseInt(a, value(), 0);
+      f.updates_per_node = ParseInt(a, value(), 0);
     } else if (a == "--update-delay-ms") {
-      f.sim.update_delay = std::chrono::milliseconds(ParseInt(a, value(), 0));
+      f.update_delay_ms = ParseInt(a, value(), 0);
     } else if (a == "--reboot-delay-ms") {
-      f.sim.reboot_delay = std::chrono::milliseconds(ParseInt(a, value(), 0));
+      f.reboot_delay_ms = ParseInt(a, value(), 0);
     } else if (a == "--fail-update") {
       const std::string v = value();
       const size_t colon = v.rfind(':');
       if (colon == std::string::npos) throw std::invalid_argument("--fail-update: expected NODE:K");
-      f.sim.fail_updates[v.substr(0, colon)] = ParseInt(a, v.substr(colon + 1), 1);
+      f.fail_updates[v.substr(0, colon)] = ParseInt(a, v.substr(colon + 1), 1);
     } else if (a == "--fail-requests") {
       const std::string v = value();
       char* end = nullptr;
-      f.fail_fraction = std::strtod(v.c_str(), &end);
-      if (end == v.c_str() || *end != '\0' || f.fail_fraction < 0 || f.fail_fraction > 1) {
+      f.fail_fraction_flag = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || *f.fail_fraction_flag < 0 ||
+          *f.fail_fraction_flag > 1) {
         throw std::invalid_argument("--fail-requests: \"" + v + "\" is not a fraction in [0, 1]");
       }
     } else if (a == "--fail-code") {
-      f.fail_code = ParseInt(a, value(), 100);
-      if (f.fail_code != 500 && f.fail_code != 429) {
+      f.fail_code_flag = ParseInt(a, value(), 100);
+      if (*f.fail_code_flag != 500 && *f.fail_code_flag != 429) {
         throw std::invalid_argument("--fail-code: must be 500 or 429");
       }
     } else if (a == "--cut-watches-every") {
-      f.cut_watches_seconds = ParseInt(a, value(), 1);
+      f.cut_watches_flag = ParseInt(a, value(), 1);
     } else if (a == "--never-return") {
-      f.sim.never_return.insert(value());
+      f.never_return.insert(value());
     } else if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -126,6 +153,37 @@ Flags Parse(const std::vector<std::string>& args) {
     }
   }
   return f;
+}
+
+// The scenario file (or the default one the flags describe), with the flags' adjustments.
+kcau::StatusOr<kcau::sim::Scenario> BuildScenario(const Flags& f) {
+  kcau::sim::Scenario scenario = kcau::sim::DefaultScenario(f.nodes, f.pods_per_node);
+  if (!f.scenario_file.empty()) {
+    auto loaded = kcau::sim::LoadScenario(f.scenario_file);
+    if (!loaded.ok()) return loaded.status();
+    scenario = std::move(*loaded);
+  }
+  std::set<std::string> names;
+  for (auto& node : scenario.nodes) {
+    names.insert(node.name);
+    if (f.updates_per_node) {
+      for (auto& [plugin, count] : node.updates) count = *f.updates_per_node;
+    }
+    if (f.update_delay_ms) node.update_duration = std::chrono::milliseconds(*f.update_delay_ms);
+    if (f.reboot_delay_ms) node.reboot_duration = std::chrono::milliseconds(*f.reboot_delay_ms);
+    if (f.fail_updates.count(node.name)) node.fail_updates = f.fail_updates.at(node.name);
+    if (f.never_return.count(node.name)) node.never_returns = true;
+  }
+  for (const auto& [node, k] : f.fail_updates) {
+    if (!names.count(node)) return kcau::InvalidArgumentError("--fail-update: no node " + node);
+  }
+  for (const auto& node : f.never_return) {
+    if (!names.count(node)) return kcau::InvalidArgumentError("--never-return: no node " + node);
+  }
+  if (f.fail_fraction_flag) scenario.api.fail_fraction = *f.fail_fraction_flag;
+  if (f.fail_code_flag) scenario.api.fail_code = *f.fail_code_flag;
+  if (f.cut_watches_flag) scenario.api.cut_watches_seconds = *f.cut_watches_flag;
+  return scenario;
 }
 
 std::string Base64(const std::string& in) {
@@ -192,14 +250,38 @@ int main(int argc, char** argv) {
     spdlog::error("built-in UpdateRun CRD: {}", crd.ToString());
     return 1;
   }
-  kcau::sim::NodeSimulator nodes(store, clock, flags.sim);
-  kcau::Status populated = nodes.Populate();
-  if (!populated.ok()) {
+  auto scenario = BuildScenario(flags);
+  if (!scenario.ok()) {
+    spdlog::error("{}", scenario.status().message());
+    return 2;
+  }
+  const size_t node_count = scenario->nodes.size();
+  const kcau::sim::ApiFaults api_faults = scenario->api;
+  kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario));
+  std::ifstream saved(flags.state_file);
+  if (!flags.state_file.empty() && saved) {
+    std::stringstream text;
+    text << saved.rdbuf();
+    kcau::Status loaded = kcau::InvalidArgumentError("not JSON");
+    try {
+      loaded = store.ImportState(kcau::kube::Json::parse(text.str()));
+    } catch (const std::exception& e) {
+      loaded = kcau::InvalidArgumentError(e.what());
+    }
+    if (!loaded.ok()) {
+      spdlog::error("--state-file {}: {}", flags.state_file, loaded.message());
+      return 1;
+    }
+    spdlog::info("kcau-sim: state loaded from {} (resourceVersion {})", flags.state_file,
+                 store.CurrentResourceVersion());
+  } else if (kcau::Status populated = nodes.Populate(); !populated.ok()) {
     spdlog::error("populating the cluster: {}", populated.ToString());
     return 1;
   }
-  kcau::sim::ApiServerOptions options{flags.host, flags.port, flags.token,
-                                      flags.cut_watches_seconds, std::nullopt};
+  kcau::sim::ApiServerOptions options{
+      flags.host, flags.port, flags.token,
+      api_faults.cut_watches_seconds > 0 ? api_faults.cut_watches_seconds : 1800, std::nullopt};
+  options.bookmark_interval = std::chrono::milliseconds(flags.bookmark_ms);
   options.bearer_token_file = flags.token_file;
   if (!flags.token_file.empty()) {
     std::ifstream in(flags.token_file);
@@ -208,8 +290,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  options.fail_fraction = flags.fail_fraction;
-  options.fail_code = flags.fail_code;
+  options.fail_fraction = api_faults.fail_fraction;
+  options.fail_code = api_faults.fail_code;
   if (!flags.insecure_http) {
     // Like a real cluster: HTTPS with a CA the kubeconfig carries, and a bearer token.
     auto tls = kcau::sim::GenerateServingCertificates({"localhost"}, {"127.0.0.1"});
@@ -233,9 +315,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   nodes.Start();
-  spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), flags.sim.nodes);
+  spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), node_count);
   spdlog::info("kcau-sim: signal {}, stopping", stop_signals.Wait());
   nodes.Stop();
   server.Stop();
+  if (!flags.state_file.empty()) {
+    // Written whole to a temporary file, then renamed: a crash never leaves half a state.
+    const std::string tmp = flags.state_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << store.ExportState().serialize();
+      if (!out) {
+        spdlog::error("--state-file {}: cannot write", tmp);
+        return 1;
+      }
+    }
+    std::rename(tmp.c_str(), flags.state_file.c_str());
+    spdlog::info("kcau-sim: state saved to {}", flags.state_file);
+  }
   return 0;
 }

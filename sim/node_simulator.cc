@@ -5,6 +5,7 @@
 #include <functional>
 #include <queue>
 #include <random>
+#include <set>
 
 #include "agent/protocol.h"
 #include "kube/resource.h"
@@ -19,6 +20,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 const kube::Resource kDaemonSets{"apps", "v1", "daemonsets", "DaemonSet", true};
 const kube::Resource kReplicaSets{"apps", "v1", "replicasets", "ReplicaSet", true};
+const kube::Resource kDeployments{"apps", "v1", "deployments", "Deployment", true};
+const kube::Resource kStatefulSets{"apps", "v1", "statefulsets", "StatefulSet", true};
 
 std::string RandomHex(int n) {
   static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -58,23 +61,32 @@ Json NodeConditions(bool ready, const std::string& now, const std::string& ready
   return conds;
 }
 
-Json MakeNode(const std::string& name, int index, const std::string& now) {
-  static const char* zones[] = {"zone-a", "zone-b", "zone-c"};
+Json MakeNode(const NodeScenario& spec, int index, const std::string& now) {
   Json n = Json::object();
   n["apiVersion"] = Json::string("v1");
   n["kind"] = Json::string("Node");
   Json& meta = n["metadata"];
+  const std::string& name = spec.name;
   meta["name"] = Json::string(name);
   meta["labels"]["kubernetes.io/hostname"] = Json::string(name);
   meta["labels"]["kubernetes.io/os"] = Json::string("linux");
   meta["labels"]["kubernetes.io/arch"] = Json::string("amd64");
-  meta["labels"]["topology.kubernetes.io/zone"] = Json::string(zones[(index - 1) % 3]);
+  if (!spec.zone.empty()) meta["labels"]["topology.kubernetes.io/zone"] = Json::string(spec.zone);
+  for (const auto& [k, v] : spec.labels) meta["labels"][k] = Json::string(v);
   meta["annotations"] = Json::object();
-  n["spec"]["podCIDR"] = Json::string("10.244." + std::to_string(index) + ".0/24");
+  if (spec.control_plane) {
+    meta["labels"]["node-role.kubernetes.io/control-plane"] = Json::string("");
+    Json taint = Json::object();
+    taint["key"] = Json::string("node-role.kubernetes.io/control-plane");
+    taint["effect"] = Json::string("NoSchedule");
+    n["spec"]["taints"] = Json::array({taint});
+  }
+  n["spec"]["podCIDR"] = Json::string("10.244." + std::to_string(index % 256) + ".0/24");
   Json& st = n["status"];
   st["conditions"] = NodeConditions(true, now, "kubelet is posting ready status");
   st["addresses"][0]["type"] = Json::string("InternalIP");
-  st["addresses"][0]["address"] = Json::string("10.0.0." + std::to_string(10 + index));
+  st["addresses"][0]["address"] =
+      Json::string("10.0." + std::to_string(index / 250) + "." + std::to_string(10 + index % 250));
   st["addresses"][1]["type"] = Json::string("Hostname");
   st["addresses"][1]["address"] = Json::string(name);
   for (const char* k : {"capacity", "allocatable"}) {
@@ -96,6 +108,21 @@ Json MakeNode(const std::string& name, int index, const std::string& now) {
   info["systemUUID"] = Json::string(NewBootId());
   st["daemonEndpoints"]["kubeletEndpoint"]["Port"] = Json::number(10250);
   return n;
+}
+
+bool NodeIsReady(const Json& node) {
+  if (!node.has_object_field("status") || !node.at("status").has_array_field("conditions")) {
+    return false;
+  }
+  for (const auto& c : node.at("status").at("conditions").as_array()) {
+    if (c.at("type").as_string() == "Ready") return c.at("status").as_string() == "True";
+  }
+  return false;
+}
+
+bool IsControlPlane(const Json& node) {
+  return node.at("metadata").has_object_field("labels") &&
+         node.at("metadata").at("labels").has_field("node-role.kubernetes.io/control-plane");
 }
 
 Json OwnerRef(const std::string& kind, const std::string& name, const std::string& uid) {
@@ -128,6 +155,21 @@ Json MakePod(const std::string& ns, const std::string& name, const std::string& 
   return p;
 }
 
+// Pods of a workload are named owner-<5 random hex>, as generateName does; with 50,000 pods
+// names do collide, and like a controller we then try another suffix.
+StatusOr<Json> CreateGeneratedPod(ObjectStore& store, const std::string& ns,
+                                  const std::string& prefix, const std::string& app,
+                                  const Json& owner, const std::string& node,
+                                  const std::string& now) {
+  for (int attempt = 0;; ++attempt) {
+    auto created =
+        store.Create(res::Pods(), ns, MakePod(ns, prefix + RandomHex(5), app, owner, node, now));
+    if (created.ok() || created.status().code() != StatusCode::kAlreadyExists || attempt == 9) {
+      return created;
+    }
+  }
+}
+
 std::string Annotation(const Json& node, const char* key) {
   if (!node.has_object_field("metadata") || !node.at("metadata").has_object_field("annotations")) {
     return "";
@@ -148,19 +190,24 @@ struct NodeSimulator::Impl {
 
   ObjectStore& store;
   const Clock& clock;
-  SimulationConfig config;
-  std::string web_rs_uid;
+  const Scenario scenario;
+  std::map<std::string, NodeScenario> nodes;  // by name
   std::atomic<bool> stopping{false};
   std::thread thread;
   mutable std::mutex mu;
   std::map<std::string, int> reboots;           // guarded by mu
   std::map<std::string, std::string> answered;  // node -> last request token taken
   std::map<std::string, int> failures_left;
+  std::set<std::string> booting;  // nodes with a Boot pending
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
 
-  Impl(ObjectStore& s, const Clock& c, SimulationConfig cfg)
-      : store(s), clock(c), config(std::move(cfg)), failures_left(config.fail_updates) {}
+  Impl(ObjectStore& s, const Clock& c, Scenario sc) : store(s), clock(c), scenario(std::move(sc)) {
+    for (const auto& n : scenario.nodes) {
+      nodes[n.name] = n;
+      failures_left[n.name] = n.fail_updates;
+    }
+  }
 
   std::string Now() const { return FormatRfc3339(clock.Now()); }
 
@@ -177,26 +224,55 @@ struct NodeSimulator::Impl {
       spdlog::warn("sim: node {}: writing agent result: {}", node, s.status().ToString());
   }
 
-  void SetReady(const std::string& node, bool ready, bool new_boot) {
+  void SetReady(const std::string& node, bool ready, bool new_boot, const std::string& why) {
     Json patch = Json::object();
-    patch["status"]["conditions"] = NodeConditions(
-        ready, Now(), ready ? "kubelet is posting ready status" : "node is rebooting");
+    patch["status"]["conditions"] = NodeConditions(ready, Now(), why);
     if (new_boot) patch["status"]["nodeInfo"]["bootID"] = Json::string(NewBootId());
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
     if (!s.ok()) spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
   }
 
+  // Updates this node's scenario offers for the plug-ins the request names.
+  int UpdatesFor(const NodeScenario& spec, const std::string& plugins_json) {
+    int total = 0;
+    try {
+      const Json plugins = Json::parse(plugins_json.empty() ? "[]" : plugins_json);
+      for (const auto& p : plugins.as_array()) {
+        auto it = spec.updates.find(p.at("name").as_string());
+        if (it != spec.updates.end()) total += it->second;
+      }
+    } catch (const std::exception&) {
+      // An unreadable plug-in list: the agent finds nothing to do (and says so below).
+    }
+    return total;
+  }
+
   void OnNode(const Json& node) {
     const std::string name = node.at("metadata").at("name").as_string();
     const std::string token = Annotation(node, agent::kRequestAnnotation);
-    if (token.empty() || answered[name] == token) return;
+    if (token.empty() || answered[name] == token || !nodes.count(name)) return;
+    // The agent's memory is its result annotation: after a kcau-sim restart (--state-file)
+    // a request already answered is not redone, and a reboot that was under way finishes.
+    const auto result = agent::DecodeAgentResult(Annotation(node, agent::kResultAnnotation));
+    if (result && result->token == token && result->state != agent::AgentState::kInstalling) {
+      answered[name] = token;
+      if (result->reboot_required && !booting.count(name) && !nodes[name].never_returns &&
+          !NodeIsReady(node)) {
+        booting.insert(name);
+        After(nodes[name].reboot_duration, [this, name] { Boot(name); });
+      }
+      return;
+    }
     answered[name] = token;
     spdlog::info("sim: agent on {}: update requested ({})", name, token);
     WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""});
-    After(config.update_delay, [this, name, token] { Install(name, token); });
+    const int updates = UpdatesFor(nodes[name], Annotation(node, agent::kPluginsAnnotation));
+    After(nodes[name].update_duration,
+          [this, name, token, updates] { Install(name, token, updates); });
   }
 
-  void Install(const std::string& node, const std::string& token) {
+  void Install(const std::string& node, const std::string& token, int updates) {
+    const NodeScenario& spec = nodes[node];
     if (failures_left[node] > 0) {
       --failures_left[node];
       spdlog::info("sim: agent on {}: update fails (injected)", node);
@@ -204,44 +280,61 @@ struct NodeSimulator::Impl {
                          "packages: dpkg returned an error code (1) (injected fault)"});
       return;
     }
-    WriteResult(node, {token, agent::AgentState::kInstalled, true, config.updates_per_node, ""});
-    spdlog::info("sim: agent on {}: {} updates installed, rebooting", node,
-                 config.updates_per_node);
-    SetReady(node, false, false);
-    if (config.never_return.count(node)) {
+    const bool reboot = updates > 0 && spec.reboot_required;
+    WriteResult(node, {token, agent::AgentState::kInstalled, reboot, updates, ""});
+    spdlog::info("sim: agent on {}: {} updates installed{}", node, updates,
+                 reboot ? ", rebooting" : "");
+    if (!reboot) return;
+    booting.insert(node);
+    SetReady(node, false, false, "node is rebooting");
+    if (spec.never_returns) {
       spdlog::info("sim: node {} never comes back (injected)", node);
       return;
     }
-    After(config.reboot_delay, [this, node] {
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        ++reboots[node];
-      }
-      SetReady(node, true, true);
+    After(spec.reboot_duration, [this, node] { Boot(node); });
+  }
+
+  void Boot(const std::string& node) {
+    const NodeScenario& spec = nodes[node];
+    booting.erase(node);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++reboots[node];
+    }
+    if (!spec.not_ready_after_reboot) {
+      SetReady(node, true, true, "kubelet is posting ready status");
       spdlog::info("sim: node {} is back with a new boot ID", node);
+      return;
+    }
+    SetReady(node, false, true, "container runtime network not ready (injected)");
+    spdlog::info("sim: node {} is back with a new boot ID but NotReady (injected)", node);
+    if (spec.not_ready_forever) return;
+    After(*spec.not_ready_after_reboot, [this, node] {
+      SetReady(node, true, false, "kubelet is posting ready status");
+      spdlog::info("sim: node {} became Ready", node);
     });
   }
 
-  // A ReplicaSet puts an evicted pod back on a schedulable, Ready node.
+  // A workload controller puts an evicted pod back on a schedulable, Ready worker node.
   void OnPodDeleted(const Json& pod) {
     const auto& meta = pod.at("metadata");
     if (!meta.has_array_field("ownerReferences")) return;
-    const Json& owner = meta.at("ownerReferences").at(0);
-    if (owner.at("kind").as_string() != "ReplicaSet") return;
-    After(config.pod_restart_delay, [this, pod] { Reschedule(pod); });
+    const std::string kind = meta.at("ownerReferences").at(0).at("kind").as_string();
+    if (kind != "ReplicaSet" && kind != "StatefulSet") return;
+    After(scenario.pod_restart_delay, [this, pod] { Reschedule(pod); });
   }
 
   void Reschedule(const Json& old_pod) {
-    auto nodes = store.List(res::Nodes(), "", {});
+    auto node_list = store.List(res::Nodes(), "", {});
     auto pods = store.List(res::Pods(), "", {});
-    if (!nodes.ok() || !pods.ok()) return;
+    if (!node_list.ok() || !pods.ok()) return;
     std::map<std::string, int> load;
     for (const auto& p : pods->items) {
       if (p.at("spec").has_string_field("nodeName"))
         ++load[p.at("spec").at("nodeName").as_string()];
     }
     std::string best;
-    for (const auto& n : nodes->items) {
+    for (const auto& n : node_list->items) {
       const std::string name = n.at("metadata").at("name").as_string();
       const bool cordoned = n.at("spec").has_boolean_field("unschedulable") &&
                             n.at("spec").at("unschedulable").as_bool();
@@ -249,26 +342,124 @@ struct NodeSimulator::Impl {
       for (const auto& c : n.at("status").at("conditions").as_array()) {
         if (c.at("type").as_string() == "Ready") ready = c.at("status").as_string() == "True";
       }
-      if (cordoned || !ready) continue;
+      if (cordoned || !ready || IsControlPlane(n)) continue;
       if (best.empty() || load[name] < load[best]) best = name;
     }
     if (best.empty()) {
       // Nowhere to go yet: try again, as the scheduler would keep the pod Pending.
-      After(config.pod_restart_delay, [this, old_pod] { Reschedule(old_pod); });
+      After(scenario.pod_restart_delay, [this, old_pod] { Reschedule(old_pod); });
       return;
     }
     const auto& meta = old_pod.at("metadata");
+    const std::string ns = meta.at("namespace").as_string();
     const std::string app = meta.at("labels").at("app").as_string();
-    Json pod = MakePod(meta.at("namespace").as_string(), app + "-" + RandomHex(5), app,
-                       meta.at("ownerReferences").at(0), best, Now());
-    auto s = store.Create(res::Pods(), meta.at("namespace").as_string(), pod);
+    const Json& owner = meta.at("ownerReferences").at(0);
+    if (owner.at("kind").as_string() == "StatefulSet") {
+      // A StatefulSet's pod keeps its identity: the same name, on another node.
+      auto s = store.Create(res::Pods(), ns,
+                            MakePod(ns, meta.at("name").as_string(), app, owner, best, Now()));
+      if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
+      return;
+    }
+    auto s =
+        CreateGeneratedPod(store, ns, owner.at("name").as_string() + "-", app, owner, best, Now());
     if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
   }
 
+  // Creates one workload: its controller objects, its pods spread over `workers` (every node
+  // for a DaemonSet), and its PDB.
+  Status PopulateWorkload(const WorkloadScenario& w, const std::vector<std::string>& workers,
+                          const std::vector<std::string>& all_nodes, const std::string& now) {
+    const std::string ns = w.ns;
+    auto create = [&](const kube::Resource& r, Json o) -> StatusOr<Json> {
+      o["metadata"]["name"] = Json::string(o.at("metadata").at("name").as_string());
+      o["spec"]["selector"]["matchLabels"]["app"] = Json::string(w.name);
+      return store.Create(r, ns, o);
+    };
+    auto named = [](const std::string& name) {
+      Json o = Json::object();
+      o["metadata"]["name"] = Json::string(name);
+      return o;
+    };
+    Json owner;
+    std::string prefix;
+    int replicas = w.replicas;
+    std::vector<std::string> targets = workers;
+    if (w.kind == WorkloadKind::kDaemonSet) {
+      auto ds = create(kDaemonSets, named(w.name));
+      if (!ds.ok()) return ds.status();
+      owner = OwnerRef("DaemonSet", w.name, ds->at("metadata").at("uid").as_string());
+      prefix = w.name + "-";
+      replicas = static_cast<int>(all_nodes.size());
+      targets = all_nodes;
+    } else if (w.kind == WorkloadKind::kDeployment) {
+      Json d = named(w.name);
+      d["spec"]["replicas"] = Json::number(w.replicas);
+      auto dep = create(kDeployments, d);
+      if (!dep.ok()) return dep.status();
+      const std::string rs_name = w.name + "-7d9f8";
+      Json rs = named(rs_name);
+      rs["spec"]["replicas"] = Json::number(w.replicas);
+      rs["metadata"]["ownerReferences"] =
+          Json::array({OwnerRef("Deployment", w.name, dep->at("metadata").at("uid").as_string())});
+      auto rs_created = create(kReplicaSets, rs);
+      if (!rs_created.ok()) return rs_created.status();
+      owner = OwnerRef("ReplicaSet", rs_name, rs_created->at("metadata").at("uid").as_string());
+      prefix = rs_name + "-";
+    } else {
+      Json st = named(w.name);
+      st["spec"]["replicas"] = Json::number(w.replicas);
+      auto sts = create(kStatefulSets, st);
+      if (!sts.ok()) return sts.status();
+      owner = OwnerRef("StatefulSet", w.name, sts->at("metadata").at("uid").as_string());
+    }
+    if (replicas > 0 && targets.empty()) {
+      return InvalidArgumentError("workload " + w.name + ": no worker node to run its pods on");
+    }
+    for (int i = 0; i < replicas; ++i) {
+      const std::string& node = targets[i % targets.size()];
+      StatusOr<Json> pod = w.kind == WorkloadKind::kStatefulSet
+                               ? store.Create(res::Pods(), ns,
+                                              MakePod(ns, w.name + "-" + std::to_string(i), w.name,
+                                                      owner, node, now))
+                               : CreateGeneratedPod(store, ns, prefix, w.name, owner, node, now);
+      if (!pod.ok()) return pod.status();
+    }
+    if (!w.pdb_min_available && !w.pdb_max_unavailable) return Status::Ok();
+    Json pdb = named(w.name);
+    pdb["spec"]["selector"]["matchLabels"]["app"] = Json::string(w.name);
+    if (w.pdb_blocks_for > std::chrono::milliseconds::zero()) {
+      // Blocking: nothing may go until the fault's time is up, then the real budget.
+      pdb["spec"]["minAvailable"] = Json::string("100%");
+      After(w.pdb_blocks_for, [this, w] {
+        Json patch = Json::object();
+        patch["spec"]["minAvailable"] = BudgetValue(w.pdb_min_available);
+        patch["spec"]["maxUnavailable"] = BudgetValue(w.pdb_max_unavailable);
+        auto s = store.Patch(res::PodDisruptionBudgets(), {w.ns, w.name}, kube::PatchType::kMerge,
+                             patch, false);
+        spdlog::info("sim: PDB {}/{} stops blocking{}", w.ns, w.name,
+                     s.ok() ? "" : ": " + s.status().ToString());
+      });
+    } else {
+      if (w.pdb_min_available) pdb["spec"]["minAvailable"] = BudgetValue(w.pdb_min_available);
+      if (w.pdb_max_unavailable) pdb["spec"]["maxUnavailable"] = BudgetValue(w.pdb_max_unavailable);
+    }
+    auto created = store.Create(res::PodDisruptionBudgets(), ns, pdb);
+    return created.ok() ? Status::Ok() : created.status();
+  }
+
+  // "3" as a number, "50%" as a string, as the API carries intstr; null when absent (which a
+  // merge patch reads as "remove").
+  static Json BudgetValue(const std::optional<std::string>& v) {
+    if (!v) return Json::null();
+    if (v->back() == '%') return Json::string(*v);
+    return Json::number(std::stoi(*v));
+  }
+
   void Loop() {
-    auto nodes = store.Watch(res::Nodes(), "", {}, "0");
+    auto node_watch = store.Watch(res::Nodes(), "", {}, "0");
     auto pods = store.Watch(res::Pods(), "", {}, std::to_string(store.CurrentResourceVersion()));
-    if (!nodes.ok() || !pods.ok()) {
+    if (!node_watch.ok() || !pods.ok()) {
       spdlog::error("sim: cannot watch the store");
       return;
     }
@@ -279,7 +470,7 @@ struct NodeSimulator::Impl {
         fn();
       }
       bool any = false;
-      while (auto e = (*nodes)->Pop(std::chrono::milliseconds(0))) {
+      while (auto e = (*node_watch)->Pop(std::chrono::milliseconds(0))) {
         any = true;
         if (e->type != "DELETED") OnNode(e->object);
       }
@@ -298,62 +489,41 @@ struct NodeSimulator::Impl {
         std::this_thread::sleep_for(wait);
       }
     }
-    store.StopWatch(*nodes);
+    store.StopWatch(*node_watch);
     store.StopWatch(*pods);
   }
 };
 
-NodeSimulator::NodeSimulator(ObjectStore& store, const Clock& clock, SimulationConfig config)
-    : impl_(std::make_unique<Impl>(store, clock, std::move(config))) {}
+NodeSimulator::NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(scenario))) {}
 
 NodeSimulator::~NodeSimulator() { Stop(); }
 
 Status NodeSimulator::Populate() {
   auto& s = impl_->store;
+  const auto& scenario = impl_->scenario;
   const std::string now = impl_->Now();
-  for (const char* ns : {"default", "kube-system", "web"}) {
+  std::set<std::string> namespaces = {"default", "kube-system"};
+  for (const auto& w : scenario.workloads) namespaces.insert(w.ns);
+  for (const auto& ns : namespaces) {
     Json n = Json::object();
     n["metadata"]["name"] = Json::string(ns);
     n["status"]["phase"] = Json::string("Active");
     auto r = s.Create({"", "v1", "namespaces", "Namespace", false}, "", n);
     if (!r.ok()) return r.status();
   }
-  for (int i = 1; i <= impl_->config.nodes; ++i) {
-    auto r = s.Create(res::Nodes(), "", MakeNode(NodeName(i), i, now));
+  std::vector<std::string> workers, all_nodes;
+  for (size_t i = 0; i < scenario.nodes.size(); ++i) {
+    const NodeScenario& spec = scenario.nodes[i];
+    auto r = s.Create(res::Nodes(), "", MakeNode(spec, static_cast<int>(i + 1), now));
     if (!r.ok()) return r.status();
+    all_nodes.push_back(spec.name);
+    // Control-plane nodes carry a NoSchedule taint: only DaemonSets run there.
+    if (!spec.control_plane) workers.push_back(spec.name);
   }
-  Json ds = Json::object();
-  ds["metadata"]["name"] = Json::string("node-exporter");
-  ds["spec"]["selector"]["matchLabels"]["app"] = Json::string("node-exporter");
-  auto ds_created = s.Create(kDaemonSets, "kube-system", ds);
-  if (!ds_created.ok()) return ds_created.status();
-  Json rs = Json::object();
-  rs["metadata"]["name"] = Json::string("web-7d9f8");
-  rs["spec"]["replicas"] = Json::number(impl_->config.nodes * impl_->config.pods_per_node);
-  rs["spec"]["selector"]["matchLabels"]["app"] = Json::string("web");
-  auto rs_created = s.Create(kReplicaSets, "web", rs);
-  if (!rs_created.ok()) return rs_created.status();
-  const Json ds_owner =
-      OwnerRef("DaemonSet", "node-exporter", ds_created->at("metadata").at("uid").as_string());
-  const Json rs_owner =
-      OwnerRef("ReplicaSet", "web-7d9f8", rs_created->at("metadata").at("uid").as_string());
-  Json pdb = Json::object();
-  pdb["metadata"]["name"] = Json::string("web");
-  pdb["spec"]["maxUnavailable"] = Json::number(1);
-  pdb["spec"]["selector"]["matchLabels"]["app"] = Json::string("web");
-  auto pdb_created = s.Create(res::PodDisruptionBudgets(), "web", pdb);
-  if (!pdb_created.ok()) return pdb_created.status();
-  for (int i = 1; i <= impl_->config.nodes; ++i) {
-    const std::string node = NodeName(i);
-    auto r = s.Create(res::Pods(), "kube-system",
-                      MakePod("kube-system", "node-exporter-" + RandomHex(5), "node-exporter",
-                              ds_owner, node, now));
-    if (!r.ok()) return r.status();
-    for (int p = 0; p < impl_->config.pods_per_node; ++p) {
-      auto w = s.Create(res::Pods(), "web",
-                        MakePod("web", "web-7d9f8-" + RandomHex(5), "web", rs_owner, node, now));
-      if (!w.ok()) return w.status();
-    }
+  for (const auto& w : scenario.workloads) {
+    Status st = impl_->PopulateWorkload(w, workers, all_nodes, now);
+    if (!st.ok()) return st;
   }
   return Status::Ok();
 }

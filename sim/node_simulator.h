@@ -1,10 +1,14 @@
-// Simulated nodes for kcau-sim: realistic Node objects, a web workload spread over them
-// (ReplicaSet pods behind a PodDisruptionBudget) and a DaemonSet pod per node, and one
-// simulated agent per node that speaks agent/protocol.h — it "installs updates" when asked
-// and "reboots" (NotReady for a while, then Ready with a new boot ID). Evicted workload pods
-// come back on another schedulable node, as their ReplicaSet would make them.
+// Simulated nodes for kcau-sim, as a Scenario describes them: realistic Node objects (zones,
+// control-plane role and taint), workloads spread over them (Deployments via ReplicaSets,
+// StatefulSets, DaemonSets) behind PodDisruptionBudgets, and one simulated agent per node
+// that speaks agent/protocol.h — it "installs" the updates its scenario lists for the
+// requested plug-ins and "reboots" (NotReady for a while, then Ready with a new boot ID).
+// Evicted workload pods come back on another schedulable node, as their controller would
+// make them (a StatefulSet's under the same name).
 //
-// Faults: a node whose update fails K times; a node that never comes back from its reboot.
+// Faults: a node whose update fails K times; a node that never comes back from its reboot;
+// a node that comes back NotReady (for a while or for good); a PDB that blocks every
+// eviction for a while.
 // Timing runs at real speed with millisecond-configurable delays (this is the simulator's
 // own runtime; kcau's code under test keeps its injected clock).
 //
@@ -23,36 +27,24 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "sim/object_store.h"
+#include "sim/scenario.h"
 
 namespace kcau::sim {
 
-struct SimulationConfig {
-  int nodes = 3;
-  int pods_per_node = 2;     // web pods per node (plus one DaemonSet pod each)
-  int updates_per_node = 3;  // what the packages plug-in "installs"
-  std::chrono::milliseconds update_delay{1000};
-  std::chrono::milliseconds reboot_delay{2000};
-  std::chrono::milliseconds pod_restart_delay{300};
-  std::map<std::string, int> fail_updates;  // node -> update attempts that fail
-  std::set<std::string> never_return;       // nodes whose reboot never finishes
-};
-
 class NodeSimulator {
  public:
-  NodeSimulator(ObjectStore& store, const Clock& clock, SimulationConfig config);
+  NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario);
   ~NodeSimulator();
   NodeSimulator(const NodeSimulator&) = delete;
   NodeSimulator& operator=(const NodeSimulator&) = delete;
 
-  // Creates the nodes, workloads and PDB. Call once, before Start.
+  // Creates the nodes, workloads and PDBs. Call once, before Start.
   Status Populate();
   void Start();
   void Stop();
 
   // Reboots each node has gone through (for tests and the demo's report).
   std::map<std::string, int> Reboots() const;
-
-  static std::string NodeName(int index) { return "node-" + std::to_string(index); }
 
  private:
   struct Impl;

@@ -20,6 +20,8 @@ using kube::Json;
 
 std::string ResourceId(const kube::Resource& r) { return r.group + "/" + r.plural; }
 
+bool IsPdb(const kube::Resource& r) { return r.plural == "poddisruptionbudgets"; }
+
 // A continue token says where the previous page ended, as the API server's does: base64 of
 // a small JSON document (opaque to clients, who only pass it back).
 struct ContinueToken {
@@ -225,6 +227,7 @@ struct ObjectStore::Impl {
   std::map<std::string, std::map<std::pair<std::string, std::string>, Json>> objects;  // mu
   std::deque<Event> history;                       // guarded by mu
   std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
+  std::set<std::string> pdbs_dirty;                // guarded by mu
   std::map<std::string, Validator> validators;     // guarded by mu
 
   Status Validate(const kube::Resource& r, const Json& o) const {
@@ -275,6 +278,22 @@ struct ObjectStore::Impl {
     o["metadata"]["resourceVersion"] = Json::string(std::to_string(rv));
   }
 
+  // Namespaces whose pods changed since their PDBs' status was last computed. Recomputing
+  // on every pod change would cost O(pods) each time (minutes to load 50,000 pods), so it
+  // happens when a PDB is read, watched or consulted by an eviction, or at once when
+  // someone watches PDBs. Caller holds mu.
+  void RefreshDirtyPdbs() {
+    for (const auto& ns : pdbs_dirty) RefreshPdbs(ns);
+    pdbs_dirty.clear();
+  }
+
+  bool AnyoneWatches(const std::string& resource_id) const {
+    for (const auto& w : watchers) {
+      if (w->resource_id == resource_id) return true;
+    }
+    return false;
+  }
+
   // Recomputes the status of every PDB in `ns` (what the disruption controller does).
   void RefreshPdbs(const std::string& ns) {
     const std::string pdb_id = ResourceId(kube::resources::PodDisruptionBudgets());
@@ -286,8 +305,10 @@ struct ObjectStore::Impl {
       int present = 0;
       int healthy = 0;
       std::set<std::string> owners;
-      for (const auto& [pkey, pod] : pods) {
-        if (pkey.first != ns || !sel.Matches(kube::LabelsOf(pod))) continue;
+      // Pods are keyed (namespace, name): visit only this namespace's.
+      for (auto it = pods.lower_bound({ns, ""}); it != pods.end() && it->first.first == ns; ++it) {
+        const Json& pod = it->second;
+        if (!sel.Matches(kube::LabelsOf(pod))) continue;
         ++present;
         healthy += PodHealthy(pod) ? 1 : 0;
         const Json& meta = pod.at("metadata");
@@ -299,10 +320,11 @@ struct ObjectStore::Impl {
       // As the disruption controller does: the expected count is the owners' scale, so a
       // pod that was evicted and not yet replaced still counts as missing.
       int scale = 0;
-      for (const auto& [rkey, rs] :
-           objects[ResourceId({"apps", "v1", "replicasets", "ReplicaSet", true})]) {
-        if (rkey.first == ns && owners.count(rs.at("metadata").at("uid").as_string())) {
-          scale += static_cast<int>(IntOr(rs, "spec", "replicas", 0));
+      for (const char* plural : {"replicasets", "statefulsets"}) {
+        for (const auto& [okey, owner] : objects["apps/" + std::string(plural)]) {
+          if (okey.first == ns && owners.count(owner.at("metadata").at("uid").as_string())) {
+            scale += static_cast<int>(IntOr(owner, "spec", "replicas", 0));
+          }
         }
       }
       const int expected = std::max(present, scale);
@@ -333,7 +355,8 @@ struct ObjectStore::Impl {
       const std::string ns = o.at("metadata").has_string_field("namespace")
                                  ? o.at("metadata").at("namespace").as_string()
                                  : "";
-      RefreshPdbs(ns);
+      pdbs_dirty.insert(ns);
+      if (AnyoneWatches(ResourceId(kube::resources::PodDisruptionBudgets()))) RefreshDirtyPdbs();
     } else if (r.plural == "poddisruptionbudgets") {
       RefreshPdbs(o.at("metadata").at("namespace").as_string());
     }
@@ -417,6 +440,8 @@ ObjectStore::ObjectStore(const Clock& clock, size_t history_limit)
       {{"apps", "v1", "replicasets", "ReplicaSet", true}, true, "replicaset", {"rs"}, {"all"}});
   RegisterResource(
       {{"apps", "v1", "deployments", "Deployment", true}, true, "deployment", {"deploy"}, {"all"}});
+  RegisterResource(
+      {{"apps", "v1", "statefulsets", "StatefulSet", true}, true, "statefulset", {"sts"}, {"all"}});
   RegisterResource({{"", "v1", "configmaps", "ConfigMap", true}, false, "configmap", {"cm"}, {}});
   RegisterResource(
       {{"", "v1", "serviceaccounts", "ServiceAccount", true}, false, "serviceaccount", {"sa"}, {}});
@@ -458,6 +483,7 @@ std::vector<ResourceInfo> ObjectStore::Resources() const {
 
 StatusOr<Json> ObjectStore::Get(const kube::Resource& r, const kube::ObjectKey& key) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  if (IsPdb(r)) impl_->RefreshDirtyPdbs();
   if (impl_->Info(r) == nullptr)
     return NotFoundError("the server could not find the requested resource");
   auto objs = impl_->objects.find(ResourceId(r));
@@ -474,6 +500,7 @@ StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std:
   auto filter = MakeFilter(r.namespaced ? ns : "", options);
   if (!filter.ok()) return filter.status();
   std::lock_guard<std::mutex> lock(impl_->mu);
+  if (IsPdb(r)) impl_->RefreshDirtyPdbs();
   if (impl_->Info(r) == nullptr)
     return NotFoundError("the server could not find the requested resource");
   kube::ObjectList list;
@@ -642,7 +669,7 @@ Status ObjectStore::Evict(const kube::ObjectKey& pod) {
     auto it = objs.find({pod.ns, pod.name});
     if (it == objs.end()) return NotFoundError("pods \"" + pod.name + "\" not found");
     const auto labels = kube::LabelsOf(it->second);
-    impl_->RefreshPdbs(pod.ns);
+    impl_->RefreshDirtyPdbs();
     for (const auto& [key, pdb] :
          impl_->objects[ResourceId(kube::resources::PodDisruptionBudgets())]) {
       if (key.first != pod.ns || !PdbSelector(pdb).Matches(labels)) continue;
@@ -665,6 +692,7 @@ StatusOr<std::shared_ptr<WatchQueue>> ObjectStore::Watch(const kube::Resource& r
   auto filter = MakeFilter(r.namespaced ? ns : "", options);
   if (!filter.ok()) return filter.status();
   std::lock_guard<std::mutex> lock(impl_->mu);
+  if (IsPdb(r)) impl_->RefreshDirtyPdbs();
   if (impl_->Info(r) == nullptr)
     return NotFoundError("the server could not find the requested resource");
   auto w = std::make_shared<Watcher>();
@@ -707,6 +735,48 @@ void ObjectStore::StopWatch(const std::shared_ptr<WatchQueue>& queue) {
 uint64_t ObjectStore::CurrentResourceVersion() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->rv;
+}
+
+}  // namespace kcau::sim
+
+namespace kcau::sim {
+
+Json ObjectStore::ExportState() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Json state = Json::object();
+  state["resourceVersion"] = Json::number(impl_->rv);
+  std::vector<Json> entries;
+  for (const auto& [resource_id, objs] : impl_->objects) {
+    for (const auto& [key, object] : objs) {
+      Json entry = Json::object();
+      entry["resource"] = Json::string(resource_id);
+      entry["object"] = object;
+      entries.push_back(entry);
+    }
+  }
+  state["objects"] = Json::array(entries);
+  return state;
+}
+
+Status ObjectStore::ImportState(const Json& state) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  try {
+    for (const auto& entry : state.at("objects").as_array()) {
+      const std::string resource_id = entry.at("resource").as_string();
+      if (!impl_->resources.count(resource_id)) {
+        return InvalidArgumentError("state: unknown resource " + resource_id);
+      }
+      const Json& object = entry.at("object");
+      const Json& meta = object.at("metadata");
+      const std::string ns =
+          meta.has_string_field("namespace") ? meta.at("namespace").as_string() : "";
+      impl_->objects[resource_id][{ns, meta.at("name").as_string()}] = object;
+    }
+    impl_->rv = state.at("resourceVersion").as_number().to_uint64();
+  } catch (const std::exception& e) {
+    return InvalidArgumentError(std::string("state: malformed: ") + e.what());
+  }
+  return Status::Ok();
 }
 
 }  // namespace kcau::sim

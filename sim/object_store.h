@@ -113,6 +113,13 @@ class ObjectStore {
   // The newest resourceVersion handed out.
   uint64_t CurrentResourceVersion() const;
 
+  // The whole state (every object and the resourceVersion counter) as one JSON document,
+  // and back, for `kcau-sim --state-file`. Watch history is not kept, as after an etcd
+  // compaction: a watch from before the restart gets 410 Gone and its client relists.
+  Json ExportState() const;
+  // Into an empty store whose resources are registered.
+  Status ImportState(const Json& state);
+
  private:
   struct Watcher;
   struct Impl;

@@ -7,6 +7,7 @@ file(READ ${KCAU_CRD_FILE} KCAU_UPDATERUN_CRD_YAML)
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/embedded_crd.cc.in
                ${CMAKE_CURRENT_BINARY_DIR}/embedded_crd.cc @ONLY)
 add_library(kcau_sim_server ${CMAKE_CURRENT_SOURCE_DIR}/api_server.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/scenario.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/api_tables.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/certificates.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/schema_validator.cc

@@ -140,13 +140,23 @@ class Cluster:
         return proc
 
     def _start_sim(self, nodes, sim_args):
-        self.sim = self._spawn("sim", [
+        self._sim_args = [
             os.path.join(self.build_dir, "sim", "kcau-sim"), "--nodes", str(nodes),
             "--listen", f"127.0.0.1:{self.sim_port}", "--write-kubeconfig", self.kubeconfig,
-            *sim_args])
+            *sim_args]
+        self.sim = self._spawn("sim", self._sim_args)
         wait_file(self.kubeconfig, "kcau-sim")
         self.access = ApiAccess(self.kubeconfig)
         self.server = self.access.server
+
+    def restart_sim(self):
+        """SIGTERM kcau-sim and start it again with the same arguments (same port)."""
+        self.sim.terminate()
+        self.sim.wait(timeout=20)
+        os.remove(self.kubeconfig)
+        self.sim = self._spawn("sim", self._sim_args)
+        wait_file(self.kubeconfig, "restarted kcau-sim")
+        self.access = ApiAccess(self.kubeconfig)
 
     def start_controller(self, controller_args=(), name="controller", metrics_port=None,
                          kubeconfig=None, wait_ready=True):

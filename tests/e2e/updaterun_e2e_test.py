@@ -397,6 +397,18 @@ class BadInput(unittest.TestCase):
                              node["metadata"].get("annotations", {}), name)
 
 
+def wait_first_node_done(cluster, run_name="patch-tuesday", timeout=60):
+    """Polls the run until one node has Succeeded; returns the run as then read."""
+    deadline = time.time() + timeout
+    run = None
+    while time.time() < deadline:
+        run = cluster.api_get(f"/apis/kcau.io/v1alpha1/updateruns/{run_name}")
+        if any(n["phase"] == "Succeeded" for n in run.get("status", {}).get("nodes", [])):
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"no node of {run_name} finished in {timeout}s: {run}")
+
+
 def readyz(port):
     """(HTTP status, body) of a controller's /readyz."""
     try:
@@ -440,12 +452,7 @@ class Credentials(unittest.TestCase):
         watcher = NodeBootWatcher(c.access)
         try:
             c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                run = c.api_get("/apis/kcau.io/v1alpha1/updateruns/patch-tuesday")
-                if any(n["phase"] == "Succeeded" for n in run.get("status", {}).get("nodes", [])):
-                    break
-                time.sleep(0.1)
+            wait_first_node_done(c)
             # Rotate: the controller's file first (as the kubelet writes it), then the server
             # stops accepting the old token. kubectl and the watcher switch too.
             with open(mine, "w") as f:
@@ -545,6 +552,101 @@ class ConcurrentEdits(unittest.TestCase):
         conflicts = log.count("status write conflicted")
         print(f"{edits[0]} concurrent edits; {conflicts} status writes re-decided after a 409")
         self.assertGreater(edits[0], 5)
+
+
+SCENARIO = """
+nodeDefaults: {updateDuration: 300ms, rebootDuration: 600ms}
+podRestartDelay: 100ms
+nodes:
+  - {name: node-1, zone: zone-a}
+  - name: node-2
+    zone: zone-b
+    faults: {notReadyAfterReboot: 2s}
+  - {name: node-3, zone: zone-c}
+workloads:
+  - kind: Deployment
+    name: web
+    namespace: web
+    replicas: 6
+    pdb: {maxUnavailable: 1}
+    faults: {pdbBlocksFor: 4s}
+  - {kind: DaemonSet, name: node-exporter, namespace: kube-system}
+"""
+
+
+class ScenarioFaults(unittest.TestCase):
+    """A scenario file: the PDB refuses every eviction for its first 4 s and node-2 comes back
+    from its reboot NotReady for 2 s. The run waits both out (the drain retries; the node
+    is not uncordoned before it is Ready) and completes, each node rebooted once."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="kcau-scenario-")
+        path = os.path.join(self.dir, "cluster.yaml")
+        with open(path, "w") as f:
+            f.write(SCENARIO)
+        self.cluster = Cluster(BUILD_DIR, sim_args=["--scenario", path])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_blocked_budget_and_not_ready_node(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        phases_seen = set()
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                run = c.api_get("/apis/kcau.io/v1alpha1/updateruns/patch-tuesday")
+                for n in run.get("status", {}).get("nodes", []):
+                    phases_seen.add((n["name"], n["phase"]))
+                if run.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+                    break
+                time.sleep(0.1)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        self.assertTrue(any(p == "Draining" for _, p in phases_seen), phases_seen)
+        self.assertIn(("node-2", "Rebooting"), phases_seen)
+        for name, node in node_map(c).items():
+            self.assertFalse(node["spec"].get("unschedulable", False), name)
+
+
+class SimRestartKeepsState(unittest.TestCase):
+    """kcau-sim is stopped mid-run and started again from its --state-file: the controller
+    rides through the outage (its watches get 410 and relist), the run completes and no
+    node is updated or rebooted twice."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="kcau-state-")
+        self.state = os.path.join(self.dir, "state.json")
+        self.cluster = Cluster(BUILD_DIR, nodes=3, sim_args=[
+            "--state-file", self.state, "--insecure-http",
+            "--update-delay-ms", "400", "--reboot-delay-ms", "600"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_run_survives_an_api_server_restart(self):
+        c = self.cluster
+        boots = {n: [v["status"]["nodeInfo"]["bootID"]] for n, v in node_map(c).items()}
+        c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+        run = wait_first_node_done(c)
+        rv_before = int(run["metadata"]["resourceVersion"])
+        c.restart_sim()
+        self.assertTrue(os.path.exists(self.state))
+        after_restart = c.api_get("/apis/kcau.io/v1alpha1/updateruns/patch-tuesday")
+        self.assertGreaterEqual(int(after_restart["metadata"]["resourceVersion"]), rv_before)
+        run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=120)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        final = node_map(c)
+        for name, r in status_nodes(run).items():
+            with self.subTest(node=name):
+                self.assertEqual(r["attempts"], 1, "updated twice")
+                self.assertNotEqual(final[name]["status"]["nodeInfo"]["bootID"], boots[name][0])
+                self.assertFalse(final[name]["spec"].get("unschedulable", False))
+        self.assertIn("state loaded from", c.log_text("sim"))
 
 
 if __name__ == "__main__":

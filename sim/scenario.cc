@@ -1,0 +1,360 @@
+#include "sim/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "crd/duration.h"
+
+namespace kcau::sim {
+
+namespace {
+
+// Thrown inside the parser, caught once at the top and turned into an InvalidArgument that
+// names the file, the line and column, the field's path and the problem.
+struct ScenarioError {
+  YAML::Mark mark;
+  std::string path;
+  std::string problem;
+};
+
+class Reader {
+ public:
+  [[noreturn]] static void Fail(const YAML::Node& node, const std::string& path,
+                                const std::string& problem) {
+    throw ScenarioError{node.Mark(), path, problem};
+  }
+
+  // Refuses keys other than `allowed`: a misspelt fault must not be silently ignored.
+  static void OnlyKeys(const YAML::Node& map, const std::string& path,
+                       const std::set<std::string>& allowed) {
+    if (!map.IsMap()) Fail(map, path, "expected a mapping");
+    for (const auto& entry : map) {
+      const std::string key = entry.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string known;
+        for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
+        Fail(entry.first, Join(path, key), "unknown field (known: " + known + ")");
+      }
+    }
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  static std::string String(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) Fail(n, path, "expected a string");
+    return n.Scalar();
+  }
+
+  static int Int(const YAML::Node& n, const std::string& path, int min, int max) {
+    if (!n.IsScalar()) Fail(n, path, "expected an integer");
+    try {
+      size_t used = 0;
+      const long v = std::stol(n.Scalar(), &used);
+      if (used != n.Scalar().size()) throw std::invalid_argument("trailing");
+      if (v < min || v > max) {
+        Fail(n, path,
+             std::to_string(v) + " is out of range [" + std::to_string(min) + ", " +
+                 std::to_string(max) + "]");
+      }
+      return static_cast<int>(v);
+    } catch (const std::logic_error&) {
+      Fail(n, path, "\"" + n.Scalar() + "\" is not an integer");
+    }
+  }
+
+  static double Fraction(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) Fail(n, path, "expected a number");
+    try {
+      size_t used = 0;
+      const double v = std::stod(n.Scalar(), &used);
+      if (used != n.Scalar().size() || v < 0 || v > 1) throw std::invalid_argument("range");
+      return v;
+    } catch (const std::logic_error&) {
+      Fail(n, path, "\"" + n.Scalar() + "\" is not a fraction between 0 and 1");
+    }
+  }
+
+  static bool Bool(const YAML::Node& n, const std::string& path) {
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+      return n.Scalar() == "true";
+    }
+    Fail(n, path, "expected true or false");
+  }
+
+  static Millis Duration(const YAML::Node& n, const std::string& path) {
+    if (!n.IsScalar()) Fail(n, path, "expected a duration such as 500ms, 2s or 1m");
+    auto d = crd::ParseDuration(n.Scalar());
+    if (!d.ok() || *d < kcau::Duration::zero()) {
+      Fail(n, path, "\"" + n.Scalar() + "\" is not a duration such as 500ms, 2s or 1m");
+    }
+    return std::chrono::duration_cast<Millis>(*d);
+  }
+
+  // "3" or "50%", as intstr fields take.
+  static std::string IntOrPercent(const YAML::Node& n, const std::string& path) {
+    const std::string v = String(n, path);
+    const std::string digits = !v.empty() && v.back() == '%' ? v.substr(0, v.size() - 1) : v;
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+      Fail(n, path, "\"" + v + "\" is neither a count nor a percentage");
+    }
+    return v;
+  }
+
+  static std::map<std::string, std::string> StringMap(const YAML::Node& n,
+                                                      const std::string& path) {
+    if (!n.IsMap()) Fail(n, path, "expected a mapping of strings");
+    std::map<std::string, std::string> out;
+    for (const auto& e : n) {
+      const std::string key = e.first.as<std::string>();
+      out[key] = String(e.second, Join(path, key));
+    }
+    return out;
+  }
+};
+
+void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& node) {
+  if (n["labels"]) node.labels = Reader::StringMap(n["labels"], path + ".labels");
+  if (n["zone"]) node.zone = Reader::String(n["zone"], path + ".zone");
+  if (n["controlPlane"])
+    node.control_plane = Reader::Bool(n["controlPlane"], path + ".controlPlane");
+  if (n["updates"]) {
+    const YAML::Node& u = n["updates"];
+    if (!u.IsMap()) Reader::Fail(u, path + ".updates", "expected plug-in: count pairs");
+    node.updates.clear();
+    for (const auto& e : u) {
+      const std::string plugin = e.first.as<std::string>();
+      node.updates[plugin] = Reader::Int(e.second, path + ".updates." + plugin, 0, 10000);
+    }
+  }
+  if (n["updateDuration"]) {
+    node.update_duration = Reader::Duration(n["updateDuration"], path + ".updateDuration");
+  }
+  if (n["rebootDuration"]) {
+    node.reboot_duration = Reader::Duration(n["rebootDuration"], path + ".rebootDuration");
+  }
+  if (n["rebootRequired"]) {
+    node.reboot_required = Reader::Bool(n["rebootRequired"], path + ".rebootRequired");
+  }
+  if (const YAML::Node& f = n["faults"]) {
+    const std::string fp = path + ".faults";
+    Reader::OnlyKeys(f, fp, {"failUpdates", "neverReturns", "notReadyAfterReboot"});
+    if (f["failUpdates"])
+      node.fail_updates = Reader::Int(f["failUpdates"], fp + ".failUpdates", 0, 64);
+    if (f["neverReturns"])
+      node.never_returns = Reader::Bool(f["neverReturns"], fp + ".neverReturns");
+    if (const YAML::Node& nr = f["notReadyAfterReboot"]) {
+      if (nr.IsScalar() && nr.Scalar() == "forever") {
+        node.not_ready_forever = true;
+        node.not_ready_after_reboot = Millis(0);
+      } else {
+        node.not_ready_after_reboot = Reader::Duration(nr, fp + ".notReadyAfterReboot");
+      }
+    }
+  }
+}
+
+const std::set<std::string> kNodeFields = {"labels",         "zone",           "controlPlane",
+                                           "updates",        "updateDuration", "rebootDuration",
+                                           "rebootRequired", "faults"};
+
+void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& out) {
+  if (!list.IsSequence()) Reader::Fail(list, "nodes", "expected a list");
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node& n = list[i];
+    const std::string path = "nodes[" + std::to_string(i) + "]";
+    std::set<std::string> allowed = kNodeFields;
+    for (const char* k : {"name", "namePrefix", "count", "zones"}) allowed.insert(k);
+    Reader::OnlyKeys(n, path, allowed);
+    NodeScenario node = defaults;
+    ReadNodeFields(n, path, node);
+    std::vector<std::string> zones;
+    if (n["zones"]) {
+      if (!n["zones"].IsSequence() || n["zones"].size() == 0) {
+        Reader::Fail(n["zones"], path + ".zones", "expected a non-empty list of zone names");
+      }
+      for (size_t z = 0; z < n["zones"].size(); ++z) {
+        zones.push_back(Reader::String(n["zones"][z], path + ".zones[" + std::to_string(z) + "]"));
+      }
+    }
+    if (n["name"] && (n["namePrefix"] || n["count"])) {
+      Reader::Fail(n, path, "give either name, or namePrefix and count");
+    }
+    std::vector<std::string> generated;
+    if (n["name"]) {
+      generated.push_back(Reader::String(n["name"], path + ".name"));
+    } else if (n["namePrefix"] && n["count"]) {
+      const std::string prefix = Reader::String(n["namePrefix"], path + ".namePrefix");
+      const int count = Reader::Int(n["count"], path + ".count", 1, 100000);
+      for (int k = 1; k <= count; ++k) generated.push_back(prefix + std::to_string(k));
+    } else {
+      Reader::Fail(n, path, "needs a name, or namePrefix and count");
+    }
+    for (size_t k = 0; k < generated.size(); ++k) {
+      node.name = generated[k];
+      if (!zones.empty()) node.zone = zones[k % zones.size()];
+      if (!names.insert(node.name).second) {
+        Reader::Fail(n, path + ".name", "node \"" + node.name + "\" is defined twice");
+      }
+      out.nodes.push_back(node);
+    }
+  }
+}
+
+void ReadWorkloads(const YAML::Node& list, Scenario& out) {
+  if (!list.IsSequence()) Reader::Fail(list, "workloads", "expected a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node& w = list[i];
+    const std::string path = "workloads[" + std::to_string(i) + "]";
+    Reader::OnlyKeys(w, path, {"kind", "name", "namespace", "replicas", "pdb", "faults"});
+    WorkloadScenario workload;
+    if (!w["kind"])
+      Reader::Fail(w, path + ".kind", "required (Deployment, StatefulSet, DaemonSet)");
+    const std::string kind = Reader::String(w["kind"], path + ".kind");
+    if (kind == "Deployment") {
+      workload.kind = WorkloadKind::kDeployment;
+    } else if (kind == "StatefulSet") {
+      workload.kind = WorkloadKind::kStatefulSet;
+    } else if (kind == "DaemonSet") {
+      workload.kind = WorkloadKind::kDaemonSet;
+    } else {
+      Reader::Fail(w["kind"], path + ".kind",
+                   "\"" + kind + "\" is not one of Deployment, StatefulSet, DaemonSet");
+    }
+    if (!w["name"]) Reader::Fail(w, path + ".name", "required");
+    workload.name = Reader::String(w["name"], path + ".name");
+    if (w["namespace"]) workload.ns = Reader::String(w["namespace"], path + ".namespace");
+    if (w["replicas"]) {
+      if (workload.kind == WorkloadKind::kDaemonSet) {
+        Reader::Fail(w["replicas"], path + ".replicas", "a DaemonSet runs one pod per node");
+      }
+      workload.replicas = Reader::Int(w["replicas"], path + ".replicas", 0, 1000000);
+    }
+    if (const YAML::Node& pdb = w["pdb"]) {
+      Reader::OnlyKeys(pdb, path + ".pdb", {"minAvailable", "maxUnavailable"});
+      if (pdb["minAvailable"] && pdb["maxUnavailable"]) {
+        Reader::Fail(pdb, path + ".pdb", "give minAvailable or maxUnavailable, not both");
+      }
+      if (pdb["minAvailable"]) {
+        workload.pdb_min_available =
+            Reader::IntOrPercent(pdb["minAvailable"], path + ".pdb.minAvailable");
+      } else if (pdb["maxUnavailable"]) {
+        workload.pdb_max_unavailable =
+            Reader::IntOrPercent(pdb["maxUnavailable"], path + ".pdb.maxUnavailable");
+      } else {
+        Reader::Fail(pdb, path + ".pdb", "needs minAvailable or maxUnavailable");
+      }
+    }
+    if (const YAML::Node& f = w["faults"]) {
+      Reader::OnlyKeys(f, path + ".faults", {"pdbBlocksFor"});
+      if (!w["pdb"]) Reader::Fail(f, path + ".faults.pdbBlocksFor", "needs a pdb to block");
+      workload.pdb_blocks_for = Reader::Duration(f["pdbBlocksFor"], path + ".faults.pdbBlocksFor");
+    }
+    out.workloads.push_back(workload);
+  }
+}
+
+void ReadApi(const YAML::Node& api, Scenario& out) {
+  Reader::OnlyKeys(api, "api", {"faults"});
+  const YAML::Node& f = api["faults"];
+  if (!f) return;
+  Reader::OnlyKeys(f, "api.faults", {"failRequests", "failCode", "cutWatchesEvery"});
+  if (f["failRequests"]) {
+    out.api.fail_fraction = Reader::Fraction(f["failRequests"], "api.faults.failRequests");
+  }
+  if (f["failCode"]) {
+    out.api.fail_code = Reader::Int(f["failCode"], "api.faults.failCode", 100, 599);
+    if (out.api.fail_code != 500 && out.api.fail_code != 429) {
+      Reader::Fail(f["failCode"], "api.faults.failCode", "must be 500 or 429");
+    }
+  }
+  if (f["cutWatchesEvery"]) {
+    const Millis every = Reader::Duration(f["cutWatchesEvery"], "api.faults.cutWatchesEvery");
+    out.api.cut_watches_seconds = std::max(
+        1, static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(every).count()));
+  }
+}
+
+}  // namespace
+
+const char* WorkloadKindName(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kDeployment:
+      return "Deployment";
+    case WorkloadKind::kStatefulSet:
+      return "StatefulSet";
+    case WorkloadKind::kDaemonSet:
+      return "DaemonSet";
+  }
+  return "?";
+}
+
+Scenario DefaultScenario(int nodes, int pods_per_node) {
+  static const char* zones[] = {"zone-a", "zone-b", "zone-c"};
+  Scenario s;
+  for (int i = 1; i <= nodes; ++i) {
+    NodeScenario n;
+    n.name = "node-" + std::to_string(i);
+    n.zone = zones[(i - 1) % 3];
+    s.nodes.push_back(n);
+  }
+  WorkloadScenario web;
+  web.name = "web";
+  web.ns = "web";
+  web.replicas = nodes * pods_per_node;
+  web.pdb_max_unavailable = "1";
+  s.workloads.push_back(web);
+  WorkloadScenario exporter;
+  exporter.kind = WorkloadKind::kDaemonSet;
+  exporter.name = "node-exporter";
+  exporter.ns = "kube-system";
+  s.workloads.push_back(exporter);
+  return s;
+}
+
+StatusOr<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file_name) {
+  auto where = [&](const YAML::Mark& mark) {
+    return file_name + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  };
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    if (!root.IsMap()) return InvalidArgumentError(file_name + ": expected a mapping at the top");
+    Reader::OnlyKeys(root, "", {"nodeDefaults", "nodes", "workloads", "api", "podRestartDelay"});
+    Scenario out;
+    NodeScenario defaults;
+    if (const YAML::Node& d = root["nodeDefaults"]) {
+      Reader::OnlyKeys(d, "nodeDefaults", kNodeFields);
+      ReadNodeFields(d, "nodeDefaults", defaults);
+    }
+    if (!root["nodes"]) Reader::Fail(root, "nodes", "required: at least one node");
+    ReadNodes(root["nodes"], defaults, out);
+    if (out.nodes.empty()) Reader::Fail(root["nodes"], "nodes", "at least one node is needed");
+    if (root["workloads"]) ReadWorkloads(root["workloads"], out);
+    if (root["api"]) ReadApi(root["api"], out);
+    if (root["podRestartDelay"]) {
+      out.pod_restart_delay = Reader::Duration(root["podRestartDelay"], "podRestartDelay");
+    }
+    return out;
+  } catch (const ScenarioError& e) {
+    return InvalidArgumentError(where(e.mark) + ": " + (e.path.empty() ? "" : e.path + ": ") +
+                                e.problem);
+  } catch (const YAML::Exception& e) {
+    // Syntax errors: yaml-cpp's mark is the position it stopped at.
+    return InvalidArgumentError(where(e.mark) + ": " + e.msg);
+  }
+}
+
+StatusOr<Scenario> LoadScenario(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError(path + ": cannot open the scenario file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseScenario(text.str(), path);
+}
+
+}  // namespace kcau::sim

@@ -1,0 +1,79 @@
+// A kcau-sim scenario: the cluster to simulate (nodes, workloads with their budgets) and the
+// faults to stage, read from a YAML file (`kcau-sim --scenario FILE`; format in docs/sim.md).
+// The command-line flags build the same structure (DefaultScenario), so there is one model.
+//
+// A malformed file is refused whole, with file:line:column, the field's path and the
+// problem ("cluster.yaml:12:15: nodes[1].updateDuration: \"fast\" is not a duration").
+// Pure data and parsing; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace kcau::sim {
+
+using Millis = std::chrono::milliseconds;
+
+struct NodeScenario {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::string zone;            // topology.kubernetes.io/zone; empty: none
+  bool control_plane = false;  // node-role.kubernetes.io/control-plane + NoSchedule taint
+  // Updates the agent finds per plug-in name; a plug-in not listed finds none.
+  std::map<std::string, int> updates = {{"packages", 3}};
+  Millis update_duration{1000};
+  Millis reboot_duration{2000};
+  bool reboot_required = true;  // installing updates asks for a reboot
+  // Faults.
+  int fail_updates = 0;        // the first K update attempts fail
+  bool never_returns = false;  // the reboot never finishes (stays NotReady, old boot ID)
+  // Comes back from the reboot with a new boot ID but NotReady, for this long (then Ready);
+  // nullopt: Ready at once.
+  std::optional<Millis> not_ready_after_reboot;
+  bool not_ready_forever = false;  // with the above: stays NotReady
+};
+
+enum class WorkloadKind { kDeployment, kStatefulSet, kDaemonSet };
+
+struct WorkloadScenario {
+  WorkloadKind kind = WorkloadKind::kDeployment;
+  std::string name;
+  std::string ns = "default";
+  int replicas = 1;  // ignored for DaemonSets (one pod per node)
+  // PodDisruptionBudget over the workload's pods: "2" or "50%"; at most one of the two.
+  std::optional<std::string> pdb_min_available;
+  std::optional<std::string> pdb_max_unavailable;
+  // Fault: the PDB allows no disruption at all for this long after start, then the budget
+  // above applies (a workload that is briefly unable to lose a pod).
+  Millis pdb_blocks_for{0};
+};
+
+struct ApiFaults {
+  double fail_fraction = 0;     // of resource requests, answered with fail_code
+  int fail_code = 500;          // 500, or 429 with Retry-After
+  int cut_watches_seconds = 0;  // every watch ends after this long (0: the default 30 min)
+};
+
+struct Scenario {
+  std::vector<NodeScenario> nodes;
+  std::vector<WorkloadScenario> workloads;
+  ApiFaults api;
+  Millis pod_restart_delay{300};  // an evicted pod's replacement appears after this
+};
+
+// What the flags without --scenario describe: `nodes` nodes named node-1..N over three
+// zones, a Deployment "web" (pods_per_node pods per node) behind a PDB of maxUnavailable 1,
+// and a DaemonSet "node-exporter".
+Scenario DefaultScenario(int nodes, int pods_per_node);
+
+StatusOr<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file_name);
+StatusOr<Scenario> LoadScenario(const std::string& path);
+
+const char* WorkloadKindName(WorkloadKind kind);
+
+}  // namespace kcau::sim

@@ -1,0 +1,131 @@
+// Scenario files: the shipped examples parse into what their comments say, and every kind of
+// mistake is refused with file:line:column, the field's path and the problem.
+#include "sim/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "kube/resource.h"
+#include "sim/node_simulator.h"
+#include "sim/object_store.h"
+
+namespace kcau::sim {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string Example(const std::string& name) {
+  return std::string(KCAU_SOURCE_DIR) + "/examples/scenarios/" + name;
+}
+
+TEST(ScenarioTest, FaultsExampleMeansWhatItsCommentsSay) {
+  auto s = LoadScenario(Example("faults.yaml"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::map<std::string, NodeScenario> nodes;
+  for (const auto& n : s->nodes) nodes[n.name] = n;
+  ASSERT_EQ(nodes.size(), 7u);
+  EXPECT_EQ(nodes["healthy-1"].update_duration, milliseconds(300));  // from nodeDefaults
+  EXPECT_EQ(nodes["healthy-1"].updates.at("packages"), 3);           // the built-in default
+  EXPECT_EQ(nodes["flaky"].fail_updates, 2);
+  EXPECT_TRUE(nodes["lost"].never_returns);
+  EXPECT_EQ(nodes["slow-network"].not_ready_after_reboot, milliseconds(5000));
+  EXPECT_FALSE(nodes["slow-network"].not_ready_forever);
+  EXPECT_TRUE(nodes["broken-cni"].not_ready_forever);
+  EXPECT_FALSE(nodes["no-reboot"].reboot_required);
+  EXPECT_TRUE(nodes["nothing-to-do"].updates.empty());
+  ASSERT_EQ(s->workloads.size(), 1u);
+  EXPECT_EQ(s->workloads[0].pdb_max_unavailable, "1");
+  EXPECT_EQ(s->workloads[0].pdb_blocks_for, milliseconds(20000));
+  EXPECT_DOUBLE_EQ(s->api.fail_fraction, 0.05);
+  EXPECT_EQ(s->api.fail_code, 429);
+  EXPECT_EQ(s->api.cut_watches_seconds, 5);
+  EXPECT_EQ(s->pod_restart_delay, milliseconds(200));
+}
+
+TEST(ScenarioTest, GeneratedNodesTakeZonesRoundRobinAndPopulate) {
+  auto s = LoadScenario(Example("small-cluster.yaml"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->nodes.size(), 9u);
+  EXPECT_EQ(s->nodes[0].name, "cp-1");
+  EXPECT_TRUE(s->nodes[0].control_plane);
+  EXPECT_EQ(s->nodes[4].name, "worker-2");
+  EXPECT_EQ(s->nodes[4].zone, "zone-b");
+  EXPECT_EQ(s->nodes[4].labels.at("pool"), "general");
+
+  // Populated: control-plane nodes get only the DaemonSet's pods; budgets count their owners.
+  FakeClock clock(WallClock::from_time_t(1800000000));
+  ObjectStore store(clock);
+  NodeSimulator simulator(store, clock, *s);
+  ASSERT_TRUE(simulator.Populate().ok());
+  auto on_cp = store.List(kube::resources::Pods(), "", {"", "spec.nodeName=cp-1"});
+  ASSERT_TRUE(on_cp.ok());
+  ASSERT_EQ(on_cp->items.size(), 1u);
+  EXPECT_EQ(on_cp->items[0].at("metadata").at("namespace").as_string(), "kube-system");
+  auto db = store.Get(kube::resources::PodDisruptionBudgets(), {"data", "db"});
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(db->at("status").at("expectedPods").as_integer(), 3);
+  EXPECT_EQ(db->at("status").at("disruptionsAllowed").as_integer(), 1);
+  EXPECT_TRUE(store.Get(kube::resources::Pods(), {"data", "db-0"}).ok());
+}
+
+TEST(ScenarioTest, ThousandNodeExampleParses) {
+  auto s = LoadScenario(Example("thousand-nodes.yaml"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->nodes.size(), 1000u);
+  EXPECT_EQ(s->nodes[999].name, "node-1000");
+  EXPECT_EQ(s->workloads[0].pdb_max_unavailable, "10%");
+}
+
+struct Malformed {
+  const char* label;
+  const char* yaml;
+  const char* expected;  // the whole "where: what" message
+};
+
+class MalformedScenarioTest : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(MalformedScenarioTest, IsRefusedWithFileLineAndProblem) {
+  auto s = ParseScenario(GetParam().yaml, "cluster.yaml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.status().message(), GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, MalformedScenarioTest,
+    ::testing::Values(
+        Malformed{"BadDuration", "nodes:\n  - name: a\n    updateDuration: fast\n",
+                  "cluster.yaml:3:21: nodes[0].updateDuration: \"fast\" is not a duration such "
+                  "as 500ms, 2s or 1m"},
+        Malformed{"MisspeltFault", "nodes:\n  - name: a\n    faults:\n      failUpdate: 2\n",
+                  "cluster.yaml:4:7: nodes[0].faults.failUpdate: unknown field (known: "
+                  "failUpdates, neverReturns, notReadyAfterReboot)"},
+        Malformed{"NoNodes", "workloads: []\n",
+                  "cluster.yaml:1:1: nodes: required: at least one node"},
+        Malformed{"DuplicateNode", "nodes:\n  - name: a\n  - name: a\n",
+                  "cluster.yaml:3:5: nodes[1].name: node \"a\" is defined twice"},
+        Malformed{"BadKind", "nodes: [{name: a}]\nworkloads:\n  - kind: CronJob\n    name: x\n",
+                  "cluster.yaml:3:11: workloads[0].kind: \"CronJob\" is not one of Deployment, "
+                  "StatefulSet, DaemonSet"},
+        Malformed{"BothBudgets",
+                  "nodes: [{name: a}]\nworkloads:\n  - kind: Deployment\n    name: x\n"
+                  "    pdb: {minAvailable: 1, maxUnavailable: 1}\n",
+                  "cluster.yaml:5:10: workloads[0].pdb: give minAvailable or maxUnavailable, "
+                  "not both"},
+        Malformed{"BadFraction", "nodes: [{name: a}]\napi:\n  faults:\n    failRequests: 2\n",
+                  "cluster.yaml:4:19: api.faults.failRequests: \"2\" is not a fraction between 0 "
+                  "and 1"},
+        Malformed{"SyntaxError", "nodes:\n  - name: [a\n",
+                  "cluster.yaml:3:1: end of sequence flow not found"},
+        Malformed{"NegativeCount", "nodes:\n  - namePrefix: w-\n    count: -1\n",
+                  "cluster.yaml:3:12: nodes[0].count: -1 is out of range [1, 100000]"}),
+    [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.label; });
+
+TEST(ScenarioTest, MissingFileIsNamed) {
+  auto s = LoadScenario("/nonexistent/cluster.yaml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/nonexistent/cluster.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kcau::sim
