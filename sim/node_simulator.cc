@@ -366,6 +366,48 @@ struct NodeSimulator::Impl {
     if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
   }
 
+  // Level-triggered, as a ReplicaSet or StatefulSet controller is: every pod a workload is
+  // short of gets a replacement. Run at start, this finishes replacements that were pending
+  // when a previous kcau-sim stopped (--state-file), so a PDB is not left short for good.
+  void RestoreMissingReplicas() {
+    auto pods = store.List(res::Pods(), "", {});
+    if (!pods.ok()) return;
+    std::map<std::string, std::set<std::string>> owned;  // owner uid -> pod names
+    for (const auto& p : pods->items) {
+      const auto& meta = p.at("metadata");
+      if (!meta.has_array_field("ownerReferences")) continue;
+      owned[meta.at("ownerReferences").at(0).at("uid").as_string()].insert(
+          meta.at("name").as_string());
+    }
+    for (const auto* r : {&kReplicaSets, &kStatefulSets}) {
+      auto owners = store.List(*r, "", {});
+      if (!owners.ok()) continue;
+      for (const auto& o : owners->items) {
+        const auto& meta = o.at("metadata");
+        const std::string name = meta.at("name").as_string();
+        const std::string uid = meta.at("uid").as_string();
+        const int replicas = o.at("spec").has_number_field("replicas")
+                                 ? o.at("spec").at("replicas").as_integer()
+                                 : 1;
+        const auto& have = owned[uid];
+        const bool stateful = r == &kStatefulSets;
+        Json template_pod =
+            MakePod(meta.at("namespace").as_string(), "",
+                    o.at("spec").at("selector").at("matchLabels").at("app").as_string(),
+                    OwnerRef(stateful ? "StatefulSet" : "ReplicaSet", name, uid), "", Now());
+        int missing = replicas - static_cast<int>(have.size());
+        for (int i = 0; i < replicas && missing > 0; ++i) {
+          const std::string pod_name = name + "-" + std::to_string(i);
+          if (stateful && have.count(pod_name)) continue;
+          template_pod["metadata"]["name"] = Json::string(pod_name);
+          spdlog::info("sim: {} {} is short of a pod: replacing it", r->kind, name);
+          After(scenario.pod_restart_delay, [this, template_pod] { Reschedule(template_pod); });
+          --missing;
+        }
+      }
+    }
+  }
+
   // Creates one workload: its controller objects, its pods spread over `workers` (every node
   // for a DaemonSet), and its PDB.
   Status PopulateWorkload(const WorkloadScenario& w, const std::vector<std::string>& workers,
@@ -457,6 +499,7 @@ struct NodeSimulator::Impl {
   }
 
   void Loop() {
+    RestoreMissingReplicas();
     auto node_watch = store.Watch(res::Nodes(), "", {}, "0");
     auto pods = store.Watch(res::Pods(), "", {}, std::to_string(store.CurrentResourceVersion()));
     if (!node_watch.ok() || !pods.ok()) {

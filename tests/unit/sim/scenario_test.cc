@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "common/clock.h"
 #include "kube/resource.h"
 #include "sim/node_simulator.h"
@@ -66,6 +68,40 @@ TEST(ScenarioTest, GeneratedNodesTakeZonesRoundRobinAndPopulate) {
   EXPECT_EQ(db->at("status").at("expectedPods").as_integer(), 3);
   EXPECT_EQ(db->at("status").at("disruptionsAllowed").as_integer(), 1);
   EXPECT_TRUE(store.Get(kube::resources::Pods(), {"data", "db-0"}).ok());
+}
+
+// A restart from --state-file loses the replacements the old process still had pending:
+// the new simulator must notice the shortfall itself, or the PDB blocks drains for good.
+TEST(ScenarioTest, RestartedSimulatorReplacesPodsItsWorkloadsAreShortOf) {
+  auto s = LoadScenario(Example("small-cluster.yaml"));
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  s->pod_restart_delay = milliseconds(1);
+  FakeClock clock(WallClock::from_time_t(1800000000));
+  ObjectStore before(clock);
+  NodeSimulator populated(before, clock, *s);
+  ASSERT_TRUE(populated.Populate().ok());
+  const auto& pods = kube::resources::Pods();
+  const size_t total = before.List(pods, "", {})->items.size();
+  // Evicted while the old process ran; their replacements were still on its timers.
+  ASSERT_TRUE(before.Delete(pods, {"data", "db-1"}).ok());
+  auto web = before.List(pods, "web", {});
+  ASSERT_TRUE(web.ok() && !web->items.empty());
+  const std::string web_pod = web->items[0].at("metadata").at("name").as_string();
+  ASSERT_TRUE(before.Delete(pods, {"web", web_pod}).ok());
+
+  ObjectStore after(clock);
+  ASSERT_TRUE(after.ImportState(before.ExportState()).ok());
+  NodeSimulator restarted(after, clock, *s);
+  restarted.Start();
+  size_t now = 0;
+  for (int i = 0; i < 500 && now != total; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+    now = after.List(pods, "", {})->items.size();
+  }
+  restarted.Stop();
+  EXPECT_EQ(now, total);
+  EXPECT_TRUE(after.Get(pods, {"data", "db-1"}).ok()) << "a StatefulSet pod keeps its name";
+  EXPECT_FALSE(after.Get(pods, {"web", web_pod}).ok()) << "a ReplicaSet pod gets a new name";
 }
 
 TEST(ScenarioTest, ThousandNodeExampleParses) {
