@@ -3,6 +3,7 @@
 //
 //   controller -> agent   kcau.io/update-request   the request token of this attempt
 //                         kcau.io/update-plugins   JSON array of {name, arguments}
+//                         kcau.io/force-reboot     "true": reboot even if no plug-in asks
 //   agent -> controller   kcau.io/update-result    JSON AgentResult for the latest token
 //
 // The agent reboots the node itself after an install that needs it; the controller sees the
@@ -18,6 +19,7 @@ namespace kcau::agent {
 inline constexpr char kRequestAnnotation[] = "kcau.io/update-request";
 inline constexpr char kPluginsAnnotation[] = "kcau.io/update-plugins";
 inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
+inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
 
 enum class AgentState {
   kInstalling,  // the agent took the request and runs the plug-ins
@@ -28,7 +30,7 @@ enum class AgentState {
 struct AgentResult {
   std::string token;  // the request it answers
   AgentState state = AgentState::kInstalling;
-  bool reboot_required = false;
+  bool reboot_required = false;  // the agent reboots the node next (asked, or forced)
   int updates_installed = 0;
   std::string message;
   bool operator==(const AgentResult&) const = default;

@@ -376,6 +376,12 @@ UpdateRunStatus DecodeStatus(const value& v) {
       st.start_time = Time(item, p);
     } else if (k == "completionTime") {
       st.completion_time = Time(item, p);
+    } else if (k == "batches") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& b : item.as_array()) {
+        st.batches.push_back(Strings(b, p + "[" + std::to_string(i++) + "]"));
+      }
     } else if (k == "conditions") {
       Expect(item, value::Array, p, "array");
       size_t i = 0;
@@ -415,6 +421,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
           if (nk == "startTime") r.start_time = Time(nv, nnp);
           if (nk == "phaseTime") r.phase_time = Time(nv, nnp);
           if (nk == "finishTime") r.finish_time = Time(nv, nnp);
+          if (nk == "restoreTo") r.restore_to = Enum(kNodePhases, nv, nnp);
         }
         st.plan.push_back(r.name);
         st.nodes.push_back(std::move(r));
@@ -621,6 +628,11 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
   o["nodesFailed"] = value::number(st.nodes_failed);
   if (st.start_time) o["startTime"] = Str(FormatRfc3339(*st.start_time));
   if (st.completion_time) o["completionTime"] = Str(FormatRfc3339(*st.completion_time));
+  if (!st.batches.empty()) {
+    value arr = value::array(st.batches.size());
+    for (size_t i = 0; i < st.batches.size(); ++i) arr[i] = StrArray(st.batches[i]);
+    o["batches"] = arr;
+  }
   if (!st.nodes.empty()) {
     value arr = value::array(st.nodes.size());
     for (size_t i = 0; i < st.nodes.size(); ++i) {
@@ -639,6 +651,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       if (r.start_time) e["startTime"] = Str(FormatRfc3339(*r.start_time));
       if (r.phase_time) e["phaseTime"] = Str(FormatRfc3339(*r.phase_time));
       if (r.finish_time) e["finishTime"] = Str(FormatRfc3339(*r.finish_time));
+      if (r.restore_to) e["restoreTo"] = Str(NodePhaseName(*r.restore_to));
       arr[i] = e;
     }
     o["nodes"] = arr;

@@ -170,6 +170,10 @@ struct NodeResult {
   std::optional<TimePoint> start_time;
   std::optional<TimePoint> phase_time;  // when the current phase began (for timeouts)
   std::optional<TimePoint> finish_time;
+  // Set while a node is being brought back into service without finishing its update
+  // (cancelled, failure budget spent, drain timed out): once uncordoned it ends in this
+  // phase (Skipped or Failed), with `message` saying why.
+  std::optional<NodePhase> restore_to;
   bool operator==(const NodeResult&) const = default;
 };
 
@@ -179,6 +183,8 @@ struct UpdateRunStatus {
   std::vector<Condition> conditions;
   std::vector<NodeResult> nodes;
   std::vector<std::string> plan;  // node names in update order
+  // whatIf only: the waves the run would take (maxUnavailable, control-plane quorum, sites).
+  std::vector<std::vector<std::string>> batches;
   int nodes_total = 0;
   int nodes_succeeded = 0;
   int nodes_failed = 0;

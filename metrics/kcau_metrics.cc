@@ -31,10 +31,11 @@ KcauMetrics::KcauMetrics(Registry& r, const std::string& version)
                                    "Nodes that finished updating, by result.", {"result"})),
       node_reboots_total(
           r.Counter("kcau_node_reboots_total", "Node reboots observed during updating runs.")),
-      evictions_total(r.Counter("kcau_evictions_total",
-                                "Pod evictions attempted while draining nodes, by result "
-                                "(evicted, or blocked by a PodDisruptionBudget).",
-                                {"result"})),
+      evictions_total(
+          r.Counter("kcau_evictions_total",
+                    "Pod evictions attempted while draining nodes, by result "
+                    "(evicted; blocked by a PodDisruptionBudget; deleted by drain Force).",
+                    {"result"})),
       build_info(r.Gauge("kcau_build_info", "kcau build information; always 1.", {"version"})),
       leader(r.Gauge("leader_election_master_status",
                      "1 while this replica holds the leader Lease, else 0.", {"name"})) {

@@ -32,17 +32,23 @@ std::string EncodePlugins(const std::vector<crd::PluginSpec>& plugins) {
 }
 
 Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
-                     const std::vector<crd::PluginSpec>& plugins) {
+                     const crd::UpdateRunSpec& spec) {
   Json patch = Json::object();
-  patch["metadata"]["annotations"][agent::kRequestAnnotation] = Json::string(action.token);
-  patch["metadata"]["annotations"][agent::kPluginsAnnotation] =
-      Json::string(EncodePlugins(plugins));
+  Json& annotations = patch["metadata"]["annotations"];
+  annotations[agent::kRequestAnnotation] = Json::string(action.token);
+  annotations[agent::kPluginsAnnotation] = Json::string(EncodePlugins(spec.plugins));
+  // Null removes it (merge patch): a request of an earlier run must not leak into this one.
+  annotations[agent::kForceRebootAnnotation] =
+      spec.force_reboot.value_or(false) ? Json::string("true") : Json::null();
   auto r =
       client.Patch(kube::resources::Nodes(), {"", action.node}, kube::PatchType::kMerge, patch);
   return r.ok() ? Status::Ok() : r.status();
 }
 
-Status Drain(kube::KubeClient& client, const std::string& node, ActionOutcome& outcome) {
+// `force` (drain Force, after the drain timeout): a pod whose eviction a PodDisruptionBudget
+// refuses is deleted instead, as ForcePauseAndDrain moves roles that cannot move.
+Status Drain(kube::KubeClient& client, const std::string& node, bool force,
+             ActionOutcome& outcome) {
   auto pods = client.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!pods.ok()) return pods.status();
   for (const auto& pod : pods->items) {
@@ -52,6 +58,10 @@ Status Drain(kube::KubeClient& client, const std::string& node, ActionOutcome& o
     Status s = client.Evict(key);
     if (s.ok()) {
       ++outcome.pods_evicted;
+    } else if (s.code() == StatusCode::kTooManyRequests && force) {
+      Status deleted = client.Delete(kube::resources::Pods(), key);
+      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+      if (deleted.ok()) ++outcome.pods_deleted;
     } else if (s.code() == StatusCode::kTooManyRequests) {
       // A PodDisruptionBudget says not now: the planner looks again shortly.
       ++outcome.evictions_blocked;
@@ -65,16 +75,18 @@ Status Drain(kube::KubeClient& client, const std::string& node, ActionOutcome& o
 }  // namespace
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
-                       const std::vector<crd::PluginSpec>& plugins, ActionOutcome& outcome) {
+                       const crd::UpdateRunSpec& spec, ActionOutcome& outcome) {
   switch (action.type) {
     case ActionType::kCordon:
       return SetUnschedulable(client, action.node, true);
     case ActionType::kUncordon:
       return SetUnschedulable(client, action.node, false);
     case ActionType::kDrain:
-      return Drain(client, action.node, outcome);
+      return Drain(client, action.node, false, outcome);
+    case ActionType::kForceDrain:
+      return Drain(client, action.node, true, outcome);
     case ActionType::kRequestUpdate:
-      return RequestUpdate(client, action, plugins);
+      return RequestUpdate(client, action, spec);
   }
   return InternalError("unknown node action");
 }

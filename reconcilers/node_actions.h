@@ -20,9 +20,10 @@ namespace kcau::reconcilers {
 struct ActionOutcome {
   int pods_evicted = 0;
   int evictions_blocked = 0;  // refused with 429 by a PodDisruptionBudget: retried later
+  int pods_deleted = 0;       // drain Force: deleted although a budget refused the eviction
 };
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
-                       const std::vector<crd::PluginSpec>& plugins, ActionOutcome& outcome);
+                       const crd::UpdateRunSpec& spec, ActionOutcome& outcome);
 
 }  // namespace kcau::reconcilers

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include "crd/duration.h"
 #include "crd/updaterun_codec.h"
 #include "crd/validation.h"
+#include "reconcilers/batch_admission.h"
 #include "reconcilers/conditions.h"
 #include "reconcilers/label_match.h"
 #include "reconcilers/node_order.h"
@@ -31,6 +33,18 @@ std::string Join(const std::vector<std::string>& items, const std::string& sep =
   }
   return out;
 }
+
+std::string JoinSome(const std::vector<std::string>& items) {
+  if (items.size() <= kNamesInMessages) return Join(items);
+  std::vector<std::string> head(items.begin(), items.begin() + kNamesInMessages);
+  return Join(head) + " and " + std::to_string(items.size() - kNamesInMessages) + " more";
+}
+
+Duration Since(TimePoint now, std::optional<TimePoint> then) {
+  return then ? std::chrono::duration_cast<Duration>(now - *then) : Duration::zero();
+}
+
+std::string Minutes(int m) { return std::to_string(m) + (m == 1 ? " minute" : " minutes"); }
 
 // Everything one pass needs, so the step functions below stay short.
 class Pass {
@@ -79,71 +93,215 @@ class Pass {
     if (selected.empty()) {
       errors.push_back({"spec.nodeSelector", "selects no node"});
     }
+    for (size_t i = 0; i < spec.site_aware_updating_order.size(); ++i) {
+      const std::string& site = spec.site_aware_updating_order[i];
+      const bool any = std::any_of(selected.begin(), selected.end(),
+                                   [&](const NodeView* n) { return ZoneOf(*n) == site; });
+      if (!any) {
+        errors.push_back(
+            {"spec.siteAwareUpdatingOrder[" + std::to_string(i) + "]",
+             "no selected node is in site \"" + site + "\" (label " + kZoneLabel + ")"});
+      }
+    }
     if (!errors.empty()) {
       EndRun(RunPhase::kFailed, "Invalid", crd::FormatFieldErrors(errors));
+      return false;
+    }
+    std::vector<std::string> offline;
+    for (const NodeView* n : selected) {
+      if (!n->ready) offline.push_back(n->name);
+    }
+    if (!offline.empty() && spec.require_all_nodes_online.value_or(false)) {
+      EndRun(RunPhase::kFailed, "NodesOffline",
+             "requireAllNodesOnline: " + std::to_string(offline.size()) +
+                 " selected node(s) not Ready: " + JoinSome(offline) + "; no node was touched");
       return false;
     }
 
     auto& st = d_.status;
     st.plan = OrderNodes(spec, selected);
     st.nodes.clear();
+    std::vector<std::string> to_update;
     for (const auto& name : st.plan) {
       NodeResult r;
       r.name = name;
+      if (std::find(offline.begin(), offline.end(), name) != offline.end()) {
+        // CAU skips nodes that are down when the run starts (RequireAllNodesOnline refuses).
+        r.phase = NodePhase::kSkipped;
+        r.message =
+            "not Ready when the run started: skipped (requireAllNodesOnline refuses instead)";
+      } else {
+        to_update.push_back(name);
+      }
       st.nodes.push_back(r);
     }
     st.nodes_total = static_cast<int>(st.nodes.size());
-    st.phase = RunPhase::kRunning;
     st.start_time = now_;
-    SetCondition(
-        st.conditions, crd::kConditionProgressing, "True", "Started",
-        "updating " + std::to_string(st.nodes_total) + " nodes one at a time: " + Join(st.plan),
-        run_.generation, now_);
+    const int width = MaxInFlight();
+    if (spec.what_if.value_or(false)) {
+      PublishWhatIf(to_update, offline, width);
+      return false;
+    }
+    st.phase = RunPhase::kRunning;
+    SetCondition(st.conditions, crd::kConditionProgressing, "True", "Started", StartedMessage(),
+                 run_.generation, now_);
     SetCondition(st.conditions, crd::kConditionSucceeded, "False", "InProgress", "run in progress",
                  run_.generation, now_);
     SetCondition(st.conditions, crd::kConditionFailed, "False", "InProgress", "run in progress",
                  run_.generation, now_);
     Event("Normal", "RunStarted",
-          "plan: " + Join(st.plan) + "; maxFailedNodes " + std::to_string(FailureBudget()));
+          "plan: " + JoinSome(to_update) + "; maxUnavailable " + std::to_string(width) +
+              "; maxFailedNodes " + std::to_string(FailureBudget()) +
+              (offline.empty() ? "" : "; skipped (not Ready): " + JoinSome(offline)));
     return true;
+  }
+
+  std::string StartedMessage() const {
+    const int width = MaxInFlight();
+    return "updating " + std::to_string(d_.status.nodes_total) + " nodes, " +
+           (width == 1 ? std::string("one at a time")
+                       : "up to " + std::to_string(width) + " at a time") +
+           ": " + JoinSome(d_.status.plan);
+  }
+
+  // WhatIf: the plan, its waves and the skipped nodes go to status; nothing is touched.
+  void PublishWhatIf(const std::vector<std::string>& to_update,
+                     const std::vector<std::string>& offline, int width) {
+    auto& st = d_.status;
+    st.batches = PredictBatches(to_update, *all_nodes_, width, SiteAware());
+    std::map<std::string, size_t> wave_of;
+    for (size_t i = 0; i < st.batches.size(); ++i) {
+      for (const auto& name : st.batches[i]) wave_of[name] = i + 1;
+    }
+    for (auto& r : st.nodes) {
+      if (r.phase == NodePhase::kPending) {
+        r.message = "would be updated in batch " + std::to_string(wave_of[r.name]) + " of " +
+                    std::to_string(st.batches.size());
+      }
+    }
+    std::string message = "whatIf: " + std::to_string(to_update.size()) + " node(s) in " +
+                          std::to_string(st.batches.size()) + " batch(es) of up to " +
+                          std::to_string(width) + ": " + JoinSome(to_update) +
+                          (offline.empty() ? "" : "; skipped (not Ready): " + JoinSome(offline)) +
+                          "; nothing was touched";
+    EndRun(RunPhase::kSucceeded, "WhatIf", message);
   }
 
   void Step() {
     auto& st = d_.status;
-    // Each round either waits on the active node or finishes it and takes the next one, so
-    // the loop is bounded by the number of nodes.
-    for (size_t round = 0; round <= st.nodes.size() + 1; ++round) {
-      NodeResult* active = nullptr;
-      for (auto& r : st.nodes) {
-        if (InFlight(r.phase)) {
-          active = &r;
-          break;
-        }
-      }
-      if (active != nullptr) {
-        StepNode(*active);
-        if (InFlight(active->phase)) return;  // waiting on the world, or an action is out
-        continue;
-      }
-      const std::vector<std::string> failed = NodesIn(NodePhase::kFailed);
-      if (static_cast<int>(failed.size()) > FailureBudget()) {
-        StopForFailures(failed);
-        return;
-      }
-      NodeResult* next = nullptr;
-      for (auto& r : st.nodes) {
-        if (r.phase == NodePhase::kPending) {
-          next = &r;
-          break;
-        }
-      }
-      if (next == nullptr) {
-        Complete(failed);
-        return;
-      }
-      StartNode(*next);
+    for (auto& r : st.nodes) {
+      if (InFlight(r.phase)) StepNode(r);
+    }
+    WatchTheClock();
+    const std::vector<std::string> failed = NodesIn(NodePhase::kFailed);
+    if (static_cast<int>(failed.size()) > FailureBudget()) {
+      Stop("TooManyFailedNodes",
+           std::to_string(failed.size()) + " node(s) failed (" + JoinSome(failed) +
+               "), more than maxFailedNodes=" + std::to_string(FailureBudget()));
       return;
     }
+    if (run_.spec.stop.value_or(false)) {
+      Stop("Cancelled", "cancelled by spec.stop");
+      return;
+    }
+    if (run_.spec.stop_after && Since(now_, st.start_time) >= *run_.spec.stop_after) {
+      Stop("StopAfterReached",
+           "stopAfter " + crd::FormatDuration(*run_.spec.stop_after) + " reached");
+      return;
+    }
+    Admit();
+  }
+
+  // Starts pending nodes, in plan order, while the next one is admitted.
+  void Admit() {
+    auto& st = d_.status;
+    std::vector<const NodeView*> in_flight;
+    for (const auto& r : st.nodes) {
+      const NodeView* v = Find(r.name);
+      if (InFlight(r.phase) && v != nullptr) in_flight.push_back(v);
+    }
+    std::string blocker;
+    for (auto& r : st.nodes) {
+      if (r.phase != NodePhase::kPending) continue;
+      const NodeView* next = Find(r.name);
+      if (next != nullptr) {
+        blocker = AdmissionBlocker(*next, in_flight, *all_nodes_, MaxInFlight(), SiteAware());
+        if (!blocker.empty()) break;
+      }
+      StartNode(r);
+      if (!InFlight(r.phase)) continue;
+      in_flight.push_back(next);
+      // Already cordoned (by an admin): nothing to wait for, go on in this pass.
+      if (next->unschedulable) StepNode(r);
+    }
+    if (IsQuorumBlocker(blocker)) {
+      SetCondition(st.conditions, crd::kConditionProgressing, "True", "Blocked", blocker,
+                   run_.generation, now_);
+      Requeue(kRebootPollInterval);
+      return;
+    }
+    SetCondition(st.conditions, crd::kConditionProgressing, "True", "Started", StartedMessage(),
+                 run_.generation, now_);
+    if (in_flight.empty() && NodesIn(NodePhase::kPending).empty()) {
+      Complete(NodesIn(NodePhase::kFailed));
+    }
+  }
+
+  // No new node starts; nodes not yet updating are brought back; the rest finish. The run
+  // ends when nothing is in flight.
+  void Stop(const std::string& reason, const std::string& why) {
+    auto& st = d_.status;
+    int skipped = 0;
+    for (auto& r : st.nodes) {
+      if (r.phase == NodePhase::kPending) {
+        Enter(r, NodePhase::kSkipped);
+        r.message = "not started: " + why;
+        ++skipped;
+      } else if (InFlight(r.phase) && !r.restore_to && BeforeUpdate(r.phase)) {
+        BeginRestore(r, NodePhase::kSkipped, "not updated: " + why);
+      }
+    }
+    if (skipped > 0)
+      Event("Warning", "RunStopping",
+            why + "; " + std::to_string(skipped) + " node(s) will not be started");
+    std::vector<std::string> busy;
+    for (const auto& r : st.nodes) {
+      if (InFlight(r.phase)) busy.push_back(r.name);
+    }
+    if (!busy.empty()) {
+      SetCondition(st.conditions, crd::kConditionProgressing, "True", "Stopping",
+                   why + "; waiting for nodes in flight: " + JoinSome(busy), run_.generation, now_);
+      return;
+    }
+    const auto not_started = NodesIn(NodePhase::kSkipped);
+    EndRun(RunPhase::kFailed, reason,
+           why + "; " + std::to_string(st.nodes_total - static_cast<int>(not_started.size())) +
+               " node(s) taken, " + std::to_string(not_started.size()) + " skipped");
+  }
+
+  // warnAfter: a Warning condition and an Event, once; both timers ask for a wake-up.
+  void WatchTheClock() {
+    const auto& spec = run_.spec;
+    const Duration elapsed = Since(now_, d_.status.start_time);
+    if (spec.warn_after) {
+      if (elapsed >= *spec.warn_after) {
+        const crd::Condition* w = FindCondition(d_.status.conditions, crd::kConditionWarning);
+        if (w == nullptr || w->reason != "WarnAfterExceeded") {
+          const std::string m =
+              "the run has taken longer than warnAfter " + crd::FormatDuration(*spec.warn_after);
+          SetCondition(d_.status.conditions, crd::kConditionWarning, "True", "WarnAfterExceeded", m,
+                       run_.generation, now_);
+          Event("Warning", "WarnAfterExceeded", m);
+        }
+      } else {
+        Requeue(*spec.warn_after - elapsed);
+      }
+    }
+    if (spec.stop_after && elapsed < *spec.stop_after) Requeue(*spec.stop_after - elapsed);
+  }
+
+  static bool BeforeUpdate(NodePhase p) {
+    return p == NodePhase::kPreUpdateHook || p == NodePhase::kCordoned || p == NodePhase::kDraining;
   }
 
   void StartNode(NodeResult& r) {
@@ -174,15 +332,15 @@ class Pass {
           Act(ActionType::kCordon, r.name);
           return;
         }
+        if (run_.spec.drain == crd::DrainMode::kSkip) {
+          // ForcePauseNoDrain: cordon only; the pods stay where they are.
+          StartAttempt(r);
+          return;
+        }
         Enter(r, NodePhase::kDraining);
         [[fallthrough]];
       case NodePhase::kDraining:
-        if (view->evictable_pods != 0) {
-          Act(ActionType::kDrain, r.name);
-          Requeue(kDrainPollInterval);
-          return;
-        }
-        StartAttempt(r);
+        StepDraining(r, *view);
         return;
       case NodePhase::kUpdating:
         StepUpdating(r, *view);
@@ -201,7 +359,7 @@ class Pass {
         return;
       case NodePhase::kUncordoned:
         if (r.was_unschedulable || !view->unschedulable) {
-          Succeed(r);
+          Finish(r);
           return;
         }
         Act(ActionType::kUncordon, r.name);
@@ -212,6 +370,46 @@ class Pass {
         FailNode(r, view, std::string("unexpected phase ") + crd::NodePhaseName(r.phase));
         return;
     }
+  }
+
+  // Evictions are refused (429) while a PodDisruptionBudget would break; those refusals are
+  // retried for drainTimeoutMinutes without counting as update attempts (the cmdlet's
+  // SuspendClusterNodeTimeoutMinutes). Then drain Normal gives the node up (uncordoned, failed)
+  // and drain Force deletes what is left (ForcePauseAndDrain).
+  void StepDraining(NodeResult& r, const NodeView& view) {
+    if (view.evictable_pods == 0) {
+      StartAttempt(r);
+      return;
+    }
+    const auto& spec = run_.spec;
+    const bool force = spec.drain == crd::DrainMode::kForce;
+    const Duration waited = Since(now_, r.phase_time);
+    if (spec.drain_timeout_minutes || force) {
+      const Duration timeout = std::chrono::minutes(spec.drain_timeout_minutes.value_or(0));
+      const std::string left = std::to_string(view.evictable_pods) + " pod(s) left";
+      if (waited >= timeout && force) {
+        if (waited == timeout || r.message.empty()) {
+          r.message = "drain Force: deleting pods a PodDisruptionBudget still protects";
+          Event("Warning", "DrainForced",
+                r.name + ": " + left + " after " + Minutes(spec.drain_timeout_minutes.value_or(0)) +
+                    "; deleting them (drain Force)");
+        }
+        Act(ActionType::kForceDrain, r.name);
+        Requeue(kDrainPollInterval);
+        return;
+      }
+      if (waited >= timeout) {
+        BeginRestore(r, NodePhase::kFailed,
+                     "drain did not finish within drainTimeoutMinutes=" +
+                         std::to_string(*spec.drain_timeout_minutes) + " (" + left +
+                         ", evictions refused by a PodDisruptionBudget)");
+        return;
+      }
+      Requeue(std::min<Duration>(kDrainPollInterval, timeout - waited));
+    } else {
+      Requeue(kDrainPollInterval);
+    }
+    Act(ActionType::kDrain, r.name);
   }
 
   void StepUpdating(NodeResult& r, const NodeView& view) {
@@ -259,6 +457,11 @@ class Pass {
       WaitOrTimeOut(r, view, "is not Ready after its update");
       return;
     }
+    if (run_.spec.failback_mode == crd::FailbackMode::kNoFailback) {
+      // NoFailback: the operator brings the node back; the run does not wait for that.
+      Succeed(r);
+      return;
+    }
     Enter(r, NodePhase::kUncordoned);
     if (!r.was_unschedulable && view.unschedulable) {
       Act(ActionType::kUncordon, r.name);
@@ -270,14 +473,14 @@ class Pass {
   void StartAttempt(NodeResult& r) {
     r.attempts += 1;
     r.request_token = RequestToken(run_, r.name, r.attempts);
+    r.message.clear();
     Enter(r, NodePhase::kUpdating);
     Act(ActionType::kRequestUpdate, r.name, r.request_token);
     Requeue(kAgentPollInterval);
   }
 
   void WaitOrTimeOut(NodeResult& r, const NodeView& view, const std::string& what) {
-    const TimePoint since = r.phase_time.value_or(now_);
-    const Duration waited = std::chrono::duration_cast<Duration>(now_ - since);
+    const Duration waited = Since(now_, r.phase_time);
     if (waited >= RebootTimeout()) {
       const int minutes = run_.spec.reboot_timeout_minutes.value_or(kDefaultRebootTimeoutMinutes);
       std::string state =
@@ -291,12 +494,47 @@ class Pass {
     Requeue(std::min<Duration>(kRebootPollInterval, RebootTimeout() - waited));
   }
 
+  // Brings a node that will not be (fully) updated back into service: uncordoned (unless an
+  // admin had cordoned it), then it ends in `to` with `why` as its message.
+  void BeginRestore(NodeResult& r, NodePhase to, const std::string& why) {
+    r.restore_to = to;
+    r.message = why;
+    Enter(r, NodePhase::kUncordoned);
+    const NodeView* view = Find(r.name);
+    if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
+      Act(ActionType::kUncordon, r.name);
+      return;
+    }
+    Finish(r);
+  }
+
+  // The node is uncordoned (or was meant to stay cordoned): it ends.
+  void Finish(NodeResult& r) {
+    if (!r.restore_to) {
+      Succeed(r);
+      return;
+    }
+    const NodePhase to = *r.restore_to;
+    r.restore_to.reset();
+    Enter(r, to);
+    r.finish_time = now_;
+    r.message += r.was_unschedulable ? "; left cordoned as it was before the run"
+                                     : "; uncordoned, back in service";
+    Event("Warning", to == NodePhase::kFailed ? "NodeFailed" : "NodeSkipped",
+          r.name + ": " + r.message);
+  }
+
   void Succeed(NodeResult& r) {
     Enter(r, NodePhase::kSucceeded);
     r.finish_time = now_;
+    const bool left_cordoned =
+        run_.spec.failback_mode == crd::FailbackMode::kNoFailback && !r.was_unschedulable;
     r.message = std::to_string(r.updates_installed) + " updates installed" +
                 (r.rebooted ? ", rebooted" : ", no reboot needed") +
-                (r.was_unschedulable ? "; left cordoned as it was before the run" : "");
+                (r.was_unschedulable ? "; left cordoned as it was before the run" : "") +
+                (left_cordoned ? "; left cordoned (failbackMode NoFailback): kubectl uncordon " +
+                                     r.name + " releases it"
+                               : "");
     Event("Normal", "NodeUpdated", r.name + ": " + r.message);
   }
 
@@ -311,32 +549,21 @@ class Pass {
     Event("Warning", "NodeFailed", r.name + ": " + r.message);
   }
 
-  void StopForFailures(const std::vector<std::string>& failed) {
-    int skipped = 0;
-    for (auto& r : d_.status.nodes) {
-      if (r.phase != NodePhase::kPending) continue;
-      r.phase = NodePhase::kSkipped;
-      r.message = "not started: the run stopped after too many failed nodes";
-      ++skipped;
-    }
-    EndRun(RunPhase::kFailed, "TooManyFailedNodes",
-           std::to_string(failed.size()) + " node(s) failed (" + Join(failed) +
-               "), more than maxFailedNodes=" + std::to_string(FailureBudget()) + "; " +
-               std::to_string(skipped) + " node(s) not started");
-  }
-
   void Complete(const std::vector<std::string>& failed) {
     if (failed.empty()) {
+      const auto skipped = NodesIn(NodePhase::kSkipped);
       EndRun(RunPhase::kSucceeded, "Completed",
-             "all " + std::to_string(d_.status.nodes_total) + " nodes updated");
+             "all " + std::to_string(d_.status.nodes_total - static_cast<int>(skipped.size())) +
+                 " nodes updated" +
+                 (skipped.empty() ? "" : "; skipped (not Ready at start): " + JoinSome(skipped)));
       return;
     }
     auto& st = d_.status;
     SetCondition(st.conditions, crd::kConditionWarning, "True", "NodesFailed",
-                 "failed within the failure budget: " + Join(failed), run_.generation, now_);
+                 "failed within the failure budget: " + JoinSome(failed), run_.generation, now_);
     EndRun(RunPhase::kSucceeded, "CompletedWithFailures",
            std::to_string(failed.size()) + " node(s) failed within maxFailedNodes=" +
-               std::to_string(FailureBudget()) + ": " + Join(failed));
+               std::to_string(FailureBudget()) + ": " + JoinSome(failed));
   }
 
   void EndRun(RunPhase phase, const std::string& reason, const std::string& message) {
@@ -394,6 +621,8 @@ class Pass {
     // MaxRetriesPerNode counts retries: the first attempt plus that many more.
     return 1 + run_.spec.max_retries_per_node.value_or(crd::DefaultMaxRetriesPerNode());
   }
+  int MaxInFlight() const { return MaxUnavailable(run_.spec, d_.status.nodes_total); }
+  bool SiteAware() const { return !run_.spec.site_aware_updating_order.empty(); }
   Duration RebootTimeout() const {
     return std::chrono::minutes(
         run_.spec.reboot_timeout_minutes.value_or(kDefaultRebootTimeoutMinutes));

@@ -23,6 +23,7 @@ namespace kcau::reconcilers {
 enum class ActionType {
   kCordon,         // spec.unschedulable = true
   kDrain,          // evict every evictable pod on the node
+  kForceDrain,     // evict, and delete the pods a PodDisruptionBudget still protects (drain Force)
   kRequestUpdate,  // write the agent request annotation with `token`
   kUncordon,       // spec.unschedulable = false
 };
@@ -59,6 +60,10 @@ inline constexpr Duration kRebootPollInterval = std::chrono::seconds(10);
 
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now);
+
+// How many node names a condition message lists before "and N more": a 5,000-node plan in
+// one message would be most of the status.
+inline constexpr size_t kNamesInMessages = 10;
 
 // Which nodes' evictable pods the planner needs counted in this pass: every selected node
 // before the plan exists (default order is by pod count), afterwards only nodes being

@@ -5,8 +5,23 @@ namespace kcau::reconcilers {
 const std::set<std::string>& SupportedSpecFields() {
   // Grows as issue #5 makes each row of DESIGN.md's parameter table real.
   static const std::set<std::string> fields = {
-      "spec.nodeSelector",      "spec.plugins",   "spec.maxFailedNodes",
-      "spec.maxRetriesPerNode", "spec.nodeOrder", "spec.rebootTimeoutMinutes",
+      "spec.nodeSelector",
+      "spec.plugins",
+      "spec.maxFailedNodes",
+      "spec.maxRetriesPerNode",
+      "spec.nodeOrder",
+      "spec.siteAwareUpdatingOrder",
+      "spec.rebootTimeoutMinutes",
+      "spec.maxUnavailable",
+      "spec.requireAllNodesOnline",
+      "spec.whatIf",
+      "spec.drain",
+      "spec.drainTimeoutMinutes",
+      "spec.forceReboot",
+      "spec.warnAfter",
+      "spec.stopAfter",
+      "spec.stop",
+      "spec.failbackMode",
   };
   return fields;
 }
@@ -15,6 +30,9 @@ std::vector<std::string> UnsupportedFieldsIn(const crd::UpdateRunSpec& spec) {
   std::vector<std::string> unsupported;
   for (const auto& field : spec.fields_present) {  // std::set: already sorted
     if (!SupportedSpecFields().count(field)) unsupported.push_back(field);
+  }
+  if (spec.failback_mode == crd::FailbackMode::kPolicy) {
+    unsupported.push_back("spec.failbackMode: Policy");
   }
   return unsupported;
 }

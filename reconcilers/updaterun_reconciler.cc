@@ -170,7 +170,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   ActionOutcome outcome;
   for (const auto& action : decision.actions) {
-    Status s = ApplyNodeAction(client_, action, run->spec.plugins, outcome);
+    Status s = ApplyNodeAction(client_, action, run->spec, outcome);
     if (!s.ok()) {
       return ReconcileResult::Error("updaterun " + run_name + ", node " + action.node + ": " +
                                     s.ToString());

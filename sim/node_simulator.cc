@@ -267,11 +267,13 @@ struct NodeSimulator::Impl {
     spdlog::info("sim: agent on {}: update requested ({})", name, token);
     WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""});
     const int updates = UpdatesFor(nodes[name], Annotation(node, agent::kPluginsAnnotation));
-    After(nodes[name].update_duration,
-          [this, name, token, updates] { Install(name, token, updates); });
+    const bool force_reboot = Annotation(node, agent::kForceRebootAnnotation) == "true";
+    After(nodes[name].update_duration, [this, name, token, updates, force_reboot] {
+      Install(name, token, updates, force_reboot);
+    });
   }
 
-  void Install(const std::string& node, const std::string& token, int updates) {
+  void Install(const std::string& node, const std::string& token, int updates, bool force_reboot) {
     const NodeScenario& spec = nodes[node];
     if (failures_left[node] > 0) {
       --failures_left[node];
@@ -280,7 +282,7 @@ struct NodeSimulator::Impl {
                          "packages: dpkg returned an error code (1) (injected fault)"});
       return;
     }
-    const bool reboot = updates > 0 && spec.reboot_required;
+    const bool reboot = (updates > 0 && spec.reboot_required) || force_reboot;
     WriteResult(node, {token, agent::AgentState::kInstalled, reboot, updates, ""});
     spdlog::info("sim: agent on {}: {} updates installed{}", node, updates,
                  reboot ? ", rebooting" : "");

@@ -361,7 +361,7 @@ BAD_RUNS = {
     "ghost-node": ("spec:\n  plugins: [{name: packages}]\n  nodeOrder: [node-1, ghost]\n",
                    "ghost"),
     # A field this controller does not honour yet is refused by name, never ignored.
-    "not-yet": ("spec:\n  plugins: [{name: packages}]\n  stopAfter: 2h\n", "spec.stopAfter"),
+    "not-yet": ("spec:\n  plugins: [{name: packages}]\n  mode: Scan\n", "spec.mode"),
 }
 
 

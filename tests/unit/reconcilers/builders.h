@@ -22,6 +22,8 @@ class MakeNode {
     v_.labels[k] = v;
     return *this;
   }
+  MakeNode& Zone(const std::string& zone) { return Label("topology.kubernetes.io/zone", zone); }
+  MakeNode& ControlPlane() { return Label("node-role.kubernetes.io/control-plane", ""); }
   MakeNode& Pods(int n) {
     v_.evictable_pods = n;
     return *this;
@@ -85,6 +87,34 @@ class MakeRun {
     r_.spec.fields_present.insert("spec.nodeSelector");
     return *this;
   }
+  MakeRun& MaxUnavailable(int n, bool percent = false) {
+    return Set(&crd::UpdateRunSpec::max_unavailable, crd::IntOrPercent{n, percent},
+               "spec.maxUnavailable");
+  }
+  MakeRun& RequireAllNodesOnline() {
+    return Set(&crd::UpdateRunSpec::require_all_nodes_online, true, "spec.requireAllNodesOnline");
+  }
+  MakeRun& Sites(std::vector<std::string> zones) {
+    return Set(&crd::UpdateRunSpec::site_aware_updating_order, std::move(zones),
+               "spec.siteAwareUpdatingOrder");
+  }
+  MakeRun& WhatIf() { return Set(&crd::UpdateRunSpec::what_if, true, "spec.whatIf"); }
+  MakeRun& Drain(crd::DrainMode mode) {
+    return Set(&crd::UpdateRunSpec::drain, mode, "spec.drain");
+  }
+  MakeRun& DrainTimeoutMinutes(int m) {
+    return Set(&crd::UpdateRunSpec::drain_timeout_minutes, m, "spec.drainTimeoutMinutes");
+  }
+  MakeRun& WarnAfter(Duration d) {
+    return Set(&crd::UpdateRunSpec::warn_after, d, "spec.warnAfter");
+  }
+  MakeRun& StopAfter(Duration d) {
+    return Set(&crd::UpdateRunSpec::stop_after, d, "spec.stopAfter");
+  }
+  MakeRun& Stop() { return Set(&crd::UpdateRunSpec::stop, true, "spec.stop"); }
+  MakeRun& Failback(crd::FailbackMode mode) {
+    return Set(&crd::UpdateRunSpec::failback_mode, mode, "spec.failbackMode");
+  }
   MakeRun& Field(const std::string& path) {
     r_.spec.fields_present.insert(path);
     return *this;
@@ -92,6 +122,15 @@ class MakeRun {
   operator crd::UpdateRun() const { return r_; }  // NOLINT: builder
 
  private:
+  template <typename Field, typename Value>
+  MakeRun& Set(Field crd::UpdateRunSpec::*field, Value value, const std::string& path) {
+    r_.spec.*field = std::move(value);
+    return Mark(path);
+  }
+  MakeRun& Mark(const std::string& path) {
+    r_.spec.fields_present.insert(path);
+    return *this;
+  }
   crd::UpdateRun r_;
 };
 

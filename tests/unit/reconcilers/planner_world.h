@@ -1,0 +1,158 @@
+// A small model of a cluster whose agents obey the planner: applying an action changes the
+// nodes the way the real ones would, so whole runs can be driven without any network.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "reconcilers/conditions.h"
+#include "reconcilers/rollout_planner.h"
+#include "tests/unit/reconcilers/builders.h"
+
+namespace kcau::reconcilers {
+inline void PrintTo(const NodeAction& a, std::ostream* os) {
+  *os << "{" << static_cast<int>(a.type) << " " << a.node << " " << a.token << "}";
+}
+}  // namespace kcau::reconcilers
+
+namespace kcau::reconcilers::testing {
+
+inline const TimePoint kStart = WallClock::from_time_t(1800000000);
+
+inline const crd::NodeResult& NodeIn(const crd::UpdateRunStatus& st, const std::string& name) {
+  for (const auto& r : st.nodes) {
+    if (r.name == name) return r;
+  }
+  static crd::NodeResult missing;
+  ADD_FAILURE() << "no node " << name << " in status";
+  return missing;
+}
+
+inline std::string ConditionReason(const crd::UpdateRunStatus& st, const char* type) {
+  const crd::Condition* c = FindCondition(st.conditions, type);
+  return c == nullptr ? "<none>" : c->status + "/" + c->reason;
+}
+
+inline bool InFlight(crd::NodePhase p) {
+  using crd::NodePhase;
+  return p != NodePhase::kPending && p != NodePhase::kSucceeded && p != NodePhase::kFailed &&
+         p != NodePhase::kSkipped;
+}
+
+struct World {
+  std::map<std::string, NodeView> nodes;
+  std::map<std::string, int> reboots;
+  std::map<std::string, int> fail_updates;   // node -> attempts that fail
+  std::map<std::string, int> pdb_protected;  // node -> pods no eviction removes
+  std::set<std::string> never_returns;
+  std::vector<NodeAction> log;
+
+  std::vector<NodeView> View() const {
+    std::vector<NodeView> v;
+    for (const auto& [_, n] : nodes) v.push_back(n);
+    return v;
+  }
+
+  int Count(ActionType type, const std::string& node = "") const {
+    int n = 0;
+    for (const auto& a : log) n += a.type == type && (node.empty() || a.node == node) ? 1 : 0;
+    return n;
+  }
+
+  void Apply(const std::vector<NodeAction>& actions) {
+    for (const auto& a : actions) {
+      log.push_back(a);
+      NodeView& n = nodes.at(a.node);
+      switch (a.type) {
+        case ActionType::kCordon:
+          n.unschedulable = true;
+          break;
+        case ActionType::kUncordon:
+          n.unschedulable = false;
+          break;
+        case ActionType::kDrain:
+          n.evictable_pods = std::min(n.evictable_pods, pdb_protected[a.node]);
+          break;
+        case ActionType::kForceDrain:
+          n.evictable_pods = 0;
+          break;
+        case ActionType::kRequestUpdate: {
+          n.request_token = a.token;
+          agent::AgentResult r;
+          r.token = a.token;
+          if (fail_updates[a.node] > 0) {
+            --fail_updates[a.node];
+            r.state = agent::AgentState::kFailed;
+            r.message = "package manager exited 100";
+          } else {
+            r.state = agent::AgentState::kInstalled;
+            r.reboot_required = true;
+            r.updates_installed = 4;
+            if (!never_returns.count(a.node)) {
+              ++reboots[a.node];
+              n.boot_id = a.node + "-boot-" + std::to_string(reboots[a.node] + 1);
+            } else {
+              n.ready = false;
+            }
+          }
+          n.agent_result = r;
+          break;
+        }
+      }
+    }
+  }
+};
+
+inline World ThreeNodes() {
+  World w;
+  for (const NodeView& n : {NodeView(MakeNode("n1").Pods(3)), NodeView(MakeNode("n2").Pods(1)),
+                            NodeView(MakeNode("n3").Pods(2))}) {
+    w.nodes[n.name] = n;
+  }
+  return w;
+}
+
+// Runs passes until the run ends; each pass writes the planner's status back, as the
+// driver does, checks that planning again changes nothing, and moves time as the
+// controller's wake-ups would. `each_pass` sees every status
+// written (for invariants such as "never more than N in flight").
+inline crd::UpdateRun Drive(
+    crd::UpdateRun run, World& w, TimePoint& now, int max_passes = 200,
+    const std::function<void(const crd::UpdateRunStatus&)>& each_pass = nullptr) {
+  for (int i = 0; i < max_passes; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    // Idempotence: the same run and world at the same instant decide the same status.
+    crd::UpdateRun replanned = run;
+    replanned.status = d.status;
+    EXPECT_EQ(PlanRollout(replanned, w.View(), now).status, d.status) << "pass " << i;
+    run.status = d.status;
+    if (each_pass) each_pass(run.status);
+    if (d.terminal) return run;
+    w.Apply(d.actions);
+    // An action changes a node, and the node's watch event wakes the run at once; with
+    // nothing done, the run sleeps until its timer.
+    now += d.actions.empty() ? d.requeue_after.value_or(std::chrono::seconds(1))
+                             : std::min<Duration>(std::chrono::seconds(1),
+                                                  d.requeue_after.value_or(std::chrono::hours(1)));
+  }
+  ADD_FAILURE() << "run did not end in " << max_passes << " passes";
+  return run;
+}
+
+// Plans and applies passes at `now` until `node` reaches `phase` (or `max_passes` ran).
+inline void StepUntil(crd::UpdateRun& run, World& w, TimePoint now, const std::string& node,
+                      crd::NodePhase phase, int max_passes = 10) {
+  for (int i = 0; i < max_passes; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    w.Apply(d.actions);
+    if (NodeIn(run.status, node).phase == phase) return;
+  }
+}
+
+}  // namespace kcau::reconcilers::testing

@@ -1,0 +1,410 @@
+// The cmdlet's parameters as UpdateRun fields, one behaviour per test, each driven through
+// whole runs of the planner over the model cluster with a chosen clock (no sleeps).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "reconcilers/batch_admission.h"
+#include "reconcilers/rollout_planner.h"
+#include "tests/unit/reconcilers/builders.h"
+#include "tests/unit/reconcilers/planner_world.h"
+
+namespace kcau::reconcilers {
+namespace {
+
+using crd::NodePhase;
+using crd::RunPhase;
+using std::chrono::minutes;
+using testing::ConditionReason;
+using testing::Drive;
+using testing::kStart;
+using testing::MakeNode;
+using testing::MakeRun;
+using testing::NodeIn;
+using testing::World;
+
+World Workers(int n, int pods = 1) {
+  World w;
+  for (int i = 1; i <= n; ++i) {
+    NodeView v = MakeNode("w" + std::to_string(i)).Pods(pods);
+    w.nodes[v.name] = v;
+  }
+  return w;
+}
+
+void Add(World& w, const NodeView& n) { w.nodes[n.name] = n; }
+
+bool Has(const std::vector<RunEvent>& events, const std::string& reason) {
+  return std::any_of(events.begin(), events.end(),
+                     [&](const RunEvent& e) { return e.reason == reason; });
+}
+
+// Drives a run and reports the largest number of nodes in flight at once.
+int MaxInFlightDuring(crd::UpdateRun& run, World& w) {
+  TimePoint now = kStart;
+  int most = 0;
+  run = Drive(run, w, now, 400, [&](const crd::UpdateRunStatus& st) {
+    most = std::max<int>(most, std::count_if(st.nodes.begin(), st.nodes.end(), [](const auto& r) {
+                           return testing::InFlight(r.phase);
+                         }));
+  });
+  return most;
+}
+
+void ExpectNobodyCordoned(const World& w) {
+  for (const auto& [name, n] : w.nodes) EXPECT_FALSE(n.unschedulable) << name;
+}
+
+// ------------------------------------------------------------------ maxUnavailable, quorum
+
+TEST(MaxUnavailableTest, ResolvesCountsAndPercentages) {
+  struct Case {
+    std::optional<crd::IntOrPercent> value;
+    int nodes, want;
+  };
+  for (const Case& c :
+       {Case{std::nullopt, 10, 1}, Case{crd::IntOrPercent{3, false}, 10, 3},
+        Case{crd::IntOrPercent{25, true}, 10, 2}, Case{crd::IntOrPercent{5, true}, 10, 1},
+        Case{crd::IntOrPercent{100, true}, 1000, 1000}}) {
+    crd::UpdateRunSpec spec;
+    spec.max_unavailable = c.value;
+    EXPECT_EQ(MaxUnavailable(spec, c.nodes), c.want) << c.nodes << " nodes";
+  }
+}
+
+TEST(RolloutSpecTest, MaxUnavailableKeepsThatManyNodesInFlight) {
+  for (auto [mu, percent, want] : {std::tuple{2, false, 2}, std::tuple{50, true, 3}}) {
+    SCOPED_TRACE(std::to_string(mu) + (percent ? "%" : ""));
+    World w = Workers(6);
+    crd::UpdateRun run = MakeRun().MaxUnavailable(mu, percent);
+    EXPECT_EQ(MaxInFlightDuring(run, w), want);
+    EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+    for (const auto& [name, _] : w.nodes) EXPECT_EQ(w.reboots[name], 1) << name;
+    ExpectNobodyCordoned(w);
+  }
+}
+
+TEST(RolloutSpecTest, ControlPlaneNodesGoOneAtATimeWhateverMaxUnavailable) {
+  World w = Workers(3);
+  for (const char* cp : {"cp1", "cp2", "cp3"}) Add(w, MakeNode(cp).ControlPlane());
+  crd::UpdateRun run = MakeRun().MaxUnavailable(6);
+  TimePoint now = kStart;
+  int most_cp = 0;
+  run = Drive(run, w, now, 400, [&](const crd::UpdateRunStatus& st) {
+    int cp = 0;
+    for (const auto& r : st.nodes) {
+      cp += testing::InFlight(r.phase) && r.name.rfind("cp", 0) == 0 ? 1 : 0;
+    }
+    most_cp = std::max(most_cp, cp);
+  });
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(most_cp, 1);
+}
+
+TEST(RolloutSpecTest, ControlPlaneNodeWaitsWhileAnotherIsNotReady) {
+  World w;
+  Add(w, MakeNode("cp1").ControlPlane());
+  Add(w, MakeNode("cp2").ControlPlane().NotReady());  // not selected, but quorum counts it
+  Add(w, MakeNode("w1"));
+  w.nodes["cp2"].labels["pool"] = "other";
+  w.nodes["cp1"].labels["pool"] = "mine";
+  w.nodes["w1"].labels["pool"] = "mine";
+  crd::UpdateRun run = MakeRun().Selector("pool", "mine").Order({"cp1", "w1"}).MaxUnavailable(2);
+  RolloutDecision d = PlanRollout(run, w.View(), kStart);
+  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kPending);
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kPending) << "the plan's order is kept";
+  EXPECT_TRUE(d.actions.empty());
+  const crd::Condition* p = FindCondition(d.status.conditions, crd::kConditionProgressing);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->reason, "Blocked");
+  EXPECT_NE(p->message.find("cp2 is NotReady"), std::string::npos) << p->message;
+  ASSERT_TRUE(d.requeue_after.has_value());
+
+  // cp2 comes back: cp1 starts, and w1 with it (two may be in flight).
+  run.status = d.status;
+  w.nodes["cp2"].ready = true;
+  d = PlanRollout(run, w.View(), kStart + minutes(1));
+  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kCordoned);
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kCordoned);
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionProgressing), "True/Started");
+}
+
+// ----------------------------------------------------------------------------- order
+
+TEST(RolloutSpecTest, SiteAwareOrderFinishesOneSiteBeforeTheNext) {
+  World w;
+  for (const char* n : {"a1", "a2", "a3"}) Add(w, MakeNode(n).Zone("zone-a"));
+  for (const char* n : {"b1", "b2"}) Add(w, MakeNode(n).Zone("zone-b").Pods(5));
+  Add(w, MakeNode("c1").Zone("zone-c"));
+  crd::UpdateRun run = MakeRun().Sites({"zone-b", "zone-a"}).MaxUnavailable(10);
+  RolloutDecision first = PlanRollout(run, w.View(), kStart);
+  EXPECT_EQ(first.status.plan, (std::vector<std::string>{"b1", "b2", "a1", "a2", "a3", "c1"}));
+  TimePoint now = kStart;
+  run = Drive(run, w, now, 400, [&](const crd::UpdateRunStatus& st) {
+    std::set<std::string> zones;
+    for (const auto& r : st.nodes) {
+      if (testing::InFlight(r.phase)) zones.insert(r.name.substr(0, 1));
+    }
+    EXPECT_LE(zones.size(), 1u) << "nodes of two sites in flight at once";
+  });
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_LE(*NodeIn(run.status, "b2").finish_time, *NodeIn(run.status, "a1").start_time);
+}
+
+TEST(RolloutSpecTest, SiteThatNoSelectedNodeIsInIsRefused) {
+  World w;
+  Add(w, MakeNode("a1").Zone("zone-a"));
+  RolloutDecision d = PlanRollout(MakeRun().Sites({"zone-a", "zone-x"}), w.View(), kStart);
+  EXPECT_EQ(d.status.phase, RunPhase::kFailed);
+  EXPECT_TRUE(d.actions.empty());
+  const crd::Condition* f = FindCondition(d.status.conditions, crd::kConditionFailed);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->reason, "Invalid");
+  EXPECT_NE(f->message.find("spec.siteAwareUpdatingOrder[1]"), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("zone-x"), std::string::npos);
+}
+
+// ----------------------------------------------------------------- online nodes, whatIf
+
+TEST(RolloutSpecTest, RequireAllNodesOnlineRefusesToStartNamingTheOfflineNodes) {
+  World w = Workers(3);
+  w.nodes["w2"].ready = false;
+  RolloutDecision d = PlanRollout(MakeRun().RequireAllNodesOnline(), w.View(), kStart);
+  EXPECT_EQ(d.status.phase, RunPhase::kFailed);
+  EXPECT_TRUE(d.actions.empty());
+  EXPECT_TRUE(d.terminal);
+  const crd::Condition* f = FindCondition(d.status.conditions, crd::kConditionFailed);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->reason, "NodesOffline");
+  EXPECT_NE(f->message.find("w2"), std::string::npos) << f->message;
+  EXPECT_EQ(f->message.find("w1"), std::string::npos) << f->message;
+}
+
+TEST(RolloutSpecTest, WithoutRequireAllNodesOnlineAnOfflineNodeIsSkipped) {
+  World w = Workers(3);
+  w.nodes["w2"].ready = false;
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(NodeIn(run.status, "w2").phase, NodePhase::kSkipped);
+  EXPECT_NE(NodeIn(run.status, "w2").message.find("not Ready"), std::string::npos);
+  EXPECT_EQ(w.Count(ActionType::kCordon, "w2"), 0);
+  EXPECT_EQ(run.status.nodes_succeeded, 2);
+}
+
+TEST(RolloutSpecTest, WhatIfPublishesBatchesAndTouchesNothing) {
+  World w = Workers(5);
+  Add(w, MakeNode("cp1").ControlPlane());
+  Add(w, MakeNode("cp2").ControlPlane());
+  Add(w, MakeNode("down").NotReady());
+  crd::UpdateRun run = MakeRun().WhatIf().MaxUnavailable(3).Order({"cp1", "cp2"});
+  RolloutDecision d = PlanRollout(run, w.View(), kStart);
+  EXPECT_TRUE(d.terminal);
+  EXPECT_TRUE(d.actions.empty());
+  EXPECT_EQ(d.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionSucceeded), "True/WhatIf");
+  // cp2 cannot share a wave with cp1; the wave after cp2 fills up to 3.
+  EXPECT_EQ(d.status.batches, (std::vector<std::vector<std::string>>{
+                                  {"cp1"}, {"cp2", "w1", "w2"}, {"w3", "w4", "w5"}}));
+  EXPECT_EQ(NodeIn(d.status, "w4").message, "would be updated in batch 3 of 3");
+  EXPECT_EQ(NodeIn(d.status, "down").phase, NodePhase::kSkipped);
+  EXPECT_TRUE(Has(d.events, "RunSucceeded"));
+  // A whatIf run is a record like any ended run.
+  run.status = d.status;
+  EXPECT_TRUE(PlanRollout(run, w.View(), kStart + minutes(5)).actions.empty());
+}
+
+// ---------------------------------------------------------------------------- drain
+
+TEST(RolloutSpecTest, DrainBlockedPastTheTimeoutFailsTheNodeAndUncordonsIt) {
+  World w = Workers(3);
+  w.nodes["w1"].evictable_pods = 4;
+  w.pdb_protected["w1"] = 2;  // two pods a budget keeps
+  crd::UpdateRun run = MakeRun().Order({"w1"}).DrainTimeoutMinutes(10).MaxFailed(1);
+  TimePoint now = kStart;
+  // Still draining just before the timeout; evictions are retried, no attempt counted.
+  for (int i = 0; i < 1000 && now < kStart + minutes(9); ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    w.Apply(d.actions);
+    now += d.requeue_after.value_or(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kDraining);
+  EXPECT_EQ(NodeIn(run.status, "w1").attempts, 0);
+  EXPECT_GT(w.Count(ActionType::kDrain, "w1"), 10);
+  run = Drive(run, w, now, 1000);
+  const auto& w1 = NodeIn(run.status, "w1");
+  EXPECT_EQ(w1.phase, NodePhase::kFailed);
+  EXPECT_NE(w1.message.find("drainTimeoutMinutes=10"), std::string::npos) << w1.message;
+  EXPECT_NE(w1.message.find("2 pod(s) left"), std::string::npos) << w1.message;
+  EXPECT_NE(w1.message.find("uncordoned"), std::string::npos) << w1.message;
+  EXPECT_EQ(w.reboots["w1"], 0);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);  // within maxFailedNodes=1
+  EXPECT_EQ(NodeIn(run.status, "w2").phase, NodePhase::kSucceeded);
+  ExpectNobodyCordoned(w);
+}
+
+TEST(RolloutSpecTest, DrainForceDeletesWhatABudgetProtectsAfterTheTimeout) {
+  World w = Workers(2);
+  w.nodes["w1"].evictable_pods = 3;
+  w.pdb_protected["w1"] = 1;
+  crd::UpdateRun run = MakeRun().Order({"w1"}).Drain(crd::DrainMode::kForce).DrainTimeoutMinutes(5);
+  TimePoint now = kStart;
+  std::vector<RunEvent> events;
+  TimePoint forced_at{};
+  for (int i = 0; i < 200; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    events.insert(events.end(), d.events.begin(), d.events.end());
+    for (const auto& a : d.actions) {
+      if (a.type == ActionType::kForceDrain && forced_at == TimePoint{}) forced_at = now;
+    }
+    if (d.terminal) break;
+    w.Apply(d.actions);
+    now += d.requeue_after.value_or(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_GE(forced_at - kStart, minutes(5));
+  EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                          [](const RunEvent& e) { return e.reason == "DrainForced"; }),
+            1);
+  EXPECT_EQ(w.Count(ActionType::kForceDrain, "w2"), 0) << "w2 drained without force";
+}
+
+TEST(RolloutSpecTest, DrainSkipCordonsOnly) {
+  World w = Workers(2, 3);
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Drain(crd::DrainMode::kSkip), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(w.Count(ActionType::kDrain) + w.Count(ActionType::kForceDrain), 0);
+  EXPECT_EQ(w.Count(ActionType::kCordon), 2);
+  ExpectNobodyCordoned(w);
+}
+
+// ------------------------------------------------------------------ stop, time limits
+
+TEST(RolloutSpecTest, StopAfterBringsBackTheDrainingNodeAndSkipsTheRest) {
+  World w = Workers(3);
+  w.nodes["w1"].evictable_pods = 2;
+  w.pdb_protected["w1"] = 2;  // blocked for good: the run can only stop
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Order({"w1"}).StopAfter(minutes(30)), w, now, 2000);
+  EXPECT_EQ(run.status.phase, RunPhase::kFailed);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionFailed), "True/StopAfterReached");
+  EXPECT_GE(now - kStart, minutes(30));
+  const auto& w1 = NodeIn(run.status, "w1");
+  EXPECT_EQ(w1.phase, NodePhase::kSkipped);
+  EXPECT_NE(w1.message.find("stopAfter 30m"), std::string::npos) << w1.message;
+  EXPECT_NE(w1.message.find("uncordoned"), std::string::npos) << w1.message;
+  EXPECT_FALSE(w1.restore_to.has_value());
+  EXPECT_EQ(NodeIn(run.status, "w2").phase, NodePhase::kSkipped);
+  EXPECT_EQ(w.Count(ActionType::kCordon, "w2"), 0);
+  ExpectNobodyCordoned(w);
+}
+
+TEST(RolloutSpecTest, StopLetsTheUpdatingNodeFinishAndStartsNoOther) {
+  World w = Workers(3);
+  w.never_returns.insert("w1");  // keep it in Rebooting while the stop arrives
+  crd::UpdateRun run = MakeRun().Order({"w1"}).MaxUnavailable(1);
+  TimePoint now = kStart;
+  testing::StepUntil(run, w, now, "w1", NodePhase::kRebooting);
+  ASSERT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kRebooting);
+  run.spec.stop = true;
+  run.spec.fields_present.insert("spec.stop");
+  RolloutDecision d = PlanRollout(run, w.View(), now);
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kRebooting) << "an install is never cut";
+  EXPECT_EQ(NodeIn(d.status, "w2").phase, NodePhase::kSkipped);
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionProgressing), "True/Stopping");
+  EXPECT_FALSE(d.terminal);
+  // The node comes back: it finishes, uncordoned, and the run ends Cancelled.
+  run.status = d.status;
+  w.nodes["w1"].ready = true;
+  w.nodes["w1"].boot_id = "w1-boot-2";
+  run = Drive(run, w, now);
+  EXPECT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kSucceeded);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionFailed), "True/Cancelled");
+  EXPECT_EQ(w.Count(ActionType::kCordon, "w2") + w.Count(ActionType::kCordon, "w3"), 0);
+  ExpectNobodyCordoned(w);
+}
+
+TEST(RolloutSpecTest, WarnAfterSetsAWarningOnceAndTheRunGoesOn) {
+  World w = Workers(3);
+  w.nodes["w1"].evictable_pods = 1;
+  w.pdb_protected["w1"] = 1;
+  crd::UpdateRun run = MakeRun().Order({"w1"}).WarnAfter(minutes(10));
+  TimePoint now = kStart;
+  int warnings = 0;
+  for (int i = 0; i < 1000 && now < kStart + minutes(20); ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    for (const auto& e : d.events) warnings += e.reason == "WarnAfterExceeded" ? 1 : 0;
+    if (now < kStart + minutes(10)) {
+      ASSERT_TRUE(d.requeue_after.has_value());
+      EXPECT_LE(now + *d.requeue_after, kStart + minutes(10)) << "wakes for the deadline";
+    }
+    w.Apply(d.actions);
+    now += d.requeue_after.value_or(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(warnings, 1);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionWarning), "True/WarnAfterExceeded");
+  EXPECT_EQ(run.status.phase, RunPhase::kRunning);
+}
+
+TEST(RolloutSpecTest, FailureBudgetSpentWhileOthersDrainBringsThemBack) {
+  World w = Workers(4);
+  w.fail_updates["w1"] = 10;
+  w.nodes["w2"].evictable_pods = 1;
+  w.pdb_protected["w2"] = 1;  // still draining when w1 fails
+  TimePoint now = kStart;
+  crd::UpdateRun run =
+      Drive(MakeRun().Order({"w1", "w2"}).MaxUnavailable(2).MaxFailed(0).MaxRetries(0), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kFailed);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionFailed), "True/TooManyFailedNodes");
+  EXPECT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kFailed);
+  EXPECT_EQ(NodeIn(run.status, "w2").phase, NodePhase::kSkipped);
+  EXPECT_FALSE(w.nodes["w2"].unschedulable) << "a node not updated is put back in service";
+  EXPECT_TRUE(w.nodes["w1"].unschedulable) << "the failed node stays cordoned for inspection";
+  EXPECT_NE(NodeIn(run.status, "w1").message.find("left cordoned"), std::string::npos);
+  EXPECT_EQ(w.Count(ActionType::kCordon, "w3"), 0);
+}
+
+// --------------------------------------------------------------------------- failback
+
+TEST(RolloutSpecTest, NoFailbackLeavesUpdatedNodesCordonedAndSaysSo) {
+  World w = Workers(2);
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Failback(crd::FailbackMode::kNoFailback), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  for (const auto& [name, n] : w.nodes) {
+    EXPECT_TRUE(n.unschedulable) << name;
+    EXPECT_NE(NodeIn(run.status, name).message.find("kubectl uncordon " + name), std::string::npos);
+  }
+  EXPECT_EQ(w.Count(ActionType::kUncordon), 0);
+}
+
+TEST(RolloutSpecTest, FailbackPolicyIsRefusedUntilItIsImplemented) {
+  World w = Workers(2);
+  RolloutDecision d = PlanRollout(MakeRun().Failback(crd::FailbackMode::kPolicy), w.View(), kStart);
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionFailed), "True/Unsupported");
+  EXPECT_TRUE(d.actions.empty());
+}
+
+// Drive re-plans every pass and expects the same status: here with batches, a forced drain
+// and both timers.
+TEST(RolloutSpecTest, ReplanningIsIdempotentWithBatchesAndTimers) {
+  World w = Workers(6);
+  w.nodes["w3"].evictable_pods = 2;
+  w.pdb_protected["w3"] = 1;
+  crd::UpdateRun run = MakeRun()
+                           .MaxUnavailable(3)
+                           .Drain(crd::DrainMode::kForce)
+                           .DrainTimeoutMinutes(2)
+                           .WarnAfter(minutes(1))
+                           .StopAfter(minutes(60));
+  TimePoint now = kStart;
+  run = Drive(run, w, now, 400);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded) << ::testing::PrintToString(run.status);
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers
