@@ -97,12 +97,15 @@ std::string StringAt(const web::json::value& obj, const char* a, const char* b) 
 
 }  // namespace
 
-bool Selector::Matches(const std::map<std::string, std::string>& labels) const {
+namespace {
+
+// `find(key)` returns the label's value, or nullptr when the object has no such label.
+template <typename Find>
+bool AllHold(const std::vector<SelectorRequirement>& requirements, Find find) {
   for (const auto& r : requirements) {
-    auto it = labels.find(r.key);
-    const bool has = it != labels.end();
-    const bool in =
-        has && std::find(r.values.begin(), r.values.end(), it->second) != r.values.end();
+    const std::string* value = find(r.key);
+    const bool has = value != nullptr;
+    const bool in = has && std::find(r.values.begin(), r.values.end(), *value) != r.values.end();
     switch (r.op) {
       case SelectorRequirement::Op::kEquals:
       case SelectorRequirement::Op::kIn:
@@ -123,6 +126,27 @@ bool Selector::Matches(const std::map<std::string, std::string>& labels) const {
   return true;
 }
 
+}  // namespace
+
+bool Selector::Matches(const std::map<std::string, std::string>& labels) const {
+  return AllHold(requirements, [&](const std::string& key) -> const std::string* {
+    auto it = labels.find(key);
+    return it == labels.end() ? nullptr : &it->second;
+  });
+}
+
+bool Selector::MatchesLabelsOf(const web::json::value& object) const {
+  if (requirements.empty()) return true;
+  const web::json::value* labels = nullptr;
+  if (object.has_object_field("metadata") && object.at("metadata").has_object_field("labels")) {
+    labels = &object.at("metadata").at("labels");
+  }
+  return AllHold(requirements, [&](const std::string& key) -> const std::string* {
+    if (labels == nullptr || !labels->has_string_field(key)) return nullptr;
+    return &labels->at(key).as_string();
+  });
+}
+
 StatusOr<Selector> ParseLabelSelector(const std::string& text) { return Parse(text, true); }
 
 StatusOr<Selector> ParseFieldSelector(const std::string& text) {
@@ -137,17 +161,45 @@ StatusOr<Selector> ParseFieldSelector(const std::string& text) {
   return s;
 }
 
+namespace {
+
+const std::vector<std::string>& SelectablePaths() {
+  static const std::vector<std::string> paths = {
+      "metadata.name", "metadata.namespace", "spec.nodeName", "status.phase", "spec.unschedulable"};
+  return paths;
+}
+
+// One selectable field's value ("" when absent, as the API server compares it).
+std::string SelectableField(const web::json::value& object, const std::string& path) {
+  if (path == "metadata.name") return StringAt(object, "metadata", "name");
+  if (path == "metadata.namespace") return StringAt(object, "metadata", "namespace");
+  if (path == "spec.nodeName") return StringAt(object, "spec", "nodeName");
+  if (path == "status.phase") return StringAt(object, "status", "phase");
+  if (path == "spec.unschedulable") {
+    const bool unschedulable = object.has_object_field("spec") &&
+                               object.at("spec").has_boolean_field("unschedulable") &&
+                               object.at("spec").at("unschedulable").as_bool();
+    return unschedulable ? "true" : "false";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::map<std::string, std::string> SelectableFields(const web::json::value& object) {
   std::map<std::string, std::string> f;
-  f["metadata.name"] = StringAt(object, "metadata", "name");
-  f["metadata.namespace"] = StringAt(object, "metadata", "namespace");
-  f["spec.nodeName"] = StringAt(object, "spec", "nodeName");
-  f["status.phase"] = StringAt(object, "status", "phase");
-  const bool unschedulable = object.has_object_field("spec") &&
-                             object.at("spec").has_boolean_field("unschedulable") &&
-                             object.at("spec").at("unschedulable").as_bool();
-  f["spec.unschedulable"] = unschedulable ? "true" : "false";
+  for (const auto& path : SelectablePaths()) f[path] = SelectableField(object, path);
   return f;
+}
+
+bool Selector::MatchesFieldsOf(const web::json::value& object) const {
+  std::string value;
+  return AllHold(requirements, [&](const std::string& path) -> const std::string* {
+    const auto& paths = SelectablePaths();
+    if (std::find(paths.begin(), paths.end(), path) == paths.end()) return nullptr;
+    value = SelectableField(object, path);
+    return &value;
+  });
 }
 
 std::map<std::string, std::string> LabelsOf(const web::json::value& object) {

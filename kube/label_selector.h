@@ -24,6 +24,11 @@ struct SelectorRequirement {
 struct Selector {
   std::vector<SelectorRequirement> requirements;  // all must hold; empty selects everything
   bool Matches(const std::map<std::string, std::string>& labels) const;
+  // The same over an object's metadata.labels, read in place: no map is built, which is
+  // what makes counting a budget's pods among 50,000 cheap.
+  bool MatchesLabelsOf(const web::json::value& object) const;
+  // A field selector over the object's selectable fields, read in place.
+  bool MatchesFieldsOf(const web::json::value& object) const;
 };
 
 StatusOr<Selector> ParseLabelSelector(const std::string& text);

@@ -199,6 +199,8 @@ struct NodeSimulator::Impl {
   std::map<std::string, std::string> answered;  // node -> last request token taken
   std::map<std::string, int> failures_left;
   std::set<std::string> booting;  // nodes with a Boot pending
+  std::vector<Json> to_place;     // evicted pods whose replacement is due
+  SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
 
@@ -326,32 +328,45 @@ struct NodeSimulator::Impl {
     After(scenario.pod_restart_delay, [this, pod] { Reschedule(pod); });
   }
 
-  void Reschedule(const Json& old_pod) {
-    auto node_list = store.List(res::Nodes(), "", {});
-    auto pods = store.List(res::Pods(), "", {});
-    if (!node_list.ok() || !pods.ok()) return;
-    std::map<std::string, int> load;
-    for (const auto& p : pods->items) {
-      if (p.at("spec").has_string_field("nodeName"))
-        ++load[p.at("spec").at("nodeName").as_string()];
-    }
-    std::string best;
-    for (const auto& n : node_list->items) {
-      const std::string name = n.at("metadata").at("name").as_string();
+  // Queues a replacement for `old_pod`; PlaceQueued puts every queued pod at once, so a
+  // thousand evictions cost one look at the cluster, not a thousand.
+  void Reschedule(const Json& old_pod) { to_place.push_back(old_pod); }
+
+  void PlaceQueued() {
+    // At most every 50 ms: evictions come in bursts, and one pass places a whole burst.
+    const auto now = std::chrono::steady_clock::now();
+    if (to_place.empty() || now < next_placement) return;
+    next_placement = now + std::chrono::milliseconds(50);
+    std::vector<Json> queued;
+    queued.swap(to_place);
+    std::map<std::string, int> load;  // schedulable worker -> pods on it
+    store.Visit(res::Nodes(), [&](const Json& n) {
       const bool cordoned = n.at("spec").has_boolean_field("unschedulable") &&
                             n.at("spec").at("unschedulable").as_bool();
-      bool ready = false;
-      for (const auto& c : n.at("status").at("conditions").as_array()) {
-        if (c.at("type").as_string() == "Ready") ready = c.at("status").as_string() == "True";
+      if (!cordoned && NodeIsReady(n) && !IsControlPlane(n)) {
+        load[n.at("metadata").at("name").as_string()] = 0;
       }
-      if (cordoned || !ready || IsControlPlane(n)) continue;
-      if (best.empty() || load[name] < load[best]) best = name;
+    });
+    store.Visit(res::Pods(), [&](const Json& p) {
+      if (!p.at("spec").has_string_field("nodeName")) return;
+      auto it = load.find(p.at("spec").at("nodeName").as_string());
+      if (it != load.end()) ++it->second;
+    });
+    for (const Json& old_pod : queued) {
+      auto best = std::min_element(load.begin(), load.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second < b.second : a.first < b.first;
+      });
+      if (best == load.end()) {
+        // Nowhere to go yet: try again, as the scheduler would keep the pod Pending.
+        After(scenario.pod_restart_delay, [this, old_pod] { Reschedule(old_pod); });
+        continue;
+      }
+      ++best->second;
+      Place(old_pod, best->first);
     }
-    if (best.empty()) {
-      // Nowhere to go yet: try again, as the scheduler would keep the pod Pending.
-      After(scenario.pod_restart_delay, [this, old_pod] { Reschedule(old_pod); });
-      return;
-    }
+  }
+
+  void Place(const Json& old_pod, const std::string& node) {
     const auto& meta = old_pod.at("metadata");
     const std::string ns = meta.at("namespace").as_string();
     const std::string app = meta.at("labels").at("app").as_string();
@@ -359,12 +374,12 @@ struct NodeSimulator::Impl {
     if (owner.at("kind").as_string() == "StatefulSet") {
       // A StatefulSet's pod keeps its identity: the same name, on another node.
       auto s = store.Create(res::Pods(), ns,
-                            MakePod(ns, meta.at("name").as_string(), app, owner, best, Now()));
+                            MakePod(ns, meta.at("name").as_string(), app, owner, node, Now()));
       if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
       return;
     }
     auto s =
-        CreateGeneratedPod(store, ns, owner.at("name").as_string() + "-", app, owner, best, Now());
+        CreateGeneratedPod(store, ns, owner.at("name").as_string() + "-", app, owner, node, Now());
     if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
   }
 
@@ -514,6 +529,7 @@ struct NodeSimulator::Impl {
         timers.pop();
         fn();
       }
+      PlaceQueued();
       bool any = false;
       while (auto e = (*node_watch)->Pop(std::chrono::milliseconds(0))) {
         any = true;

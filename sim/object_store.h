@@ -84,6 +84,10 @@ class ObjectStore {
   StatusOr<Json> Get(const kube::Resource& r, const kube::ObjectKey& key) const;
   StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,
                                   const kube::ListOptions& options) const;
+  // Calls `visit` on every stored object of `r`, under the store's lock and without copies:
+  // for the simulator's own bookkeeping over tens of thousands of pods. `visit` must not
+  // call back into the store.
+  void Visit(const kube::Resource& r, const std::function<void(const Json&)>& visit) const;
   // Fills metadata (uid, resourceVersion, creationTimestamp, generation=1, namespace from
   // `ns` when the object has none). kAlreadyExists if the name is taken. With a status
   // subresource, a status in the request is dropped, as the API server does.
