@@ -149,23 +149,21 @@ bool Selector::MatchesLabelsOf(const web::json::value& object) const {
 
 StatusOr<Selector> ParseLabelSelector(const std::string& text) { return Parse(text, true); }
 
-StatusOr<Selector> ParseFieldSelector(const std::string& text) {
-  auto s = Parse(text, false);
-  if (!s.ok()) return s;
-  for (const auto& r : s->requirements) {
-    if (r.key != "metadata.name" && r.key != "metadata.namespace" && r.key != "spec.nodeName" &&
-        r.key != "status.phase" && r.key != "spec.unschedulable") {
-      return InvalidArgumentError("field label not supported: " + r.key);
-    }
-  }
-  return s;
-}
-
 namespace {
 
 const std::vector<std::string>& SelectablePaths() {
-  static const std::vector<std::string> paths = {
-      "metadata.name", "metadata.namespace", "spec.nodeName", "status.phase", "spec.unschedulable"};
+  // Events' involvedObject.* and reason/type: `kubectl get events --field-selector
+  // involvedObject.name=RUN` is how a user finds one run's Events.
+  static const std::vector<std::string> paths = {"metadata.name",
+                                                 "metadata.namespace",
+                                                 "spec.nodeName",
+                                                 "status.phase",
+                                                 "spec.unschedulable",
+                                                 "involvedObject.name",
+                                                 "involvedObject.kind",
+                                                 "involvedObject.uid",
+                                                 "reason",
+                                                 "type"};
   return paths;
 }
 
@@ -175,6 +173,11 @@ std::string SelectableField(const web::json::value& object, const std::string& p
   if (path == "metadata.namespace") return StringAt(object, "metadata", "namespace");
   if (path == "spec.nodeName") return StringAt(object, "spec", "nodeName");
   if (path == "status.phase") return StringAt(object, "status", "phase");
+  if (path == "involvedObject.name") return StringAt(object, "involvedObject", "name");
+  if (path == "involvedObject.kind") return StringAt(object, "involvedObject", "kind");
+  if (path == "involvedObject.uid") return StringAt(object, "involvedObject", "uid");
+  if (path == "reason" && object.has_string_field("reason")) return object.at("reason").as_string();
+  if (path == "type" && object.has_string_field("type")) return object.at("type").as_string();
   if (path == "spec.unschedulable") {
     const bool unschedulable = object.has_object_field("spec") &&
                                object.at("spec").has_boolean_field("unschedulable") &&
@@ -185,6 +188,18 @@ std::string SelectableField(const web::json::value& object, const std::string& p
 }
 
 }  // namespace
+
+StatusOr<Selector> ParseFieldSelector(const std::string& text) {
+  auto s = Parse(text, false);
+  if (!s.ok()) return s;
+  for (const auto& r : s->requirements) {
+    const auto& paths = SelectablePaths();
+    if (std::find(paths.begin(), paths.end(), r.key) == paths.end()) {
+      return InvalidArgumentError("field label not supported: " + r.key);
+    }
+  }
+  return s;
+}
 
 std::map<std::string, std::string> SelectableFields(const web::json::value& object) {
   std::map<std::string, std::string> f;

@@ -802,6 +802,11 @@ Status ObjectStore::ImportState(const Json& state) {
   } catch (const std::exception& e) {
     return InvalidArgumentError(std::string("state: malformed: ") + e.what());
   }
+  // A saved budget's status may be stale (evictions spend it on the spot, the recount is
+  // lazy, and which namespaces needed one is not saved): recount every budget on first use.
+  for (const auto& [key, _] : impl_->objects[ResourceId(kube::resources::PodDisruptionBudgets())]) {
+    impl_->pdbs_dirty.insert(key.first);
+  }
   return Status::Ok();
 }
 

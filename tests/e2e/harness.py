@@ -134,8 +134,9 @@ class Cluster:
             self.start_controller(controller_args)
 
     def _spawn(self, name, args):
-        log = open(os.path.join(self.dir, name + ".log"), "ab")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        # The child keeps its own descriptor; ours is closed at once.
+        with open(os.path.join(self.dir, name + ".log"), "ab") as log:
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
 
@@ -230,7 +231,8 @@ class Cluster:
             path = os.path.join(self.dir, name + ".log")
             if os.path.exists(path):
                 with open(path, errors="replace") as f:
-                    out.append(f"--- {name}.log (tail) ---\n" + "".join(f.readlines()[-40:]))
+                    lines = int(os.environ.get("KCAU_E2E_LOG_LINES", "40"))
+                    out.append(f"--- {name}.log (tail) ---\n" + "".join(f.readlines()[-lines:]))
         return "\n".join(out)
 
     def stop(self):
@@ -244,3 +246,29 @@ class Cluster:
                 p.kill()
                 p.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def node_map(cluster):
+    return {n["metadata"]["name"]: n for n in cluster.get_json("nodes")["items"]}
+
+
+def status_nodes(run):
+    return {n["name"]: n for n in run["status"].get("nodes", [])}
+
+
+def condition(run, ctype):
+    for c in run["status"].get("conditions", []):
+        if c["type"] == ctype:
+            return c
+    return None
+
+
+def assert_succeeded_each_node_once(test, run, watcher, **labels):
+    """The run succeeded, and every node was updated in one attempt and rebooted exactly once
+    (one new boot ID seen by the watcher over the whole run)."""
+    test.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+    for name, r in status_nodes(run).items():
+        with test.subTest(node=name, **labels):
+            test.assertEqual(r["attempts"], 1, "updated twice")
+            test.assertEqual(len(watcher.boot_ids[name]), 2,
+                             f"boot IDs seen: {watcher.boot_ids[name]}")

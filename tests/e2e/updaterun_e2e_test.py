@@ -17,38 +17,13 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, NodeBootWatcher, free_port, wait_file  # noqa: E402
+from harness import (Cluster, NodeBootWatcher, assert_succeeded_each_node_once,  # noqa: E402
+                     condition, free_port, node_map, status_nodes, wait_file)
 
 BUILD_DIR = None
 SOURCE_DIR = None
 
 BASIC_EXAMPLE = "examples/updaterun-basic.yaml"
-
-
-def node_map(cluster):
-    return {n["metadata"]["name"]: n for n in cluster.get_json("nodes")["items"]}
-
-
-def status_nodes(run):
-    return {n["name"]: n for n in run["status"].get("nodes", [])}
-
-
-def condition(run, ctype):
-    for c in run["status"].get("conditions", []):
-        if c["type"] == ctype:
-            return c
-    return None
-
-
-def assert_succeeded_each_node_once(test, run, watcher, **labels):
-    """The run succeeded, and every node was updated in one attempt and rebooted exactly once
-    (one new boot ID seen by the watcher over the whole run)."""
-    test.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
-    for name, r in status_nodes(run).items():
-        with test.subTest(node=name, **labels):
-            test.assertEqual(r["attempts"], 1, "updated twice")
-            test.assertEqual(len(watcher.boot_ids[name]), 2,
-                             f"boot IDs seen: {watcher.boot_ids[name]}")
 
 
 class UpdateRunSucceeds(unittest.TestCase):

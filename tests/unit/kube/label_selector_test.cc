@@ -40,5 +40,34 @@ TEST(FieldSelectorTest, MatchesNodeNameAndName) {
   EXPECT_FALSE(ParseFieldSelector("spec.nodeName=n2")->Matches(SelectableFields(pod)));
 }
 
+// The in-place readers decide exactly as the map-based ones, for every operator.
+TEST(SelectorTest, InPlaceReadersAgreeWithMaps) {
+  web::json::value pod = web::json::value::parse(
+      R"({"metadata":{"name":"p","namespace":"web","labels":{"app":"web","tier":"fe"}},)"
+      R"("spec":{"nodeName":"n1"},"status":{"phase":"Running"}})");
+  for (const char* text : {"", "app=web", "app!=web", "app in (db,web)", "app notin (web)", "tier",
+                           "!tier", "gone", "!gone", "app=web,tier=be"}) {
+    auto s = ParseLabelSelector(text);
+    ASSERT_TRUE(s.ok()) << text;
+    EXPECT_EQ(s->MatchesLabelsOf(pod), s->Matches(LabelsOf(pod))) << text;
+  }
+  for (const char* text : {"spec.nodeName=n1", "spec.nodeName=n2", "status.phase!=Running",
+                           "metadata.namespace=web,metadata.name=p", "spec.unschedulable=false"}) {
+    auto s = ParseFieldSelector(text);
+    ASSERT_TRUE(s.ok()) << text;
+    EXPECT_EQ(s->MatchesFieldsOf(pod), s->Matches(SelectableFields(pod))) << text;
+  }
+}
+
+TEST(FieldSelectorTest, EventsAreFoundByTheirInvolvedObject) {
+  web::json::value event = web::json::value::parse(
+      R"({"metadata":{"name":"e1"},"involvedObject":{"kind":"UpdateRun","name":"run-1"},)"
+      R"("reason":"NodeUpdated","type":"Normal"})");
+  EXPECT_TRUE(ParseFieldSelector("involvedObject.name=run-1,involvedObject.kind=UpdateRun")
+                  ->MatchesFieldsOf(event));
+  EXPECT_FALSE(ParseFieldSelector("involvedObject.name=run-2")->MatchesFieldsOf(event));
+  EXPECT_TRUE(ParseFieldSelector("reason=NodeUpdated,type!=Warning")->MatchesFieldsOf(event));
+}
+
 }  // namespace
 }  // namespace kcau::kube

@@ -34,6 +34,13 @@ int64_t Generation(const Json& o) {
 class ObjectStoreTest : public ::testing::Test {
  protected:
   ObjectStoreTest() : clock_(kStart), store_(clock_, 50) {}
+  // A budget of 1 (`field`: minAvailable or maxUnavailable) over the pods labelled app=web.
+  StatusOr<Json> CreateWebBudget(const std::string& field) {
+    return store_.Create(res::PodDisruptionBudgets(), "web",
+                         Parse(R"({"metadata":{"name":"web"},"spec":{")" + field +
+                               R"(":1,)"
+                               R"("selector":{"matchLabels":{"app":"web"}}}})"));
+  }
   FakeClock clock_;
   ObjectStore store_;
 };
@@ -170,11 +177,7 @@ TEST_F(ObjectStoreTest, EvictionHonoursPodDisruptionBudgets) {
   ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p1", "n1")).ok());
   ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p2", "n2")).ok());
   ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p3", "n3", /*ready=*/false)).ok());
-  ASSERT_TRUE(store_
-                  .Create(res::PodDisruptionBudgets(), "web",
-                          Parse(R"({"metadata":{"name":"web"},"spec":{"minAvailable":1,)"
-                                R"("selector":{"matchLabels":{"app":"web"}}}})"))
-                  .ok());
+  ASSERT_TRUE(CreateWebBudget("minAvailable").ok());
   auto pdb = store_.Get(res::PodDisruptionBudgets(), {"web", "web"});
   EXPECT_EQ(pdb->at("status").at("disruptionsAllowed").as_integer(), 1);
   EXPECT_TRUE(store_.Evict({"web", "p1"}).ok());
@@ -202,14 +205,27 @@ TEST_F(ObjectStoreTest, MaxUnavailableBudgetCountsTheOwnersScale) {
         Parse(R"({"kind":"ReplicaSet","name":"rs","uid":")" + uid + R"("})");
     ASSERT_TRUE(store_.Create(res::Pods(), "web", p).ok());
   }
-  ASSERT_TRUE(store_
-                  .Create(res::PodDisruptionBudgets(), "web",
-                          Parse(R"({"metadata":{"name":"web"},"spec":{"maxUnavailable":1,)"
-                                R"("selector":{"matchLabels":{"app":"web"}}}})"))
-                  .ok());
+  ASSERT_TRUE(CreateWebBudget("maxUnavailable").ok());
   EXPECT_TRUE(store_.Evict({"web", "p1"}).ok());
   // p1 is gone but not replaced: the ReplicaSet still wants 2, so one is already missing.
   EXPECT_EQ(store_.Evict({"web", "p2"}).code(), StatusCode::kTooManyRequests);
+}
+
+// An eviction spends the budget on the spot and the recount is lazy; a state saved in
+// between must not come back with the spent budget for good.
+TEST_F(ObjectStoreTest, BudgetSpentBeforeASaveIsRecountedAfterTheLoad) {
+  for (const char* name : {"p1", "p2"}) {
+    ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod(name, "n1")).ok());
+  }
+  ASSERT_TRUE(CreateWebBudget("minAvailable").ok());
+  ASSERT_TRUE(store_.Evict({"web", "p1"}).ok());
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p1-new", "n2")).ok());  // the replacement
+  const Json saved = store_.ExportState();
+
+  ObjectStore loaded(clock_);
+  ASSERT_TRUE(loaded.ImportState(saved).ok());
+  EXPECT_TRUE(loaded.Evict({"web", "p2"}).ok()) << "p1-new took p1's place";
+  EXPECT_EQ(loaded.Evict({"web", "p1-new"}).code(), StatusCode::kTooManyRequests);
 }
 
 TEST_F(ObjectStoreTest, WatchReplaysFromZeroAndResumesFromAVersion) {

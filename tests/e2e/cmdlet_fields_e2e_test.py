@@ -1,0 +1,295 @@
+"""End to end, one cmdlet parameter (or two) at a time: kcau-sim scenarios, the real
+kcau-controller, and the real kubectl applying manifests and editing runs.
+
+Usage: cmdlet_fields_e2e_test.py BUILD_DIR SOURCE_DIR [unittest args]
+"""
+
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (Cluster, NodeBootWatcher, assert_succeeded_each_node_once,  # noqa: E402
+                     condition, node_map, status_nodes)
+
+BUILD_DIR = None
+SOURCE_DIR = None
+
+# Three workers; the only pod of "db" runs on node-1 behind a budget that never lets it go.
+PINNED_DB = """
+nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms}
+nodes:
+  - {namePrefix: node-, count: 3}
+workloads:
+  - kind: StatefulSet
+    name: db
+    namespace: data
+    replicas: 1
+    pdb: {minAvailable: 1}
+"""
+
+
+def scenario_cluster(text, **kwargs):
+    directory = tempfile.mkdtemp(prefix="kcau-scenario-")
+    path = os.path.join(directory, "cluster.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return Cluster(BUILD_DIR, sim_args=["--scenario", path], **kwargs)
+
+
+def apply(cluster, manifest):
+    cluster.kubectl_run("apply", "-f", "-", input=manifest)
+
+
+def run_manifest(name, **spec):
+    doc = {"apiVersion": "kcau.io/v1alpha1", "kind": "UpdateRun", "metadata": {"name": name},
+           "spec": {"plugins": [{"name": "packages"}], **spec}}
+    return json.dumps(doc)
+
+
+def get_run(cluster, name):
+    return cluster.api_get(f"/apis/kcau.io/v1alpha1/updateruns/{name}")
+
+
+def set_ready(cluster, node, ready):
+    """Flips the node's Ready condition through the status subresource, as a kubelet would."""
+    conditions = node_map(cluster)[node]["status"]["conditions"]
+    index = next(i for i, c in enumerate(conditions) if c["type"] == "Ready")
+    patch = [{"op": "replace", "path": f"/status/conditions/{index}/status",
+              "value": "True" if ready else "False"}]
+    cluster.kubectl_run("patch", "node", node, "--subresource=status", "--type=json",
+                        "-p", json.dumps(patch))
+
+
+def assert_nobody_cordoned(test, cluster):
+    for name, node in node_map(cluster).items():
+        test.assertFalse(node["spec"].get("unschedulable", False), f"{name} left cordoned")
+
+
+def events_of(cluster, run):
+    items = cluster.get_json("events", "-A", "--field-selector",
+                             f"involvedObject.name={run}")["items"]
+    return [(e["reason"], e["message"]) for e in items]
+
+
+class CmdletExample1(unittest.TestCase):
+    """Invoke-CauRun.md Example 1 (examples/cmdlet-example-1.yaml): RequireAllNodesOnline,
+    MaxFailedNodes 1, MaxRetriesPerNode 3, on the nodes of one cluster label."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms}
+nodes:
+  - {namePrefix: node-, count: 3, labels: {kcau.io/cluster: contoso-fc1}}
+  - {name: other, labels: {kcau.io/cluster: elsewhere}}
+"""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_refused_while_a_node_is_down_then_runs(self):
+        c = self.cluster
+        example = os.path.join(SOURCE_DIR, "examples", "cmdlet-example-1.yaml")
+        boots = {n: v["status"]["nodeInfo"]["bootID"] for n, v in node_map(c).items()}
+        set_ready(c, "node-2", False)
+        c.kubectl_run("apply", "-f", example)
+        run = c.wait_for_phase("contoso-fc1", {"Succeeded", "Failed"}, timeout=30)
+        failed = condition(run, "Failed")
+        self.assertEqual(run["status"]["phase"], "Failed")
+        self.assertEqual(failed["reason"], "NodesOffline")
+        self.assertIn("node-2", failed["message"])
+        self.assertNotIn("node-1", failed["message"])
+        self.assertEqual(run["status"].get("nodes", []), [])
+        for name, node in node_map(c).items():
+            self.assertEqual(node["status"]["nodeInfo"]["bootID"], boots[name], name)
+            self.assertNotIn("kcau.io/update-request",
+                             node["metadata"].get("annotations", {}), name)
+        assert_nobody_cordoned(self, c)
+
+        # The node is back: the same manifest, applied again as a new run, updates the
+        # cluster's three nodes and leaves the other one alone.
+        set_ready(c, "node-2", True)
+        c.kubectl_run("delete", "updaterun", "contoso-fc1")
+        watcher = NodeBootWatcher(c.access)
+        try:
+            c.kubectl_run("apply", "-f", example)
+            run = c.wait_for_phase("contoso-fc1", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        self.assertEqual(sorted(status_nodes(run)), ["node-1", "node-2", "node-3"])
+        self.assertEqual(node_map(c)["other"]["status"]["nodeInfo"]["bootID"], boots["other"])
+        c.kubectl_run("wait", "--for=condition=Succeeded", "updaterun/contoso-fc1",
+                      "--timeout=5s")
+        assert_nobody_cordoned(self, c)
+
+
+class WhatIfThenBatches(unittest.TestCase):
+    """whatIf publishes the waves and touches nothing; the same run for real keeps
+    maxUnavailable nodes in flight, never more."""
+
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=6, sim_args=[
+            "--update-delay-ms", "400", "--reboot-delay-ms", "800"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_plan_then_run_two_at_a_time(self):
+        c = self.cluster
+        boots = {n: v["status"]["nodeInfo"]["bootID"] for n, v in node_map(c).items()}
+        apply(c, run_manifest("dry", whatIf=True, maxUnavailable=2))
+        run = c.wait_for_phase("dry", {"Succeeded", "Failed"}, timeout=30)
+        self.assertEqual(condition(run, "Succeeded")["reason"], "WhatIf")
+        batches = run["status"]["batches"]
+        self.assertEqual([len(b) for b in batches], [2, 2, 2])
+        self.assertEqual(sorted(sum(batches, [])), sorted(boots))
+        for n in run["status"]["nodes"]:
+            self.assertEqual(n["phase"], "Pending")
+            self.assertRegex(n["message"], r"would be updated in batch [123] of 3")
+        for name, node in node_map(c).items():
+            self.assertEqual(node["status"]["nodeInfo"]["bootID"], boots[name])
+            self.assertNotIn("kcau.io/update-request", node["metadata"].get("annotations", {}))
+        assert_nobody_cordoned(self, c)
+
+        watcher = NodeBootWatcher(c.access)
+        most = 0
+        try:
+            apply(c, run_manifest("real", maxUnavailable=2))
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                run = get_run(c, "real")
+                nodes = run.get("status", {}).get("nodes", [])
+                busy = [n for n in nodes
+                        if n["phase"] not in ("Pending", "Succeeded", "Failed", "Skipped")]
+                most = max(most, len(busy))
+                if run.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+                    break
+                time.sleep(0.05)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        self.assertEqual(most, 2, "nodes in flight at once")
+        assert_nobody_cordoned(self, c)
+
+
+class DrainTimeout(unittest.TestCase):
+    """A budget that never allows the eviction: with drainTimeoutMinutes the node is given up
+    after that long (uncordoned, failed, not counted as retries) and the run goes on."""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(PINNED_DB)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_blocked_node_fails_after_the_timeout_and_is_uncordoned(self):
+        c = self.cluster
+        started = time.time()
+        apply(c, run_manifest("bounded", nodeOrder=["node-1"], drainTimeoutMinutes=1,
+                              maxFailedNodes=1))
+        run = c.wait_for_phase("bounded", {"Succeeded", "Failed"}, timeout=150)
+        self.assertGreaterEqual(time.time() - started, 59)
+        nodes = status_nodes(run)
+        self.assertEqual(nodes["node-1"]["phase"], "Failed")
+        self.assertIn("drainTimeoutMinutes=1", nodes["node-1"]["message"])
+        self.assertIn("uncordoned", nodes["node-1"]["message"])
+        self.assertNotIn("attempts", nodes["node-1"])
+        self.assertEqual(nodes["node-2"]["phase"], "Succeeded")
+        self.assertEqual(nodes["node-3"]["phase"], "Succeeded")
+        self.assertEqual(condition(run, "Succeeded")["reason"], "CompletedWithFailures")
+        self.assertTrue(c.api_get("/api/v1/namespaces/data/pods/db-0"), "the pod was kept")
+        assert_nobody_cordoned(self, c)
+
+
+class DrainForceAndForceReboot(unittest.TestCase):
+    """drain: Force deletes the pod its budget protects (ForcePauseAndDrain); forceReboot
+    reboots a node whose plug-ins asked for none (ForcePauseDrainAndReboot)."""
+
+    SCENARIO = PINNED_DB.replace(
+        "nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms}",
+        "nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms, rebootRequired: false}")
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_forced_drain_and_reboot(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        try:
+            apply(c, run_manifest("forced", drain="Force", forceReboot=True))
+            run = c.wait_for_phase("forced", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        reasons = [r for r, _ in events_of(c, "forced")]
+        self.assertIn("DrainForced", reasons)
+        deleted = re.search(r'^kcau_evictions_total\{result="deleted"\} (\d+)', c.metrics_text(),
+                            re.MULTILINE)
+        self.assertIsNotNone(deleted, "no forced deletion counted")
+        self.assertGreaterEqual(int(deleted.group(1)), 1)
+        assert_nobody_cordoned(self, c)
+
+
+class StopMidRun(unittest.TestCase):
+    """stopAfter and stop: no new node starts, the node held up draining is put back in
+    service, and the run ends Failed with the reason; nothing is left cordoned."""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(PINNED_DB)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def check_stopped(self, run, reason):
+        c = self.cluster
+        self.assertEqual(run["status"]["phase"], "Failed")
+        self.assertEqual(condition(run, "Failed")["reason"], reason)
+        nodes = status_nodes(run)
+        self.assertEqual(nodes["node-2"]["phase"], "Succeeded")
+        self.assertEqual(nodes["node-1"]["phase"], "Skipped")
+        self.assertIn("uncordoned", nodes["node-1"]["message"])
+        self.assertEqual(nodes["node-3"]["phase"], "Skipped")
+        self.assertNotIn("startTime", nodes["node-3"], "node-3 was never started")
+        assert_nobody_cordoned(self, c)
+
+    def test_stop_after(self):
+        c = self.cluster
+        apply(c, run_manifest("timed", nodeOrder=["node-2", "node-1", "node-3"],
+                              stopAfter="12s"))
+        run = c.wait_for_phase("timed", {"Succeeded", "Failed"}, timeout=60)
+        self.check_stopped(run, "StopAfterReached")
+        self.assertIn("stopAfter 12s reached", condition(run, "Failed")["message"])
+
+    def test_stop_by_editing_the_run(self):
+        c = self.cluster
+        apply(c, run_manifest("manual", nodeOrder=["node-2", "node-1", "node-3"]))
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            run = get_run(c, "manual")
+            nodes = status_nodes(run) if "status" in run else {}
+            if nodes.get("node-1", {}).get("phase") == "Draining":
+                break
+            time.sleep(0.1)
+        c.kubectl_run("patch", "updaterun", "manual", "--type=merge", "-p",
+                      '{"spec":{"stop":true}}')
+        run = c.wait_for_phase("manual", {"Succeeded", "Failed"}, timeout=30)
+        self.check_stopped(run, "Cancelled")
+
+
+if __name__ == "__main__":
+    BUILD_DIR = os.path.abspath(sys.argv[1])
+    SOURCE_DIR = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0]] + sys.argv[3:], verbosity=2)
