@@ -20,6 +20,9 @@ inline constexpr char kRequestAnnotation[] = "kcau.io/update-request";
 inline constexpr char kPluginsAnnotation[] = "kcau.io/update-plugins";
 inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
 inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
+// Set by the controller with its cordon ("RUN/UID"), removed with its uncordon: tells a cordon
+// kcau made (and which run) from an administrator's, which kcau never undoes.
+inline constexpr char kCordonedByAnnotation[] = "kcau.io/cordoned-by";
 
 enum class AgentState {
   kInstalling,  // the agent took the request and runs the plug-ins

@@ -503,6 +503,10 @@ StatusOr<UpdateRun> DecodeUpdateRun(const value& object) {
     }
     if (meta.has_field("generation"))
       run.generation = Int64(meta.at("generation"), "metadata.generation");
+    run.deleting = meta.has_field("deletionTimestamp") && !meta.at("deletionTimestamp").is_null();
+    if (meta.has_field("finalizers")) {
+      run.finalizers = Strings(meta.at("finalizers"), "metadata.finalizers");
+    }
     if (object.has_field("spec") && !object.at("spec").is_null()) {
       run.spec = DecodeSpec(object.at("spec"));
     }

@@ -193,11 +193,17 @@ struct UpdateRunStatus {
   bool operator==(const UpdateRunStatus&) const = default;
 };
 
+// Held by the controller while a run is active, so that deleting the run cancels it safely
+// (nodes in flight finished or brought back) before it goes.
+inline constexpr char kRunFinalizer[] = "kcau.io/run-cleanup";
+
 struct UpdateRun {
   std::string name;
   std::string uid;
   std::string resource_version;
   int64_t generation = 0;
+  bool deleting = false;                // metadata.deletionTimestamp is set
+  std::vector<std::string> finalizers;  // metadata.finalizers
   UpdateRunSpec spec;
   UpdateRunStatus status;
 };

@@ -10,9 +10,13 @@ namespace {
 
 using kube::Json;
 
-Status SetUnschedulable(kube::KubeClient& client, const std::string& node, bool value) {
+// `run` ("RUN/UID") goes into kcau.io/cordoned-by with a cordon; an uncordon removes it.
+Status SetUnschedulable(kube::KubeClient& client, const std::string& node, bool value,
+                        const std::string& run) {
   Json patch = Json::object();
   patch["spec"]["unschedulable"] = Json::boolean(value);
+  patch["metadata"]["annotations"][agent::kCordonedByAnnotation] =
+      value ? Json::string(run) : Json::null();
   auto r = client.Patch(kube::resources::Nodes(), {"", node}, kube::PatchType::kMerge, patch);
   return r.ok() ? Status::Ok() : r.status();
 }
@@ -78,9 +82,9 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, ActionOutcome& outcome) {
   switch (action.type) {
     case ActionType::kCordon:
-      return SetUnschedulable(client, action.node, true);
+      return SetUnschedulable(client, action.node, true, action.token);
     case ActionType::kUncordon:
-      return SetUnschedulable(client, action.node, false);
+      return SetUnschedulable(client, action.node, false, "");
     case ActionType::kDrain:
       return Drain(client, action.node, false, outcome);
     case ActionType::kForceDrain:

@@ -17,6 +17,7 @@ struct NodeView {
   bool unschedulable = false;                      // spec.unschedulable (cordoned)
   std::string boot_id;                             // status.nodeInfo.bootID: changes on every boot
   std::string request_token;                       // agent::kRequestAnnotation as last written
+  std::string cordoned_by;                         // agent::kCordonedByAnnotation: RUN/UID
   std::optional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
   // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
   // this pass (the planner does not need it for this node).

@@ -46,6 +46,9 @@ NodeView NodeViewFromJson(const Json& node) {
     if (ann.has_string_field(agent::kResultAnnotation)) {
       v.agent_result = agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string());
     }
+    if (ann.has_string_field(agent::kCordonedByAnnotation)) {
+      v.cordoned_by = ann.at(agent::kCordonedByAnnotation).as_string();
+    }
   }
   if (node.has_object_field("spec") && node.at("spec").has_boolean_field("unschedulable")) {
     v.unschedulable = node.at("spec").at("unschedulable").as_bool();
@@ -73,7 +76,8 @@ Json SlimNode(const Json& node) {
   if (meta.has_object_field("annotations")) {
     // Only kcau's own annotations: others (e.g. large ones from other tools) stay out.
     Json ann = Json::object();
-    for (const char* key : {agent::kRequestAnnotation, agent::kResultAnnotation}) {
+    for (const char* key :
+         {agent::kRequestAnnotation, agent::kResultAnnotation, agent::kCordonedByAnnotation}) {
       CopyField(meta.at("annotations"), ann, key);
     }
     m["annotations"] = ann;

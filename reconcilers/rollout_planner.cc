@@ -64,6 +64,10 @@ class Pass {
       d_.terminal = true;
       return std::move(d_);
     }
+    if (st.plan.empty() && run_.deleting) {
+      EndRun(RunPhase::kFailed, "Deleted", "the run was deleted before it started");
+      return std::move(d_);
+    }
     if (st.plan.empty() && !Start()) return std::move(d_);
     Step();
     Recount();
@@ -200,6 +204,10 @@ class Pass {
                "), more than maxFailedNodes=" + std::to_string(FailureBudget()));
       return;
     }
+    if (run_.deleting) {
+      Stop("Deleted", "the run was deleted");
+      return;
+    }
     if (run_.spec.stop.value_or(false)) {
       Stop("Cancelled", "cancelled by spec.stop");
       return;
@@ -226,6 +234,7 @@ class Pass {
       const NodeView* next = Find(r.name);
       if (next != nullptr) {
         blocker = AdmissionBlocker(*next, in_flight, *all_nodes_, MaxInFlight(), SiteAware());
+        if (blocker.empty()) blocker = HeldByAnotherRun(*next);
         if (!blocker.empty()) break;
       }
       StartNode(r);
@@ -234,7 +243,7 @@ class Pass {
       // Already cordoned (by an admin): nothing to wait for, go on in this pass.
       if (next->unschedulable) StepNode(r);
     }
-    if (IsQuorumBlocker(blocker)) {
+    if (IsQuorumBlocker(blocker) || blocker.rfind("locked: ", 0) == 0) {
       SetCondition(st.conditions, crd::kConditionProgressing, "True", "Blocked", blocker,
                    run_.generation, now_);
       Requeue(kRebootPollInterval);
@@ -245,6 +254,17 @@ class Pass {
     if (in_flight.empty() && NodesIn(NodePhase::kPending).empty()) {
       Complete(NodesIn(NodePhase::kFailed));
     }
+  }
+
+  // A node another kcau run cordoned and left so (it failed there, or is updating it now)
+  // is not taken without spec.forceRecovery (CAU's Locked state).
+  std::string HeldByAnotherRun(const NodeView& node) const {
+    if (!node.unschedulable || node.cordoned_by.empty() || node.cordoned_by == RunIdentity(run_) ||
+        run_.spec.force_recovery.value_or(false)) {
+      return "";
+    }
+    return std::string("locked: node ") + node.name + " was cordoned by run " + node.cordoned_by +
+           " (kcau.io/cordoned-by); uncordon it or set spec.forceRecovery: true";
   }
 
   // No new node starts; nodes not yet updating are brought back; the rest finish. The run
@@ -314,10 +334,13 @@ class Pass {
     r.boot_id_before = view->boot_id;
     // Recorded before the cordon so a restarted controller never uncordons a node an admin
     // had cordoned (kured keeps Unschedulable in its lock annotation for the same reason).
-    r.was_unschedulable = view->unschedulable;
+    // A cordon another kcau run left (kcau.io/cordoned-by) is not an admin's: a run that
+    // is admitted to such a node (forceRecovery) takes it over and uncordons it at the end.
+    const bool recovered = view->unschedulable && !view->cordoned_by.empty();
+    r.was_unschedulable = view->unschedulable && view->cordoned_by.empty();
     Enter(r, NodePhase::kCordoned);
     Event("Normal", "NodeUpdateStarted", r.name + ": cordoning");
-    if (!view->unschedulable) Act(ActionType::kCordon, r.name);
+    if (!view->unschedulable || recovered) Act(ActionType::kCordon, r.name, RunIdentity(run_));
   }
 
   void StepNode(NodeResult& r) {
@@ -329,7 +352,7 @@ class Pass {
     switch (r.phase) {
       case NodePhase::kCordoned:
         if (!view->unschedulable) {
-          Act(ActionType::kCordon, r.name);
+          Act(ActionType::kCordon, r.name, RunIdentity(run_));
           return;
         }
         if (run_.spec.drain == crd::DrainMode::kSkip) {
@@ -656,6 +679,10 @@ PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run) {
     }
   }
   return needs;
+}
+
+std::string RunIdentity(const crd::UpdateRun& run) {
+  return run.name + "/" + (run.uid.empty() ? "-" : run.uid);
 }
 
 std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt) {

@@ -31,7 +31,7 @@ enum class ActionType {
 struct NodeAction {
   ActionType type;
   std::string node;
-  std::string token;  // kRequestUpdate only
+  std::string token;  // kRequestUpdate: the request token; kCordon: RunIdentity (cordoned-by)
   bool operator==(const NodeAction&) const = default;
 };
 
@@ -57,6 +57,7 @@ inline constexpr int kDefaultRebootTimeoutMinutes = 30;
 inline constexpr Duration kDrainPollInterval = std::chrono::seconds(2);
 inline constexpr Duration kAgentPollInterval = std::chrono::seconds(5);
 inline constexpr Duration kRebootPollInterval = std::chrono::seconds(10);
+inline constexpr Duration kLockPollInterval = std::chrono::seconds(5);
 
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now);
@@ -77,5 +78,8 @@ PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run);
 // The agent request token of a node's attempt: unique per run, node and attempt so a stale
 // answer from an earlier attempt or run is never taken for this one.
 std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt);
+
+// "NAME/UID": who holds the run lock and who cordoned a node (kcau.io/cordoned-by).
+std::string RunIdentity(const crd::UpdateRun& run);
 
 }  // namespace kcau::reconcilers

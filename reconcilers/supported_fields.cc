@@ -22,6 +22,7 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.stopAfter",
       "spec.stop",
       "spec.failbackMode",
+      "spec.forceRecovery",
   };
   return fields;
 }

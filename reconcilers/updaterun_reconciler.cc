@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "common/verbosity.h"
 #include "crd/updaterun_codec.h"
 #include "kube/kube_client.h"
@@ -9,6 +11,8 @@
 #include "reconcilers/conditions.h"
 #include "reconcilers/node_actions.h"
 #include "reconcilers/rollout_planner.h"
+#include "reconcilers/run_finalizer.h"
+#include "reconcilers/run_lock.h"
 #include "reconcilers/run_metrics.h"
 
 namespace kcau::reconcilers {
@@ -90,15 +94,32 @@ Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector
   return Status::Ok();
 }
 
+// The run stays Pending: Progressing False, reason Locked, naming the holder; looked at again
+// every kLockPollInterval (the holder's end wakes nothing here).
+RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, TimePoint now) {
+  RolloutDecision d;
+  d.status = run.status;
+  d.status.observed_generation = run.generation;
+  const crd::Condition* before = FindCondition(d.status.conditions, crd::kConditionProgressing);
+  const bool news = before == nullptr || before->reason != "Locked" || before->message != why;
+  SetCondition(d.status.conditions, crd::kConditionProgressing, "False", "Locked", why,
+               run.generation, now);
+  if (news) d.events.push_back(RunEvent{"Normal", "Locked", why});
+  d.requeue_after = kLockPollInterval;
+  return d;
+}
+
 }  // namespace
 
 UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster,
-                                         const Clock& clock, metrics::KcauMetrics* metrics)
+                                         const Clock& clock, metrics::KcauMetrics* metrics,
+                                         const std::string& run_lock_namespace)
     : client_(client),
       cluster_(cluster),
       clock_(clock),
       metrics_(metrics),
-      events_(client, clock) {}
+      events_(client, clock),
+      locks_(client, run_lock_namespace) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   ReconcileResult result;
@@ -135,10 +156,33 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   const bool ended =
       run->status.phase == crd::RunPhase::kSucceeded || run->status.phase == crd::RunPhase::kFailed;
+  Json current = *object;
   if (ended && run->status.observed_generation == run->generation) {
     // An ended run is a record: no need to read the cluster for it (node events wake every
-    // run, and most runs in a long-lived cluster are finished ones).
+    // run, and most runs in a long-lived cluster are finished ones). Its finalizer goes, if
+    // an earlier pass could not remove it.
+    if (HasRunFinalizer(current)) {
+      auto released = SetRunFinalizer(client_, current, false);
+      if (!released.ok()) {
+        conflict = released.status().code() == StatusCode::kConflict;
+        return ReconcileResult::Error("updaterun " + run_name +
+                                      ": removing the finalizer: " + released.status().ToString());
+      }
+    }
     return ReconcileResult::Terminal();
+  }
+  if (run->deleting && !HasRunFinalizer(current)) {
+    return ReconcileResult::Done();  // going, and never started under this controller
+  }
+  if (!run->deleting && !ended && !HasRunFinalizer(current) && !run->spec.what_if.value_or(false)) {
+    // Before any node is touched: deleting the run from now on cancels it first.
+    auto held = SetRunFinalizer(client_, current, true);
+    if (!held.ok()) {
+      conflict = held.status().code() == StatusCode::kConflict;
+      return ReconcileResult::Error("updaterun " + run_name +
+                                    ": adding the finalizer: " + held.status().ToString());
+    }
+    current = *held;
   }
 
   auto nodes = cluster_.Nodes();
@@ -147,11 +191,40 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     return ReconcileResult::Error("counting pods: " + counted.ToString());
   }
 
-  RolloutDecision decision = PlanRollout(*run, *nodes, now);
+  std::optional<RolloutDecision> locked_out;
+  if (run->status.plan.empty() && !run->spec.what_if.value_or(false) && !run->deleting) {
+    auto lock = locks_.Check(*run, *nodes, now);
+    if (!lock.ok()) {
+      return ReconcileResult::Error("updaterun " + run_name +
+                                    ": run lock: " + lock.status().ToString());
+    }
+    if (lock->verdict == RunLockVerdict::kWait) locked_out = WaitForLock(*run, lock->message, now);
+  }
+  RolloutDecision decision = locked_out ? *locked_out : PlanRollout(*run, *nodes, now);
+  if (!locked_out && !decision.terminal && !decision.status.plan.empty()) {
+    // Active (or starting): the run must hold its target's lock before it touches a node.
+    auto lock = locks_.Acquire(*run, *nodes, now);
+    if (!lock.ok()) {
+      return ReconcileResult::Error("updaterun " + run_name +
+                                    ": run lock: " + lock.status().ToString());
+    }
+    if (lock->verdict == RunLockVerdict::kWait && run->status.plan.empty()) {
+      decision = WaitForLock(*run, lock->message, now);
+    } else if (lock->verdict == RunLockVerdict::kWait) {
+      // Already running when another run took the lock over (forceRecovery): stopping
+      // half-way would be worse; finish, and say so.
+      spdlog::warn("updaterun {}: run lock taken by another run: {}", run_name, lock->message);
+    } else if (lock->verdict == RunLockVerdict::kRecover) {
+      decision.events.push_back(RunEvent{"Warning", "LockRecovered",
+                                         "forceRecovery: took over the run lock " +
+                                             locks_.lease_namespace() + "/" +
+                                             RunLockName(run->spec) + ": " + lock->message});
+    }
+  }
 
   bool status_written = false;
   if (decision.status != run->status) {
-    Json updated = *object;
+    Json updated = current;
     updated["status"] = crd::EncodeUpdateRunStatus(decision.status);
     auto written = client_.UpdateStatus(runs, updated);
     if (!written.ok()) {
@@ -161,6 +234,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
                                     written.status().ToString());
     }
     status_written = true;
+    current = *written;
     if (V(2)) {
       spdlog::info("updaterun {}: status written: phase {}, {} succeeded, {} failed", run_name,
                    crd::RunPhaseName(decision.status.phase), decision.status.nodes_succeeded,
@@ -182,6 +256,24 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, s.ToString());
   }
   RecordRunMetrics(metrics_, run_name, run->status, decision, outcome);
+  if (decision.terminal && !run->status.plan.empty()) {
+    // Ended: free the lock unless Locked. (A lock left by a failed release holds nothing:
+    // DecideRunLock lets the next run take a lock whose holder ended cleanly.)
+    if (Status released = locks_.Release(*run, decision.status, *nodes); !released.ok()) {
+      return ReconcileResult::Error("updaterun " + run_name +
+                                    ": releasing the run lock: " + released.ToString());
+    }
+  }
+
+  if (decision.terminal && HasRunFinalizer(current)) {
+    // Ended: nothing is left to clean up, so a delete may now take the run at once. If this
+    // fails, the ended-run pass above removes it later.
+    auto released = SetRunFinalizer(client_, current, false);
+    if (!released.ok() && released.status().code() != StatusCode::kNotFound) {
+      return ReconcileResult::Error("updaterun " + run_name +
+                                    ": removing the finalizer: " + released.status().ToString());
+    }
+  }
 
   ReconcileResult result = ReconcileResult::Done();
   if (decision.terminal) {

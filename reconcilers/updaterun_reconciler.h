@@ -4,7 +4,8 @@
 // the actions that status announces, then publishes Events. It keeps no state between calls,
 // so a controller killed at any instant resumes from what the API server holds. A status
 // write refused with 409 Conflict (someone else changed the run) is not acted on: the run
-// is re-read and the decision made again at once.
+// is re-read and the decision made again at once. A run starts only once it holds its
+// target's run lock (run_lock.h); while another run holds it, it stays Pending, Locked.
 //
 // Thread-safety: Reconcile may run on several threads for *different* runs; the work queue
 // guarantees one run is never reconciled twice at once.
@@ -15,6 +16,7 @@
 #include "common/clock.h"
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/reconcile_result.h"
+#include "reconcilers/run_lock_store.h"
 
 namespace kcau::kube {
 class KubeClient;
@@ -30,9 +32,11 @@ namespace kcau::reconcilers {
 
 class UpdateRunReconciler {
  public:
-  // metrics may be null (tests that do not read them).
+  // metrics may be null (tests that do not read them). Run locks (Leases) are kept in
+  // `run_lock_namespace`.
   UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
-                      metrics::KcauMetrics* metrics);
+                      metrics::KcauMetrics* metrics,
+                      const std::string& run_lock_namespace = "default");
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
   UpdateRunReconciler& operator=(const UpdateRunReconciler&) = delete;
 
@@ -50,6 +54,7 @@ class UpdateRunReconciler {
   const Clock& clock_;
   metrics::KcauMetrics* metrics_;
   EventRecorder events_;
+  RunLockStore locks_;
 };
 
 }  // namespace kcau::reconcilers

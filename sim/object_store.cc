@@ -400,7 +400,8 @@ struct ObjectStore::Impl {
       // The server owns these metadata fields.
       Json& meta = result["metadata"];
       const Json& old_meta = stored.at("metadata");
-      for (const char* f : {"uid", "creationTimestamp", "namespace", "name", "generation"}) {
+      for (const char* f : {"uid", "creationTimestamp", "namespace", "name", "generation",
+                            "deletionTimestamp", "deletionGracePeriodSeconds"}) {
         if (old_meta.has_field(f)) {
           meta[f] = old_meta.at(f);
         } else if (meta.has_field(f)) {
@@ -420,7 +421,23 @@ struct ObjectStore::Impl {
     stored = result;
     Record(ResourceId(r), "MODIFIED", result, previous);
     AfterChange(r, result);
+    if (Terminating(result) && !HasFinalizers(result)) {
+      // The last finalizer went: the deletion the finalizers held back happens now.
+      objects[ResourceId(r)].erase(key);
+      ++rv;
+      Stamp(result, r);
+      Record(ResourceId(r), "DELETED", result, result);
+      AfterChange(r, result);
+    }
     return result;
+  }
+
+  static bool HasFinalizers(const Json& o) {
+    return o.has_object_field("metadata") && o.at("metadata").has_array_field("finalizers") &&
+           o.at("metadata").at("finalizers").size() > 0;
+  }
+  static bool Terminating(const Json& o) {
+    return o.has_object_field("metadata") && o.at("metadata").has_field("deletionTimestamp");
   }
 };
 
@@ -660,6 +677,20 @@ StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKe
   if (it == objs.end()) {
     return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
                          "\" not found");
+  }
+  if (Impl::HasFinalizers(it->second)) {
+    // As the API server does: an object with finalizers is only marked; it goes when the
+    // last finalizer is removed (Replace).
+    if (Impl::Terminating(it->second)) return it->second;
+    Json previous = it->second;
+    Json& object = it->second;
+    object["metadata"]["deletionTimestamp"] = Json::string(FormatRfc3339(impl_->clock.Now()));
+    object["metadata"]["deletionGracePeriodSeconds"] = Json::number(0);
+    ++impl_->rv;
+    impl_->Stamp(object, r);
+    impl_->Record(ResourceId(r), "MODIFIED", object, previous);
+    impl_->AfterChange(r, object);
+    return object;
   }
   Json object = it->second;
   objs.erase(it);

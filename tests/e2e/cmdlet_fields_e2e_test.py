@@ -131,6 +131,69 @@ nodes:
         assert_nobody_cordoned(self, c)
 
 
+class CmdletExample3(unittest.TestCase):
+    """Invoke-CauRun.md Example 3 (examples/cmdlet-example-3.yaml): a run failed and left a
+    node cordoned, so its target stays Locked (the run lock Lease is kept); a new run waits,
+    naming the lock; the forceRecovery run takes the lock over, updates the node left behind
+    and releases it; then the waiting run goes."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms}
+nodes:
+  - {name: node-1, labels: {kcau.io/cluster: contoso-fc1}, faults: {failUpdates: 1}}
+  - {name: node-2, labels: {kcau.io/cluster: contoso-fc1}}
+  - {name: node-3, labels: {kcau.io/cluster: contoso-fc1}}
+"""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def leases(self):
+        return self.cluster.get_json("leases", "-n", "default", "-l",
+                                     "app.kubernetes.io/managed-by=kcau")["items"]
+
+    def test_locked_then_recovered(self):
+        c = self.cluster
+        selector = {"matchLabels": {"kcau.io/cluster": "contoso-fc1"}}
+        apply(c, run_manifest("first", nodeSelector=selector, nodeOrder=["node-1"],
+                              maxFailedNodes=0, maxRetriesPerNode=0))
+        run = c.wait_for_phase("first", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(status_nodes(run)["node-1"]["phase"], "Failed")
+        self.assertTrue(node_map(c)["node-1"]["spec"].get("unschedulable"))
+        leases = self.leases()
+        self.assertEqual(len(leases), 1)
+        self.assertTrue(leases[0]["spec"]["holderIdentity"].startswith("first/"))
+
+        c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, "examples", "cmdlet-example-1.yaml"))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            waiting = get_run(c, "contoso-fc1")
+            progressing = condition(waiting, "Progressing") if "status" in waiting else None
+            if progressing and progressing["reason"] == "Locked":
+                break
+            time.sleep(0.2)
+        self.assertEqual(progressing["reason"], "Locked", waiting.get("status"))
+        self.assertIn("node-1", progressing["message"])
+        self.assertIn("forceRecovery", progressing["message"])
+        time.sleep(2)
+        self.assertNotIn(get_run(c, "contoso-fc1")["status"].get("phase"), ("Running",))
+
+        c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, "examples", "cmdlet-example-3.yaml"))
+        run = c.wait_for_phase("contoso-fc1-recovery", {"Succeeded", "Failed"}, timeout=90)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        self.assertEqual(status_nodes(run)["node-1"]["phase"], "Succeeded")
+        reasons = [r for r, _ in events_of(c, "contoso-fc1-recovery")]
+        self.assertIn("LockRecovered", reasons)
+        # The waiting run takes the lock in turn and runs.
+        run = c.wait_for_phase("contoso-fc1", {"Succeeded", "Failed"}, timeout=90)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        self.assertEqual(self.leases(), [], "every lock released")
+        assert_nobody_cordoned(self, c)
+
+
 class WhatIfThenBatches(unittest.TestCase):
     """whatIf publishes the waves and touches nothing; the same run for real keeps
     maxUnavailable nodes in flight, never more."""
@@ -276,17 +339,38 @@ class StopMidRun(unittest.TestCase):
     def test_stop_by_editing_the_run(self):
         c = self.cluster
         apply(c, run_manifest("manual", nodeOrder=["node-2", "node-1", "node-3"]))
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            run = get_run(c, "manual")
-            nodes = status_nodes(run) if "status" in run else {}
-            if nodes.get("node-1", {}).get("phase") == "Draining":
-                break
-            time.sleep(0.1)
+        self.wait_draining(c, "manual", "node-1")
         c.kubectl_run("patch", "updaterun", "manual", "--type=merge", "-p",
                       '{"spec":{"stop":true}}')
         run = c.wait_for_phase("manual", {"Succeeded", "Failed"}, timeout=30)
         self.check_stopped(run, "Cancelled")
+
+    def test_delete_mid_run(self):
+        """kubectl delete of an active run: kcau's finalizer holds it until the node held up
+        draining is back in service; then the run and its lock are gone."""
+        c = self.cluster
+        apply(c, run_manifest("doomed", nodeOrder=["node-2", "node-1", "node-3"]))
+        self.wait_draining(c, "doomed", "node-1")
+        self.assertIn("kcau.io/run-cleanup", get_run(c, "doomed")["metadata"]["finalizers"])
+        c.kubectl_run("delete", "updaterun", "doomed", "--timeout=30s")
+        self.assertNotIn("doomed", c.kubectl_run("get", "updateruns", "-o", "name").stdout)
+        assert_nobody_cordoned(self, c)
+        self.assertEqual(c.get_json("leases", "-n", "default", "-l",
+                                    "app.kubernetes.io/managed-by=kcau")["items"], [])
+        reasons = [r for r, _ in events_of(c, "doomed")]
+        self.assertIn("NodeSkipped", reasons)
+        self.assertIn("RunFailed", reasons)
+
+    @staticmethod
+    def wait_draining(c, run_name, node):
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            run = get_run(c, run_name)
+            nodes = status_nodes(run) if "status" in run else {}
+            if nodes.get(node, {}).get("phase") == "Draining":
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{node} never seen Draining in {run_name}")
 
 
 if __name__ == "__main__":

@@ -71,9 +71,11 @@ struct World {
       switch (a.type) {
         case ActionType::kCordon:
           n.unschedulable = true;
+          n.cordoned_by = a.token;
           break;
         case ActionType::kUncordon:
           n.unschedulable = false;
+          n.cordoned_by.clear();
           break;
         case ActionType::kDrain:
           n.evictable_pods = std::min(n.evictable_pods, pdb_protected[a.node]);

@@ -30,7 +30,7 @@ TEST(RolloutPlannerTest, StartsWithFewestPodsFirstAndCordonsIt) {
   EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kCordoned);
   EXPECT_EQ(NodeIn(d.status, "n2").boot_id_before, "n2-boot-1");
   EXPECT_EQ(NodeIn(d.status, "n1").phase, NodePhase::kPending);
-  EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", ""}}));
+  EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"}}));
   EXPECT_EQ(ConditionReason(d.status, crd::kConditionProgressing), "True/Started");
   EXPECT_FALSE(d.terminal);
 }

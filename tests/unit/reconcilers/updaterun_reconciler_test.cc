@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <set>
+
 #include "agent/protocol.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/object_views.h"
+#include "reconcilers/rollout_planner.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
 
@@ -50,14 +54,16 @@ class ReconcilerTest : public ::testing::Test {
     }
   }
 
-  void CreateRun(const std::string& spec_json) {
+  void CreateRun(const std::string& spec_json, const std::string& name = "run") {
     Json run = Parse(R"({"apiVersion":"kcau.io/v1alpha1","kind":"UpdateRun",)"
-                     R"("metadata":{"name":"run"},"spec":)" +
-                     spec_json + "}");
+                     R"("metadata":{"name":")" +
+                     name + R"("},"spec":)" + spec_json + "}");
     ASSERT_TRUE(store_.Create(res::UpdateRuns(), "", run).ok());
   }
 
-  Json Run() { return store_.Get(res::UpdateRuns(), {"", "run"}).value(); }
+  Json Run(const std::string& name = "run") {
+    return store_.Get(res::UpdateRuns(), {"", name}).value();
+  }
   Json Node(const std::string& name) { return store_.Get(res::Nodes(), {"", name}).value(); }
 
   // The agent's side of agent/protocol.h: answer a new request, then reboot.
@@ -72,6 +78,15 @@ class ReconcilerTest : public ::testing::Test {
       const std::string token = ann.at(agent::kRequestAnnotation).as_string();
       if (ann.has_string_field(agent::kResultAnnotation) &&
           agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string())->token == token) {
+        continue;
+      }
+      if (failing_.count(name)) {
+        agent::AgentResult failed{token, agent::AgentState::kFailed, false, 0, "dpkg error"};
+        Json patch = Json::object();
+        patch["metadata"]["annotations"][agent::kResultAnnotation] =
+            Json::string(agent::EncodeAgentResult(failed));
+        ASSERT_TRUE(
+            store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false).ok());
         continue;
       }
       agent::AgentResult r{token, agent::AgentState::kInstalled, true, 2, ""};
@@ -89,9 +104,44 @@ class ReconcilerTest : public ::testing::Test {
     }
   }
 
-  std::string Phase() {
-    Json run = Run();
-    return run.has_object_field("status") ? run.at("status").at("phase").as_string() : "";
+  std::string Phase(const std::string& name = "run") {
+    Json run = Run(name);
+    return run.has_object_field("status") && run.at("status").has_string_field("phase")
+               ? run.at("status").at("phase").as_string()
+               : "";
+  }
+
+  // Reconciles `name` (playing the agents between passes) until it reaches `phase`.
+  void DriveTo(UpdateRunReconciler& reconciler, const std::string& name, const std::string& phase) {
+    for (int pass = 0; pass < 80 && Phase(name) != phase; ++pass) {
+      ReconcileResult r = reconciler.Reconcile(name);
+      ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+      PlayAgents();
+      clock_.Advance(std::chrono::seconds(1));
+    }
+    ASSERT_EQ(Phase(name), phase);
+  }
+
+  std::optional<Json> Lease() {
+    auto leases = store_.List(res::Leases(), "default", {});
+    if (!leases.ok() || leases->items.empty()) return std::nullopt;
+    return leases->items[0];
+  }
+
+  std::string Progressing(const std::string& name) {
+    const Json run = Run(name);  // kept: the loop reads into it
+    for (const auto& c : run.at("status").at("conditions").as_array()) {
+      if (c.at("type").as_string() == "Progressing") {
+        return c.at("reason").as_string() + ": " + c.at("message").as_string();
+      }
+    }
+    return "";
+  }
+
+  bool Cordoned(const std::string& node) {
+    Json n = Node(node);
+    return n.at("spec").has_boolean_field("unschedulable") &&
+           n.at("spec").at("unschedulable").as_bool();
   }
 
   FakeClock clock_;
@@ -99,6 +149,7 @@ class ReconcilerTest : public ::testing::Test {
   sim::StoreClient client_;
   ApiClusterSource cluster_{client_};
   std::map<std::string, int> reboots_;
+  std::set<std::string> failing_;  // nodes whose agent reports Failed
 };
 
 TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
@@ -295,6 +346,108 @@ TEST_F(ReconcilerTest, DeletedRunIsForgotten) {
   ReconcileResult r = reconciler.Reconcile("absent");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess);
   EXPECT_FALSE(r.requeue_after.has_value());
+}
+
+// The run lock: a second run over the same nodes waits, Locked, until the first ends.
+TEST_F(ReconcilerTest, SecondRunOnTheSameNodesWaitsForTheLock) {
+  const std::string spec = R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})";
+  CreateRun(spec, "first");
+  CreateRun(spec, "second");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  ASSERT_EQ(reconciler.Reconcile("first").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(Phase("first"), "Running");
+  auto lease = Lease();
+  ASSERT_TRUE(lease.has_value());
+  const std::string first_uid = Run("first").at("metadata").at("uid").as_string();
+  EXPECT_EQ(lease->at("spec").at("holderIdentity").as_string(), "first/" + first_uid);
+
+  ReconcileResult waiting = reconciler.Reconcile("second");
+  ASSERT_EQ(waiting.status, ReconcileResult::Status::kSuccess) << waiting.error;
+  EXPECT_EQ(waiting.requeue_after, kLockPollInterval);
+  EXPECT_NE(Phase("second"), "Running");
+  EXPECT_EQ(Progressing("second").rfind("Locked: run first/", 0), 0u) << Progressing("second");
+
+  DriveTo(reconciler, "first", "Succeeded");
+  EXPECT_FALSE(Lease().has_value()) << "released when the run ended";
+  ASSERT_EQ(reconciler.Reconcile("second").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(Phase("second"), "Running");
+}
+
+// CAU's Locked state: a failed run that left a node cordoned keeps the lock; only a run with
+// forceRecovery takes it over, and that run updates and releases the node.
+TEST_F(ReconcilerTest, FailedRunKeepsTheLockUntilForceRecovery) {
+  failing_.insert("n1");
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],"maxFailedNodes":0,)"
+            R"("maxRetriesPerNode":0})",
+            "first");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  DriveTo(reconciler, "first", "Failed");
+  EXPECT_TRUE(Cordoned("n1"));
+  ASSERT_TRUE(Lease().has_value()) << "Locked: the failed run keeps its lock";
+
+  CreateRun(R"({"plugins":[{"name":"packages"}]})", "second");
+  ASSERT_EQ(reconciler.Reconcile("second").status, ReconcileResult::Status::kSuccess);
+  EXPECT_NE(Phase("second"), "Running");
+  EXPECT_NE(Progressing("second").find("left node(s) cordoned: n1"), std::string::npos)
+      << Progressing("second");
+  EXPECT_NE(Progressing("second").find("forceRecovery"), std::string::npos);
+
+  failing_.clear();
+  CreateRun(R"({"plugins":[{"name":"packages"}],"forceRecovery":true})", "recovery");
+  DriveTo(reconciler, "recovery", "Succeeded");
+  EXPECT_FALSE(Cordoned("n1")) << "the recovery run took n1 over and released it";
+  EXPECT_EQ(reboots_["n1"], 1);
+  EXPECT_FALSE(Lease().has_value());
+  auto events = store_.List(res::Events(), "default", {});
+  ASSERT_TRUE(events.ok());
+  bool recovered = false;
+  for (const auto& e : events->items) {
+    recovered |= e.at("reason").as_string() == "LockRecovered" &&
+                 e.at("message").as_string().find("run first/") != std::string::npos;
+  }
+  EXPECT_TRUE(recovered);
+}
+
+// Deleting an active run cancels it first (kcau's finalizer holds the delete): the node in
+// flight is brought back, nothing else starts, the lock is released, then the run goes.
+TEST_F(ReconcilerTest, DeletedActiveRunIsStoppedSafelyThenGoes) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(Phase(), "Running");
+  const Json started = Run();
+  bool has_finalizer = false;
+  for (const auto& f : started.at("metadata").at("finalizers").as_array()) {
+    has_finalizer |= f.as_string() == crd::kRunFinalizer;
+  }
+  ASSERT_TRUE(has_finalizer);
+  ASSERT_TRUE(Cordoned("n1"));
+  ASSERT_TRUE(Lease().has_value());
+
+  ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
+  ASSERT_TRUE(store_.Get(res::UpdateRuns(), {"", "run"}).ok()) << "held by the finalizer";
+  for (int pass = 0; pass < 10 && store_.Get(res::UpdateRuns(), {"", "run"}).ok(); ++pass) {
+    ReconcileResult r = reconciler.Reconcile("run");
+    ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
+  for (const char* n : {"n1", "n2", "n3"}) EXPECT_FALSE(Cordoned(n)) << n;
+  EXPECT_EQ(reboots_["n2"] + reboots_["n3"], 0) << "nothing started after the delete";
+  EXPECT_FALSE(Lease().has_value());
+}
+
+// An ended run holds no finalizer: deleting it is immediate.
+TEST_F(ReconcilerTest, EndedRunHoldsNoFinalizer) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  DriveTo(reconciler, "run", "Succeeded");
+  const Json ended = Run();
+  EXPECT_FALSE(ended.at("metadata").has_array_field("finalizers") &&
+               ended.at("metadata").at("finalizers").size() > 0);
+  ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
+  EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

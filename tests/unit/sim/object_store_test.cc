@@ -228,6 +228,34 @@ TEST_F(ObjectStoreTest, BudgetSpentBeforeASaveIsRecountedAfterTheLoad) {
   EXPECT_EQ(loaded.Evict({"web", "p1-new"}).code(), StatusCode::kTooManyRequests);
 }
 
+// Finalizers, as the API server keeps them: a delete only marks the object; it goes when
+// the last finalizer is removed, and watchers see that as DELETED.
+TEST_F(ObjectStoreTest, FinalizersHoldADeleteUntilRemoved) {
+  Json node = Node("n1");
+  node["metadata"]["finalizers"] = Parse(R"(["example.com/hold"])");
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", node).ok());
+  auto watch = store_.Watch(res::Nodes(), "", {}, std::to_string(store_.CurrentResourceVersion()));
+  ASSERT_TRUE(watch.ok());
+
+  auto marked = store_.Delete(res::Nodes(), {"", "n1"});
+  ASSERT_TRUE(marked.ok());
+  EXPECT_TRUE(marked->at("metadata").has_string_field("deletionTimestamp"));
+  auto still = store_.Get(res::Nodes(), {"", "n1"});
+  ASSERT_TRUE(still.ok()) << "held by its finalizer";
+  EXPECT_TRUE(still->at("metadata").has_string_field("deletionTimestamp"));
+  // A client cannot clear deletionTimestamp: the server owns it.
+  Json patch = Parse(R"({"metadata":{"deletionTimestamp":null,"labels":{"a":"b"}}})");
+  ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, patch, false).ok());
+  EXPECT_TRUE(store_.Get(res::Nodes(), {"", "n1"})->at("metadata").has_field("deletionTimestamp"));
+
+  Json release = Parse(R"({"metadata":{"finalizers":[]}})");
+  ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, release, false).ok());
+  EXPECT_EQ(store_.Get(res::Nodes(), {"", "n1"}).status().code(), StatusCode::kNotFound);
+  std::vector<std::string> types;
+  while (auto e = (*watch)->Pop(std::chrono::milliseconds(0))) types.push_back(e->type);
+  EXPECT_EQ(types, (std::vector<std::string>{"MODIFIED", "MODIFIED", "MODIFIED", "DELETED"}));
+}
+
 TEST_F(ObjectStoreTest, WatchReplaysFromZeroAndResumesFromAVersion) {
   ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1")).ok());
   auto from_zero = store_.Watch(res::Nodes(), "", {}, "0");
