@@ -1,5 +1,8 @@
 #include "crd/updaterun_codec.h"
 
+#include <map>
+#include <tuple>
+
 #include <stdexcept>
 #include <utility>
 
@@ -358,6 +361,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
   UpdateRunStatus st;
   if (v.is_null()) return st;
   Expect(v, value::Object, "status", "object");
+  std::vector<NodeResult> grouped;  // status.succeededNodes, after status.nodes
   for (const auto& [k, item] : v.as_object()) {
     const std::string p = "status." + k;
     if (k == "phase") {
@@ -376,6 +380,26 @@ UpdateRunStatus DecodeStatus(const value& v) {
       st.start_time = Time(item, p);
     } else if (k == "completionTime") {
       st.completion_time = Time(item, p);
+    } else if (k == "succeededNodes") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& g : item.as_array()) {
+        const std::string gp = p + "[" + std::to_string(i++) + "]";
+        Expect(g, value::Object, gp, "object");
+        NodeResult r;
+        r.phase = NodePhase::kSucceeded;
+        if (g.has_field("attempts")) r.attempts = Int(g.at("attempts"), gp + ".attempts");
+        if (g.has_field("updatesInstalled")) {
+          r.updates_installed = Int(g.at("updatesInstalled"), gp + ".updatesInstalled");
+        }
+        if (g.has_field("rebooted")) r.rebooted = Bool(g.at("rebooted"), gp + ".rebooted");
+        r.message = NodeSucceededMessage(r.updates_installed, r.rebooted);
+        if (!g.has_field("names")) continue;
+        for (const auto& name : Strings(g.at("names"), gp + ".names")) {
+          r.name = name;
+          grouped.push_back(r);
+        }
+      }
     } else if (k == "batches") {
       Expect(item, value::Array, p, "array");
       size_t i = 0;
@@ -428,6 +452,10 @@ UpdateRunStatus DecodeStatus(const value& v) {
       }
     }
   }
+  for (auto& r : grouped) {
+    st.plan.push_back(r.name);
+    st.nodes.push_back(std::move(r));
+  }
   return st;
 }
 
@@ -445,6 +473,12 @@ value StrMap(const std::map<std::string, std::string>& m) {
   value obj = value::object();
   for (const auto& [k, v] : m) obj[k] = Str(v);
   return obj;
+}
+
+// A succeeded node whose entry says nothing a group cannot (see kCompactSucceededAbove).
+bool Groupable(const NodeResult& r) {
+  return r.phase == NodePhase::kSucceeded && !r.was_unschedulable &&
+         r.message == NodeSucceededMessage(r.updates_installed, r.rebooted);
 }
 
 value EncodeHook(const HookSpec& h) {
@@ -638,13 +672,20 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
     o["batches"] = arr;
   }
   if (!st.nodes.empty()) {
-    value arr = value::array(st.nodes.size());
+    const bool compact = st.nodes.size() > kCompactSucceededAbove;
+    value arr = value::array();
+    size_t n = 0;
+    // attempts, updatesInstalled, rebooted -> names: the compact form of succeeded nodes.
+    std::map<std::tuple<int, int, bool>, std::vector<std::string>> groups;
     for (size_t i = 0; i < st.nodes.size(); ++i) {
       const NodeResult& r = st.nodes[i];
       value e = value::object();
       e["name"] = Str(r.name);
       e["phase"] = Str(NodePhaseName(r.phase));
-      // Zero values are omitted: at 5,000 nodes every field costs ~100 KB.
+      if (compact && Groupable(r)) {
+        groups[{r.attempts, r.updates_installed, r.rebooted}].push_back(r.name);
+        continue;
+      }
       if (r.attempts != 0) e["attempts"] = value::number(r.attempts);
       if (r.updates_installed != 0) e["updatesInstalled"] = value::number(r.updates_installed);
       if (r.rebooted) e["rebooted"] = value::boolean(true);
@@ -656,11 +697,29 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       if (r.phase_time) e["phaseTime"] = Str(FormatRfc3339(*r.phase_time));
       if (r.finish_time) e["finishTime"] = Str(FormatRfc3339(*r.finish_time));
       if (r.restore_to) e["restoreTo"] = Str(NodePhaseName(*r.restore_to));
-      arr[i] = e;
+      arr[n++] = e;
     }
-    o["nodes"] = arr;
+    if (n > 0) o["nodes"] = arr;
+    if (!groups.empty()) {
+      value grouped = value::array(groups.size());
+      size_t g = 0;
+      for (const auto& [key, names] : groups) {
+        value e = value::object();
+        e["attempts"] = value::number(std::get<0>(key));
+        e["updatesInstalled"] = value::number(std::get<1>(key));
+        e["rebooted"] = value::boolean(std::get<2>(key));
+        e["names"] = StrArray(names);
+        grouped[g++] = e;
+      }
+      o["succeededNodes"] = grouped;
+    }
   }
   return o;
+}
+
+std::string NodeSucceededMessage(int updates_installed, bool rebooted) {
+  return std::to_string(updates_installed) + " updates installed" +
+         (rebooted ? ", rebooted" : ", no reboot needed");
 }
 
 }  // namespace kcau::crd

@@ -21,6 +21,17 @@ StatusOr<UpdateRunSpec> DecodeUpdateRunSpec(const web::json::value& spec);
 StatusOr<UpdateRunStatus> DecodeUpdateRunStatus(const web::json::value& status);
 
 web::json::value EncodeUpdateRunSpec(const UpdateRunSpec& spec);
+
+// The message of a node that updated without remarks.
+std::string NodeSucceededMessage(int updates_installed, bool rebooted);
+
+// Above this many nodes, status.nodes keeps only the nodes with something to say; those that
+// updated without remark are grouped by (attempts, updatesInstalled, rebooted) into
+// status.succeededNodes[].names (their times are in the NodeUpdated Events and the run's
+// completionTime). The decoder expands the groups back into NodeResults, after the others.
+// A 5,000-node run's status stays under 512 KiB (codec_test measures it).
+inline constexpr size_t kCompactSucceededAbove = 500;
+
 web::json::value EncodeUpdateRunStatus(const UpdateRunStatus& status);
 
 const char* RunPhaseName(RunPhase phase);

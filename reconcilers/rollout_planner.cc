@@ -552,8 +552,7 @@ class Pass {
     r.finish_time = now_;
     const bool left_cordoned =
         run_.spec.failback_mode == crd::FailbackMode::kNoFailback && !r.was_unschedulable;
-    r.message = std::to_string(r.updates_installed) + " updates installed" +
-                (r.rebooted ? ", rebooted" : ", no reboot needed") +
+    r.message = crd::NodeSucceededMessage(r.updates_installed, r.rebooted) +
                 (r.was_unschedulable ? "; left cordoned as it was before the run" : "") +
                 (left_cordoned ? "; left cordoned (failbackMode NoFailback): kubectl uncordon " +
                                      r.name + " releases it"
