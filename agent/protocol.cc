@@ -12,6 +12,8 @@ const char* AgentStateName(AgentState state) {
       return "Installed";
     case AgentState::kFailed:
       return "Failed";
+    case AgentState::kScanned:
+      return "Scanned";
   }
   return "Unknown";
 }
@@ -22,6 +24,9 @@ std::string EncodeAgentResult(const AgentResult& result) {
   v["state"] = web::json::value::string(AgentStateName(result.state));
   v["rebootRequired"] = web::json::value::boolean(result.reboot_required);
   v["updatesInstalled"] = web::json::value::number(result.updates_installed);
+  if (result.state == AgentState::kScanned) {
+    v["updatesFound"] = web::json::value::number(result.updates_found);
+  }
   if (!result.message.empty()) v["message"] = web::json::value::string(result.message);
   return v.serialize();
 }
@@ -41,6 +46,8 @@ std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
       r.state = AgentState::kInstalled;
     } else if (state == "Failed") {
       r.state = AgentState::kFailed;
+    } else if (state == "Scanned") {
+      r.state = AgentState::kScanned;
     } else {
       return std::nullopt;
     }
@@ -48,6 +55,7 @@ std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
     if (v.has_integer_field("updatesInstalled")) {
       r.updates_installed = v.at("updatesInstalled").as_integer();
     }
+    if (v.has_integer_field("updatesFound")) r.updates_found = v.at("updatesFound").as_integer();
     if (v.has_string_field("message")) r.message = v.at("message").as_string();
     return r;
   } catch (const std::exception&) {

@@ -4,6 +4,8 @@
 //   controller -> agent   kcau.io/update-request   the request token of this attempt
 //                         kcau.io/update-plugins   JSON array of {name, arguments}
 //                         kcau.io/force-reboot     "true": reboot even if no plug-in asks
+//                         kcau.io/update-mode      "scan": only report what applies
+//                                                  (Invoke-CauScan); absent: install
 //   agent -> controller   kcau.io/update-result    JSON AgentResult for the latest token
 //
 // The agent reboots the node itself after an install that needs it; the controller sees the
@@ -20,6 +22,8 @@ inline constexpr char kRequestAnnotation[] = "kcau.io/update-request";
 inline constexpr char kPluginsAnnotation[] = "kcau.io/update-plugins";
 inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
 inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
+inline constexpr char kModeAnnotation[] = "kcau.io/update-mode";
+inline constexpr char kScanMode[] = "scan";
 // Set by the controller with its cordon ("RUN/UID"), removed with its uncordon: tells a cordon
 // kcau made (and which run) from an administrator's, which kcau never undoes.
 inline constexpr char kCordonedByAnnotation[] = "kcau.io/cordoned-by";
@@ -28,6 +32,7 @@ enum class AgentState {
   kInstalling,  // the agent took the request and runs the plug-ins
   kInstalled,   // plug-ins done; a reboot follows when reboot_required
   kFailed,      // a plug-in failed; nothing was rebooted
+  kScanned,     // scan mode: updates_found says what applies; nothing was changed
 };
 
 struct AgentResult {
@@ -36,6 +41,7 @@ struct AgentResult {
   bool reboot_required = false;  // the agent reboots the node next (asked, or forced)
   int updates_installed = 0;
   std::string message;
+  int updates_found = 0;  // scan mode
   bool operator==(const AgentResult&) const = default;
 };
 

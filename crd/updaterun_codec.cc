@@ -26,13 +26,19 @@ constexpr Name<RunPhase> kRunPhases[] = {{RunPhase::kPending, "Pending"},
                                          {RunPhase::kRunning, "Running"},
                                          {RunPhase::kSucceeded, "Succeeded"},
                                          {RunPhase::kFailed, "Failed"}};
-constexpr Name<NodePhase> kNodePhases[] = {
-    {NodePhase::kPending, "Pending"},       {NodePhase::kPreUpdateHook, "PreUpdateHook"},
-    {NodePhase::kCordoned, "Cordoned"},     {NodePhase::kDraining, "Draining"},
-    {NodePhase::kUpdating, "Updating"},     {NodePhase::kRebooting, "Rebooting"},
-    {NodePhase::kVerifying, "Verifying"},   {NodePhase::kPostUpdateHook, "PostUpdateHook"},
-    {NodePhase::kUncordoned, "Uncordoned"}, {NodePhase::kSucceeded, "Succeeded"},
-    {NodePhase::kFailed, "Failed"},         {NodePhase::kSkipped, "Skipped"}};
+constexpr Name<NodePhase> kNodePhases[] = {{NodePhase::kPending, "Pending"},
+                                           {NodePhase::kPreUpdateHook, "PreUpdateHook"},
+                                           {NodePhase::kCordoned, "Cordoned"},
+                                           {NodePhase::kDraining, "Draining"},
+                                           {NodePhase::kUpdating, "Updating"},
+                                           {NodePhase::kRebooting, "Rebooting"},
+                                           {NodePhase::kScanning, "Scanning"},
+                                           {NodePhase::kVerifying, "Verifying"},
+                                           {NodePhase::kPostUpdateHook, "PostUpdateHook"},
+                                           {NodePhase::kUncordoned, "Uncordoned"},
+                                           {NodePhase::kSucceeded, "Succeeded"},
+                                           {NodePhase::kFailed, "Failed"},
+                                           {NodePhase::kSkipped, "Skipped"}};
 constexpr Name<DrainMode> kDrainModes[] = {
     {DrainMode::kNormal, "Normal"}, {DrainMode::kSkip, "Skip"}, {DrainMode::kForce, "Force"}};
 constexpr Name<FailbackMode> kFailbackModes[] = {{FailbackMode::kNoFailback, "NoFailback"},
@@ -437,6 +443,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
           if (nk == "phase") r.phase = Enum(kNodePhases, nv, nnp);
           if (nk == "attempts") r.attempts = Int(nv, nnp);
           if (nk == "updatesInstalled") r.updates_installed = Int(nv, nnp);
+          if (nk == "updatesFound") r.updates_found = Int(nv, nnp);
           if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
           if (nk == "bootIDBefore") r.boot_id_before = String(nv, nnp);
           if (nk == "wasUnschedulable") r.was_unschedulable = Bool(nv, nnp);
@@ -477,7 +484,7 @@ value StrMap(const std::map<std::string, std::string>& m) {
 
 // A succeeded node whose entry says nothing a group cannot (see kCompactSucceededAbove).
 bool Groupable(const NodeResult& r) {
-  return r.phase == NodePhase::kSucceeded && !r.was_unschedulable &&
+  return r.phase == NodePhase::kSucceeded && !r.was_unschedulable && r.updates_found == 0 &&
          r.message == NodeSucceededMessage(r.updates_installed, r.rebooted);
 }
 
@@ -688,6 +695,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       }
       if (r.attempts != 0) e["attempts"] = value::number(r.attempts);
       if (r.updates_installed != 0) e["updatesInstalled"] = value::number(r.updates_installed);
+      if (r.updates_found != 0) e["updatesFound"] = value::number(r.updates_found);
       if (r.rebooted) e["rebooted"] = value::boolean(true);
       if (!r.boot_id_before.empty()) e["bootIDBefore"] = Str(r.boot_id_before);
       if (r.was_unschedulable) e["wasUnschedulable"] = value::boolean(true);

@@ -147,6 +147,7 @@ enum class NodePhase {
   kCordoned,   // cordon being applied / applied
   kDraining,   // evicting pods
   kUpdating,   // agent asked to run the plug-ins
+  kScanning,   // mode Scan: agent asked which updates apply (nothing is changed)
   kRebooting,  // agent reported the install; waiting for a new boot ID and Ready
   kVerifying,  // back with a new boot; checking health
   kPostUpdateHook,
@@ -162,6 +163,7 @@ struct NodeResult {
   NodePhase phase = NodePhase::kPending;
   int attempts = 0;  // update attempts started (hooks + plug-ins)
   int updates_installed = 0;
+  int updates_found = 0;  // mode Scan: updates that apply to the node
   bool rebooted = false;
   std::string boot_id_before;      // status.nodeInfo.bootID when the node was taken
   bool was_unschedulable = false;  // an admin's cordon, never undone by kcau

@@ -44,6 +44,8 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   // Null removes it (merge patch): a request of an earlier run must not leak into this one.
   annotations[agent::kForceRebootAnnotation] =
       spec.force_reboot.value_or(false) ? Json::string("true") : Json::null();
+  annotations[agent::kModeAnnotation] =
+      spec.mode == crd::RunMode::kScan ? Json::string(agent::kScanMode) : Json::null();
   auto r =
       client.Patch(kube::resources::Nodes(), {"", action.node}, kube::PatchType::kMerge, patch);
   return r.ok() ? Status::Ok() : r.status();

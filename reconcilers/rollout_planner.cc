@@ -161,6 +161,10 @@ class Pass {
   }
 
   std::string StartedMessage() const {
+    if (Scanning()) {
+      return "scanning " + std::to_string(d_.status.nodes_total) +
+             " nodes (nothing is changed): " + JoinSome(d_.status.plan);
+    }
     const int width = MaxInFlight();
     return "updating " + std::to_string(d_.status.nodes_total) + " nodes, " +
            (width == 1 ? std::string("one at a time")
@@ -232,7 +236,7 @@ class Pass {
     for (auto& r : st.nodes) {
       if (r.phase != NodePhase::kPending) continue;
       const NodeView* next = Find(r.name);
-      if (next != nullptr) {
+      if (next != nullptr && !Scanning()) {  // a scan disturbs nothing: every node at once
         blocker = AdmissionBlocker(*next, in_flight, *all_nodes_, MaxInFlight(), SiteAware());
         if (blocker.empty()) blocker = HeldByAnotherRun(*next);
         if (!blocker.empty()) break;
@@ -241,7 +245,7 @@ class Pass {
       if (!InFlight(r.phase)) continue;
       in_flight.push_back(next);
       // Already cordoned (by an admin): nothing to wait for, go on in this pass.
-      if (next->unschedulable) StepNode(r);
+      if (next->unschedulable && !Scanning()) StepNode(r);
     }
     if (IsQuorumBlocker(blocker) || blocker.rfind("locked: ", 0) == 0) {
       SetCondition(st.conditions, crd::kConditionProgressing, "True", "Blocked", blocker,
@@ -331,6 +335,10 @@ class Pass {
       return;
     }
     r.start_time = now_;
+    if (Scanning()) {
+      StartScan(r);
+      return;
+    }
     r.boot_id_before = view->boot_id;
     // Recorded before the cordon so a restarted controller never uncordons a node an admin
     // had cordoned (kured keeps Unschedulable in its lock annotation for the same reason).
@@ -367,6 +375,9 @@ class Pass {
         return;
       case NodePhase::kUpdating:
         StepUpdating(r, *view);
+        return;
+      case NodePhase::kScanning:
+        StepScanning(r, *view);
         return;
       case NodePhase::kRebooting:
         if (!view->boot_id.empty() && view->boot_id != r.boot_id_before && view->ready) {
@@ -472,7 +483,51 @@ class Pass {
         StartAttempt(r);
         return;
       }
+      case agent::AgentState::kScanned:
+        // A scan answer to an install request: the agent did not install anything.
+        FailNode(r, &view, "the agent only scanned; nothing was installed");
+        return;
     }
+  }
+
+  // Invoke-CauScan: the agent reports what applies; the node is not cordoned, drained,
+  // changed or rebooted.
+  void StartScan(NodeResult& r) {
+    r.attempts += 1;
+    r.request_token = RequestToken(run_, r.name, r.attempts);
+    Enter(r, NodePhase::kScanning);
+    Act(ActionType::kRequestUpdate, r.name, r.request_token);
+    Requeue(kAgentPollInterval);
+  }
+
+  void StepScanning(NodeResult& r, const NodeView& view) {
+    const auto& result = view.agent_result;
+    if (!result || result->token != r.request_token ||
+        result->state == agent::AgentState::kInstalling) {
+      if (view.request_token != r.request_token) {
+        Act(ActionType::kRequestUpdate, r.name, r.request_token);
+      }
+      Requeue(kAgentPollInterval);
+      return;
+    }
+    if (result->state == agent::AgentState::kScanned) {
+      r.updates_found = result->updates_found;
+      Enter(r, NodePhase::kSucceeded);
+      r.finish_time = now_;
+      r.message = std::to_string(r.updates_found) + " updates apply (scan: nothing changed)";
+      Event("Normal", "NodeScanned", r.name + ": " + r.message);
+      return;
+    }
+    const std::string why =
+        result->state == agent::AgentState::kFailed
+            ? "scan attempt " + std::to_string(r.attempts) + " failed: " + result->message
+            : std::string("the agent installed instead of scanning (does it know scan mode?)");
+    if (result->state == agent::AgentState::kFailed && r.attempts < MaxAttempts()) {
+      Event("Warning", "NodeScanRetry", r.name + ": " + why + "; retrying");
+      StartScan(r);
+      return;
+    }
+    FailNode(r, &view, why);
   }
 
   void StepVerifying(NodeResult& r, const NodeView& view) {
@@ -572,6 +627,20 @@ class Pass {
   }
 
   void Complete(const std::vector<std::string>& failed) {
+    if (Scanning() && failed.empty()) {
+      int updates = 0;
+      std::vector<std::string> with_updates;
+      for (const auto& r : d_.status.nodes) {
+        updates += r.updates_found;
+        if (r.updates_found > 0) with_updates.push_back(r.name);
+      }
+      EndRun(RunPhase::kSucceeded, "ScanCompleted",
+             std::to_string(d_.status.nodes_total) + " nodes scanned: " + std::to_string(updates) +
+                 " updates apply on " + std::to_string(with_updates.size()) + " node(s)" +
+                 (with_updates.empty() ? "" : " (" + JoinSome(with_updates) + ")") +
+                 "; nothing was changed");
+      return;
+    }
     if (failed.empty()) {
       const auto skipped = NodesIn(NodePhase::kSkipped);
       EndRun(RunPhase::kSucceeded, "Completed",
@@ -645,6 +714,7 @@ class Pass {
   }
   int MaxInFlight() const { return MaxUnavailable(run_.spec, d_.status.nodes_total); }
   bool SiteAware() const { return !run_.spec.site_aware_updating_order.empty(); }
+  bool Scanning() const { return run_.spec.mode == crd::RunMode::kScan; }
   Duration RebootTimeout() const {
     return std::chrono::minutes(
         run_.spec.reboot_timeout_minutes.value_or(kDefaultRebootTimeoutMinutes));

@@ -23,6 +23,7 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.stop",
       "spec.failbackMode",
       "spec.forceRecovery",
+      "spec.mode",
   };
   return fields;
 }

@@ -94,6 +94,11 @@ Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector
   return Status::Ok();
 }
 
+// whatIf and mode Scan change nothing: they take no run lock and need no finalizer.
+bool ReadOnly(const crd::UpdateRun& run) {
+  return run.spec.what_if.value_or(false) || run.spec.mode == crd::RunMode::kScan;
+}
+
 // The run stays Pending: Progressing False, reason Locked, naming the holder; looked at again
 // every kLockPollInterval (the holder's end wakes nothing here).
 RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, TimePoint now) {
@@ -174,7 +179,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
   if (run->deleting && !HasRunFinalizer(current)) {
     return ReconcileResult::Done();  // going, and never started under this controller
   }
-  if (!run->deleting && !ended && !HasRunFinalizer(current) && !run->spec.what_if.value_or(false)) {
+  if (!run->deleting && !ended && !HasRunFinalizer(current) && !ReadOnly(*run)) {
     // Before any node is touched: deleting the run from now on cancels it first.
     auto held = SetRunFinalizer(client_, current, true);
     if (!held.ok()) {
@@ -192,7 +197,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
   }
 
   std::optional<RolloutDecision> locked_out;
-  if (run->status.plan.empty() && !run->spec.what_if.value_or(false) && !run->deleting) {
+  if (run->status.plan.empty() && !ReadOnly(*run) && !run->deleting) {
     auto lock = locks_.Check(*run, *nodes, now);
     if (!lock.ok()) {
       return ReconcileResult::Error("updaterun " + run_name +
@@ -201,7 +206,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     if (lock->verdict == RunLockVerdict::kWait) locked_out = WaitForLock(*run, lock->message, now);
   }
   RolloutDecision decision = locked_out ? *locked_out : PlanRollout(*run, *nodes, now);
-  if (!locked_out && !decision.terminal && !decision.status.plan.empty()) {
+  if (!locked_out && !decision.terminal && !decision.status.plan.empty() && !ReadOnly(*run)) {
     // Active (or starting): the run must hold its target's lock before it touches a node.
     auto lock = locks_.Acquire(*run, *nodes, now);
     if (!lock.ok()) {

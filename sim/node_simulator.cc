@@ -269,6 +269,15 @@ struct NodeSimulator::Impl {
     spdlog::info("sim: agent on {}: update requested ({})", name, token);
     WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""});
     const int updates = UpdatesFor(nodes[name], Annotation(node, agent::kPluginsAnnotation));
+    if (Annotation(node, agent::kModeAnnotation) == agent::kScanMode) {
+      // Invoke-CauScan: report what the plug-ins would install; change nothing.
+      After(nodes[name].update_duration, [this, name, token, updates] {
+        agent::AgentResult scanned{token, agent::AgentState::kScanned, false, 0, "", updates};
+        WriteResult(name, scanned);
+        spdlog::info("sim: agent on {}: scan: {} updates apply", name, updates);
+      });
+      return;
+    }
     const bool force_reboot = Annotation(node, agent::kForceRebootAnnotation) == "true";
     After(nodes[name].update_duration, [this, name, token, updates, force_reboot] {
       Install(name, token, updates, force_reboot);

@@ -47,7 +47,8 @@ def apply(cluster, manifest):
 
 def run_manifest(name, **spec):
     doc = {"apiVersion": "kcau.io/v1alpha1", "kind": "UpdateRun", "metadata": {"name": name},
-           "spec": {"plugins": [{"name": "packages"}], **spec}}
+           "spec": {"plugins": [{"name": "packages"}]}}
+    doc["spec"].update(spec)
     return json.dumps(doc)
 
 
@@ -192,6 +193,48 @@ nodes:
         self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
         self.assertEqual(self.leases(), [], "every lock released")
         assert_nobody_cordoned(self, c)
+
+
+class CmdletScan(unittest.TestCase):
+    """Invoke-CauScan as mode: Scan: every node reports what applies; nothing is cordoned,
+    drained, installed or rebooted, and no run lock is taken."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms}
+nodes:
+  - {name: node-1, updates: {packages: 4, script: 1}}
+  - {name: node-2, updates: {packages: 0}}
+  - {name: node-3}
+workloads:
+  - {kind: Deployment, name: web, replicas: 3, pdb: {maxUnavailable: 1}}
+"""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_scan_changes_nothing(self):
+        c = self.cluster
+        before = node_map(c)
+        pods_before = sorted(p["metadata"]["name"] for p in c.get_json("pods", "-A")["items"])
+        apply(c, run_manifest("scan", mode="Scan",
+                              plugins=[{"name": "packages"}, {"name": "script"}]))
+        run = c.wait_for_phase("scan", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(condition(run, "Succeeded")["reason"], "ScanCompleted", run["status"])
+        found = {n: r.get("updatesFound", 0) for n, r in status_nodes(run).items()}
+        self.assertEqual(found, {"node-1": 5, "node-2": 0, "node-3": 3})
+        self.assertIn("8 updates apply on 2 node(s)", condition(run, "Succeeded")["message"])
+        after = node_map(c)
+        for name in before:
+            self.assertEqual(after[name]["status"]["nodeInfo"]["bootID"],
+                             before[name]["status"]["nodeInfo"]["bootID"], name)
+            self.assertFalse(after[name]["spec"].get("unschedulable", False), name)
+        self.assertEqual(sorted(p["metadata"]["name"] for p in c.get_json("pods", "-A")["items"]),
+                         pods_before, "no pod was evicted")
+        self.assertEqual(c.get_json("leases", "-n", "default", "-l",
+                                    "app.kubernetes.io/managed-by=kcau")["items"], [])
 
 
 class WhatIfThenBatches(unittest.TestCase):

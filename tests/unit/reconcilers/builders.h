@@ -98,6 +98,7 @@ class MakeRun {
     return Set(&crd::UpdateRunSpec::site_aware_updating_order, std::move(zones),
                "spec.siteAwareUpdatingOrder");
   }
+  MakeRun& Scan() { return Set(&crd::UpdateRunSpec::mode, crd::RunMode::kScan, "spec.mode"); }
   MakeRun& WhatIf() { return Set(&crd::UpdateRunSpec::what_if, true, "spec.whatIf"); }
   MakeRun& Drain(crd::DrainMode mode) {
     return Set(&crd::UpdateRunSpec::drain, mode, "spec.drain");

@@ -50,6 +50,7 @@ struct World {
   std::map<std::string, int> fail_updates;   // node -> attempts that fail
   std::map<std::string, int> pdb_protected;  // node -> pods no eviction removes
   std::set<std::string> never_returns;
+  bool scan = false;  // agents answer requests as scans (the run's mode is Scan)
   std::vector<NodeAction> log;
 
   std::vector<NodeView> View() const {
@@ -87,7 +88,10 @@ struct World {
           n.request_token = a.token;
           agent::AgentResult r;
           r.token = a.token;
-          if (fail_updates[a.node] > 0) {
+          if (scan) {
+            r.state = agent::AgentState::kScanned;
+            r.updates_found = static_cast<int>(a.node.size());  // any stable, distinct count
+          } else if (fail_updates[a.node] > 0) {
             --fail_updates[a.node];
             r.state = agent::AgentState::kFailed;
             r.message = "package manager exited 100";

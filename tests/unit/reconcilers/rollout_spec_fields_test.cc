@@ -214,6 +214,33 @@ TEST(RolloutSpecTest, WhatIfPublishesBatchesAndTouchesNothing) {
   EXPECT_TRUE(PlanRollout(run, w.View(), kStart + minutes(5)).actions.empty());
 }
 
+// ------------------------------------------------------------------- mode: Scan
+
+TEST(RolloutSpecTest, ScanReportsWhatAppliesOnEveryNodeAndChangesNothing) {
+  World w = Workers(3, 2);
+  w.nodes["w1"].unschedulable = true;  // an admin's cordon: a scan does not care
+  w.scan = true;
+  crd::UpdateRun run = MakeRun().Scan();
+  const int most = MaxInFlightDuring(run, w);
+  EXPECT_EQ(most, 3) << "a scan disturbs nothing: every node at once";
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionSucceeded), "True/ScanCompleted");
+  for (const auto& [name, n] : w.nodes) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(NodeIn(run.status, name).updates_found, 2);
+    EXPECT_EQ(NodeIn(run.status, name).phase, NodePhase::kSucceeded);
+    EXPECT_EQ(w.reboots[name], 0);
+    EXPECT_EQ(n.evictable_pods, 2) << "nothing evicted";
+  }
+  EXPECT_EQ(w.Count(ActionType::kCordon) + w.Count(ActionType::kUncordon) +
+                w.Count(ActionType::kDrain) + w.Count(ActionType::kForceDrain),
+            0);
+  EXPECT_EQ(w.Count(ActionType::kRequestUpdate), 3);
+  EXPECT_TRUE(w.nodes["w1"].unschedulable);
+  const crd::Condition* done = FindCondition(run.status.conditions, crd::kConditionSucceeded);
+  EXPECT_NE(done->message.find("6 updates apply on 3 node(s)"), std::string::npos) << done->message;
+}
+
 // ---------------------------------------------------------------------------- drain
 
 TEST(RolloutSpecTest, DrainBlockedPastTheTimeoutFailsTheNodeAndUncordonsIt) {
