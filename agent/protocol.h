@@ -4,6 +4,8 @@
 //   controller -> agent   kcau.io/update-request   the request token of this attempt
 //                         kcau.io/update-plugins   JSON array of {name, arguments}
 //                         kcau.io/force-reboot     "true": reboot even if no plug-in asks
+//                         kcau.io/update-options   JSON {runPluginsSerially,
+//                                                  stopOnPluginFailure}
 //                         kcau.io/update-mode      "scan": only report what applies
 //                                                  (Invoke-CauScan); absent: install
 //   agent -> controller   kcau.io/update-result    JSON AgentResult for the latest token
@@ -23,6 +25,7 @@ inline constexpr char kPluginsAnnotation[] = "kcau.io/update-plugins";
 inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
 inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
 inline constexpr char kModeAnnotation[] = "kcau.io/update-mode";
+inline constexpr char kOptionsAnnotation[] = "kcau.io/update-options";
 inline constexpr char kScanMode[] = "scan";
 // Set by the controller with its cordon ("RUN/UID"), removed with its uncordon: tells a cordon
 // kcau made (and which run) from an administrator's, which kcau never undoes.

@@ -442,6 +442,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
           if (nk == "name") r.name = String(nv, nnp);
           if (nk == "phase") r.phase = Enum(kNodePhases, nv, nnp);
           if (nk == "attempts") r.attempts = Int(nv, nnp);
+          if (nk == "round") r.round = Int(nv, nnp);
           if (nk == "updatesInstalled") r.updates_installed = Int(nv, nnp);
           if (nk == "updatesFound") r.updates_found = Int(nv, nnp);
           if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
@@ -694,6 +695,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
         continue;
       }
       if (r.attempts != 0) e["attempts"] = value::number(r.attempts);
+      if (r.round != 0) e["round"] = value::number(r.round);
       if (r.updates_installed != 0) e["updatesInstalled"] = value::number(r.updates_installed);
       if (r.updates_found != 0) e["updatesFound"] = value::number(r.updates_found);
       if (r.rebooted) e["rebooted"] = value::boolean(true);

@@ -162,6 +162,9 @@ struct NodeResult {
   std::string name;
   NodePhase phase = NodePhase::kPending;
   int attempts = 0;  // update attempts started (hooks + plug-ins)
+  // Update rounds of the current attempt: separateReboots runs one plug-in per round, and
+  // after a reboot the node is scanned again for updates that only show after a restart.
+  int round = 0;
   int updates_installed = 0;
   int updates_found = 0;  // mode Scan: updates that apply to the node
   bool rebooted = false;

@@ -40,7 +40,15 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   Json patch = Json::object();
   Json& annotations = patch["metadata"]["annotations"];
   annotations[agent::kRequestAnnotation] = Json::string(action.token);
-  annotations[agent::kPluginsAnnotation] = Json::string(EncodePlugins(spec.plugins));
+  std::vector<crd::PluginSpec> plugins = spec.plugins;
+  if (action.plugin >= 0 && action.plugin < static_cast<int>(plugins.size())) {
+    plugins = {spec.plugins[action.plugin]};  // separateReboots: this round's plug-in alone
+  }
+  annotations[agent::kPluginsAnnotation] = Json::string(EncodePlugins(plugins));
+  Json options = Json::object();
+  options["runPluginsSerially"] = Json::boolean(spec.run_plugins_serially.value_or(false));
+  options["stopOnPluginFailure"] = Json::boolean(spec.stop_on_plugin_failure.value_or(false));
+  annotations[agent::kOptionsAnnotation] = Json::string(options.serialize());
   // Null removes it (merge patch): a request of an earlier run must not leak into this one.
   annotations[agent::kForceRebootAnnotation] =
       spec.force_reboot.value_or(false) ? Json::string("true") : Json::null();

@@ -153,6 +153,16 @@ class Pass {
                  run_.generation, now_);
     SetCondition(st.conditions, crd::kConditionFailed, "False", "InProgress", "run in progress",
                  run_.generation, now_);
+    const bool plugin_options = spec.run_plugins_serially.value_or(false) ||
+                                spec.stop_on_plugin_failure.value_or(false) ||
+                                spec.separate_reboots.value_or(false);
+    if (plugin_options && spec.plugins.size() == 1) {
+      // As the cmdlet warns: these only mean something between several plug-ins.
+      SetCondition(st.conditions, crd::kConditionWarning, "True", "SinglePlugin",
+                   "runPluginsSerially, stopOnPluginFailure and separateReboots have no effect "
+                   "with a single plug-in",
+                   run_.generation, now_);
+    }
     Event("Normal", "RunStarted",
           "plan: " + JoinSome(to_update) + "; maxUnavailable " + std::to_string(width) +
               "; maxFailedNodes " + std::to_string(FailureBudget()) +
@@ -452,7 +462,8 @@ class Pass {
       // The agent has not taken this attempt's request yet: (re)write it in case the write
       // was lost when the controller stopped between status and action.
       if (view.request_token != r.request_token) {
-        Act(ActionType::kRequestUpdate, r.name, r.request_token);
+        d_.actions.push_back(NodeAction{ActionType::kRequestUpdate, r.name, r.request_token,
+                                        PluginOfRound(r.round)});
       }
       Requeue(kAgentPollInterval);
       return;
@@ -462,7 +473,7 @@ class Pass {
         Requeue(kAgentPollInterval);
         return;
       case agent::AgentState::kInstalled:
-        r.updates_installed = result->updates_installed;
+        r.updates_installed += result->updates_installed;  // summed over the rounds
         if (result->reboot_required) {
           Enter(r, NodePhase::kRebooting);
           // The node may already be back (a fast reboot between two passes).
@@ -535,6 +546,10 @@ class Pass {
       WaitOrTimeOut(r, view, "is not Ready after its update");
       return;
     }
+    if (AnotherRound(r, view)) {
+      StartRound(r, view);
+      return;
+    }
     if (run_.spec.failback_mode == crd::FailbackMode::kNoFailback) {
       // NoFailback: the operator brings the node back; the run does not wait for that.
       Succeed(r);
@@ -550,11 +565,42 @@ class Pass {
 
   void StartAttempt(NodeResult& r) {
     r.attempts += 1;
-    r.request_token = RequestToken(run_, r.name, r.attempts);
+    r.round = 1;
     r.message.clear();
+    RequestRound(r);
+  }
+
+  // Another round of the same attempt: the next plug-in (separateReboots), or a re-scan
+  // after a reboot. The boot ID is taken again so the round's own reboot is recognised.
+  void StartRound(NodeResult& r, const NodeView& view) {
+    r.round += 1;
+    r.boot_id_before = view.boot_id;
+    RequestRound(r);
+  }
+
+  void RequestRound(NodeResult& r) {
+    r.request_token = RequestToken(run_, r.name, r.attempts, r.round);
     Enter(r, NodePhase::kUpdating);
-    Act(ActionType::kRequestUpdate, r.name, r.request_token);
+    NodeAction a{ActionType::kRequestUpdate, r.name, r.request_token, PluginOfRound(r.round)};
+    d_.actions.push_back(a);
     Requeue(kAgentPollInterval);
+  }
+
+  // separateReboots: round k runs plug-in k alone; every other round runs them all.
+  int PluginOfRound(int round) const {
+    const int plugins = static_cast<int>(run_.spec.plugins.size());
+    return run_.spec.separate_reboots.value_or(false) && round <= plugins ? round - 1 : -1;
+  }
+  int PlannedRounds() const {
+    return run_.spec.separate_reboots.value_or(false)
+               ? std::max<int>(1, static_cast<int>(run_.spec.plugins.size()))
+               : 1;
+  }
+  // After a round, on a node back and Ready: is another round due?
+  bool AnotherRound(const NodeResult& r, const NodeView& view) const {
+    if (r.round < PlannedRounds()) return true;
+    const bool rebooted_this_round = view.boot_id != r.boot_id_before;
+    return rebooted_this_round && r.round < PlannedRounds() + kMaxRescanRounds;
   }
 
   void WaitOrTimeOut(NodeResult& r, const NodeView& view, const std::string& what) {
@@ -754,9 +800,10 @@ std::string RunIdentity(const crd::UpdateRun& run) {
   return run.name + "/" + (run.uid.empty() ? "-" : run.uid);
 }
 
-std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt) {
+std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt,
+                         int round) {
   return run.name + "/" + (run.uid.empty() ? "-" : run.uid) + "/" + node + "/" +
-         std::to_string(attempt);
+         std::to_string(attempt) + (round > 1 ? "/" + std::to_string(round) : "");
 }
 
 }  // namespace kcau::reconcilers

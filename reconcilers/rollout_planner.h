@@ -32,6 +32,7 @@ struct NodeAction {
   ActionType type;
   std::string node;
   std::string token;  // kRequestUpdate: the request token; kCordon: RunIdentity (cordoned-by)
+  int plugin = -1;    // kRequestUpdate: index in spec.plugins to run alone; -1: all of them
   bool operator==(const NodeAction&) const = default;
 };
 
@@ -58,6 +59,9 @@ inline constexpr Duration kDrainPollInterval = std::chrono::seconds(2);
 inline constexpr Duration kAgentPollInterval = std::chrono::seconds(5);
 inline constexpr Duration kRebootPollInterval = std::chrono::seconds(10);
 inline constexpr Duration kLockPollInterval = std::chrono::seconds(5);
+// Re-scans after the planned rounds, each after a reboot: updates that only show after a
+// restart are installed, but a node that keeps finding some cannot loop for ever.
+inline constexpr int kMaxRescanRounds = 2;
 
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now);
@@ -77,7 +81,9 @@ PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run);
 
 // The agent request token of a node's attempt: unique per run, node and attempt so a stale
 // answer from an earlier attempt or run is never taken for this one.
-std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt);
+// `round` > 1 is appended ("/2"), so each round's answer is told from the last one's.
+std::string RequestToken(const crd::UpdateRun& run, const std::string& node, int attempt,
+                         int round = 1);
 
 // "NAME/UID": who holds the run lock and who cordoned a node (kcau.io/cordoned-by).
 std::string RunIdentity(const crd::UpdateRun& run);

@@ -24,6 +24,9 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.failbackMode",
       "spec.forceRecovery",
       "spec.mode",
+      "spec.runPluginsSerially",
+      "spec.stopOnPluginFailure",
+      "spec.separateReboots",
   };
   return fields;
 }

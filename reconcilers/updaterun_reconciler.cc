@@ -94,6 +94,30 @@ Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector
   return Status::Ok();
 }
 
+// Writes `updated` (the run with its new status). A 409 whose cause touched neither the
+// spec nor the status (someone annotated or labelled the run) does not invalidate the
+// decision: it is written again on the fresh resourceVersion at once, so frequent metadata
+// edits cannot starve a run. Any other change is a real conflict for the caller.
+StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name,
+                           const crd::UpdateRun& decided_from, Json updated) {
+  const auto& runs = kube::resources::UpdateRuns();
+  for (int attempt = 0;; ++attempt) {
+    auto written = client.UpdateStatus(runs, updated);
+    if (written.ok() || written.status().code() != StatusCode::kConflict ||
+        attempt == UpdateRunReconciler::kMetadataRewrites) {
+      return written;
+    }
+    auto latest = client.Get(runs, {"", run_name});
+    if (!latest.ok()) return written;
+    auto fresh = crd::DecodeUpdateRun(*latest);
+    if (!fresh.ok() || fresh->generation != decided_from.generation ||
+        fresh->status != decided_from.status || fresh->deleting != decided_from.deleting) {
+      return written;  // a real change: decide again
+    }
+    updated["metadata"] = latest->at("metadata");
+  }
+}
+
 // whatIf and mode Scan change nothing: they take no run lock and need no finalizer.
 bool ReadOnly(const crd::UpdateRun& run) {
   return run.spec.what_if.value_or(false) || run.spec.mode == crd::RunMode::kScan;
@@ -231,7 +255,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
   if (decision.status != run->status) {
     Json updated = current;
     updated["status"] = crd::EncodeUpdateRunStatus(decision.status);
-    auto written = client_.UpdateStatus(runs, updated);
+    auto written = WriteStatus(client_, run_name, *run, updated);
     if (!written.ok()) {
       // Nothing was acted on: the caller re-reads and re-decides on a 409.
       conflict = written.status().code() == StatusCode::kConflict;

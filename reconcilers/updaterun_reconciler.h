@@ -44,6 +44,8 @@ class UpdateRunReconciler {
 
   // Re-reads after a 409 before giving the key back to the queue's backoff.
   static constexpr int kConflictAttempts = 3;
+  // Rewrites of a decided status after a 409 caused by a metadata-only change.
+  static constexpr int kMetadataRewrites = 3;
 
  private:
   // One read-decide-write pass; `conflict` is set when the status write met a 409.

@@ -170,6 +170,9 @@ StatusOr<Json> CreateGeneratedPod(ObjectStore& store, const std::string& ns,
   }
 }
 
+// The simulated node's record of the plug-ins whose updates it installed.
+constexpr char kInstalledAnnotation[] = "sim.kcau.io/installed-plugins";
+
 std::string Annotation(const Json& node, const char* key) {
   if (!node.has_object_field("metadata") || !node.at("metadata").has_object_field("annotations")) {
     return "";
@@ -198,8 +201,9 @@ struct NodeSimulator::Impl {
   std::map<std::string, int> reboots;           // guarded by mu
   std::map<std::string, std::string> answered;  // node -> last request token taken
   std::map<std::string, int> failures_left;
-  std::set<std::string> booting;  // nodes with a Boot pending
-  std::vector<Json> to_place;     // evicted pods whose replacement is due
+  std::set<std::string> booting;               // nodes with a Boot pending
+  std::map<std::string, bool> extras_pending;  // node -> updatesAfterReboot not taken yet
+  std::vector<Json> to_place;                  // evicted pods whose replacement is due
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
@@ -234,19 +238,73 @@ struct NodeSimulator::Impl {
     if (!s.ok()) spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
   }
 
-  // Updates this node's scenario offers for the plug-ins the request names.
-  int UpdatesFor(const NodeScenario& spec, const std::string& plugins_json) {
-    int total = 0;
+  // What one request asks of a node's agent, worked out when it arrives.
+  struct Job {
+    std::vector<std::string> ran;  // plug-ins that run (in order)
+    int updates = 0;               // updates they find (not yet installed ones only)
+    bool takes_extras = false;     // the updates that appeared after the last reboot
+    std::string failed;            // the plug-in that failed, if any
+    bool stopped = false;          // stopOnPluginFailure skipped the plug-ins after it
+    int plugin_count = 0;
+  };
+
+  void RecordInstalled(const std::string& node, const std::vector<std::string>& plugins) {
+    auto current = store.Get(res::Nodes(), {"", node});
+    if (!current.ok()) return;
+    std::string list = Annotation(*current, kInstalledAnnotation);
+    for (const auto& p : plugins) {
+      if (("," + list + ",").find("," + p + ",") == std::string::npos) {
+        list += (list.empty() ? "" : ",") + p;
+      }
+    }
+    Json patch = Json::object();
+    patch["metadata"]["annotations"][kInstalledAnnotation] = Json::string(list);
+    auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false);
+    if (!s.ok()) spdlog::warn("sim: node {}: {}", node, s.status().ToString());
+  }
+
+  Job PlanJob(const std::string& node, const Json& annotations_node) {
+    const NodeScenario& spec = nodes[node];
+    Job job;
+    bool stop_on_failure = false;
     try {
-      const Json plugins = Json::parse(plugins_json.empty() ? "[]" : plugins_json);
+      const std::string options = Annotation(annotations_node, agent::kOptionsAnnotation);
+      if (!options.empty()) {
+        const Json o = Json::parse(options);
+        stop_on_failure =
+            o.has_boolean_field("stopOnPluginFailure") && o.at("stopOnPluginFailure").as_bool();
+      }
+      const std::string list = Annotation(annotations_node, agent::kPluginsAnnotation);
+      const Json plugins = Json::parse(list.empty() ? "[]" : list);
       for (const auto& p : plugins.as_array()) {
-        auto it = spec.updates.find(p.at("name").as_string());
-        if (it != spec.updates.end()) total += it->second;
+        const std::string name = p.at("name").as_string();
+        ++job.plugin_count;
+        if (!job.failed.empty() && stop_on_failure) {
+          job.stopped = true;
+          break;
+        }
+        if (name == spec.fail_plugin) {
+          job.failed = name;
+          continue;
+        }
+        job.ran.push_back(name);
+        auto it = spec.updates.find(name);
+        // The node's own memory of what it installed (its package database), kept on the
+        // Node so that it survives a kcau-sim restart from --state-file.
+        const std::string done = "," + Annotation(annotations_node, kInstalledAnnotation) + ",";
+        if (it != spec.updates.end() && done.find("," + name + ",") == std::string::npos) {
+          job.updates += it->second;
+        }
+        if (extras_pending[node]) {
+          job.takes_extras = true;
+          job.updates += spec.updates_after_reboot;
+          extras_pending[node] = false;
+        }
       }
     } catch (const std::exception&) {
-      // An unreadable plug-in list: the agent finds nothing to do (and says so below).
+      // An unreadable request: the agent finds nothing to do (and says so below).
     }
-    return total;
+    return job;
   }
 
   void OnNode(const Json& node) {
@@ -268,10 +326,19 @@ struct NodeSimulator::Impl {
     answered[name] = token;
     spdlog::info("sim: agent on {}: update requested ({})", name, token);
     WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""});
-    const int updates = UpdatesFor(nodes[name], Annotation(node, agent::kPluginsAnnotation));
-    if (Annotation(node, agent::kModeAnnotation) == agent::kScanMode) {
+    const bool scan = Annotation(node, agent::kModeAnnotation) == agent::kScanMode;
+    const bool serial =
+        Annotation(node, agent::kOptionsAnnotation).find("\"runPluginsSerially\":true") !=
+        std::string::npos;
+    Job job = PlanJob(name, node);
+    // Scanning and staging run in parallel unless runPluginsSerially: one plug-in's time,
+    // or the sum of them.
+    const auto duration =
+        nodes[name].update_duration * (serial ? std::max(1, job.plugin_count) : 1);
+    if (scan) {
+      if (job.takes_extras) extras_pending[name] = true;  // a scan installs nothing
       // Invoke-CauScan: report what the plug-ins would install; change nothing.
-      After(nodes[name].update_duration, [this, name, token, updates] {
+      After(duration, [this, name, token, updates = job.updates] {
         agent::AgentResult scanned{token, agent::AgentState::kScanned, false, 0, "", updates};
         WriteResult(name, scanned);
         spdlog::info("sim: agent on {}: scan: {} updates apply", name, updates);
@@ -279,23 +346,34 @@ struct NodeSimulator::Impl {
       return;
     }
     const bool force_reboot = Annotation(node, agent::kForceRebootAnnotation) == "true";
-    After(nodes[name].update_duration, [this, name, token, updates, force_reboot] {
-      Install(name, token, updates, force_reboot);
-    });
+    After(duration,
+          [this, name, token, job, force_reboot] { Install(name, token, job, force_reboot); });
   }
 
-  void Install(const std::string& node, const std::string& token, int updates, bool force_reboot) {
+  void Install(const std::string& node, const std::string& token, const Job& job,
+               bool force_reboot) {
     const NodeScenario& spec = nodes[node];
     if (failures_left[node] > 0) {
       --failures_left[node];
+      if (job.takes_extras) extras_pending[node] = true;
       spdlog::info("sim: agent on {}: update fails (injected)", node);
       WriteResult(node, {token, agent::AgentState::kFailed, false, 0,
                          "packages: dpkg returned an error code (1) (injected fault)"});
       return;
     }
-    const bool reboot = (updates > 0 && spec.reboot_required) || force_reboot;
-    WriteResult(node, {token, agent::AgentState::kInstalled, reboot, updates, ""});
-    spdlog::info("sim: agent on {}: {} updates installed{}", node, updates,
+    RecordInstalled(node, job.ran);
+    if (!job.failed.empty()) {
+      const std::string why =
+          "plug-in " + job.failed + " failed (injected fault)" +
+          (job.stopped ? "; later plug-ins skipped (stopOnPluginFailure)" : "") + "; " +
+          std::to_string(job.updates) + " updates from the others installed";
+      spdlog::info("sim: agent on {}: {}", node, why);
+      WriteResult(node, {token, agent::AgentState::kFailed, false, job.updates, why});
+      return;
+    }
+    const bool reboot = (job.updates > 0 && spec.reboot_required) || force_reboot;
+    WriteResult(node, {token, agent::AgentState::kInstalled, reboot, job.updates, ""});
+    spdlog::info("sim: agent on {}: {} updates installed{}", node, job.updates,
                  reboot ? ", rebooting" : "");
     if (!reboot) return;
     booting.insert(node);
@@ -313,6 +391,8 @@ struct NodeSimulator::Impl {
     {
       std::lock_guard<std::mutex> lock(mu);
       ++reboots[node];
+      // Updates with a restart-time dependency show up after the first reboot only.
+      if (reboots[node] == 1 && spec.updates_after_reboot > 0) extras_pending[node] = true;
     }
     if (!spec.not_ready_after_reboot) {
       SetReady(node, true, true, "kubelet is posting ready status");

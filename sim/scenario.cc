@@ -140,9 +140,14 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   if (n["rebootRequired"]) {
     node.reboot_required = Reader::Bool(n["rebootRequired"], path + ".rebootRequired");
   }
+  if (n["updatesAfterReboot"]) {
+    node.updates_after_reboot =
+        Reader::Int(n["updatesAfterReboot"], path + ".updatesAfterReboot", 0, 10000);
+  }
   if (const YAML::Node& f = n["faults"]) {
     const std::string fp = path + ".faults";
-    Reader::OnlyKeys(f, fp, {"failUpdates", "neverReturns", "notReadyAfterReboot"});
+    Reader::OnlyKeys(f, fp, {"failUpdates", "failPlugin", "neverReturns", "notReadyAfterReboot"});
+    if (f["failPlugin"]) node.fail_plugin = Reader::String(f["failPlugin"], fp + ".failPlugin");
     if (f["failUpdates"])
       node.fail_updates = Reader::Int(f["failUpdates"], fp + ".failUpdates", 0, 64);
     if (f["neverReturns"])
@@ -158,9 +163,9 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   }
 }
 
-const std::set<std::string> kNodeFields = {"labels",         "zone",           "controlPlane",
-                                           "updates",        "updateDuration", "rebootDuration",
-                                           "rebootRequired", "faults"};
+const std::set<std::string> kNodeFields = {
+    "labels",         "zone",           "controlPlane",       "updates", "updateDuration",
+    "rebootDuration", "rebootRequired", "updatesAfterReboot", "faults"};
 
 void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& out) {
   if (!list.IsSequence()) Reader::Fail(list, "nodes", "expected a list");

@@ -29,8 +29,12 @@ struct NodeScenario {
   Millis update_duration{1000};
   Millis reboot_duration{2000};
   bool reboot_required = true;  // installing updates asks for a reboot
+  // Updates that only show after the first reboot (found by the next request's first
+  // plug-in), as a restart-time dependency does.
+  int updates_after_reboot = 0;
   // Faults.
   int fail_updates = 0;        // the first K update attempts fail
+  std::string fail_plugin;     // this plug-in always fails (stopOnPluginFailure decides the rest)
   bool never_returns = false;  // the reboot never finishes (stays NotReady, old boot ID)
   // Comes back from the reboot with a new boot ID but NotReady, for this long (then Ready);
   // nullopt: Ready at once.

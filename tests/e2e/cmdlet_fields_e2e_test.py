@@ -132,6 +132,63 @@ nodes:
         assert_nobody_cordoned(self, c)
 
 
+class CmdletExample2(unittest.TestCase):
+    """Invoke-CauRun.md Example 2 (examples/cmdlet-example-2.yaml): two plug-ins with their
+    arguments, StopOnPluginFailure and SeparateReboots. Each node restarts after the
+    packages plug-in, before the script plug-in runs; on node-3 the packages plug-in fails, so
+    the script plug-in never runs there."""
+
+    SCENARIO = """
+nodeDefaults:
+  updateDuration: 200ms
+  rebootDuration: 400ms
+  labels: {kcau.io/cluster: contoso-fc1}
+  updates: {packages: 2, script: 1}
+nodes:
+  - {name: node-1}
+  - {name: node-2}
+  - {name: node-3, faults: {failPlugin: packages}}
+"""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_separate_reboots_and_stop_on_plugin_failure(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        try:
+            c.kubectl_run("apply", "-f",
+                          os.path.join(SOURCE_DIR, "examples", "cmdlet-example-2.yaml"))
+            run = c.wait_for_phase("contoso-fc1-hotfixes", {"Succeeded", "Failed"}, timeout=120)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        nodes = status_nodes(run)
+        for name in ("node-1", "node-2"):
+            with self.subTest(node=name):
+                self.assertEqual(nodes[name]["phase"], "Succeeded")
+                self.assertEqual(nodes[name]["updatesInstalled"], 3)
+                self.assertEqual(len(watcher.boot_ids[name]), 3, "a reboot after each plug-in")
+        self.assertEqual(nodes["node-3"]["phase"], "Failed")
+        self.assertIn("plug-in packages failed", nodes["node-3"]["message"])
+        self.assertEqual(len(watcher.boot_ids["node-3"]), 1, "never rebooted")
+        annotations = node_map(c)["node-3"]["metadata"]["annotations"]
+        self.assertNotIn("script", annotations.get("sim.kcau.io/installed-plugins", ""))
+        self.assertNotIn('"script"', annotations["kcau.io/update-plugins"],
+                         "separateReboots: the script plug-in was never asked for")
+        options = json.loads(annotations["kcau.io/update-options"])
+        self.assertTrue(options["stopOnPluginFailure"])
+        # The last request to node-1 (the re-scan) carried every plug-in with its arguments.
+        plugins = json.loads(node_map(c)["node-1"]["metadata"]["annotations"]
+                             ["kcau.io/update-plugins"])
+        self.assertEqual(plugins[1]["arguments"],
+                         {"configMap": "cau-hotfixes", "HotfixInstallerTimeoutMinutes": "30"})
+        self.assertEqual(condition(run, "Succeeded")["reason"], "CompletedWithFailures")
+
+
 class CmdletExample3(unittest.TestCase):
     """Invoke-CauRun.md Example 3 (examples/cmdlet-example-3.yaml): a run failed and left a
     node cordoned, so its target stays Locked (the run lock Lease is kept); a new run waits,

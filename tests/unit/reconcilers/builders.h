@@ -98,6 +98,9 @@ class MakeRun {
     return Set(&crd::UpdateRunSpec::site_aware_updating_order, std::move(zones),
                "spec.siteAwareUpdatingOrder");
   }
+  MakeRun& SeparateReboots() {
+    return Set(&crd::UpdateRunSpec::separate_reboots, true, "spec.separateReboots");
+  }
   MakeRun& Scan() { return Set(&crd::UpdateRunSpec::mode, crd::RunMode::kScan, "spec.mode"); }
   MakeRun& WhatIf() { return Set(&crd::UpdateRunSpec::what_if, true, "spec.whatIf"); }
   MakeRun& Drain(crd::DrainMode mode) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reconcilers/conditions.h"
@@ -50,7 +51,11 @@ struct World {
   std::map<std::string, int> fail_updates;   // node -> attempts that fail
   std::map<std::string, int> pdb_protected;  // node -> pods no eviction removes
   std::set<std::string> never_returns;
-  bool scan = false;  // agents answer requests as scans (the run's mode is Scan)
+  bool scan = false;     // agents answer requests as scans (the run's mode is Scan)
+  int plugin_count = 1;  // the run's plug-ins: each finds 4 updates once per node
+  std::map<std::string, std::set<int>> installed;  // node -> plug-in indices installed
+  std::map<std::string, int> after_reboot;         // node -> updates that show after a reboot
+  std::set<std::string> endless;  // nodes that find one more update after every reboot
   std::vector<NodeAction> log;
 
   std::vector<NodeView> View() const {
@@ -97,9 +102,19 @@ struct World {
             r.message = "package manager exited 100";
           } else {
             r.state = agent::AgentState::kInstalled;
-            r.reboot_required = true;
-            r.updates_installed = 4;
-            if (!never_returns.count(a.node)) {
+            int found = 0;
+            for (int p = 0; p < plugin_count; ++p) {
+              if ((a.plugin < 0 || a.plugin == p) && installed[a.node].insert(p).second) {
+                found += 4;
+              }
+            }
+            if (reboots[a.node] > 0) found += std::exchange(after_reboot[a.node], 0);
+            if (reboots[a.node] > 0 && endless.count(a.node)) found += 1;
+            r.updates_installed = found;
+            r.reboot_required = found > 0;
+            if (found == 0) {
+              // nothing to do: no reboot
+            } else if (!never_returns.count(a.node)) {
               ++reboots[a.node];
               n.boot_id = a.node + "-boot-" + std::to_string(reboots[a.node] + 1);
             } else {

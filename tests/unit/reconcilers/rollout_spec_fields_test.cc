@@ -214,6 +214,56 @@ TEST(RolloutSpecTest, WhatIfPublishesBatchesAndTouchesNothing) {
   EXPECT_TRUE(PlanRollout(run, w.View(), kStart + minutes(5)).actions.empty());
 }
 
+// ------------------------------------------------------------ rounds, plug-in options
+
+TEST(RolloutSpecTest, AfterARebootTheNodeIsScannedAgainAndWhatAppearedIsInstalled) {
+  World w = Workers(2);
+  w.after_reboot["w1"] = 2;  // a restart-time dependency
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Order({"w1"}), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  const auto& w1 = NodeIn(run.status, "w1");
+  EXPECT_EQ(w1.updates_installed, 6);
+  EXPECT_EQ(w.reboots["w1"], 2);
+  EXPECT_EQ(w1.round, 3) << "install, re-scan (2 more, reboot), re-scan (nothing)";
+  EXPECT_EQ(w1.attempts, 1);
+  EXPECT_EQ(NodeIn(run.status, "w2").round, 2);
+  EXPECT_EQ(w.reboots["w2"], 1);
+}
+
+TEST(RolloutSpecTest, RescansAreBounded) {
+  World w = Workers(1);
+  w.endless.insert("w1");
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(NodeIn(run.status, "w1").round, 1 + kMaxRescanRounds);
+  EXPECT_EQ(w.reboots["w1"], 1 + kMaxRescanRounds);
+}
+
+TEST(RolloutSpecTest, SeparateRebootsRunsOnePluginPerRoundEachWithItsReboot) {
+  World w = Workers(1);
+  w.plugin_count = 2;
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Plugins({"packages", "script"}).SeparateReboots(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  std::vector<int> requested;
+  for (const auto& a : w.log) {
+    if (a.type == ActionType::kRequestUpdate) requested.push_back(a.plugin);
+  }
+  EXPECT_EQ(requested, (std::vector<int>{0, 1, -1})) << "packages, script, then a re-scan";
+  EXPECT_EQ(w.reboots["w1"], 2);
+  EXPECT_EQ(NodeIn(run.status, "w1").updates_installed, 8);
+  EXPECT_EQ(ConditionReason(run.status, crd::kConditionWarning), "<none>");
+}
+
+TEST(RolloutSpecTest, PluginOptionsWithASinglePluginWarnAsTheCmdletDoes) {
+  World w = Workers(1);
+  RolloutDecision d = PlanRollout(MakeRun().SeparateReboots(), w.View(), kStart);
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionWarning), "True/SinglePlugin");
+  EXPECT_EQ(d.status.phase, RunPhase::kRunning) << "a warning, not a refusal";
+}
+
 // ------------------------------------------------------------------- mode: Scan
 
 TEST(RolloutSpecTest, ScanReportsWhatAppliesOnEveryNodeAndChangesNothing) {

@@ -25,7 +25,7 @@ TEST(ScenarioTest, FaultsExampleMeansWhatItsCommentsSay) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::map<std::string, NodeScenario> nodes;
   for (const auto& n : s->nodes) nodes[n.name] = n;
-  ASSERT_EQ(nodes.size(), 7u);
+  ASSERT_EQ(nodes.size(), 9u);
   EXPECT_EQ(nodes["healthy-1"].update_duration, milliseconds(300));  // from nodeDefaults
   EXPECT_EQ(nodes["healthy-1"].updates.at("packages"), 3);           // the built-in default
   EXPECT_EQ(nodes["flaky"].fail_updates, 2);
@@ -35,6 +35,9 @@ TEST(ScenarioTest, FaultsExampleMeansWhatItsCommentsSay) {
   EXPECT_TRUE(nodes["broken-cni"].not_ready_forever);
   EXPECT_FALSE(nodes["no-reboot"].reboot_required);
   EXPECT_TRUE(nodes["nothing-to-do"].updates.empty());
+  EXPECT_EQ(nodes["picky"].fail_plugin, "script");
+  EXPECT_EQ(nodes["picky"].updates.at("script"), 1);
+  EXPECT_EQ(nodes["late-bloomer"].updates_after_reboot, 2);
   ASSERT_EQ(s->workloads.size(), 1u);
   EXPECT_EQ(s->workloads[0].pdb_max_unavailable, "1");
   EXPECT_EQ(s->workloads[0].pdb_blocks_for, milliseconds(20000));
@@ -135,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "as 500ms, 2s or 1m"},
         Malformed{"MisspeltFault", "nodes:\n  - name: a\n    faults:\n      failUpdate: 2\n",
                   "cluster.yaml:4:7: nodes[0].faults.failUpdate: unknown field (known: "
-                  "failUpdates, neverReturns, notReadyAfterReboot)"},
+                  "failPlugin, failUpdates, neverReturns, notReadyAfterReboot)"},
         Malformed{"NoNodes", "workloads: []\n",
                   "cluster.yaml:1:1: nodes: required: at least one node"},
         Malformed{"DuplicateNode", "nodes:\n  - name: a\n  - name: a\n",
