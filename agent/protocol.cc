@@ -64,4 +64,76 @@ std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
   }
 }
 
+namespace {
+
+using web::json::value;
+
+std::string StringOr(const value& v, const char* key) {
+  return v.has_string_field(key) ? v.at(key).as_string() : "";
+}
+
+}  // namespace
+
+std::string EncodeHookRequest(const HookRequest& r) {
+  value v = value::object();
+  v["token"] = value::string(r.token);
+  v["hook"] = value::string(r.hook);
+  v["configMap"] = value::string(r.config_map);
+  v["key"] = value::string(r.key);
+  v["timeoutSeconds"] = value::number(r.timeout_seconds);
+  if (!r.service_account.empty()) v["serviceAccountName"] = value::string(r.service_account);
+  if (r.run_as_user) v["runAsUser"] = value::number(*r.run_as_user);
+  return v.serialize();
+}
+
+std::optional<HookRequest> DecodeHookRequest(const std::string& text) {
+  try {
+    value v = value::parse(text);
+    if (!v.is_object() || !v.has_string_field("token") || !v.has_string_field("hook")) {
+      return std::nullopt;
+    }
+    HookRequest r;
+    r.token = v.at("token").as_string();
+    r.hook = v.at("hook").as_string();
+    r.config_map = StringOr(v, "configMap");
+    r.key = StringOr(v, "key");
+    if (v.has_integer_field("timeoutSeconds"))
+      r.timeout_seconds = v.at("timeoutSeconds").as_integer();
+    r.service_account = StringOr(v, "serviceAccountName");
+    if (v.has_integer_field("runAsUser")) {
+      r.run_as_user = v.at("runAsUser").as_number().to_int64();
+    }
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string EncodeHookResult(const HookResult& r) {
+  value v = value::object();
+  v["token"] = value::string(r.token);
+  v["state"] = value::string(r.running ? "Running" : r.succeeded ? "Succeeded" : "Failed");
+  if (!r.message.empty()) v["message"] = value::string(r.message);
+  return v.serialize();
+}
+
+std::optional<HookResult> DecodeHookResult(const std::string& text) {
+  try {
+    value v = value::parse(text);
+    if (!v.is_object() || !v.has_string_field("token") || !v.has_string_field("state")) {
+      return std::nullopt;
+    }
+    HookResult r;
+    r.token = v.at("token").as_string();
+    const std::string state = v.at("state").as_string();
+    if (state != "Running" && state != "Succeeded" && state != "Failed") return std::nullopt;
+    r.running = state == "Running";
+    r.succeeded = state == "Succeeded";
+    r.message = StringOr(v, "message");
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace kcau::agent

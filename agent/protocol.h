@@ -15,6 +15,7 @@
 // real agent binary speak exactly this. Plain functions, thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,11 @@ inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
 inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
 inline constexpr char kModeAnnotation[] = "kcau.io/update-mode";
 inline constexpr char kOptionsAnnotation[] = "kcau.io/update-options";
+// Hooks (PreUpdateScript / PostUpdateScript), a conversation of their own:
+//   controller -> agent   kcau.io/hook-request   JSON HookRequest
+//   agent -> controller   kcau.io/hook-result    JSON HookResult for the latest token
+inline constexpr char kHookRequestAnnotation[] = "kcau.io/hook-request";
+inline constexpr char kHookResultAnnotation[] = "kcau.io/hook-result";
 inline constexpr char kScanMode[] = "scan";
 // Set by the controller with its cordon ("RUN/UID"), removed with its uncordon: tells a cordon
 // kcau made (and which run) from an administrator's, which kcau never undoes.
@@ -47,6 +53,32 @@ struct AgentResult {
   int updates_found = 0;  // scan mode
   bool operator==(const AgentResult&) const = default;
 };
+
+// Run the script in ConfigMap `config_map` (namespace/name), key `key`, within
+// `timeout_seconds`, as `run_as_user` with `service_account` (spec.hookRunner).
+struct HookRequest {
+  std::string token;
+  std::string hook;        // "pre" or "post"
+  std::string config_map;  // namespace/name
+  std::string key;
+  int timeout_seconds = 300;
+  std::string service_account;
+  std::optional<int64_t> run_as_user;
+  bool operator==(const HookRequest&) const = default;
+};
+
+struct HookResult {
+  std::string token;
+  bool running = true;  // false once it ended
+  bool succeeded = false;
+  std::string message;  // e.g. the exit code and the last line of output
+  bool operator==(const HookResult&) const = default;
+};
+
+std::string EncodeHookRequest(const HookRequest& request);
+std::optional<HookRequest> DecodeHookRequest(const std::string& text);
+std::string EncodeHookResult(const HookResult& result);
+std::optional<HookResult> DecodeHookResult(const std::string& text);
 
 std::string EncodeAgentResult(const AgentResult& result);
 // nullopt when the annotation is not an AgentResult (written by something else, or garbled).

@@ -53,7 +53,8 @@ std::string ControllerUsage() {
          "                          decisions, 6 every API request (default 0)\n"
          "  --kube-api-qps N        API requests per second, client side (default 20)\n"
          "  --kube-api-burst N      burst above the QPS (default 30)\n"
-         "  --run-lock-namespace NS the run locks' Leases' namespace (default default)\n"
+         "  --namespace NS          the controller's namespace: run-lock Leases, hook\n"
+         "                          ConfigMaps (default default)\n"
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
          "  --leader-elect-namespace NS   the Lease's namespace (default default)\n"
          "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
@@ -84,8 +85,8 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         o.resync_period = std::chrono::seconds(ParsePositiveInt("--resync-seconds", v));
       } else if (args[i] == "--leader-elect" || args[i] == "--leader-elect=true") {
         o.leader_elect = true;
-      } else if (TakeValue(args, i, "--run-lock-namespace", v)) {
-        o.run_lock_namespace = v;
+      } else if (TakeValue(args, i, "--namespace", v)) {
+        o.controller_namespace = v;
       } else if (TakeValue(args, i, "--leader-elect-namespace", v)) {
         o.leader_elect_namespace = v;
       } else if (TakeValue(args, i, "--leader-elect-id", v)) {

@@ -21,7 +21,7 @@ struct ControllerOptions {
   int verbosity = 0;                                  // --v: see common/verbosity.h
   bool leader_elect = false;                          // run as one of several replicas, one acting
   std::string leader_elect_namespace = "default";
-  std::string run_lock_namespace = "default";          // where run-lock Leases live
+  std::string controller_namespace = "default";        // run-lock Leases, hook ConfigMaps
   std::string leader_elect_id;                         // empty: hostname_pid
   Duration lease_duration = std::chrono::seconds(15);  // client-go's defaults
   Duration renew_deadline = std::chrono::seconds(10);

@@ -35,7 +35,7 @@ class UpdateRunController {
  public:
   UpdateRunController(kube::KubeClient& client, const Clock& clock, metrics::KcauMetrics* metrics,
                       int workers, Duration resync_period,
-                      const std::string& run_lock_namespace = "default");
+                      const std::string& controller_namespace = "default");
   ~UpdateRunController();
   UpdateRunController(const UpdateRunController&) = delete;
   UpdateRunController& operator=(const UpdateRunController&) = delete;

@@ -51,7 +51,7 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   annotations[agent::kOptionsAnnotation] = Json::string(options.serialize());
   // Null removes it (merge patch): a request of an earlier run must not leak into this one.
   annotations[agent::kForceRebootAnnotation] =
-      spec.force_reboot.value_or(false) ? Json::string("true") : Json::null();
+      action.force_reboot ? Json::string("true") : Json::null();
   annotations[agent::kModeAnnotation] =
       spec.mode == crd::RunMode::kScan ? Json::string(agent::kScanMode) : Json::null();
   auto r =
@@ -86,10 +86,34 @@ Status Drain(kube::KubeClient& client, const std::string& node, bool force,
   return Status::Ok();
 }
 
+// The hook request names the ConfigMap in the controller's namespace and whom to run as.
+Status RunHook(kube::KubeClient& client, const NodeAction& action, const crd::UpdateRunSpec& spec,
+               const std::string& hook_namespace) {
+  const auto& hook = action.hook == "pre" ? spec.pre_update_hook : spec.post_update_hook;
+  if (!hook) return InvalidArgumentError("no " + action.hook + " hook in the run's spec");
+  agent::HookRequest request;
+  request.token = action.token;
+  request.hook = action.hook;
+  request.config_map = hook_namespace + "/" + hook->config_map;
+  request.key = hook->key;
+  request.timeout_seconds = hook->timeout_seconds.value_or(kDefaultHookTimeoutSeconds);
+  if (spec.hook_runner) {
+    request.service_account = spec.hook_runner->service_account_name;
+    request.run_as_user = spec.hook_runner->run_as_user;
+  }
+  Json patch = Json::object();
+  patch["metadata"]["annotations"][agent::kHookRequestAnnotation] =
+      Json::string(agent::EncodeHookRequest(request));
+  auto r =
+      client.Patch(kube::resources::Nodes(), {"", action.node}, kube::PatchType::kMerge, patch);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
 }  // namespace
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
-                       const crd::UpdateRunSpec& spec, ActionOutcome& outcome) {
+                       const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
+                       ActionOutcome& outcome) {
   switch (action.type) {
     case ActionType::kCordon:
       return SetUnschedulable(client, action.node, true, action.token);
@@ -101,6 +125,8 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
       return Drain(client, action.node, true, outcome);
     case ActionType::kRequestUpdate:
       return RequestUpdate(client, action, spec);
+    case ActionType::kRunHook:
+      return RunHook(client, action, spec, hook_namespace);
   }
   return InternalError("unknown node action");
 }

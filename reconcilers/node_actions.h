@@ -24,6 +24,7 @@ struct ActionOutcome {
 };
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
-                       const crd::UpdateRunSpec& spec, ActionOutcome& outcome);
+                       const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
+                       ActionOutcome& outcome);
 
 }  // namespace kcau::reconcilers

@@ -19,6 +19,8 @@ struct NodeView {
   std::string request_token;                       // agent::kRequestAnnotation as last written
   std::string cordoned_by;                         // agent::kCordonedByAnnotation: RUN/UID
   std::optional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
+  std::string hook_request_token;                  // agent::kHookRequestAnnotation's token
+  std::optional<agent::HookResult> hook_result;    // agent::kHookResultAnnotation, parsed
   // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
   // this pass (the planner does not need it for this node).
   int evictable_pods = -1;

@@ -49,6 +49,13 @@ NodeView NodeViewFromJson(const Json& node) {
     if (ann.has_string_field(agent::kCordonedByAnnotation)) {
       v.cordoned_by = ann.at(agent::kCordonedByAnnotation).as_string();
     }
+    if (ann.has_string_field(agent::kHookRequestAnnotation)) {
+      auto request = agent::DecodeHookRequest(ann.at(agent::kHookRequestAnnotation).as_string());
+      if (request) v.hook_request_token = request->token;
+    }
+    if (ann.has_string_field(agent::kHookResultAnnotation)) {
+      v.hook_result = agent::DecodeHookResult(ann.at(agent::kHookResultAnnotation).as_string());
+    }
   }
   if (node.has_object_field("spec") && node.at("spec").has_boolean_field("unschedulable")) {
     v.unschedulable = node.at("spec").at("unschedulable").as_bool();
@@ -77,7 +84,8 @@ Json SlimNode(const Json& node) {
     // Only kcau's own annotations: others (e.g. large ones from other tools) stay out.
     Json ann = Json::object();
     for (const char* key :
-         {agent::kRequestAnnotation, agent::kResultAnnotation, agent::kCordonedByAnnotation}) {
+         {agent::kRequestAnnotation, agent::kResultAnnotation, agent::kCordonedByAnnotation,
+          agent::kHookRequestAnnotation, agent::kHookResultAnnotation}) {
       CopyField(meta.at("annotations"), ann, key);
     }
     m["annotations"] = ann;

@@ -354,8 +354,17 @@ class Pass {
     // had cordoned (kured keeps Unschedulable in its lock annotation for the same reason).
     // A cordon another kcau run left (kcau.io/cordoned-by) is not an admin's: a run that
     // is admitted to such a node (forceRecovery) takes it over and uncordons it at the end.
-    const bool recovered = view->unschedulable && !view->cordoned_by.empty();
     r.was_unschedulable = view->unschedulable && view->cordoned_by.empty();
+    if (run_.spec.pre_update_hook) {
+      StartHook(r, NodePhase::kPreUpdateHook);
+      return;
+    }
+    Cordon(r, *view);
+  }
+
+  void Cordon(NodeResult& r, const NodeView& node) {
+    const NodeView* view = &node;
+    const bool recovered = view->unschedulable && !view->cordoned_by.empty();
     Enter(r, NodePhase::kCordoned);
     Event("Normal", "NodeUpdateStarted", r.name + ": cordoning");
     if (!view->unschedulable || recovered) Act(ActionType::kCordon, r.name, RunIdentity(run_));
@@ -389,6 +398,10 @@ class Pass {
       case NodePhase::kScanning:
         StepScanning(r, *view);
         return;
+      case NodePhase::kPreUpdateHook:
+      case NodePhase::kPostUpdateHook:
+        StepHook(r, *view);
+        return;
       case NodePhase::kRebooting:
         if (!view->boot_id.empty() && view->boot_id != r.boot_id_before && view->ready) {
           r.rebooted = true;
@@ -409,8 +422,8 @@ class Pass {
         Act(ActionType::kUncordon, r.name);
         return;
       default:
-        // PreUpdateHook / PostUpdateHook are not reachable before hooks exist (issue #5);
-        // treat an unknown in-flight phase as a failure rather than spin on it.
+        // An in-flight phase this version does not know (written by a newer controller):
+        // a failure rather than a spin.
         FailNode(r, view, std::string("unexpected phase ") + crd::NodePhaseName(r.phase));
         return;
     }
@@ -462,8 +475,7 @@ class Pass {
       // The agent has not taken this attempt's request yet: (re)write it in case the write
       // was lost when the controller stopped between status and action.
       if (view.request_token != r.request_token) {
-        d_.actions.push_back(NodeAction{ActionType::kRequestUpdate, r.name, r.request_token,
-                                        PluginOfRound(r.round)});
+        d_.actions.push_back(UpdateRequest(r));
       }
       Requeue(kAgentPollInterval);
       return;
@@ -499,6 +511,75 @@ class Pass {
         FailNode(r, &view, "the agent only scanned; nothing was installed");
         return;
     }
+  }
+
+  // PreUpdateScript / PostUpdateScript: the agent runs the ConfigMap's script on the node.
+  // A run of the pre hook begins an attempt (maxRetriesPerNode counts hooks and updates);
+  // a post hook retried counts one too. The token ties the answer to this run of it.
+  void StartHook(NodeResult& r, NodePhase phase, bool new_attempt = true) {
+    if (new_attempt) r.attempts += 1;
+    Enter(r, phase);
+    NodeAction a{ActionType::kRunHook, r.name, HookToken(r)};
+    a.hook = phase == NodePhase::kPreUpdateHook ? "pre" : "post";
+    d_.actions.push_back(a);
+    Requeue(kHookPollInterval);
+  }
+
+  std::string HookToken(const NodeResult& r) const {
+    return RequestToken(run_, r.name, r.attempts) +
+           (r.phase == NodePhase::kPreUpdateHook ? "/pre" : "/post");
+  }
+
+  void StepHook(NodeResult& r, const NodeView& view) {
+    const bool pre = r.phase == NodePhase::kPreUpdateHook;
+    const crd::HookSpec& spec = pre ? *run_.spec.pre_update_hook : *run_.spec.post_update_hook;
+    const std::string token = HookToken(r);
+    const auto& result = view.hook_result;
+    std::string why;
+    if (!result || result->token != token || result->running) {
+      const Duration timeout =
+          std::chrono::seconds(spec.timeout_seconds.value_or(kDefaultHookTimeoutSeconds));
+      const Duration waited = Since(now_, r.phase_time);
+      if (waited < timeout) {
+        if (view.hook_request_token != token) {
+          NodeAction a{ActionType::kRunHook, r.name, token};
+          a.hook = pre ? "pre" : "post";
+          d_.actions.push_back(a);
+        }
+        Requeue(std::min<Duration>(kHookPollInterval, timeout - waited));
+        return;
+      }
+      why = "did not finish within " +
+            std::to_string(spec.timeout_seconds.value_or(kDefaultHookTimeoutSeconds)) + " s";
+    } else if (result->succeeded) {
+      if (pre) {
+        Cordon(r, view);
+        return;
+      }
+      Succeed(r);
+      return;
+    } else {
+      why = "failed: " + result->message;
+    }
+    const std::string what = std::string(pre ? "preUpdateHook" : "postUpdateHook") + " " + why;
+    if (r.attempts < MaxAttempts()) {
+      Event("Warning", "NodeHookRetry", r.name + ": " + what + "; retrying");
+      StartHook(r, r.phase);
+      return;
+    }
+    FailNode(r, &view,
+             what + (pre ? "; the node was not updated"
+                         : "; the node was updated and is back in service"));
+  }
+
+  // After a successful update (uncordoned, or left cordoned by NoFailback): the post hook,
+  // if there is one, then the node has succeeded.
+  void AfterUpdate(NodeResult& r) {
+    if (run_.spec.post_update_hook) {
+      StartHook(r, NodePhase::kPostUpdateHook, /*new_attempt=*/false);  // the update's own
+      return;
+    }
+    Succeed(r);
   }
 
   // Invoke-CauScan: the agent reports what applies; the node is not cordoned, drained,
@@ -552,7 +633,7 @@ class Pass {
     }
     if (run_.spec.failback_mode == crd::FailbackMode::kNoFailback) {
       // NoFailback: the operator brings the node back; the run does not wait for that.
-      Succeed(r);
+      AfterUpdate(r);
       return;
     }
     Enter(r, NodePhase::kUncordoned);
@@ -560,11 +641,13 @@ class Pass {
       Act(ActionType::kUncordon, r.name);
       return;
     }
-    Succeed(r);
+    AfterUpdate(r);
   }
 
   void StartAttempt(NodeResult& r) {
-    r.attempts += 1;
+    // An attempt a pre-update hook began goes on into its update; any later one is new.
+    const bool begun_by_hook = run_.spec.pre_update_hook && r.request_token.empty();
+    if (!begun_by_hook) r.attempts += 1;
     r.round = 1;
     r.message.clear();
     RequestRound(r);
@@ -581,9 +664,16 @@ class Pass {
   void RequestRound(NodeResult& r) {
     r.request_token = RequestToken(run_, r.name, r.attempts, r.round);
     Enter(r, NodePhase::kUpdating);
-    NodeAction a{ActionType::kRequestUpdate, r.name, r.request_token, PluginOfRound(r.round)};
-    d_.actions.push_back(a);
+    d_.actions.push_back(UpdateRequest(r));
     Requeue(kAgentPollInterval);
+  }
+
+  // forceReboot: the first round of an attempt reboots whatever it finds; the re-scan after
+  // that reboot does not force another.
+  NodeAction UpdateRequest(const NodeResult& r) const {
+    NodeAction a{ActionType::kRequestUpdate, r.name, r.request_token, PluginOfRound(r.round)};
+    a.force_reboot = run_.spec.force_reboot.value_or(false) && r.round <= 1;
+    return a;
   }
 
   // separateReboots: round k runs plug-in k alone; every other round runs them all.
@@ -635,7 +725,7 @@ class Pass {
   // The node is uncordoned (or was meant to stay cordoned): it ends.
   void Finish(NodeResult& r) {
     if (!r.restore_to) {
-      Succeed(r);
+      AfterUpdate(r);
       return;
     }
     const NodePhase to = *r.restore_to;

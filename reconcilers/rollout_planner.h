@@ -25,6 +25,7 @@ enum class ActionType {
   kDrain,          // evict every evictable pod on the node
   kForceDrain,     // evict, and delete the pods a PodDisruptionBudget still protects (drain Force)
   kRequestUpdate,  // write the agent request annotation with `token`
+  kRunHook,        // ask the agent to run spec.preUpdateHook / postUpdateHook (`hook`)
   kUncordon,       // spec.unschedulable = false
 };
 
@@ -33,6 +34,8 @@ struct NodeAction {
   std::string node;
   std::string token;  // kRequestUpdate: the request token; kCordon: RunIdentity (cordoned-by)
   int plugin = -1;    // kRequestUpdate: index in spec.plugins to run alone; -1: all of them
+  std::string hook;   // kRunHook: "pre" or "post"
+  bool force_reboot = false;  // kRequestUpdate: reboot even without updates (forceReboot)
   bool operator==(const NodeAction&) const = default;
 };
 
@@ -62,6 +65,8 @@ inline constexpr Duration kLockPollInterval = std::chrono::seconds(5);
 // Re-scans after the planned rounds, each after a reboot: updates that only show after a
 // restart are installed, but a node that keeps finding some cannot loop for ever.
 inline constexpr int kMaxRescanRounds = 2;
+inline constexpr int kDefaultHookTimeoutSeconds = 300;
+inline constexpr Duration kHookPollInterval = std::chrono::seconds(2);
 
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now);

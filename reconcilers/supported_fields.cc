@@ -27,6 +27,9 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.runPluginsSerially",
       "spec.stopOnPluginFailure",
       "spec.separateReboots",
+      "spec.preUpdateHook",
+      "spec.postUpdateHook",
+      "spec.hookRunner",
   };
   return fields;
 }

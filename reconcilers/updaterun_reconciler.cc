@@ -118,6 +118,26 @@ StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name
   }
 }
 
+// "" when every hook's ConfigMap and key exist in `ns`, else the field and the problem.
+StatusOr<std::string> MissingHookScript(kube::KubeClient& client, const crd::UpdateRunSpec& spec,
+                                        const std::string& ns) {
+  for (const auto& [hook, field] : {std::pair{&spec.pre_update_hook, "spec.preUpdateHook"},
+                                    std::pair{&spec.post_update_hook, "spec.postUpdateHook"}}) {
+    if (!*hook) continue;
+    auto map = client.Get({"", "v1", "configmaps", "ConfigMap", true}, {ns, (*hook)->config_map});
+    if (!map.ok() && map.status().code() != StatusCode::kNotFound) return map.status();
+    if (!map.ok()) {
+      return std::string(field) + ".configMap: configmap \"" + (*hook)->config_map +
+             "\" not found in namespace \"" + ns + "\"";
+    }
+    if (!map->has_object_field("data") || !map->at("data").has_string_field((*hook)->key)) {
+      return std::string(field) + ".key: configmap \"" + (*hook)->config_map + "\" has no key \"" +
+             (*hook)->key + "\"";
+    }
+  }
+  return std::string();
+}
+
 // whatIf and mode Scan change nothing: they take no run lock and need no finalizer.
 bool ReadOnly(const crd::UpdateRun& run) {
   return run.spec.what_if.value_or(false) || run.spec.mode == crd::RunMode::kScan;
@@ -220,6 +240,16 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     return ReconcileResult::Error("counting pods: " + counted.ToString());
   }
 
+  if (run->status.plan.empty() && !ReadOnly(*run) && !run->deleting) {
+    // Hooks' ConfigMaps are checked before the run starts: a typo must not surface as a
+    // failed node half-way through.
+    auto missing = MissingHookScript(client_, run->spec, locks_.lease_namespace());
+    if (!missing.ok())
+      return ReconcileResult::Error("reading hook ConfigMaps: " + missing.status().ToString());
+    if (!missing->empty()) {
+      return EndInvalidRun(client_, events_, run_name, current, *missing, now, conflict);
+    }
+  }
   std::optional<RolloutDecision> locked_out;
   if (run->status.plan.empty() && !ReadOnly(*run) && !run->deleting) {
     auto lock = locks_.Check(*run, *nodes, now);
@@ -273,7 +303,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   ActionOutcome outcome;
   for (const auto& action : decision.actions) {
-    Status s = ApplyNodeAction(client_, action, run->spec, outcome);
+    Status s = ApplyNodeAction(client_, action, run->spec, locks_.lease_namespace(), outcome);
     if (!s.ok()) {
       return ReconcileResult::Error("updaterun " + run_name + ", node " + action.node + ": " +
                                     s.ToString());

@@ -6,6 +6,7 @@
 #include <queue>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "agent/protocol.h"
 #include "kube/resource.h"
@@ -201,9 +202,10 @@ struct NodeSimulator::Impl {
   std::map<std::string, int> reboots;           // guarded by mu
   std::map<std::string, std::string> answered;  // node -> last request token taken
   std::map<std::string, int> failures_left;
-  std::set<std::string> booting;               // nodes with a Boot pending
-  std::map<std::string, bool> extras_pending;  // node -> updatesAfterReboot not taken yet
-  std::vector<Json> to_place;                  // evicted pods whose replacement is due
+  std::set<std::string> booting;                     // nodes with a Boot pending
+  std::map<std::string, bool> extras_pending;        // node -> updatesAfterReboot not taken yet
+  std::map<std::string, std::string> hook_answered;  // node -> last hook token taken
+  std::vector<Json> to_place;                        // evicted pods whose replacement is due
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
@@ -307,8 +309,71 @@ struct NodeSimulator::Impl {
     return job;
   }
 
+  // Hooks: the script is the ConfigMap's key; the simulated shell understands `sleep S`
+  // (seconds, fractions allowed) and `exit N`; it runs as the request's user and service
+  // account (said in the result). Every other line is taken as succeeding.
+  void OnHook(const std::string& name, const Json& node) {
+    const auto request = agent::DecodeHookRequest(Annotation(node, agent::kHookRequestAnnotation));
+    if (!request || hook_answered[name] == request->token) return;
+    hook_answered[name] = request->token;
+    // Already answered before a kcau-sim restart: the result annotation says so.
+    const auto old = agent::DecodeHookResult(Annotation(node, agent::kHookResultAnnotation));
+    if (old && old->token == request->token && !old->running) return;
+    WriteHookResult(name, {request->token, true, false, ""});
+    const auto slash = request->config_map.find('/');
+    const std::string ns = request->config_map.substr(0, slash);
+    const std::string cm = slash == std::string::npos ? "" : request->config_map.substr(slash + 1);
+    auto map = store.Get({"", "v1", "configmaps", "ConfigMap", true}, {ns, cm});
+    std::string failure;
+    std::string script;
+    if (!map.ok()) {
+      failure = "configmap " + request->config_map + " not found";
+    } else if (!map->has_object_field("data") || !map->at("data").has_string_field(request->key)) {
+      failure = "configmap " + request->config_map + " has no key " + request->key;
+    } else {
+      script = map->at("data").at(request->key).as_string();
+    }
+    double seconds = 0.1;
+    int exit_code = 0;
+    std::istringstream lines(script);
+    for (std::string line; failure.empty() && std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string word;
+      words >> word;
+      if (word == "sleep") words >> seconds;
+      if (word == "exit") {
+        words >> exit_code;
+        break;
+      }
+    }
+    const std::string who =
+        "as uid " +
+        (request->run_as_user ? std::to_string(*request->run_as_user) : std::string("0")) +
+        (request->service_account.empty() ? ""
+                                          : " with service account " + request->service_account);
+    const std::string token = request->token;
+    const std::string hook = request->hook;
+    After(std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)),
+          [this, name, token, hook, failure, exit_code, who] {
+            const bool ok = failure.empty() && exit_code == 0;
+            const std::string message =
+                !failure.empty() ? failure : "exit code " + std::to_string(exit_code) + ", " + who;
+            WriteHookResult(name, {token, false, ok, message});
+            spdlog::info("sim: agent on {}: {} hook: {}", name, hook, message);
+          });
+  }
+
+  void WriteHookResult(const std::string& node, const agent::HookResult& r) {
+    Json patch = Json::object();
+    patch["metadata"]["annotations"][agent::kHookResultAnnotation] =
+        Json::string(agent::EncodeHookResult(r));
+    auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false);
+    if (!s.ok()) spdlog::warn("sim: node {}: hook result: {}", node, s.status().ToString());
+  }
+
   void OnNode(const Json& node) {
     const std::string name = node.at("metadata").at("name").as_string();
+    if (nodes.count(name)) OnHook(name, node);
     const std::string token = Annotation(node, agent::kRequestAnnotation);
     if (token.empty() || answered[name] == token || !nodes.count(name)) return;
     // The agent's memory is its result annotation: after a kcau-sim restart (--state-file)

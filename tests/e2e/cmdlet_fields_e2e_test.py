@@ -252,6 +252,78 @@ nodes:
         assert_nobody_cordoned(self, c)
 
 
+class Hooks(unittest.TestCase):
+    """PreUpdateScript / PostUpdateScript / ConfigurationName as preUpdateHook,
+    postUpdateHook and hookRunner: scripts from ConfigMaps, run by the node's agent as the
+    given user and service account; a failing pre hook means the node is not updated; a
+    missing ConfigMap is refused before any node is touched."""
+
+    CONFIGMAPS = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cau-hooks, namespace: default}
+data:
+  pre.sh: |
+    echo "moving the primary away"
+    sleep 0.2
+    exit 0
+  post.sh: |
+    echo "back"
+    exit 0
+  broken.sh: |
+    echo "cannot reach the database"
+    exit 3
+"""
+
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=2, sim_args=[
+            "--update-delay-ms", "200", "--reboot-delay-ms", "300"])
+        self.cluster.kubectl_run("apply", "-f", "-", input=self.CONFIGMAPS)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def hooked(self, name, pre_key, **extra):
+        return run_manifest(name, preUpdateHook={"configMap": "cau-hooks", "key": pre_key},
+                            postUpdateHook={"configMap": "cau-hooks", "key": "post.sh"},
+                            hookRunner={"serviceAccountName": "cau-hooks", "runAsUser": 1000},
+                            **extra)
+
+    def test_hooks(self):
+        c = self.cluster
+        boots = {n: v["status"]["nodeInfo"]["bootID"] for n, v in node_map(c).items()}
+        # A ConfigMap that does not exist: refused, naming the field; nothing touched.
+        apply(c, run_manifest("typo", preUpdateHook={"configMap": "cau-hoks", "key": "pre.sh"}))
+        run = c.wait_for_phase("typo", {"Succeeded", "Failed"}, timeout=30)
+        self.assertIn('spec.preUpdateHook.configMap: configmap "cau-hoks" not found',
+                      condition(run, "Failed")["message"])
+        self.assertEqual(run["status"].get("nodes", []), [])
+
+        # The pre hook fails on every node: no node is cordoned, updated or rebooted.
+        apply(c, self.hooked("broken", "broken.sh", maxRetriesPerNode=0, maxFailedNodes=1))
+        run = c.wait_for_phase("broken", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(run["status"]["phase"], "Failed", run["status"])
+        failed = [r for r in status_nodes(run).values() if r["phase"] == "Failed"]
+        self.assertTrue(failed)
+        self.assertIn("preUpdateHook failed: exit code 3", failed[0]["message"])
+        for name, node in node_map(c).items():
+            self.assertEqual(node["status"]["nodeInfo"]["bootID"], boots[name], name)
+        assert_nobody_cordoned(self, c)
+
+        # Working hooks: every node updated; the post hook ran last, as uid 1000.
+        apply(c, self.hooked("hooked", "pre.sh"))
+        run = c.wait_for_phase("hooked", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        for name, node in node_map(c).items():
+            with self.subTest(node=name):
+                self.assertNotEqual(node["status"]["nodeInfo"]["bootID"], boots[name])
+                result = json.loads(node["metadata"]["annotations"]["kcau.io/hook-result"])
+                self.assertTrue(result["token"].endswith("/post"), result)
+                self.assertEqual(result["state"], "Succeeded")
+                self.assertIn("uid 1000 with service account cau-hooks", result["message"])
+        assert_nobody_cordoned(self, c)
+
+
 class CmdletScan(unittest.TestCase):
     """Invoke-CauScan as mode: Scan: every node reports what applies; nothing is cordoned,
     drained, installed or rebooted, and no run lock is taken."""

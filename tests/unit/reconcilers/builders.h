@@ -1,6 +1,7 @@
 // Fixture builders for reconciler tests: MakeNode("n1").Zone("a").Pods(2).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,14 @@ class MakeRun {
   MakeRun& Sites(std::vector<std::string> zones) {
     return Set(&crd::UpdateRunSpec::site_aware_updating_order, std::move(zones),
                "spec.siteAwareUpdatingOrder");
+  }
+  MakeRun& PreHook(std::optional<int> timeout_seconds = std::nullopt) {
+    return Set(&crd::UpdateRunSpec::pre_update_hook,
+               crd::HookSpec{"drain-db", "pre.sh", timeout_seconds}, "spec.preUpdateHook");
+  }
+  MakeRun& PostHook() {
+    return Set(&crd::UpdateRunSpec::post_update_hook, crd::HookSpec{"notify", "post.sh", {}},
+               "spec.postUpdateHook");
   }
   MakeRun& SeparateReboots() {
     return Set(&crd::UpdateRunSpec::separate_reboots, true, "spec.separateReboots");

@@ -55,7 +55,9 @@ struct World {
   int plugin_count = 1;  // the run's plug-ins: each finds 4 updates once per node
   std::map<std::string, std::set<int>> installed;  // node -> plug-in indices installed
   std::map<std::string, int> after_reboot;         // node -> updates that show after a reboot
-  std::set<std::string> endless;  // nodes that find one more update after every reboot
+  std::set<std::string> endless;          // nodes that find one more update after every reboot
+  std::map<std::string, int> fail_hooks;  // node -> hook runs that fail (pre and post)
+  std::set<std::string> silent_hooks;     // nodes whose hooks never answer
   std::vector<NodeAction> log;
 
   std::vector<NodeView> View() const {
@@ -89,6 +91,15 @@ struct World {
         case ActionType::kForceDrain:
           n.evictable_pods = 0;
           break;
+        case ActionType::kRunHook: {
+          n.hook_request_token = a.token;
+          if (silent_hooks.count(a.node)) break;
+          const bool fails = fail_hooks[a.node] > 0;
+          if (fails) --fail_hooks[a.node];
+          n.hook_result =
+              agent::HookResult{a.token, false, !fails, fails ? "exit code 3" : "exit code 0"};
+          break;
+        }
         case ActionType::kRequestUpdate: {
           n.request_token = a.token;
           agent::AgentResult r;

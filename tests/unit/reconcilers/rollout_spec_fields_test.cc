@@ -264,6 +264,86 @@ TEST(RolloutSpecTest, PluginOptionsWithASinglePluginWarnAsTheCmdletDoes) {
   EXPECT_EQ(d.status.phase, RunPhase::kRunning) << "a warning, not a refusal";
 }
 
+// ----------------------------------------------------------------------------- hooks
+
+size_t FirstIndex(const World& w, ActionType type, const std::string& node,
+                  const std::string& hook = "") {
+  for (size_t i = 0; i < w.log.size(); ++i) {
+    const auto& a = w.log[i];
+    if (a.type == type && a.node == node && (hook.empty() || a.hook == hook)) return i;
+  }
+  return w.log.size();
+}
+
+TEST(RolloutSpecTest, HooksRunBeforeCordonAndAfterUncordon) {
+  World w = Workers(2);
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Order({"w1"}).PreHook().PostHook(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  const size_t pre = FirstIndex(w, ActionType::kRunHook, "w1", "pre");
+  const size_t cordon = FirstIndex(w, ActionType::kCordon, "w1");
+  const size_t update = FirstIndex(w, ActionType::kRequestUpdate, "w1");
+  const size_t uncordon = FirstIndex(w, ActionType::kUncordon, "w1");
+  const size_t post = FirstIndex(w, ActionType::kRunHook, "w1", "post");
+  EXPECT_LT(pre, cordon);
+  EXPECT_LT(cordon, update);
+  EXPECT_LT(update, uncordon);
+  EXPECT_LT(uncordon, post);
+  ASSERT_LT(post, w.log.size());
+  EXPECT_EQ(NodeIn(run.status, "w1").attempts, 1) << "hook and update: one attempt";
+  EXPECT_EQ(w.reboots["w1"], 1);
+}
+
+TEST(RolloutSpecTest, FailingPreHookMeansTheNodeIsNotUpdatedAndCountsAttempts) {
+  World w = Workers(2);
+  w.fail_hooks["w1"] = 10;
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Order({"w1"}).PreHook().MaxRetries(1).MaxFailed(1), w, now);
+  const auto& w1 = NodeIn(run.status, "w1");
+  EXPECT_EQ(w1.phase, NodePhase::kFailed);
+  EXPECT_EQ(w1.attempts, 2);
+  EXPECT_NE(w1.message.find("preUpdateHook failed: exit code 3"), std::string::npos) << w1.message;
+  EXPECT_NE(w1.message.find("not updated"), std::string::npos);
+  EXPECT_EQ(w.Count(ActionType::kCordon, "w1"), 0) << "the hook runs before the cordon";
+  EXPECT_EQ(w.Count(ActionType::kRunHook, "w1"), 2);
+  EXPECT_EQ(w.reboots["w1"], 0);
+  EXPECT_EQ(NodeIn(run.status, "w2").phase, NodePhase::kSucceeded);
+  ExpectNobodyCordoned(w);
+}
+
+TEST(RolloutSpecTest, PreHookRetriedThenUpdateSharesItsAttempt) {
+  World w = Workers(1);
+  w.fail_hooks["w1"] = 1;
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().PreHook(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(NodeIn(run.status, "w1").attempts, 2);
+}
+
+TEST(RolloutSpecTest, SilentPreHookTimesOut) {
+  World w = Workers(1);
+  w.silent_hooks.insert("w1");
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().PreHook(30).MaxRetries(0), w, now, 400);
+  const auto& w1 = NodeIn(run.status, "w1");
+  EXPECT_EQ(w1.phase, NodePhase::kFailed);
+  EXPECT_NE(w1.message.find("did not finish within 30 s"), std::string::npos) << w1.message;
+  EXPECT_GE(now - kStart, std::chrono::seconds(30));
+}
+
+TEST(RolloutSpecTest, FailingPostHookFailsTheNodeButItStaysInService) {
+  World w = Workers(1);
+  TimePoint now = kStart;
+  crd::UpdateRun run = MakeRun().PostHook().MaxRetries(0);
+  w.fail_hooks["w1"] = 1;
+  run = Drive(run, w, now);
+  const auto& w1 = NodeIn(run.status, "w1");
+  EXPECT_EQ(w1.phase, NodePhase::kFailed);
+  EXPECT_NE(w1.message.find("back in service"), std::string::npos) << w1.message;
+  EXPECT_EQ(w.reboots["w1"], 1);
+  ExpectNobodyCordoned(w);
+}
+
 // ------------------------------------------------------------------- mode: Scan
 
 TEST(RolloutSpecTest, ScanReportsWhatAppliesOnEveryNodeAndChangesNothing) {
