@@ -28,6 +28,7 @@ std::string EncodeAgentResult(const AgentResult& result) {
     v["updatesFound"] = web::json::value::number(result.updates_found);
   }
   if (!result.message.empty()) v["message"] = web::json::value::string(result.message);
+  if (!result.reboot_kind.empty()) v["rebootKind"] = web::json::value::string(result.reboot_kind);
   return v.serialize();
 }
 
@@ -57,6 +58,7 @@ std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
     }
     if (v.has_integer_field("updatesFound")) r.updates_found = v.at("updatesFound").as_integer();
     if (v.has_string_field("message")) r.message = v.at("message").as_string();
+    if (v.has_string_field("rebootKind")) r.reboot_kind = v.at("rebootKind").as_string();
     return r;
   } catch (const std::exception&) {
     // web::json throws on malformed text and on type mismatches: neither is an AgentResult.

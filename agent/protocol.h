@@ -27,6 +27,10 @@ inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
 inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
 inline constexpr char kModeAnnotation[] = "kcau.io/update-mode";
 inline constexpr char kOptionsAnnotation[] = "kcau.io/update-options";
+// How to restart after installing (RebootMode / AttemptSoftReboot): "full", "soft" (kexec /
+// systemctl soft-reboot, falling back to full when an update needs firmware to run) or
+// "plugin" (the plug-in restarts the node its own way).
+inline constexpr char kRebootModeAnnotation[] = "kcau.io/reboot-mode";
 // Hooks (PreUpdateScript / PostUpdateScript), a conversation of their own:
 //   controller -> agent   kcau.io/hook-request   JSON HookRequest
 //   agent -> controller   kcau.io/hook-result    JSON HookResult for the latest token
@@ -50,7 +54,8 @@ struct AgentResult {
   bool reboot_required = false;  // the agent reboots the node next (asked, or forced)
   int updates_installed = 0;
   std::string message;
-  int updates_found = 0;  // scan mode
+  int updates_found = 0;    // scan mode
+  std::string reboot_kind;  // with reboot_required: "full", "soft" or "plugin", as done
   bool operator==(const AgentResult&) const = default;
 };
 

@@ -446,6 +446,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
           if (nk == "updatesInstalled") r.updates_installed = Int(nv, nnp);
           if (nk == "updatesFound") r.updates_found = Int(nv, nnp);
           if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
+          if (nk == "rebootKind") r.reboot_kind = String(nv, nnp);
           if (nk == "bootIDBefore") r.boot_id_before = String(nv, nnp);
           if (nk == "wasUnschedulable") r.was_unschedulable = Bool(nv, nnp);
           if (nk == "requestToken") r.request_token = String(nv, nnp);
@@ -486,6 +487,7 @@ value StrMap(const std::map<std::string, std::string>& m) {
 // A succeeded node whose entry says nothing a group cannot (see kCompactSucceededAbove).
 bool Groupable(const NodeResult& r) {
   return r.phase == NodePhase::kSucceeded && !r.was_unschedulable && r.updates_found == 0 &&
+         (r.reboot_kind.empty() || r.reboot_kind == "full") &&
          r.message == NodeSucceededMessage(r.updates_installed, r.rebooted);
 }
 
@@ -699,6 +701,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       if (r.updates_installed != 0) e["updatesInstalled"] = value::number(r.updates_installed);
       if (r.updates_found != 0) e["updatesFound"] = value::number(r.updates_found);
       if (r.rebooted) e["rebooted"] = value::boolean(true);
+      if (!r.reboot_kind.empty()) e["rebootKind"] = Str(r.reboot_kind);
       if (!r.boot_id_before.empty()) e["bootIDBefore"] = Str(r.boot_id_before);
       if (r.was_unschedulable) e["wasUnschedulable"] = value::boolean(true);
       if (!r.request_token.empty()) e["requestToken"] = Str(r.request_token);

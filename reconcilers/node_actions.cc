@@ -52,6 +52,7 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   // Null removes it (merge patch): a request of an earlier run must not leak into this one.
   annotations[agent::kForceRebootAnnotation] =
       action.force_reboot ? Json::string("true") : Json::null();
+  annotations[agent::kRebootModeAnnotation] = Json::string(AgentRebootMode(spec));
   annotations[agent::kModeAnnotation] =
       spec.mode == crd::RunMode::kScan ? Json::string(agent::kScanMode) : Json::null();
   auto r =
@@ -110,6 +111,20 @@ Status RunHook(kube::KubeClient& client, const NodeAction& action, const crd::Up
 }
 
 }  // namespace
+
+std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
+  switch (spec.reboot_mode.value_or(crd::RebootMode::kOrchestratorDefault)) {
+    case crd::RebootMode::kSoftReboot:
+      return "soft";
+    case crd::RebootMode::kPluginCustomReboot:
+      return "plugin";
+    case crd::RebootMode::kFullReboot:
+      return "full";
+    case crd::RebootMode::kOrchestratorDefault:
+      break;
+  }
+  return spec.attempt_soft_reboot.value_or(false) ? "soft" : "full";
+}
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,

@@ -23,6 +23,11 @@ struct ActionOutcome {
   int pods_deleted = 0;       // drain Force: deleted although a budget refused the eviction
 };
 
+// RebootMode and AttemptSoftReboot as the agent's kcau.io/reboot-mode ("full", "soft",
+// "plugin"): OrchestratorDefault (the default) is a full reboot unless attemptSoftReboot asks
+// to try a soft one first.
+std::string AgentRebootMode(const crd::UpdateRunSpec& spec);
+
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
                        ActionOutcome& outcome);

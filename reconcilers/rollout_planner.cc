@@ -487,6 +487,10 @@ class Pass {
       case agent::AgentState::kInstalled:
         r.updates_installed += result->updates_installed;  // summed over the rounds
         if (result->reboot_required) {
+          // As the agent did it, with its reason when that is not what was asked (a soft
+          // reboot that fell back to a full one).
+          r.reboot_kind =
+              result->reboot_kind + (result->message.empty() ? "" : " (" + result->message + ")");
           Enter(r, NodePhase::kRebooting);
           // The node may already be back (a fast reboot between two passes).
           StepNode(r);
@@ -744,6 +748,7 @@ class Pass {
     const bool left_cordoned =
         run_.spec.failback_mode == crd::FailbackMode::kNoFailback && !r.was_unschedulable;
     r.message = crd::NodeSucceededMessage(r.updates_installed, r.rebooted) +
+                (r.rebooted && r.reboot_kind.rfind("soft", 0) == 0 ? " (soft reboot)" : "") +
                 (r.was_unschedulable ? "; left cordoned as it was before the run" : "") +
                 (left_cordoned ? "; left cordoned (failbackMode NoFailback): kubectl uncordon " +
                                      r.name + " releases it"

@@ -30,6 +30,8 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.preUpdateHook",
       "spec.postUpdateHook",
       "spec.hookRunner",
+      "spec.rebootMode",
+      "spec.attemptSoftReboot",
   };
   return fields;
 }

@@ -411,12 +411,14 @@ struct NodeSimulator::Impl {
       return;
     }
     const bool force_reboot = Annotation(node, agent::kForceRebootAnnotation) == "true";
-    After(duration,
-          [this, name, token, job, force_reboot] { Install(name, token, job, force_reboot); });
+    const std::string reboot_mode = Annotation(node, agent::kRebootModeAnnotation);
+    After(duration, [this, name, token, job, force_reboot, reboot_mode] {
+      Install(name, token, job, force_reboot, reboot_mode);
+    });
   }
 
-  void Install(const std::string& node, const std::string& token, const Job& job,
-               bool force_reboot) {
+  void Install(const std::string& node, const std::string& token, const Job& job, bool force_reboot,
+               const std::string& reboot_mode) {
     const NodeScenario& spec = nodes[node];
     if (failures_left[node] > 0) {
       --failures_left[node];
@@ -437,9 +439,22 @@ struct NodeSimulator::Impl {
       return;
     }
     const bool reboot = (job.updates > 0 && spec.reboot_required) || force_reboot;
-    WriteResult(node, {token, agent::AgentState::kInstalled, reboot, job.updates, ""});
+    agent::AgentResult done{token, agent::AgentState::kInstalled, reboot, job.updates, ""};
+    // A soft reboot (kexec) skips the firmware: it is a quarter of a full one, but updates
+    // that include firmware need the full one.
+    auto reboot_duration = spec.reboot_duration;
+    if (reboot) {
+      done.reboot_kind = reboot_mode.empty() ? "full" : reboot_mode;
+      if (reboot_mode == "soft" && spec.firmware_updates) {
+        done.reboot_kind = "full";
+        done.message = "soft reboot not possible: a firmware update needs a full one";
+      } else if (reboot_mode == "soft") {
+        reboot_duration = reboot_duration / 4;
+      }
+    }
+    WriteResult(node, done);
     spdlog::info("sim: agent on {}: {} updates installed{}", node, job.updates,
-                 reboot ? ", rebooting" : "");
+                 reboot ? ", rebooting (" + done.reboot_kind + ")" : "");
     if (!reboot) return;
     booting.insert(node);
     SetReady(node, false, false, "node is rebooting");
@@ -447,7 +462,7 @@ struct NodeSimulator::Impl {
       spdlog::info("sim: node {} never comes back (injected)", node);
       return;
     }
-    After(spec.reboot_duration, [this, node] { Boot(node); });
+    After(reboot_duration, [this, node] { Boot(node); });
   }
 
   void Boot(const std::string& node) {

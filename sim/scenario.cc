@@ -140,6 +140,9 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   if (n["rebootRequired"]) {
     node.reboot_required = Reader::Bool(n["rebootRequired"], path + ".rebootRequired");
   }
+  if (n["firmwareUpdates"]) {
+    node.firmware_updates = Reader::Bool(n["firmwareUpdates"], path + ".firmwareUpdates");
+  }
   if (n["updatesAfterReboot"]) {
     node.updates_after_reboot =
         Reader::Int(n["updatesAfterReboot"], path + ".updatesAfterReboot", 0, 10000);
@@ -164,8 +167,8 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
 }
 
 const std::set<std::string> kNodeFields = {
-    "labels",         "zone",           "controlPlane",       "updates", "updateDuration",
-    "rebootDuration", "rebootRequired", "updatesAfterReboot", "faults"};
+    "labels",         "zone",           "controlPlane",       "updates",         "updateDuration",
+    "rebootDuration", "rebootRequired", "updatesAfterReboot", "firmwareUpdates", "faults"};
 
 void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& out) {
   if (!list.IsSequence()) Reader::Fail(list, "nodes", "expected a list");

@@ -32,6 +32,8 @@ struct NodeScenario {
   // Updates that only show after the first reboot (found by the next request's first
   // plug-in), as a restart-time dependency does.
   int updates_after_reboot = 0;
+  // Its updates include firmware: a soft reboot (kexec) cannot apply them, a full one must.
+  bool firmware_updates = false;
   // Faults.
   int fail_updates = 0;        // the first K update attempts fail
   std::string fail_plugin;     // this plug-in always fails (stopOnPluginFailure decides the rest)

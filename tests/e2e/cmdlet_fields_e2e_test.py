@@ -324,6 +324,40 @@ data:
         assert_nobody_cordoned(self, c)
 
 
+class RebootModes(unittest.TestCase):
+    """RebootMode SoftReboot: the agent restarts with kexec where it can; node-1's updates
+    include firmware, so it falls back to a full reboot and status says why."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 800ms}
+nodes:
+  - {name: node-1, firmwareUpdates: true}
+  - {name: node-2}
+"""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_soft_reboot_and_its_fallback(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        try:
+            apply(c, run_manifest("soft", rebootMode="SoftReboot"))
+            run = c.wait_for_phase("soft", {"Succeeded", "Failed"}, timeout=60)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        nodes = status_nodes(run)
+        self.assertEqual(nodes["node-2"]["rebootKind"], "soft")
+        self.assertIn("(soft reboot)", nodes["node-2"]["message"])
+        self.assertTrue(nodes["node-1"]["rebootKind"].startswith("full (soft reboot not possible"),
+                        nodes["node-1"])
+
+
 class CmdletScan(unittest.TestCase):
     """Invoke-CauScan as mode: Scan: every node reports what applies; nothing is cordoned,
     drained, installed or rebooted, and no run lock is taken."""

@@ -58,6 +58,8 @@ struct World {
   std::set<std::string> endless;          // nodes that find one more update after every reboot
   std::map<std::string, int> fail_hooks;  // node -> hook runs that fail (pre and post)
   std::set<std::string> silent_hooks;     // nodes whose hooks never answer
+  std::string reboot_kind = "full";       // what the agents say they did
+  std::string reboot_message;
   std::vector<NodeAction> log;
 
   std::vector<NodeView> View() const {
@@ -123,6 +125,10 @@ struct World {
             if (reboots[a.node] > 0 && endless.count(a.node)) found += 1;
             r.updates_installed = found;
             r.reboot_required = found > 0;
+            if (found > 0) {
+              r.reboot_kind = reboot_kind;
+              r.message = reboot_message;
+            }
             if (found == 0) {
               // nothing to do: no reboot
             } else if (!never_returns.count(a.node)) {

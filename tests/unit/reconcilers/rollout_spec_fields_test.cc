@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "reconcilers/batch_admission.h"
+#include "reconcilers/node_actions.h"
 #include "reconcilers/rollout_planner.h"
 #include "tests/unit/reconcilers/builders.h"
 #include "tests/unit/reconcilers/planner_world.h"
@@ -262,6 +263,41 @@ TEST(RolloutSpecTest, PluginOptionsWithASinglePluginWarnAsTheCmdletDoes) {
   RolloutDecision d = PlanRollout(MakeRun().SeparateReboots(), w.View(), kStart);
   EXPECT_EQ(ConditionReason(d.status, crd::kConditionWarning), "True/SinglePlugin");
   EXPECT_EQ(d.status.phase, RunPhase::kRunning) << "a warning, not a refusal";
+}
+
+// --------------------------------------------------------------------------- reboots
+
+TEST(RebootModeTest, CmdletParametersBecomeTheAgentsRebootMode) {
+  struct Case {
+    std::optional<crd::RebootMode> mode;
+    std::optional<bool> attempt_soft;
+    const char* want;
+  };
+  for (const Case& c : {Case{std::nullopt, std::nullopt, "full"}, Case{std::nullopt, true, "soft"},
+                        Case{crd::RebootMode::kOrchestratorDefault, true, "soft"},
+                        Case{crd::RebootMode::kFullReboot, true, "full"},
+                        Case{crd::RebootMode::kSoftReboot, std::nullopt, "soft"},
+                        Case{crd::RebootMode::kPluginCustomReboot, false, "plugin"}}) {
+    crd::UpdateRunSpec spec;
+    spec.reboot_mode = c.mode;
+    spec.attempt_soft_reboot = c.attempt_soft;
+    EXPECT_EQ(AgentRebootMode(spec), c.want);
+  }
+}
+
+TEST(RolloutSpecTest, HowTheAgentRebootedIsRecorded) {
+  World w = Workers(1);
+  w.reboot_kind = "full";
+  w.reboot_message = "soft reboot not possible: a firmware update needs a full one";
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(NodeIn(run.status, "w1").reboot_kind,
+            "full (soft reboot not possible: a firmware update needs a full one)");
+  w = Workers(1);
+  w.reboot_kind = "soft";
+  now = kStart;
+  run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(NodeIn(run.status, "w1").message, "4 updates installed, rebooted (soft reboot)");
 }
 
 // ----------------------------------------------------------------------------- hooks
