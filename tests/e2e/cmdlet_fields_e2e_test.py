@@ -52,6 +52,19 @@ def run_manifest(name, **spec):
     return json.dumps(doc)
 
 
+def run_watching_boots(cluster, name, start, timeout):
+    """Calls start() (which applies the run), waits for the run to end while recording every
+    node's boot IDs; returns the ended run and the watcher."""
+    watcher = NodeBootWatcher(cluster.access)
+    try:
+        start()
+        run = cluster.wait_for_phase(name, {"Succeeded", "Failed"}, timeout=timeout)
+        time.sleep(0.5)
+    finally:
+        watcher.stop()
+    return run, watcher
+
+
 def get_run(cluster, name):
     return cluster.api_get(f"/apis/kcau.io/v1alpha1/updateruns/{name}")
 
@@ -117,13 +130,8 @@ nodes:
         # cluster's three nodes and leaves the other one alone.
         set_ready(c, "node-2", True)
         c.kubectl_run("delete", "updaterun", "contoso-fc1")
-        watcher = NodeBootWatcher(c.access)
-        try:
-            c.kubectl_run("apply", "-f", example)
-            run = c.wait_for_phase("contoso-fc1", {"Succeeded", "Failed"}, timeout=90)
-            time.sleep(0.5)
-        finally:
-            watcher.stop()
+        run, watcher = run_watching_boots(
+            c, "contoso-fc1", lambda: c.kubectl_run("apply", "-f", example), timeout=90)
         assert_succeeded_each_node_once(self, run, watcher)
         self.assertEqual(sorted(status_nodes(run)), ["node-1", "node-2", "node-3"])
         self.assertEqual(node_map(c)["other"]["status"]["nodeInfo"]["bootID"], boots["other"])
@@ -158,14 +166,9 @@ nodes:
 
     def test_separate_reboots_and_stop_on_plugin_failure(self):
         c = self.cluster
-        watcher = NodeBootWatcher(c.access)
-        try:
-            c.kubectl_run("apply", "-f",
-                          os.path.join(SOURCE_DIR, "examples", "cmdlet-example-2.yaml"))
-            run = c.wait_for_phase("contoso-fc1-hotfixes", {"Succeeded", "Failed"}, timeout=120)
-            time.sleep(0.5)
-        finally:
-            watcher.stop()
+        example = os.path.join(SOURCE_DIR, "examples", "cmdlet-example-2.yaml")
+        run, watcher = run_watching_boots(
+            c, "contoso-fc1-hotfixes", lambda: c.kubectl_run("apply", "-f", example), timeout=120)
         nodes = status_nodes(run)
         for name in ("node-1", "node-2"):
             with self.subTest(node=name):
@@ -343,13 +346,8 @@ nodes:
 
     def test_soft_reboot_and_its_fallback(self):
         c = self.cluster
-        watcher = NodeBootWatcher(c.access)
-        try:
-            apply(c, run_manifest("soft", rebootMode="SoftReboot"))
-            run = c.wait_for_phase("soft", {"Succeeded", "Failed"}, timeout=60)
-            time.sleep(0.5)
-        finally:
-            watcher.stop()
+        manifest = run_manifest("soft", rebootMode="SoftReboot")
+        run, watcher = run_watching_boots(c, "soft", lambda: apply(c, manifest), timeout=60)
         assert_succeeded_each_node_once(self, run, watcher)
         nodes = status_nodes(run)
         self.assertEqual(nodes["node-2"]["rebootKind"], "soft")
@@ -495,13 +493,8 @@ class DrainForceAndForceReboot(unittest.TestCase):
 
     def test_forced_drain_and_reboot(self):
         c = self.cluster
-        watcher = NodeBootWatcher(c.access)
-        try:
-            apply(c, run_manifest("forced", drain="Force", forceReboot=True))
-            run = c.wait_for_phase("forced", {"Succeeded", "Failed"}, timeout=90)
-            time.sleep(0.5)
-        finally:
-            watcher.stop()
+        manifest = run_manifest("forced", drain="Force", forceReboot=True)
+        run, watcher = run_watching_boots(c, "forced", lambda: apply(c, manifest), timeout=90)
         assert_succeeded_each_node_once(self, run, watcher)
         reasons = [r for r, _ in events_of(c, "forced")]
         self.assertIn("DrainForced", reasons)
