@@ -35,6 +35,9 @@ inline constexpr char kRebootModeAnnotation[] = "kcau.io/reboot-mode";
 //   controller -> agent   kcau.io/hook-request   JSON HookRequest
 //   agent -> controller   kcau.io/hook-result    JSON HookResult for the latest token
 inline constexpr char kHookRequestAnnotation[] = "kcau.io/hook-request";
+// Written by the agent when it starts on a node: its version. A node without it has no
+// agent to answer a request (a pre-flight check, unless spec.skipUpdateChecks).
+inline constexpr char kAgentVersionAnnotation[] = "kcau.io/agent-version";
 inline constexpr char kHookResultAnnotation[] = "kcau.io/hook-result";
 inline constexpr char kScanMode[] = "scan";
 // Set by the controller with its cordon ("RUN/UID"), removed with its uncordon: tells a cordon

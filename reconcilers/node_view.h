@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/protocol.h"
 
@@ -18,6 +19,8 @@ struct NodeView {
   std::string boot_id;                             // status.nodeInfo.bootID: changes on every boot
   std::string request_token;                       // agent::kRequestAnnotation as last written
   std::string cordoned_by;                         // agent::kCordonedByAnnotation: RUN/UID
+  std::string agent_version;                       // agent::kAgentVersionAnnotation
+  std::vector<std::string> pressure;               // node conditions *Pressure that are True
   std::optional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
   std::string hook_request_token;                  // agent::kHookRequestAnnotation's token
   std::optional<agent::HookResult> hook_result;    // agent::kHookResultAnnotation, parsed

@@ -56,6 +56,9 @@ NodeView NodeViewFromJson(const Json& node) {
     if (ann.has_string_field(agent::kHookResultAnnotation)) {
       v.hook_result = agent::DecodeHookResult(ann.at(agent::kHookResultAnnotation).as_string());
     }
+    if (ann.has_string_field(agent::kAgentVersionAnnotation)) {
+      v.agent_version = ann.at(agent::kAgentVersionAnnotation).as_string();
+    }
   }
   if (node.has_object_field("spec") && node.at("spec").has_boolean_field("unschedulable")) {
     v.unschedulable = node.at("spec").at("unschedulable").as_bool();
@@ -65,8 +68,12 @@ NodeView NodeViewFromJson(const Json& node) {
     v.boot_id = StringAt(status, "nodeInfo", "bootID");
     if (status.has_array_field("conditions")) {
       for (const auto& c : status.at("conditions").as_array()) {
-        if (c.has_string_field("type") && c.at("type").as_string() == "Ready") {
-          v.ready = c.has_string_field("status") && c.at("status").as_string() == "True";
+        if (!c.has_string_field("type")) continue;
+        const std::string type = c.at("type").as_string();
+        const bool is_true = c.has_string_field("status") && c.at("status").as_string() == "True";
+        if (type == "Ready") v.ready = is_true;
+        if (is_true && type.size() > 8 && type.compare(type.size() - 8, 8, "Pressure") == 0) {
+          v.pressure.push_back(type);
         }
       }
     }
@@ -83,9 +90,9 @@ Json SlimNode(const Json& node) {
   if (meta.has_object_field("annotations")) {
     // Only kcau's own annotations: others (e.g. large ones from other tools) stay out.
     Json ann = Json::object();
-    for (const char* key :
-         {agent::kRequestAnnotation, agent::kResultAnnotation, agent::kCordonedByAnnotation,
-          agent::kHookRequestAnnotation, agent::kHookResultAnnotation}) {
+    for (const char* key : {agent::kRequestAnnotation, agent::kResultAnnotation,
+                            agent::kCordonedByAnnotation, agent::kHookRequestAnnotation,
+                            agent::kHookResultAnnotation, agent::kAgentVersionAnnotation}) {
       CopyField(meta.at("annotations"), ann, key);
     }
     m["annotations"] = ann;
@@ -102,14 +109,17 @@ Json SlimNode(const Json& node) {
     const std::string boot_id = StringAt(status, "nodeInfo", "bootID");
     if (!boot_id.empty()) s["nodeInfo"]["bootID"] = Json::string(boot_id);
     if (status.has_array_field("conditions")) {
+      // Type and status of each (Ready, and the *Pressure ones the pre-flight checks read);
+      // the messages and heartbeat times are most of a condition's bytes.
+      Json conditions = Json::array();
+      size_t n = 0;
       for (const auto& c : status.at("conditions").as_array()) {
-        if (c.has_string_field("type") && c.at("type").as_string() == "Ready") {
-          Json ready = Json::object();
-          CopyField(c, ready, "type");
-          CopyField(c, ready, "status");
-          s["conditions"] = Json::array({ready});
-        }
+        Json kept = Json::object();
+        CopyField(c, kept, "type");
+        CopyField(c, kept, "status");
+        conditions[n++] = kept;
       }
+      s["conditions"] = conditions;
     }
     slim["status"] = s;
   }

@@ -344,6 +344,14 @@ class Pass {
       FailNode(r, nullptr, "node no longer exists");
       return;
     }
+    if (std::string why = PreflightProblem(*view); !why.empty()) {
+      // Not the node's fault that it cannot be updated now: skipped, not failed.
+      Enter(r, NodePhase::kSkipped);
+      r.finish_time = now_;
+      r.message = "pre-flight check: " + why + " (spec.skipUpdateChecks: true skips the checks)";
+      Event("Warning", "NodeSkipped", r.name + ": " + r.message);
+      return;
+    }
     r.start_time = now_;
     if (Scanning()) {
       StartScan(r);
@@ -360,6 +368,17 @@ class Pass {
       return;
     }
     Cordon(r, *view);
+  }
+
+  // SkipUpdateChecks: the checks made before a node is taken: an agent answers there, and
+  // the node is under no resource pressure (draining onto the others would not help it).
+  std::string PreflightProblem(const NodeView& view) const {
+    if (run_.spec.skip_update_checks.value_or(false)) return "";
+    if (view.agent_version.empty()) {
+      return "no kcau agent on the node (annotation kcau.io/agent-version missing)";
+    }
+    if (!view.pressure.empty()) return "the node reports " + Join(view.pressure);
+    return "";
   }
 
   void Cordon(NodeResult& r, const NodeView& node) {

@@ -32,6 +32,7 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.hookRunner",
       "spec.rebootMode",
       "spec.attemptSoftReboot",
+      "spec.skipUpdateChecks",
   };
   return fields;
 }

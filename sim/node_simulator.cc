@@ -49,12 +49,15 @@ Json Condition(const std::string& type, bool status, const std::string& reason,
   return c;
 }
 
-Json NodeConditions(bool ready, const std::string& now, const std::string& ready_message) {
+Json NodeConditions(bool ready, const std::string& now, const std::string& ready_message,
+                    bool disk_pressure = false) {
   Json conds = Json::array();
   conds[0] = Condition("MemoryPressure", false, "KubeletHasSufficientMemory",
                        "kubelet has sufficient memory available", now);
-  conds[1] = Condition("DiskPressure", false, "KubeletHasNoDiskPressure",
-                       "kubelet has no disk pressure", now);
+  conds[1] = disk_pressure ? Condition("DiskPressure", true, "KubeletHasDiskPressure",
+                                       "kubelet has disk pressure", now)
+                           : Condition("DiskPressure", false, "KubeletHasNoDiskPressure",
+                                       "kubelet has no disk pressure", now);
   conds[2] = Condition("PIDPressure", false, "KubeletHasSufficientPID",
                        "kubelet has sufficient PID available", now);
   conds[3] =
@@ -75,6 +78,8 @@ Json MakeNode(const NodeScenario& spec, int index, const std::string& now) {
   if (!spec.zone.empty()) meta["labels"]["topology.kubernetes.io/zone"] = Json::string(spec.zone);
   for (const auto& [k, v] : spec.labels) meta["labels"][k] = Json::string(v);
   meta["annotations"] = Json::object();
+  if (!spec.no_agent)
+    meta["annotations"][agent::kAgentVersionAnnotation] = Json::string(KCAU_VERSION);
   if (spec.control_plane) {
     meta["labels"]["node-role.kubernetes.io/control-plane"] = Json::string("");
     Json taint = Json::object();
@@ -84,7 +89,8 @@ Json MakeNode(const NodeScenario& spec, int index, const std::string& now) {
   }
   n["spec"]["podCIDR"] = Json::string("10.244." + std::to_string(index % 256) + ".0/24");
   Json& st = n["status"];
-  st["conditions"] = NodeConditions(true, now, "kubelet is posting ready status");
+  st["conditions"] =
+      NodeConditions(true, now, "kubelet is posting ready status", spec.disk_pressure);
   st["addresses"][0]["type"] = Json::string("InternalIP");
   st["addresses"][0]["address"] =
       Json::string("10.0." + std::to_string(index / 250) + "." + std::to_string(10 + index % 250));
@@ -234,7 +240,7 @@ struct NodeSimulator::Impl {
 
   void SetReady(const std::string& node, bool ready, bool new_boot, const std::string& why) {
     Json patch = Json::object();
-    patch["status"]["conditions"] = NodeConditions(ready, Now(), why);
+    patch["status"]["conditions"] = NodeConditions(ready, Now(), why, nodes[node].disk_pressure);
     if (new_boot) patch["status"]["nodeInfo"]["bootID"] = Json::string(NewBootId());
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
     if (!s.ok()) spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());

@@ -149,7 +149,13 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   }
   if (const YAML::Node& f = n["faults"]) {
     const std::string fp = path + ".faults";
-    Reader::OnlyKeys(f, fp, {"failUpdates", "failPlugin", "neverReturns", "notReadyAfterReboot"});
+    Reader::OnlyKeys(f, fp,
+                     {"failUpdates", "failPlugin", "neverReturns", "notReadyAfterReboot", "noAgent",
+                      "diskPressure"});
+    if (f["noAgent"]) node.no_agent = Reader::Bool(f["noAgent"], fp + ".noAgent");
+    if (f["diskPressure"]) {
+      node.disk_pressure = Reader::Bool(f["diskPressure"], fp + ".diskPressure");
+    }
     if (f["failPlugin"]) node.fail_plugin = Reader::String(f["failPlugin"], fp + ".failPlugin");
     if (f["failUpdates"])
       node.fail_updates = Reader::Int(f["failUpdates"], fp + ".failUpdates", 0, 64);

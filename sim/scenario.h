@@ -36,6 +36,8 @@ struct NodeScenario {
   bool firmware_updates = false;
   // Faults.
   int fail_updates = 0;        // the first K update attempts fail
+  bool no_agent = false;       // no kcau agent runs here (no kcau.io/agent-version)
+  bool disk_pressure = false;  // the node reports DiskPressure
   std::string fail_plugin;     // this plug-in always fails (stopOnPluginFailure decides the rest)
   bool never_returns = false;  // the reboot never finishes (stays NotReady, old boot ID)
   // Comes back from the reboot with a new boot ID but NotReady, for this long (then Ready);

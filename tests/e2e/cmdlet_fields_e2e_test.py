@@ -356,6 +356,45 @@ nodes:
                         nodes["node-1"])
 
 
+class PreflightChecks(unittest.TestCase):
+    """Before a node is taken: an agent must answer there and the node must report no
+    resource pressure, or it is skipped (not failed), saying why; skipUpdateChecks takes it
+    anyway."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {name: node-1}
+  - {name: node-2, faults: {noAgent: true}}
+  - {name: node-3, faults: {diskPressure: true}}
+"""
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def test_checks_then_skip_them(self):
+        c = self.cluster
+        apply(c, run_manifest("checked"))
+        run = c.wait_for_phase("checked", {"Succeeded", "Failed"}, timeout=60)
+        nodes = status_nodes(run)
+        self.assertEqual(nodes["node-1"]["phase"], "Succeeded")
+        self.assertEqual(nodes["node-2"]["phase"], "Skipped")
+        self.assertIn("no kcau agent", nodes["node-2"]["message"])
+        self.assertEqual(nodes["node-3"]["phase"], "Skipped")
+        self.assertIn("DiskPressure", nodes["node-3"]["message"])
+        assert_nobody_cordoned(self, c)
+
+        before = node_map(c)["node-3"]["status"]["nodeInfo"]["bootID"]
+        apply(c, run_manifest("unchecked", skipUpdateChecks=True, nodeSelector={
+            "matchLabels": {"kubernetes.io/hostname": "node-3"}}))
+        run = c.wait_for_phase("unchecked", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(status_nodes(run)["node-3"]["phase"], "Succeeded", run["status"])
+        self.assertNotEqual(node_map(c)["node-3"]["status"]["nodeInfo"]["bootID"], before)
+
+
 class CmdletScan(unittest.TestCase):
     """Invoke-CauScan as mode: Scan: every node reports what applies; nothing is cordoned,
     drained, installed or rebooted, and no run lock is taken."""

@@ -17,6 +17,7 @@ class MakeNode {
     v_.name = std::move(name);
     v_.ready = true;
     v_.boot_id = v_.name + "-boot-1";
+    v_.agent_version = "0.1.0";
     v_.evictable_pods = 0;
   }
   MakeNode& Label(const std::string& k, const std::string& v) {
@@ -31,6 +32,14 @@ class MakeNode {
   }
   MakeNode& Cordoned(bool c = true) {
     v_.unschedulable = c;
+    return *this;
+  }
+  MakeNode& NoAgent() {
+    v_.agent_version.clear();
+    return *this;
+  }
+  MakeNode& Pressure(const std::string& condition) {
+    v_.pressure.push_back(condition);
     return *this;
   }
   MakeNode& NotReady() {

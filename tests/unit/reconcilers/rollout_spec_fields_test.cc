@@ -265,6 +265,37 @@ TEST(RolloutSpecTest, PluginOptionsWithASinglePluginWarnAsTheCmdletDoes) {
   EXPECT_EQ(d.status.phase, RunPhase::kRunning) << "a warning, not a refusal";
 }
 
+// ------------------------------------------------------------------ pre-flight checks
+
+TEST(RolloutSpecTest, PreflightChecksSkipNodesWithoutAgentOrUnderPressure) {
+  World w = Workers(1);
+  Add(w, MakeNode("lonely").NoAgent());
+  Add(w, MakeNode("full-disk").Pressure("DiskPressure"));
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kSucceeded);
+  const auto& lonely = NodeIn(run.status, "lonely");
+  EXPECT_EQ(lonely.phase, NodePhase::kSkipped);
+  EXPECT_NE(lonely.message.find("no kcau agent"), std::string::npos) << lonely.message;
+  const auto& full = NodeIn(run.status, "full-disk");
+  EXPECT_EQ(full.phase, NodePhase::kSkipped);
+  EXPECT_NE(full.message.find("DiskPressure"), std::string::npos) << full.message;
+  EXPECT_EQ(w.Count(ActionType::kCordon, "lonely") + w.Count(ActionType::kCordon, "full-disk"), 0);
+}
+
+TEST(RolloutSpecTest, SkipUpdateChecksTakesThemAnyway) {
+  World w;
+  Add(w, MakeNode("full-disk").Pressure("DiskPressure"));
+  TimePoint now = kStart;
+  crd::UpdateRun run = MakeRun();
+  run.spec.skip_update_checks = true;
+  run.spec.fields_present.insert("spec.skipUpdateChecks");
+  run = Drive(run, w, now);
+  EXPECT_EQ(NodeIn(run.status, "full-disk").phase, NodePhase::kSucceeded);
+  EXPECT_EQ(w.reboots["full-disk"], 1);
+}
+
 // --------------------------------------------------------------------------- reboots
 
 TEST(RebootModeTest, CmdletParametersBecomeTheAgentsRebootMode) {

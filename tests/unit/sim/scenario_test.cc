@@ -25,7 +25,9 @@ TEST(ScenarioTest, FaultsExampleMeansWhatItsCommentsSay) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::map<std::string, NodeScenario> nodes;
   for (const auto& n : s->nodes) nodes[n.name] = n;
-  ASSERT_EQ(nodes.size(), 9u);
+  ASSERT_EQ(nodes.size(), 11u);
+  EXPECT_TRUE(nodes["unmanaged"].no_agent);
+  EXPECT_TRUE(nodes["full-disk"].disk_pressure);
   EXPECT_EQ(nodes["healthy-1"].update_duration, milliseconds(300));  // from nodeDefaults
   EXPECT_EQ(nodes["healthy-1"].updates.at("packages"), 3);           // the built-in default
   EXPECT_EQ(nodes["flaky"].fail_updates, 2);
@@ -138,7 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "as 500ms, 2s or 1m"},
         Malformed{"MisspeltFault", "nodes:\n  - name: a\n    faults:\n      failUpdate: 2\n",
                   "cluster.yaml:4:7: nodes[0].faults.failUpdate: unknown field (known: "
-                  "failPlugin, failUpdates, neverReturns, notReadyAfterReboot)"},
+                  "diskPressure, failPlugin, failUpdates, neverReturns, noAgent, "
+                  "notReadyAfterReboot)"},
         Malformed{"NoNodes", "workloads: []\n",
                   "cluster.yaml:1:1: nodes: required: at least one node"},
         Malformed{"DuplicateNode", "nodes:\n  - name: a\n  - name: a\n",
