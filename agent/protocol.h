@@ -5,7 +5,7 @@
 //                         kcau.io/update-plugins   JSON array of {name, arguments}
 //                         kcau.io/force-reboot     "true": reboot even if no plug-in asks
 //                         kcau.io/update-options   JSON {runPluginsSerially,
-//                                                  stopOnPluginFailure}
+//                                                  stopOnPluginFailure, osRollingUpgrade}
 //                         kcau.io/update-mode      "scan": only report what applies
 //                                                  (Invoke-CauScan); absent: install
 //   agent -> controller   kcau.io/update-result    JSON AgentResult for the latest token

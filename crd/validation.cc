@@ -109,6 +109,16 @@ std::vector<FieldError> ValidateUpdateRunSpec(const UpdateRunSpec& spec,
       add("spec.maxUnavailable", m.percent ? "must be between 1% and 100%" : "must be at least 1");
     }
   }
+  if (spec.os_rolling_upgrade.value_or(false)) {
+    // OsRollingUpgrade: one node at a time, never skipping the drain.
+    if (spec.drain == DrainMode::kSkip) {
+      add("spec.drain", "Skip is not allowed with osRollingUpgrade (an OS upgrade always drains)");
+    }
+    if (spec.max_unavailable &&
+        (spec.max_unavailable->percent || spec.max_unavailable->value != 1)) {
+      add("spec.maxUnavailable", "must be 1 with osRollingUpgrade (one node at a time)");
+    }
+  }
   for (const auto& [hook, field] : {std::pair{&spec.pre_update_hook, "spec.preUpdateHook"},
                                     std::pair{&spec.post_update_hook, "spec.postUpdateHook"}}) {
     if (!*hook) continue;

@@ -48,6 +48,7 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   Json options = Json::object();
   options["runPluginsSerially"] = Json::boolean(spec.run_plugins_serially.value_or(false));
   options["stopOnPluginFailure"] = Json::boolean(spec.stop_on_plugin_failure.value_or(false));
+  options["osRollingUpgrade"] = Json::boolean(spec.os_rolling_upgrade.value_or(false));
   annotations[agent::kOptionsAnnotation] = Json::string(options.serialize());
   // Null removes it (merge patch): a request of an earlier run must not leak into this one.
   annotations[agent::kForceRebootAnnotation] =

@@ -33,6 +33,7 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.rebootMode",
       "spec.attemptSoftReboot",
       "spec.skipUpdateChecks",
+      "spec.osRollingUpgrade",
   };
   return fields;
 }

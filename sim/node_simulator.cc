@@ -177,6 +177,14 @@ StatusOr<Json> CreateGeneratedPod(ObjectStore& store, const std::string& ns,
   }
 }
 
+std::string OsImage(const Json& node) {
+  if (!node.has_object_field("status") || !node.at("status").has_object_field("nodeInfo")) {
+    return "";
+  }
+  const Json& info = node.at("status").at("nodeInfo");
+  return info.has_string_field("osImage") ? info.at("osImage").as_string() : "";
+}
+
 // The simulated node's record of the plug-ins whose updates it installed.
 constexpr char kInstalledAnnotation[] = "sim.kcau.io/installed-plugins";
 
@@ -211,6 +219,7 @@ struct NodeSimulator::Impl {
   std::set<std::string> booting;                     // nodes with a Boot pending
   std::map<std::string, bool> extras_pending;        // node -> updatesAfterReboot not taken yet
   std::map<std::string, std::string> hook_answered;  // node -> last hook token taken
+  std::set<std::string> os_upgrading;                // nodes rebooting into a new OS image
   std::vector<Json> to_place;                        // evicted pods whose replacement is due
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
@@ -254,6 +263,7 @@ struct NodeSimulator::Impl {
     std::string failed;            // the plug-in that failed, if any
     bool stopped = false;          // stopOnPluginFailure skipped the plug-ins after it
     int plugin_count = 0;
+    bool os_upgrade = false;  // osRollingUpgrade: the OS image too, with a reboot
   };
 
   void RecordInstalled(const std::string& node, const std::vector<std::string>& plugins) {
@@ -281,6 +291,10 @@ struct NodeSimulator::Impl {
         const Json o = Json::parse(options);
         stop_on_failure =
             o.has_boolean_field("stopOnPluginFailure") && o.at("stopOnPluginFailure").as_bool();
+        job.os_upgrade = o.has_boolean_field("osRollingUpgrade") &&
+                         o.at("osRollingUpgrade").as_bool() &&
+                         OsImage(annotations_node) != spec.os_upgrade_image;
+        if (job.os_upgrade) job.updates += 1;
       }
       const std::string list = Annotation(annotations_node, agent::kPluginsAnnotation);
       const Json plugins = Json::parse(list.empty() ? "[]" : list);
@@ -444,7 +458,8 @@ struct NodeSimulator::Impl {
       WriteResult(node, {token, agent::AgentState::kFailed, false, job.updates, why});
       return;
     }
-    const bool reboot = (job.updates > 0 && spec.reboot_required) || force_reboot;
+    const bool reboot = (job.updates > 0 && spec.reboot_required) || force_reboot || job.os_upgrade;
+    if (job.os_upgrade) os_upgrading.insert(node);
     agent::AgentResult done{token, agent::AgentState::kInstalled, reboot, job.updates, ""};
     // A soft reboot (kexec) skips the firmware: it is a quarter of a full one, but updates
     // that include firmware need the full one.
@@ -479,6 +494,14 @@ struct NodeSimulator::Impl {
       ++reboots[node];
       // Updates with a restart-time dependency show up after the first reboot only.
       if (reboots[node] == 1 && spec.updates_after_reboot > 0) extras_pending[node] = true;
+    }
+    if (os_upgrading.erase(node)) {
+      // The new OS image is what the node boots into.
+      Json patch = Json::object();
+      patch["status"]["nodeInfo"]["osImage"] = Json::string(spec.os_upgrade_image);
+      patch["status"]["nodeInfo"]["kernelVersion"] = Json::string(spec.os_upgrade_kernel);
+      auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
+      if (!s.ok()) spdlog::warn("sim: node {}: os image: {}", node, s.status().ToString());
     }
     if (!spec.not_ready_after_reboot) {
       SetReady(node, true, true, "kubelet is posting ready status");

@@ -34,6 +34,9 @@ struct NodeScenario {
   int updates_after_reboot = 0;
   // Its updates include firmware: a soft reboot (kexec) cannot apply them, a full one must.
   bool firmware_updates = false;
+  // What an OS rolling upgrade (osRollingUpgrade) installs: status.nodeInfo after it.
+  std::string os_upgrade_image = "Debian GNU/Linux 13 (trixie)";
+  std::string os_upgrade_kernel = "6.12.0-1-amd64";
   // Faults.
   int fail_updates = 0;        // the first K update attempts fail
   bool no_agent = false;       // no kcau agent runs here (no kcau.io/agent-version)

@@ -41,6 +41,18 @@ def scenario_cluster(text, **kwargs):
     return Cluster(BUILD_DIR, sim_args=["--scenario", path], **kwargs)
 
 
+class ScenarioCase(unittest.TestCase):
+    """A test case over a kcau-sim started from the class's SCENARIO."""
+
+    SCENARIO = PINNED_DB
+
+    def setUp(self):
+        self.cluster = scenario_cluster(self.SCENARIO)
+
+    def tearDown(self):
+        self.cluster.stop()
+
+
 def apply(cluster, manifest):
     cluster.kubectl_run("apply", "-f", "-", input=manifest)
 
@@ -90,7 +102,7 @@ def events_of(cluster, run):
     return [(e["reason"], e["message"]) for e in items]
 
 
-class CmdletExample1(unittest.TestCase):
+class CmdletExample1(ScenarioCase):
     """Invoke-CauRun.md Example 1 (examples/cmdlet-example-1.yaml): RequireAllNodesOnline,
     MaxFailedNodes 1, MaxRetriesPerNode 3, on the nodes of one cluster label."""
 
@@ -100,12 +112,6 @@ nodes:
   - {namePrefix: node-, count: 3, labels: {kcau.io/cluster: contoso-fc1}}
   - {name: other, labels: {kcau.io/cluster: elsewhere}}
 """
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_refused_while_a_node_is_down_then_runs(self):
         c = self.cluster
@@ -140,7 +146,7 @@ nodes:
         assert_nobody_cordoned(self, c)
 
 
-class CmdletExample2(unittest.TestCase):
+class CmdletExample2(ScenarioCase):
     """Invoke-CauRun.md Example 2 (examples/cmdlet-example-2.yaml): two plug-ins with their
     arguments, StopOnPluginFailure and SeparateReboots. Each node restarts after the
     packages plug-in, before the script plug-in runs; on node-3 the packages plug-in fails, so
@@ -157,12 +163,6 @@ nodes:
   - {name: node-2}
   - {name: node-3, faults: {failPlugin: packages}}
 """
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_separate_reboots_and_stop_on_plugin_failure(self):
         c = self.cluster
@@ -192,7 +192,7 @@ nodes:
         self.assertEqual(condition(run, "Succeeded")["reason"], "CompletedWithFailures")
 
 
-class CmdletExample3(unittest.TestCase):
+class CmdletExample3(ScenarioCase):
     """Invoke-CauRun.md Example 3 (examples/cmdlet-example-3.yaml): a run failed and left a
     node cordoned, so its target stays Locked (the run lock Lease is kept); a new run waits,
     naming the lock; the forceRecovery run takes the lock over, updates the node left behind
@@ -205,12 +205,6 @@ nodes:
   - {name: node-2, labels: {kcau.io/cluster: contoso-fc1}}
   - {name: node-3, labels: {kcau.io/cluster: contoso-fc1}}
 """
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def leases(self):
         return self.cluster.get_json("leases", "-n", "default", "-l",
@@ -327,7 +321,7 @@ data:
         assert_nobody_cordoned(self, c)
 
 
-class RebootModes(unittest.TestCase):
+class RebootModes(ScenarioCase):
     """RebootMode SoftReboot: the agent restarts with kexec where it can; node-1's updates
     include firmware, so it falls back to a full reboot and status says why."""
 
@@ -337,12 +331,6 @@ nodes:
   - {name: node-1, firmwareUpdates: true}
   - {name: node-2}
 """
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_soft_reboot_and_its_fallback(self):
         c = self.cluster
@@ -356,7 +344,7 @@ nodes:
                         nodes["node-1"])
 
 
-class PreflightChecks(unittest.TestCase):
+class PreflightChecks(ScenarioCase):
     """Before a node is taken: an agent must answer there and the node must report no
     resource pressure, or it is skipped (not failed), saying why; skipUpdateChecks takes it
     anyway."""
@@ -368,12 +356,6 @@ nodes:
   - {name: node-2, faults: {noAgent: true}}
   - {name: node-3, faults: {diskPressure: true}}
 """
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_checks_then_skip_them(self):
         c = self.cluster
@@ -395,7 +377,33 @@ nodes:
         self.assertNotEqual(node_map(c)["node-3"]["status"]["nodeInfo"]["bootID"], before)
 
 
-class CmdletScan(unittest.TestCase):
+class OsRollingUpgrade(ScenarioCase):
+    """osRollingUpgrade: the agents upgrade the node's OS image (and reboot into it) with the
+    plug-ins' updates, one node at a time; asking for two at a time is refused."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {namePrefix: node-, count: 3}
+"""
+
+    def test_os_upgrade_one_node_at_a_time(self):
+        c = self.cluster
+        apply(c, run_manifest("too-fast", osRollingUpgrade=True, maxUnavailable=2))
+        run = c.wait_for_phase("too-fast", {"Succeeded", "Failed"}, timeout=30)
+        self.assertIn("spec.maxUnavailable: must be 1 with osRollingUpgrade",
+                      condition(run, "Failed")["message"])
+
+        manifest = run_manifest("os", osRollingUpgrade=True)
+        run, watcher = run_watching_boots(c, "os", lambda: apply(c, manifest), timeout=60)
+        assert_succeeded_each_node_once(self, run, watcher)
+        for name, node in node_map(c).items():
+            self.assertEqual(node["status"]["nodeInfo"]["osImage"],
+                             "Debian GNU/Linux 13 (trixie)", name)
+            self.assertEqual(status_nodes(run)[name]["updatesInstalled"], 4, "3 + the OS image")
+
+
+class CmdletScan(ScenarioCase):
     """Invoke-CauScan as mode: Scan: every node reports what applies; nothing is cordoned,
     drained, installed or rebooted, and no run lock is taken."""
 
@@ -408,12 +416,6 @@ nodes:
 workloads:
   - {kind: Deployment, name: web, replicas: 3, pdb: {maxUnavailable: 1}}
 """
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_scan_changes_nothing(self):
         c = self.cluster
@@ -487,15 +489,9 @@ class WhatIfThenBatches(unittest.TestCase):
         assert_nobody_cordoned(self, c)
 
 
-class DrainTimeout(unittest.TestCase):
+class DrainTimeout(ScenarioCase):
     """A budget that never allows the eviction: with drainTimeoutMinutes the node is given up
     after that long (uncordoned, failed, not counted as retries) and the run goes on."""
-
-    def setUp(self):
-        self.cluster = scenario_cluster(PINNED_DB)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_blocked_node_fails_after_the_timeout_and_is_uncordoned(self):
         c = self.cluster
@@ -516,19 +512,13 @@ class DrainTimeout(unittest.TestCase):
         assert_nobody_cordoned(self, c)
 
 
-class DrainForceAndForceReboot(unittest.TestCase):
+class DrainForceAndForceReboot(ScenarioCase):
     """drain: Force deletes the pod its budget protects (ForcePauseAndDrain); forceReboot
     reboots a node whose plug-ins asked for none (ForcePauseDrainAndReboot)."""
 
     SCENARIO = PINNED_DB.replace(
         "nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms}",
         "nodeDefaults: {updateDuration: 300ms, rebootDuration: 500ms, rebootRequired: false}")
-
-    def setUp(self):
-        self.cluster = scenario_cluster(self.SCENARIO)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def test_forced_drain_and_reboot(self):
         c = self.cluster
@@ -544,15 +534,9 @@ class DrainForceAndForceReboot(unittest.TestCase):
         assert_nobody_cordoned(self, c)
 
 
-class StopMidRun(unittest.TestCase):
+class StopMidRun(ScenarioCase):
     """stopAfter and stop: no new node starts, the node held up draining is put back in
     service, and the run ends Failed with the reason; nothing is left cordoned."""
-
-    def setUp(self):
-        self.cluster = scenario_cluster(PINNED_DB)
-
-    def tearDown(self):
-        self.cluster.stop()
 
     def check_stopped(self, run, reason):
         c = self.cluster

@@ -91,6 +91,18 @@ TEST(ValidationTest, EachRuleNamesItsField) {
        },
        {"spec.forceReboot",
         "requires drain Force (ForcePauseDrainAndReboot drains); drain Skip never drains"}},
+      {"osRollingUpgrade with drain Skip",
+       [](UpdateRunSpec& s) {
+         s.os_rolling_upgrade = true;
+         s.drain = DrainMode::kSkip;
+       },
+       {"spec.drain", "Skip is not allowed with osRollingUpgrade (an OS upgrade always drains)"}},
+      {"osRollingUpgrade two at a time",
+       [](UpdateRunSpec& s) {
+         s.os_rolling_upgrade = true;
+         s.max_unavailable = IntOrPercent{2, false};
+       },
+       {"spec.maxUnavailable", "must be 1 with osRollingUpgrade (one node at a time)"}},
       {"maxUnavailable 0%",
        [](UpdateRunSpec& s) {
          s.max_unavailable = IntOrPercent{0, true};
