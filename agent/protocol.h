@@ -38,6 +38,9 @@ inline constexpr char kHookRequestAnnotation[] = "kcau.io/hook-request";
 // Written by the agent when it starts on a node: its version. A node without it has no
 // agent to answer a request (a pre-flight check, unless spec.skipUpdateChecks).
 inline constexpr char kAgentVersionAnnotation[] = "kcau.io/agent-version";
+// The agents' DaemonSet, in the controller's namespace. ForceSelfUpdate sets
+// kAgentVersionAnnotation on its pod template to the controller's version: a rollout.
+inline constexpr char kAgentDaemonSet[] = "kcau-agent";
 inline constexpr char kHookResultAnnotation[] = "kcau.io/hook-result";
 inline constexpr char kScanMode[] = "scan";
 // Set by the controller with its cordon ("RUN/UID"), removed with its uncordon: tells a cordon

@@ -10,6 +10,8 @@ namespace {
 
 using kube::Json;
 
+const kube::Resource kDaemonSets{"apps", "v1", "daemonsets", "DaemonSet", true};
+
 // `run` ("RUN/UID") goes into kcau.io/cordoned-by with a cordon; an uncordon removes it.
 Status SetUnschedulable(kube::KubeClient& client, const std::string& node, bool value,
                         const std::string& run) {
@@ -111,6 +113,18 @@ Status RunHook(kube::KubeClient& client, const NodeAction& action, const crd::Up
   return r.ok() ? Status::Ok() : r.status();
 }
 
+// ForceSelfUpdate: the agents' pod template carries the version wanted; changing it makes
+// the DaemonSet controller roll every agent.
+Status RollAgents(kube::KubeClient& client, const NodeAction& action,
+                  const std::string& agent_namespace) {
+  Json patch = Json::object();
+  patch["spec"]["template"]["metadata"]["annotations"][agent::kAgentVersionAnnotation] =
+      Json::string(action.token);
+  auto r = client.Patch(kDaemonSets, {agent_namespace, agent::kAgentDaemonSet},
+                        kube::PatchType::kMerge, patch);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
 }  // namespace
 
 std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
@@ -143,6 +157,8 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
       return RequestUpdate(client, action, spec);
     case ActionType::kRunHook:
       return RunHook(client, action, spec, hook_namespace);
+    case ActionType::kRollAgents:
+      return RollAgents(client, action, hook_namespace);
   }
   return InternalError("unknown node action");
 }

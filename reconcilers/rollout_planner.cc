@@ -234,8 +234,32 @@ class Pass {
     Admit();
   }
 
+  // ForceSelfUpdate: before any node starts, every selected node's agent runs the
+  // controller's version: the DaemonSet is rolled (idempotent: asked again each pass) and the
+  // run waits, saying for whom. Nodes without an agent are left to the pre-flight check.
+  bool AgentsBeingRolled() {
+    if (!run_.spec.force_self_update.value_or(false) || Scanning()) return false;
+    std::vector<std::string> behind;
+    for (const auto& r : d_.status.nodes) {
+      const NodeView* v = Find(r.name);
+      if (r.phase == NodePhase::kPending && v != nullptr && !v->agent_version.empty() &&
+          v->agent_version != KCAU_VERSION) {
+        behind.push_back(r.name + " (" + v->agent_version + ")");
+      }
+    }
+    if (behind.empty()) return false;
+    Act(ActionType::kRollAgents, "", KCAU_VERSION);
+    SetCondition(d_.status.conditions, crd::kConditionProgressing, "True", "UpdatingAgents",
+                 "forceSelfUpdate: waiting for the agents to run " + std::string(KCAU_VERSION) +
+                     " on " + JoinSome(behind),
+                 run_.generation, now_);
+    Requeue(kHookPollInterval);
+    return true;
+  }
+
   // Starts pending nodes, in plan order, while the next one is admitted.
   void Admit() {
+    if (AgentsBeingRolled()) return;
     auto& st = d_.status;
     std::vector<const NodeView*> in_flight;
     for (const auto& r : st.nodes) {
@@ -376,6 +400,10 @@ class Pass {
     if (run_.spec.skip_update_checks.value_or(false)) return "";
     if (view.agent_version.empty()) {
       return "no kcau agent on the node (annotation kcau.io/agent-version missing)";
+    }
+    if (view.agent_version != KCAU_VERSION) {
+      return "its agent runs " + view.agent_version + ", not the controller's " + KCAU_VERSION +
+             " (spec.forceSelfUpdate: true rolls the agents first)";
     }
     if (!view.pressure.empty()) return "the node reports " + Join(view.pressure);
     return "";

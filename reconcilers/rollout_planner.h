@@ -26,6 +26,7 @@ enum class ActionType {
   kForceDrain,     // evict, and delete the pods a PodDisruptionBudget still protects (drain Force)
   kRequestUpdate,  // write the agent request annotation with `token`
   kRunHook,        // ask the agent to run spec.preUpdateHook / postUpdateHook (`hook`)
+  kRollAgents,     // forceSelfUpdate: roll the agent DaemonSet to `token` (a version)
   kUncordon,       // spec.unschedulable = false
 };
 

@@ -34,6 +34,7 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.attemptSoftReboot",
       "spec.skipUpdateChecks",
       "spec.osRollingUpgrade",
+      "spec.forceSelfUpdate",
   };
   return fields;
 }

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "agent/protocol.h"
 #include "common/verbosity.h"
 #include "crd/updaterun_codec.h"
 #include "kube/kube_client.h"
@@ -118,9 +119,19 @@ StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name
   }
 }
 
-// "" when every hook's ConfigMap and key exist in `ns`, else the field and the problem.
-StatusOr<std::string> MissingHookScript(kube::KubeClient& client, const crd::UpdateRunSpec& spec,
-                                        const std::string& ns) {
+// "" when what the spec refers to in the controller's namespace `ns` exists (each hook's
+// ConfigMap and key; the agents' DaemonSet for forceSelfUpdate), else the field and problem.
+StatusOr<std::string> MissingPrerequisite(kube::KubeClient& client, const crd::UpdateRunSpec& spec,
+                                          const std::string& ns) {
+  if (spec.force_self_update.value_or(false)) {
+    auto ds =
+        client.Get({"apps", "v1", "daemonsets", "DaemonSet", true}, {ns, agent::kAgentDaemonSet});
+    if (!ds.ok() && ds.status().code() != StatusCode::kNotFound) return ds.status();
+    if (!ds.ok()) {
+      return std::string("spec.forceSelfUpdate: the agents' daemonset \"") +
+             agent::kAgentDaemonSet + "\" not found in namespace \"" + ns + "\"";
+    }
+  }
   for (const auto& [hook, field] : {std::pair{&spec.pre_update_hook, "spec.preUpdateHook"},
                                     std::pair{&spec.post_update_hook, "spec.postUpdateHook"}}) {
     if (!*hook) continue;
@@ -243,7 +254,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
   if (run->status.plan.empty() && !ReadOnly(*run) && !run->deleting) {
     // Hooks' ConfigMaps are checked before the run starts: a typo must not surface as a
     // failed node half-way through.
-    auto missing = MissingHookScript(client_, run->spec, locks_.lease_namespace());
+    auto missing = MissingPrerequisite(client_, run->spec, locks_.lease_namespace());
     if (!missing.ok())
       return ReconcileResult::Error("reading hook ConfigMaps: " + missing.status().ToString());
     if (!missing->empty()) {

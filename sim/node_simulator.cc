@@ -78,8 +78,9 @@ Json MakeNode(const NodeScenario& spec, int index, const std::string& now) {
   if (!spec.zone.empty()) meta["labels"]["topology.kubernetes.io/zone"] = Json::string(spec.zone);
   for (const auto& [k, v] : spec.labels) meta["labels"][k] = Json::string(v);
   meta["annotations"] = Json::object();
-  if (!spec.no_agent)
-    meta["annotations"][agent::kAgentVersionAnnotation] = Json::string(KCAU_VERSION);
+  if (!spec.no_agent) {
+    meta["annotations"][agent::kAgentVersionAnnotation] = Json::string(spec.agent_version);
+  }
   if (spec.control_plane) {
     meta["labels"]["node-role.kubernetes.io/control-plane"] = Json::string("");
     Json taint = Json::object();
@@ -220,7 +221,8 @@ struct NodeSimulator::Impl {
   std::map<std::string, bool> extras_pending;        // node -> updatesAfterReboot not taken yet
   std::map<std::string, std::string> hook_answered;  // node -> last hook token taken
   std::set<std::string> os_upgrading;                // nodes rebooting into a new OS image
-  std::vector<Json> to_place;                        // evicted pods whose replacement is due
+  std::string rolled_to;       // the agent version the DaemonSet last rolled to
+  std::vector<Json> to_place;  // evicted pods whose replacement is due
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
@@ -526,6 +528,36 @@ struct NodeSimulator::Impl {
     After(scenario.pod_restart_delay, [this, pod] { Reschedule(pod); });
   }
 
+  // The agents' DaemonSet rolled (forceSelfUpdate): one node after another, each agent
+  // restarts at the version the pod template asks for and says so on its Node.
+  void OnDaemonSet(const Json& ds) {
+    const auto& meta = ds.at("metadata");
+    if (meta.at("name").as_string() != agent::kAgentDaemonSet) return;
+    std::string version;
+    try {
+      version = ds.at("spec")
+                    .at("template")
+                    .at("metadata")
+                    .at("annotations")
+                    .at(agent::kAgentVersionAnnotation)
+                    .as_string();
+    } catch (const std::exception&) {
+      return;  // a change that asks for no version
+    }
+    if (version == rolled_to) return;
+    rolled_to = version;
+    int k = 0;
+    for (const auto& [name, spec] : nodes) {
+      if (spec.no_agent) continue;
+      After(std::chrono::milliseconds(100 * ++k), [this, name = name, version] {
+        Json patch = Json::object();
+        patch["metadata"]["annotations"][agent::kAgentVersionAnnotation] = Json::string(version);
+        auto s = store.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false);
+        if (s.ok()) spdlog::info("sim: agent on {} restarted at version {}", name, version);
+      });
+    }
+  }
+
   // Queues a replacement for `old_pod`; PlaceQueued puts every queued pod at once, so a
   // thousand evictions cost one look at the cluster, not a thousand.
   void Reschedule(const Json& old_pod) { to_place.push_back(old_pod); }
@@ -716,8 +748,10 @@ struct NodeSimulator::Impl {
   void Loop() {
     RestoreMissingReplicas();
     auto node_watch = store.Watch(res::Nodes(), "", {}, "0");
+    auto daemonsets =
+        store.Watch(kDaemonSets, "", {}, std::to_string(store.CurrentResourceVersion()));
     auto pods = store.Watch(res::Pods(), "", {}, std::to_string(store.CurrentResourceVersion()));
-    if (!node_watch.ok() || !pods.ok()) {
+    if (!node_watch.ok() || !pods.ok() || !daemonsets.ok()) {
       spdlog::error("sim: cannot watch the store");
       return;
     }
@@ -732,6 +766,10 @@ struct NodeSimulator::Impl {
       while (auto e = (*node_watch)->Pop(std::chrono::milliseconds(0))) {
         any = true;
         if (e->type != "DELETED") OnNode(e->object);
+      }
+      while (auto e = (*daemonsets)->Pop(std::chrono::milliseconds(0))) {
+        any = true;
+        if (e->type == "MODIFIED") OnDaemonSet(e->object);
       }
       while (auto e = (*pods)->Pop(std::chrono::milliseconds(0))) {
         any = true;
@@ -750,6 +788,7 @@ struct NodeSimulator::Impl {
     }
     store.StopWatch(*node_watch);
     store.StopWatch(*pods);
+    store.StopWatch(*daemonsets);
   }
 };
 
@@ -779,6 +818,19 @@ Status NodeSimulator::Populate() {
     all_nodes.push_back(spec.name);
     // Control-plane nodes carry a NoSchedule taint: only DaemonSets run there.
     if (!spec.control_plane) workers.push_back(spec.name);
+  }
+  {
+    // The agents' DaemonSet (in the default namespace, where the controller's --namespace
+    // points by default): forceSelfUpdate rolls it. Its pods are not simulated.
+    Json ds = Json::object();
+    ds["metadata"]["name"] = Json::string(agent::kAgentDaemonSet);
+    ds["spec"]["selector"]["matchLabels"]["app"] = Json::string(agent::kAgentDaemonSet);
+    ds["spec"]["template"]["metadata"]["labels"]["app"] = Json::string(agent::kAgentDaemonSet);
+    ds["spec"]["template"]["spec"]["containers"][0]["name"] = Json::string("agent");
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] =
+        Json::string(std::string("kcau/agent:") + KCAU_VERSION);
+    auto r = s.Create(kDaemonSets, "default", ds);
+    if (!r.ok()) return r.status();
   }
   for (const auto& w : scenario.workloads) {
     Status st = impl_->PopulateWorkload(w, workers, all_nodes, now);

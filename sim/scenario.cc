@@ -140,6 +140,8 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   if (n["rebootRequired"]) {
     node.reboot_required = Reader::Bool(n["rebootRequired"], path + ".rebootRequired");
   }
+  if (n["agentVersion"])
+    node.agent_version = Reader::String(n["agentVersion"], path + ".agentVersion");
   if (n["firmwareUpdates"]) {
     node.firmware_updates = Reader::Bool(n["firmwareUpdates"], path + ".firmwareUpdates");
   }
@@ -173,8 +175,9 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
 }
 
 const std::set<std::string> kNodeFields = {
-    "labels",         "zone",           "controlPlane",       "updates",         "updateDuration",
-    "rebootDuration", "rebootRequired", "updatesAfterReboot", "firmwareUpdates", "faults"};
+    "labels",          "zone",           "controlPlane",   "updates",
+    "updateDuration",  "rebootDuration", "rebootRequired", "updatesAfterReboot",
+    "firmwareUpdates", "agentVersion",   "faults"};
 
 void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& out) {
   if (!list.IsSequence()) Reader::Fail(list, "nodes", "expected a list");

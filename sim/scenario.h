@@ -38,9 +38,10 @@ struct NodeScenario {
   std::string os_upgrade_image = "Debian GNU/Linux 13 (trixie)";
   std::string os_upgrade_kernel = "6.12.0-1-amd64";
   // Faults.
-  int fail_updates = 0;        // the first K update attempts fail
-  bool no_agent = false;       // no kcau agent runs here (no kcau.io/agent-version)
-  bool disk_pressure = false;  // the node reports DiskPressure
+  int fail_updates = 0;                      // the first K update attempts fail
+  bool no_agent = false;                     // no kcau agent runs here (no kcau.io/agent-version)
+  std::string agent_version = KCAU_VERSION;  // what its agent reports (an old one: older)
+  bool disk_pressure = false;                // the node reports DiskPressure
   std::string fail_plugin;     // this plug-in always fails (stopOnPluginFailure decides the rest)
   bool never_returns = false;  // the reboot never finishes (stays NotReady, old boot ID)
   // Comes back from the reboot with a new boot ID but NotReady, for this long (then Ready);

@@ -377,6 +377,34 @@ nodes:
         self.assertNotEqual(node_map(c)["node-3"]["status"]["nodeInfo"]["bootID"], before)
 
 
+class ForceSelfUpdate(ScenarioCase):
+    """An old agent is a pre-flight failure (the node is skipped); forceSelfUpdate rolls the
+    agents' DaemonSet to the controller's version first, waits for every agent, then runs."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {name: node-1}
+  - {name: node-2, agentVersion: 0.0.9}
+"""
+
+    def test_old_agents_skipped_then_rolled(self):
+        c = self.cluster
+        apply(c, run_manifest("as-is"))
+        run = c.wait_for_phase("as-is", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(status_nodes(run)["node-2"]["phase"], "Skipped")
+        self.assertIn("runs 0.0.9", status_nodes(run)["node-2"]["message"])
+
+        apply(c, run_manifest("rolled", forceSelfUpdate=True))
+        run = c.wait_for_phase("rolled", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        self.assertEqual(status_nodes(run)["node-2"]["phase"], "Succeeded")
+        ds = c.get_json("daemonset", "kcau-agent", "-n", "default")
+        wanted = ds["spec"]["template"]["metadata"]["annotations"]["kcau.io/agent-version"]
+        self.assertEqual(node_map(c)["node-2"]["metadata"]["annotations"]["kcau.io/agent-version"],
+                         wanted)
+
+
 class OsRollingUpgrade(ScenarioCase):
     """osRollingUpgrade: the agents upgrade the node's OS image (and reboot into it) with the
     plug-ins' updates, one node at a time; asking for two at a time is refused."""

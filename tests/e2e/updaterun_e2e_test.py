@@ -336,8 +336,8 @@ BAD_RUNS = {
     "ghost-node": ("spec:\n  plugins: [{name: packages}]\n  nodeOrder: [node-1, ghost]\n",
                    "ghost"),
     # A field this controller does not honour yet is refused by name, never ignored.
-    "not-yet": ("spec:\n  plugins: [{name: packages}]\n  forceSelfUpdate: true\n",
-                "spec.forceSelfUpdate"),
+    "not-yet": ("spec:\n  plugins: [{name: packages}]\n  settle: {workloadsReady: true}\n",
+                "spec.settle"),
 }
 
 

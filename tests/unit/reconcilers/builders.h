@@ -17,7 +17,7 @@ class MakeNode {
     v_.name = std::move(name);
     v_.ready = true;
     v_.boot_id = v_.name + "-boot-1";
-    v_.agent_version = "0.1.0";
+    v_.agent_version = KCAU_VERSION;
     v_.evictable_pods = 0;
   }
   MakeNode& Label(const std::string& k, const std::string& v) {
@@ -32,6 +32,10 @@ class MakeNode {
   }
   MakeNode& Cordoned(bool c = true) {
     v_.unschedulable = c;
+    return *this;
+  }
+  MakeNode& Agent(std::string version) {
+    v_.agent_version = std::move(version);
     return *this;
   }
   MakeNode& NoAgent() {

@@ -77,6 +77,13 @@ struct World {
   void Apply(const std::vector<NodeAction>& actions) {
     for (const auto& a : actions) {
       log.push_back(a);
+      if (a.type == ActionType::kRollAgents) {
+        // The DaemonSet rolls: each agent restarts at the new version.
+        for (auto& [_, node] : nodes) {
+          if (!node.agent_version.empty()) node.agent_version = a.token;
+        }
+        continue;
+      }
       NodeView& n = nodes.at(a.node);
       switch (a.type) {
         case ActionType::kCordon:
@@ -93,6 +100,8 @@ struct World {
         case ActionType::kForceDrain:
           n.evictable_pods = 0;
           break;
+        case ActionType::kRollAgents:
+          break;  // handled above: it concerns every node
         case ActionType::kRunHook: {
           n.hook_request_token = a.token;
           if (silent_hooks.count(a.node)) break;

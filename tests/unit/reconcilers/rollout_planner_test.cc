@@ -85,8 +85,8 @@ INSTANTIATE_TEST_SUITE_P(
                                  "Invalid", "ghost"},
                       BadRunCase{"SelectorMatchesNothing", MakeRun().Selector("pool", "none"),
                                  "Invalid", "spec.nodeSelector"},
-                      BadRunCase{"UnsupportedField", MakeRun().Field("spec.forceSelfUpdate"),
-                                 "Unsupported", "spec.forceSelfUpdate"}),
+                      BadRunCase{"UnsupportedField", MakeRun().Field("spec.settle"), "Unsupported",
+                                 "spec.settle"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(RolloutPlannerTest, WholeRunUpdatesEveryNodeOnceAndUncordonsIt) {

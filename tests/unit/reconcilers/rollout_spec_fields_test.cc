@@ -284,6 +284,31 @@ TEST(RolloutSpecTest, PreflightChecksSkipNodesWithoutAgentOrUnderPressure) {
   EXPECT_EQ(w.Count(ActionType::kCordon, "lonely") + w.Count(ActionType::kCordon, "full-disk"), 0);
 }
 
+TEST(RolloutSpecTest, AnOldAgentIsSkippedUnlessForceSelfUpdateRollsThemFirst) {
+  World w = Workers(1);
+  Add(w, MakeNode("old").Agent("0.0.9"));
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun(), w, now);
+  EXPECT_EQ(NodeIn(run.status, "old").phase, NodePhase::kSkipped);
+  EXPECT_NE(NodeIn(run.status, "old").message.find("runs 0.0.9"), std::string::npos);
+  EXPECT_EQ(w.Count(ActionType::kRollAgents), 0);
+
+  w = Workers(1);
+  Add(w, MakeNode("old").Agent("0.0.9"));
+  crd::UpdateRun rolling = MakeRun();
+  rolling.spec.force_self_update = true;
+  rolling.spec.fields_present.insert("spec.forceSelfUpdate");
+  RolloutDecision first = PlanRollout(rolling, w.View(), kStart);
+  EXPECT_EQ(first.actions, (std::vector<NodeAction>{{ActionType::kRollAgents, "", KCAU_VERSION}}))
+      << "no node starts before the agents run the controller's version";
+  EXPECT_EQ(ConditionReason(first.status, crd::kConditionProgressing), "True/UpdatingAgents");
+  now = kStart;
+  run = Drive(rolling, w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(NodeIn(run.status, "old").phase, NodePhase::kSucceeded);
+  EXPECT_EQ(w.nodes["old"].agent_version, KCAU_VERSION);
+}
+
 TEST(RolloutSpecTest, SkipUpdateChecksTakesThemAnyway) {
   World w;
   Add(w, MakeNode("full-disk").Pressure("DiskPressure"));

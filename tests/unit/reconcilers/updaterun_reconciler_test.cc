@@ -27,12 +27,12 @@ const TimePoint kStart = WallClock::from_time_t(1800000000);
 Json Parse(const std::string& text) { return Json::parse(text); }
 
 Json MakeNodeJson(const std::string& name, const std::string& boot) {
-  return Parse(
-      R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")" + name +
-      R"(","labels":{"kubernetes.io/hostname":")" + name +
-      R"("},"annotations":{"kcau.io/agent-version":"0.1.0"}},"spec":{},"status":{"conditions":[{"type":"Ready","status":"True"}],)"
-      R"("nodeInfo":{"bootID":")" +
-      boot + R"("}}})");
+  return Parse(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")" + name +
+               R"(","labels":{"kubernetes.io/hostname":")" + name +
+               R"("},"annotations":{"kcau.io/agent-version":")" KCAU_VERSION
+               R"("}},"spec":{},"status":{"conditions":[{"type":"Ready","status":"True"}],)"
+               R"("nodeInfo":{"bootID":")" +
+               boot + R"("}}})");
 }
 
 Json MakePodJson(const std::string& name, const std::string& node, const std::string& owner) {
