@@ -34,7 +34,8 @@ KcauMetrics::KcauMetrics(Registry& r, const std::string& version)
       evictions_total(
           r.Counter("kcau_evictions_total",
                     "Pod evictions attempted while draining nodes, by result "
-                    "(evicted; blocked by a PodDisruptionBudget; deleted by drain Force).",
+                    "(evicted; blocked by a PodDisruptionBudget; deleted by drain Force; "
+                    "failback: moved back by failbackMode Policy).",
                     {"result"})),
       build_info(r.Gauge("kcau_build_info", "kcau build information; always 1.", {"version"})),
       leader(r.Gauge("leader_election_master_status",

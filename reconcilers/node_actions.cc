@@ -1,5 +1,8 @@
 #include "reconcilers/node_actions.h"
 
+#include <map>
+#include <vector>
+
 #include "agent/protocol.h"
 #include "kube/kube_client.h"
 #include "reconcilers/pod_rules.h"
@@ -113,6 +116,39 @@ Status RunHook(kube::KubeClient& client, const NodeAction& action, const crd::Up
   return r.ok() ? Status::Ok() : r.status();
 }
 
+// FailbackMode Policy, as CAU fails roles back by their policy: for each workload whose pods
+// are labelled kcau.io/failback=true and that has none on `node`, one pod is evicted from the
+// node that runs the most of them, so the scheduler can put it back on the updated node.
+// Evictions honour PodDisruptionBudgets; one refused is simply not done (best effort).
+Status Failback(kube::KubeClient& client, const std::string& node, ActionOutcome& outcome) {
+  auto pods = client.List(kube::resources::Pods(), "", {"kcau.io/failback=true", ""});
+  if (!pods.ok()) return pods.status();
+  std::map<std::string, std::vector<const Json*>> by_owner;  // owner uid -> its pods
+  for (const auto& p : pods->items) {
+    const auto& meta = p.at("metadata");
+    if (IsTerminating(p) || !meta.has_array_field("ownerReferences")) continue;
+    by_owner[meta.at("ownerReferences").at(0).at("uid").as_string()].push_back(&p);
+  }
+  for (const auto& [owner, owned] : by_owner) {
+    std::map<std::string, std::vector<const Json*>> by_node;
+    for (const Json* p : owned) by_node[p->at("spec").at("nodeName").as_string()].push_back(p);
+    if (by_node.count(node)) continue;  // already has one here
+    auto busiest = by_node.begin();
+    for (auto it = by_node.begin(); it != by_node.end(); ++it) {
+      if (it->second.size() > busiest->second.size()) busiest = it;
+    }
+    if (busiest == by_node.end() || busiest->second.size() < 2) continue;  // nothing to spare
+    const auto& meta = busiest->second.front()->at("metadata");
+    Status s = client.Evict({meta.at("namespace").as_string(), meta.at("name").as_string()});
+    if (s.ok()) {
+      ++outcome.pods_failed_back;
+    } else if (s.code() != StatusCode::kTooManyRequests && s.code() != StatusCode::kNotFound) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
 // ForceSelfUpdate: the agents' pod template carries the version wanted; changing it makes
 // the DaemonSet controller roll every agent.
 Status RollAgents(kube::KubeClient& client, const NodeAction& action,
@@ -159,6 +195,8 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
       return RunHook(client, action, spec, hook_namespace);
     case ActionType::kRollAgents:
       return RollAgents(client, action, hook_namespace);
+    case ActionType::kFailback:
+      return Failback(client, action.node, outcome);
   }
   return InternalError("unknown node action");
 }

@@ -21,6 +21,7 @@ struct ActionOutcome {
   int pods_evicted = 0;
   int evictions_blocked = 0;  // refused with 429 by a PodDisruptionBudget: retried later
   int pods_deleted = 0;       // drain Force: deleted although a budget refused the eviction
+  int pods_failed_back = 0;   // failbackMode Policy: evicted so they can spread back
 };
 
 // RebootMode and AttemptSoftReboot as the agent's kcau.io/reboot-mode ("full", "soft",

@@ -626,6 +626,10 @@ class Pass {
   // After a successful update (uncordoned, or left cordoned by NoFailback): the post hook,
   // if there is one, then the node has succeeded.
   void AfterUpdate(NodeResult& r) {
+    if (run_.spec.failback_mode == crd::FailbackMode::kPolicy && !r.was_unschedulable) {
+      // Policy: the workloads that ask for it (label kcau.io/failback=true) may come back.
+      Act(ActionType::kFailback, r.name);
+    }
     if (run_.spec.post_update_hook) {
       StartHook(r, NodePhase::kPostUpdateHook, /*new_attempt=*/false);  // the update's own
       return;

@@ -27,6 +27,7 @@ enum class ActionType {
   kRequestUpdate,  // write the agent request annotation with `token`
   kRunHook,        // ask the agent to run spec.preUpdateHook / postUpdateHook (`hook`)
   kRollAgents,     // forceSelfUpdate: roll the agent DaemonSet to `token` (a version)
+  kFailback,       // failbackMode Policy: evict pods labelled kcau.io/failback elsewhere
   kUncordon,       // spec.unschedulable = false
 };
 

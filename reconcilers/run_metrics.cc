@@ -32,6 +32,9 @@ void RecordRunMetrics(metrics::KcauMetrics* metrics, const std::string& run,
   metrics->SetRunNodesByPhase(run, by_phase);
   if (outcome.pods_evicted > 0) metrics->evictions_total.Inc({"evicted"}, outcome.pods_evicted);
   if (outcome.pods_deleted > 0) metrics->evictions_total.Inc({"deleted"}, outcome.pods_deleted);
+  if (outcome.pods_failed_back > 0) {
+    metrics->evictions_total.Inc({"failback"}, outcome.pods_failed_back);
+  }
   if (outcome.evictions_blocked > 0) {
     metrics->evictions_total.Inc({"blocked"}, outcome.evictions_blocked);
   }

@@ -44,9 +44,7 @@ std::vector<std::string> UnsupportedFieldsIn(const crd::UpdateRunSpec& spec) {
   for (const auto& field : spec.fields_present) {  // std::set: already sorted
     if (!SupportedSpecFields().count(field)) unsupported.push_back(field);
   }
-  if (spec.failback_mode == crd::FailbackMode::kPolicy) {
-    unsupported.push_back("spec.failbackMode: Policy");
-  }
+
   return unsupported;
 }
 

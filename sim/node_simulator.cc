@@ -144,14 +144,19 @@ Json OwnerRef(const std::string& kind, const std::string& name, const std::strin
   return o;
 }
 
+// The label failbackMode Policy selects: pods that want to spread back onto updated nodes.
+constexpr char kFailbackLabel[] = "kcau.io/failback";
+
 Json MakePod(const std::string& ns, const std::string& name, const std::string& app,
-             const Json& owner, const std::string& node, const std::string& now) {
+             const Json& owner, const std::string& node, const std::string& now,
+             bool failback = false) {
   Json p = Json::object();
   p["apiVersion"] = Json::string("v1");
   p["kind"] = Json::string("Pod");
   p["metadata"]["name"] = Json::string(name);
   p["metadata"]["namespace"] = Json::string(ns);
   p["metadata"]["labels"]["app"] = Json::string(app);
+  if (failback) p["metadata"]["labels"][kFailbackLabel] = Json::string("true");
   p["metadata"]["ownerReferences"][0] = owner;
   p["spec"]["nodeName"] = Json::string(node);
   p["spec"]["containers"][0]["name"] = Json::string(app);
@@ -168,10 +173,10 @@ Json MakePod(const std::string& ns, const std::string& name, const std::string& 
 StatusOr<Json> CreateGeneratedPod(ObjectStore& store, const std::string& ns,
                                   const std::string& prefix, const std::string& app,
                                   const Json& owner, const std::string& node,
-                                  const std::string& now) {
+                                  const std::string& now, bool failback = false) {
   for (int attempt = 0;; ++attempt) {
-    auto created =
-        store.Create(res::Pods(), ns, MakePod(ns, prefix + RandomHex(5), app, owner, node, now));
+    auto created = store.Create(
+        res::Pods(), ns, MakePod(ns, prefix + RandomHex(5), app, owner, node, now, failback));
     if (created.ok() || created.status().code() != StatusCode::kAlreadyExists || attempt == 9) {
       return created;
     }
@@ -601,15 +606,17 @@ struct NodeSimulator::Impl {
     const std::string ns = meta.at("namespace").as_string();
     const std::string app = meta.at("labels").at("app").as_string();
     const Json& owner = meta.at("ownerReferences").at(0);
+    const bool failback = meta.at("labels").has_string_field(kFailbackLabel);
     if (owner.at("kind").as_string() == "StatefulSet") {
       // A StatefulSet's pod keeps its identity: the same name, on another node.
-      auto s = store.Create(res::Pods(), ns,
-                            MakePod(ns, meta.at("name").as_string(), app, owner, node, Now()));
+      auto s =
+          store.Create(res::Pods(), ns,
+                       MakePod(ns, meta.at("name").as_string(), app, owner, node, Now(), failback));
       if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
       return;
     }
-    auto s =
-        CreateGeneratedPod(store, ns, owner.at("name").as_string() + "-", app, owner, node, Now());
+    auto s = CreateGeneratedPod(store, ns, owner.at("name").as_string() + "-", app, owner, node,
+                                Now(), failback);
     if (!s.ok()) spdlog::warn("sim: recreating pod: {}", s.status().ToString());
   }
 
@@ -707,11 +714,12 @@ struct NodeSimulator::Impl {
     }
     for (int i = 0; i < replicas; ++i) {
       const std::string& node = targets[i % targets.size()];
-      StatusOr<Json> pod = w.kind == WorkloadKind::kStatefulSet
-                               ? store.Create(res::Pods(), ns,
-                                              MakePod(ns, w.name + "-" + std::to_string(i), w.name,
-                                                      owner, node, now))
-                               : CreateGeneratedPod(store, ns, prefix, w.name, owner, node, now);
+      StatusOr<Json> pod =
+          w.kind == WorkloadKind::kStatefulSet
+              ? store.Create(res::Pods(), ns,
+                             MakePod(ns, w.name + "-" + std::to_string(i), w.name, owner, node, now,
+                                     w.failback))
+              : CreateGeneratedPod(store, ns, prefix, w.name, owner, node, now, w.failback);
       if (!pod.ok()) return pod.status();
     }
     if (!w.pdb_min_available && !w.pdb_max_unavailable) return Status::Ok();

@@ -228,8 +228,10 @@ void ReadWorkloads(const YAML::Node& list, Scenario& out) {
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node& w = list[i];
     const std::string path = "workloads[" + std::to_string(i) + "]";
-    Reader::OnlyKeys(w, path, {"kind", "name", "namespace", "replicas", "pdb", "faults"});
+    Reader::OnlyKeys(w, path,
+                     {"kind", "name", "namespace", "replicas", "pdb", "faults", "failback"});
     WorkloadScenario workload;
+    if (w["failback"]) workload.failback = Reader::Bool(w["failback"], path + ".failback");
     if (!w["kind"])
       Reader::Fail(w, path + ".kind", "required (Deployment, StatefulSet, DaemonSet)");
     const std::string kind = Reader::String(w["kind"], path + ".kind");

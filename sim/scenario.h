@@ -63,6 +63,8 @@ struct WorkloadScenario {
   // Fault: the PDB allows no disruption at all for this long after start, then the budget
   // above applies (a workload that is briefly unable to lose a pod).
   Millis pdb_blocks_for{0};
+  // Its pods carry kcau.io/failback: "true" (failbackMode Policy spreads them back).
+  bool failback = false;
 };
 
 struct ApiFaults {

@@ -405,6 +405,42 @@ nodes:
                          wanted)
 
 
+class FailbackPolicy(ScenarioCase):
+    """failbackMode Policy: after each node is back, the workloads labelled
+    kcau.io/failback=true get a pod evicted from their busiest node, so they spread back onto
+    it; at the end every node runs one. (With Immediate the last node updated ends empty.)"""
+
+    SCENARIO = """
+podRestartDelay: 100ms
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {namePrefix: node-, count: 3}
+workloads:
+  - {kind: Deployment, name: web, replicas: 3, failback: true, pdb: {maxUnavailable: 1}}
+"""
+
+    def web_pods_per_node(self):
+        pods = self.cluster.get_json("pods", "-n", "default", "-l", "app=web")["items"]
+        counts = {}
+        for p in pods:
+            counts[p["spec"]["nodeName"]] = counts.get(p["spec"]["nodeName"], 0) + 1
+        return counts
+
+    def test_pods_spread_back(self):
+        c = self.cluster
+        apply(c, run_manifest("policy", failbackMode="Policy",
+                              nodeOrder=["node-1", "node-2", "node-3"]))
+        run = c.wait_for_phase("policy", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        deadline = time.time() + 10
+        while time.time() < deadline and len(self.web_pods_per_node()) < 3:
+            time.sleep(0.2)
+        self.assertEqual(self.web_pods_per_node(), {"node-1": 1, "node-2": 1, "node-3": 1})
+        metric = re.search(r'^kcau_evictions_total\{result="failback"\} (\d+)', c.metrics_text(),
+                           re.MULTILINE)
+        self.assertIsNotNone(metric, "failback evictions counted")
+
+
 class OsRollingUpgrade(ScenarioCase):
     """osRollingUpgrade: the agents upgrade the node's OS image (and reboot into it) with the
     plug-ins' updates, one node at a time; asking for two at a time is refused."""

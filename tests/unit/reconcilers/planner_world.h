@@ -102,6 +102,8 @@ struct World {
           break;
         case ActionType::kRollAgents:
           break;  // handled above: it concerns every node
+        case ActionType::kFailback:
+          break;  // other nodes' pods: not modelled here
         case ActionType::kRunHook: {
           n.hook_request_token = a.token;
           if (silent_hooks.count(a.node)) break;

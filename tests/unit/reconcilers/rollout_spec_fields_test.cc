@@ -631,11 +631,19 @@ TEST(RolloutSpecTest, NoFailbackLeavesUpdatedNodesCordonedAndSaysSo) {
   EXPECT_EQ(w.Count(ActionType::kUncordon), 0);
 }
 
-TEST(RolloutSpecTest, FailbackPolicyIsRefusedUntilItIsImplemented) {
+TEST(RolloutSpecTest, FailbackPolicyAsksForWorkloadsBackAfterEachUncordon) {
   World w = Workers(2);
-  RolloutDecision d = PlanRollout(MakeRun().Failback(crd::FailbackMode::kPolicy), w.View(), kStart);
-  EXPECT_EQ(ConditionReason(d.status, crd::kConditionFailed), "True/Unsupported");
-  EXPECT_TRUE(d.actions.empty());
+  w.nodes["w2"].unschedulable = true;  // an admin's: never uncordoned, so nothing comes back
+  TimePoint now = kStart;
+  crd::UpdateRun run = Drive(MakeRun().Failback(crd::FailbackMode::kPolicy), w, now);
+  EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  EXPECT_EQ(w.Count(ActionType::kFailback, "w1"), 1);
+  EXPECT_LT(FirstIndex(w, ActionType::kUncordon, "w1"), FirstIndex(w, ActionType::kFailback, "w1"));
+  EXPECT_EQ(w.Count(ActionType::kFailback, "w2"), 0);
+  World immediate = Workers(1);
+  now = kStart;
+  Drive(MakeRun(), immediate, now);
+  EXPECT_EQ(immediate.Count(ActionType::kFailback), 0);
 }
 
 // Drive re-plans every pass and expects the same status: here with batches, a forced drain
