@@ -441,6 +441,42 @@ workloads:
         self.assertIsNotNone(metric, "failback evictions counted")
 
 
+class ControllerKilledDuringDrain(ScenarioCase):
+    """kill -9 of the controller while node-1 is draining behind a budget that blocks for a
+    few seconds; a new controller picks the run up from its status: the drain finishes, every
+    node is updated and rebooted exactly once, nothing is left cordoned."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 400ms}
+nodes:
+  - {namePrefix: node-, count: 3}
+workloads:
+  - kind: StatefulSet
+    name: db
+    namespace: data
+    replicas: 1
+    pdb: {maxUnavailable: 1}
+    faults: {pdbBlocksFor: 6s}
+"""
+
+    def test_killed_mid_drain(self):
+        c = self.cluster
+        watcher = NodeBootWatcher(c.access)
+        try:
+            apply(c, run_manifest("survivor", nodeOrder=["node-1"]))
+            StopMidRun.wait_draining(c, "survivor", "node-1")
+            c.controller.kill()
+            c.controller.wait(timeout=10)
+            self.assertEqual(status_nodes(get_run(c, "survivor"))["node-1"]["phase"], "Draining")
+            c.start_controller(name="controller-b")
+            run = c.wait_for_phase("survivor", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        assert_succeeded_each_node_once(self, run, watcher)
+        assert_nobody_cordoned(self, c)
+
+
 class OsRollingUpgrade(ScenarioCase):
     """osRollingUpgrade: the agents upgrade the node's OS image (and reboot into it) with the
     plug-ins' updates, one node at a time; asking for two at a time is refused."""
