@@ -879,7 +879,12 @@ class Pass {
     return names;
   }
 
+  // Every change of a node's phase is also an Event (CAU's NodeStatusNotification), so an
+  // event exporter or `kubectl get events` follows each node through the state machine.
   void Enter(NodeResult& r, NodePhase phase) {
+    if (r.phase != phase) {
+      Event("Normal", "NodeStatusNotification", r.name + ": " + crd::NodePhaseName(phase));
+    }
     r.phase = phase;
     r.phase_time = now_;
   }

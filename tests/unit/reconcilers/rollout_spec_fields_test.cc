@@ -356,6 +356,29 @@ TEST(RolloutSpecTest, HowTheAgentRebootedIsRecorded) {
   EXPECT_EQ(NodeIn(run.status, "w1").message, "4 updates installed, rebooted (soft reboot)");
 }
 
+// ------------------------------------------------------------------------ reporting
+
+TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
+  World w = Workers(1, 1);
+  crd::UpdateRun run = MakeRun();
+  TimePoint now = kStart;
+  std::vector<std::string> seen;
+  for (int i = 0; i < 50; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    for (const auto& e : d.events) {
+      if (e.reason == "NodeStatusNotification") seen.push_back(e.message);
+    }
+    if (d.terminal) break;
+    w.Apply(d.actions);
+    now += std::chrono::seconds(1);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"w1: Cordoned", "w1: Draining", "w1: Updating",
+                                            "w1: Rebooting", "w1: Verifying", "w1: Updating",
+                                            "w1: Verifying", "w1: Uncordoned", "w1: Succeeded"}))
+      << "the second Updating/Verifying is the re-scan after the reboot";
+}
+
 // ----------------------------------------------------------------------------- hooks
 
 size_t FirstIndex(const World& w, ActionType type, const std::string& node,
