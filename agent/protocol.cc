@@ -29,6 +29,13 @@ std::string EncodeAgentResult(const AgentResult& result) {
   }
   if (!result.message.empty()) v["message"] = web::json::value::string(result.message);
   if (!result.reboot_kind.empty()) v["rebootKind"] = web::json::value::string(result.reboot_kind);
+  if (!result.titles.empty()) {
+    web::json::value titles = web::json::value::array(result.titles.size());
+    for (size_t i = 0; i < result.titles.size(); ++i) {
+      titles[i] = web::json::value::string(result.titles[i]);
+    }
+    v["updates"] = titles;
+  }
   return v.serialize();
 }
 
@@ -59,6 +66,11 @@ std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
     if (v.has_integer_field("updatesFound")) r.updates_found = v.at("updatesFound").as_integer();
     if (v.has_string_field("message")) r.message = v.at("message").as_string();
     if (v.has_string_field("rebootKind")) r.reboot_kind = v.at("rebootKind").as_string();
+    if (v.has_array_field("updates")) {
+      for (const auto& t : v.at("updates").as_array()) {
+        if (t.is_string()) r.titles.push_back(t.as_string());
+      }
+    }
     return r;
   } catch (const std::exception&) {
     // web::json throws on malformed text and on type mismatches: neither is an AgentResult.

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kcau::agent {
 
@@ -62,6 +63,9 @@ struct AgentResult {
   std::string message;
   int updates_found = 0;    // scan mode
   std::string reboot_kind;  // with reboot_required: "full", "soft" or "plugin", as done
+  // The updates' titles ("openssl 3.0.15-1~deb12u1"): installed, or found by a scan
+  // (CAU's UpdateInstallResult / UpdateInfo).
+  std::vector<std::string> titles;
   bool operator==(const AgentResult&) const = default;
 };
 

@@ -533,6 +533,12 @@ class Pass {
         return;
       case agent::AgentState::kInstalled:
         r.updates_installed += result->updates_installed;  // summed over the rounds
+        if (!result->titles.empty()) {
+          // The titles go to an Event, not to status (5,000 nodes × titles would not fit).
+          Event("Normal", "UpdatesInstalled",
+                r.name + ": " + std::to_string(result->titles.size()) +
+                    " installed: " + JoinSome(result->titles));
+        }
         if (result->reboot_required) {
           // As the agent did it, with its reason when that is not what was asked (a soft
           // reboot that fell back to a full one).
@@ -659,6 +665,11 @@ class Pass {
     }
     if (result->state == agent::AgentState::kScanned) {
       r.updates_found = result->updates_found;
+      if (!result->titles.empty()) {
+        Event("Normal", "UpdatesFound",
+              r.name + ": " + std::to_string(result->titles.size()) +
+                  " apply: " + JoinSome(result->titles));
+      }
       Enter(r, NodePhase::kSucceeded);
       r.finish_time = now_;
       r.message = std::to_string(r.updates_found) + " updates apply (scan: nothing changed)";

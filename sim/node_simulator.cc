@@ -270,8 +270,20 @@ struct NodeSimulator::Impl {
     std::string failed;            // the plug-in that failed, if any
     bool stopped = false;          // stopOnPluginFailure skipped the plug-ins after it
     int plugin_count = 0;
-    bool os_upgrade = false;  // osRollingUpgrade: the OS image too, with a reboot
+    bool os_upgrade = false;          // osRollingUpgrade: the OS image too, with a reboot
+    std::vector<std::string> titles;  // one per update
   };
+
+  // Plausible, stable titles: "packages: openssl 3.0.15-1~deb12u1" and so on.
+  static std::string UpdateTitle(const std::string& plugin, int i) {
+    static const char* packages[] = {"openssl 3.0.15-1~deb12u1", "linux-image-amd64 6.1.119-1",
+                                     "libc6 2.36-9+deb12u9",     "openssh-server 1:9.2p1-2+deb12u4",
+                                     "containerd 1.7.24~ds1-1",  "systemd 252.33-1~deb12u1"};
+    if (plugin == "packages") {
+      return std::string(packages[i % 6]) + (i >= 6 ? " (" + std::to_string(i / 6 + 1) + ")" : "");
+    }
+    return plugin + " update " + std::to_string(i + 1);
+  }
 
   void RecordInstalled(const std::string& node, const std::vector<std::string>& plugins) {
     auto current = store.Get(res::Nodes(), {"", node});
@@ -301,7 +313,10 @@ struct NodeSimulator::Impl {
         job.os_upgrade = o.has_boolean_field("osRollingUpgrade") &&
                          o.at("osRollingUpgrade").as_bool() &&
                          OsImage(annotations_node) != spec.os_upgrade_image;
-        if (job.os_upgrade) job.updates += 1;
+        if (job.os_upgrade) {
+          job.updates += 1;
+          job.titles.push_back("OS image: " + spec.os_upgrade_image);
+        }
       }
       const std::string list = Annotation(annotations_node, agent::kPluginsAnnotation);
       const Json plugins = Json::parse(list.empty() ? "[]" : list);
@@ -323,10 +338,14 @@ struct NodeSimulator::Impl {
         const std::string done = "," + Annotation(annotations_node, kInstalledAnnotation) + ",";
         if (it != spec.updates.end() && done.find("," + name + ",") == std::string::npos) {
           job.updates += it->second;
+          for (int k = 0; k < it->second; ++k) job.titles.push_back(UpdateTitle(name, k));
         }
         if (extras_pending[node]) {
           job.takes_extras = true;
           job.updates += spec.updates_after_reboot;
+          for (int k = 0; k < spec.updates_after_reboot; ++k) {
+            job.titles.push_back("needs a restart first: update " + std::to_string(k + 1));
+          }
           extras_pending[node] = false;
         }
       }
@@ -430,8 +449,9 @@ struct NodeSimulator::Impl {
     if (scan) {
       if (job.takes_extras) extras_pending[name] = true;  // a scan installs nothing
       // Invoke-CauScan: report what the plug-ins would install; change nothing.
-      After(duration, [this, name, token, updates = job.updates] {
+      After(duration, [this, name, token, updates = job.updates, titles = job.titles] {
         agent::AgentResult scanned{token, agent::AgentState::kScanned, false, 0, "", updates};
+        scanned.titles = titles;
         WriteResult(name, scanned);
         spdlog::info("sim: agent on {}: scan: {} updates apply", name, updates);
       });
@@ -468,6 +488,7 @@ struct NodeSimulator::Impl {
     const bool reboot = (job.updates > 0 && spec.reboot_required) || force_reboot || job.os_upgrade;
     if (job.os_upgrade) os_upgrading.insert(node);
     agent::AgentResult done{token, agent::AgentState::kInstalled, reboot, job.updates, ""};
+    done.titles = job.titles;
     // A soft reboot (kexec) skips the firmware: it is a quarter of a full one, but updates
     // that include firmware need the full one.
     auto reboot_duration = spec.reboot_duration;

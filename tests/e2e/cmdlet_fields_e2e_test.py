@@ -528,6 +528,8 @@ workloads:
         found = {n: r.get("updatesFound", 0) for n, r in status_nodes(run).items()}
         self.assertEqual(found, {"node-1": 5, "node-2": 0, "node-3": 3})
         self.assertIn("8 updates apply on 2 node(s)", condition(run, "Succeeded")["message"])
+        found = [m for r, m in events_of(c, "scan") if r == "UpdatesFound"]
+        self.assertIn("node-1: 5 apply: openssl 3.0.15-1~deb12u1", " | ".join(found))
         after = node_map(c)
         for name in before:
             self.assertEqual(after[name]["status"]["nodeInfo"]["bootID"],
@@ -627,6 +629,9 @@ class DrainForceAndForceReboot(ScenarioCase):
         assert_succeeded_each_node_once(self, run, watcher)
         reasons = [r for r, _ in events_of(c, "forced")]
         self.assertIn("DrainForced", reasons)
+        installed = [m for r, m in events_of(c, "forced") if r == "UpdatesInstalled"]
+        self.assertEqual(len(installed), 3, installed)
+        self.assertIn("openssl 3.0.15-1~deb12u1", installed[0])
         deleted = re.search(r'^kcau_evictions_total\{result="deleted"\} (\d+)', c.metrics_text(),
                             re.MULTILINE)
         self.assertIsNotNone(deleted, "no forced deletion counted")

@@ -135,6 +135,7 @@ struct World {
             if (reboots[a.node] > 0) found += std::exchange(after_reboot[a.node], 0);
             if (reboots[a.node] > 0 && endless.count(a.node)) found += 1;
             r.updates_installed = found;
+            for (int k = 0; k < found; ++k) r.titles.push_back("fix " + std::to_string(k + 1));
             r.reboot_required = found > 0;
             if (found > 0) {
               r.reboot_kind = reboot_kind;

@@ -379,6 +379,25 @@ TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
       << "the second Updating/Verifying is the re-scan after the reboot";
 }
 
+TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInAnEvent) {
+  World w = Workers(1);
+  crd::UpdateRun run = MakeRun();
+  TimePoint now = kStart;
+  std::vector<std::string> installed;
+  for (int i = 0; i < 50; ++i) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    for (const auto& e : d.events) {
+      if (e.reason == "UpdatesInstalled") installed.push_back(e.message);
+    }
+    if (d.terminal) break;
+    w.Apply(d.actions);
+    now += std::chrono::seconds(1);
+  }
+  EXPECT_EQ(installed, (std::vector<std::string>{"w1: 4 installed: fix 1, fix 2, fix 3, fix 4"}))
+      << "once: the re-scan installed nothing";
+}
+
 // ----------------------------------------------------------------------------- hooks
 
 size_t FirstIndex(const World& w, ActionType type, const std::string& node,
