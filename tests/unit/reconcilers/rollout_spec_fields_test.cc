@@ -358,43 +358,36 @@ TEST(RolloutSpecTest, HowTheAgentRebootedIsRecorded) {
 
 // ------------------------------------------------------------------------ reporting
 
-TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
-  World w = Workers(1, 1);
-  crd::UpdateRun run = MakeRun();
+// Drives `run` to its end and returns the messages of its Events with `reason`.
+std::vector<std::string> EventMessages(crd::UpdateRun run, World& w, const std::string& reason) {
   TimePoint now = kStart;
-  std::vector<std::string> seen;
+  std::vector<std::string> messages;
   for (int i = 0; i < 50; ++i) {
     RolloutDecision d = PlanRollout(run, w.View(), now);
     run.status = d.status;
     for (const auto& e : d.events) {
-      if (e.reason == "NodeStatusNotification") seen.push_back(e.message);
+      if (e.reason == reason) messages.push_back(e.message);
     }
     if (d.terminal) break;
     w.Apply(d.actions);
     now += std::chrono::seconds(1);
   }
-  EXPECT_EQ(seen, (std::vector<std::string>{"w1: Cordoned", "w1: Draining", "w1: Updating",
-                                            "w1: Rebooting", "w1: Verifying", "w1: Updating",
-                                            "w1: Verifying", "w1: Uncordoned", "w1: Succeeded"}))
+  return messages;
+}
+
+TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
+  World w = Workers(1, 1);
+  EXPECT_EQ(EventMessages(MakeRun(), w, "NodeStatusNotification"),
+            (std::vector<std::string>{"w1: Cordoned", "w1: Draining", "w1: Updating",
+                                      "w1: Rebooting", "w1: Verifying", "w1: Updating",
+                                      "w1: Verifying", "w1: Uncordoned", "w1: Succeeded"}))
       << "the second Updating/Verifying is the re-scan after the reboot";
 }
 
 TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInAnEvent) {
   World w = Workers(1);
-  crd::UpdateRun run = MakeRun();
-  TimePoint now = kStart;
-  std::vector<std::string> installed;
-  for (int i = 0; i < 50; ++i) {
-    RolloutDecision d = PlanRollout(run, w.View(), now);
-    run.status = d.status;
-    for (const auto& e : d.events) {
-      if (e.reason == "UpdatesInstalled") installed.push_back(e.message);
-    }
-    if (d.terminal) break;
-    w.Apply(d.actions);
-    now += std::chrono::seconds(1);
-  }
-  EXPECT_EQ(installed, (std::vector<std::string>{"w1: 4 installed: fix 1, fix 2, fix 3, fix 4"}))
+  EXPECT_EQ(EventMessages(MakeRun(), w, "UpdatesInstalled"),
+            (std::vector<std::string>{"w1: 4 installed: fix 1, fix 2, fix 3, fix 4"}))
       << "once: the re-scan installed nothing";
 }
 
