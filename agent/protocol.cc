@@ -29,12 +29,12 @@ std::string EncodeAgentResult(const AgentResult& result) {
   }
   if (!result.message.empty()) v["message"] = web::json::value::string(result.message);
   if (!result.reboot_kind.empty()) v["rebootKind"] = web::json::value::string(result.reboot_kind);
-  if (!result.titles.empty()) {
-    web::json::value titles = web::json::value::array(result.titles.size());
-    for (size_t i = 0; i < result.titles.size(); ++i) {
-      titles[i] = web::json::value::string(result.titles[i]);
-    }
-    v["updates"] = titles;
+  for (const auto& [key, list] :
+       {std::pair{"updates", &result.titles}, std::pair{"staged", &result.staged}}) {
+    if (list->empty()) continue;
+    web::json::value titles = web::json::value::array(list->size());
+    for (size_t i = 0; i < list->size(); ++i) titles[i] = web::json::value::string((*list)[i]);
+    v[key] = titles;
   }
   return v.serialize();
 }
@@ -66,9 +66,11 @@ std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
     if (v.has_integer_field("updatesFound")) r.updates_found = v.at("updatesFound").as_integer();
     if (v.has_string_field("message")) r.message = v.at("message").as_string();
     if (v.has_string_field("rebootKind")) r.reboot_kind = v.at("rebootKind").as_string();
-    if (v.has_array_field("updates")) {
-      for (const auto& t : v.at("updates").as_array()) {
-        if (t.is_string()) r.titles.push_back(t.as_string());
+    for (const auto& [key, list] :
+         {std::pair{"updates", &r.titles}, std::pair{"staged", &r.staged}}) {
+      if (!v.has_array_field(key)) continue;
+      for (const auto& t : v.at(key).as_array()) {
+        if (t.is_string()) list->push_back(t.as_string());
       }
     }
     return r;

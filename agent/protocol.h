@@ -66,6 +66,8 @@ struct AgentResult {
   // The updates' titles ("openssl 3.0.15-1~deb12u1"): installed, or found by a scan
   // (CAU's UpdateInstallResult / UpdateInfo).
   std::vector<std::string> titles;
+  // While installing: the updates downloaded and ready (CAU's UpdateStagingResult).
+  std::vector<std::string> staged;
   bool operator==(const AgentResult&) const = default;
 };
 

@@ -447,6 +447,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
           if (nk == "updatesFound") r.updates_found = Int(nv, nnp);
           if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
           if (nk == "rebootKind") r.reboot_kind = String(nv, nnp);
+          if (nk == "staged") r.staged = Bool(nv, nnp);
           if (nk == "bootIDBefore") r.boot_id_before = String(nv, nnp);
           if (nk == "wasUnschedulable") r.was_unschedulable = Bool(nv, nnp);
           if (nk == "requestToken") r.request_token = String(nv, nnp);
@@ -482,6 +483,12 @@ value StrMap(const std::map<std::string, std::string>& m) {
   value obj = value::object();
   for (const auto& [k, v] : m) obj[k] = Str(v);
   return obj;
+}
+
+// Phases in which a node is being worked on (a staging report matters only then).
+bool InFlightPhase(NodePhase p) {
+  return p != NodePhase::kPending && p != NodePhase::kSucceeded && p != NodePhase::kFailed &&
+         p != NodePhase::kSkipped;
 }
 
 // A succeeded node whose entry says nothing a group cannot (see kCompactSucceededAbove).
@@ -702,6 +709,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       if (r.updates_found != 0) e["updatesFound"] = value::number(r.updates_found);
       if (r.rebooted) e["rebooted"] = value::boolean(true);
       if (!r.reboot_kind.empty()) e["rebootKind"] = Str(r.reboot_kind);
+      if (r.staged && InFlightPhase(r.phase)) e["staged"] = value::boolean(true);
       if (!r.boot_id_before.empty()) e["bootIDBefore"] = Str(r.boot_id_before);
       if (r.was_unschedulable) e["wasUnschedulable"] = value::boolean(true);
       if (!r.request_token.empty()) e["requestToken"] = Str(r.request_token);

@@ -529,6 +529,13 @@ class Pass {
     }
     switch (result->state) {
       case agent::AgentState::kInstalling:
+        if (!result->staged.empty() && !r.staged) {
+          // Downloaded and ready to install (CAU's UpdateStagingResult); once per round.
+          r.staged = true;
+          Event("Normal", "UpdatesStaged",
+                r.name + ": " + std::to_string(result->staged.size()) +
+                    " staged: " + JoinSome(result->staged));
+        }
         Requeue(kAgentPollInterval);
         return;
       case agent::AgentState::kInstalled:
@@ -728,6 +735,7 @@ class Pass {
   }
 
   void RequestRound(NodeResult& r) {
+    r.staged = false;
     r.request_token = RequestToken(run_, r.name, r.attempts, r.round);
     Enter(r, NodePhase::kUpdating);
     d_.actions.push_back(UpdateRequest(r));

@@ -459,6 +459,14 @@ struct NodeSimulator::Impl {
     }
     const bool force_reboot = Annotation(node, agent::kForceRebootAnnotation) == "true";
     const std::string reboot_mode = Annotation(node, agent::kRebootModeAnnotation);
+    if (!job.titles.empty()) {
+      // Downloads first (staging), installs after: half the time each.
+      After(duration / 2, [this, name, token, titles = job.titles] {
+        agent::AgentResult staging{token, agent::AgentState::kInstalling, false, 0, ""};
+        staging.staged = titles;
+        WriteResult(name, staging);
+      });
+    }
     After(duration, [this, name, token, job, force_reboot, reboot_mode] {
       Install(name, token, job, force_reboot, reboot_mode);
     });

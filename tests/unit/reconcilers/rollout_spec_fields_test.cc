@@ -391,6 +391,31 @@ TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInAnEvent) {
       << "once: the re-scan installed nothing";
 }
 
+TEST(RolloutSpecTest, StagedUpdatesAreReportedOncePerRound) {
+  World w = Workers(1);
+  crd::UpdateRun run = MakeRun();
+  for (int i = 0; i < 10; ++i) {
+    if (!run.status.nodes.empty() && NodeIn(run.status, "w1").phase == NodePhase::kUpdating) break;
+    RolloutDecision d = PlanRollout(run, w.View(), kStart);
+    run.status = d.status;
+    for (const auto& a : d.actions) {
+      if (a.type != ActionType::kRequestUpdate) w.Apply({a});  // the agent is slow: staging
+    }
+  }
+  ASSERT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kUpdating);
+  agent::AgentResult staging{NodeIn(run.status, "w1").request_token, agent::AgentState::kInstalling,
+                             false, 0, ""};
+  staging.staged = {"openssl 3.0.15", "libc6 2.36"};
+  w.nodes["w1"].agent_result = staging;
+  w.nodes["w1"].request_token = staging.token;
+  RolloutDecision first = PlanRollout(run, w.View(), kStart);
+  ASSERT_EQ(first.events.size(), 1u);
+  EXPECT_EQ(first.events[0].reason, "UpdatesStaged");
+  EXPECT_EQ(first.events[0].message, "w1: 2 staged: openssl 3.0.15, libc6 2.36");
+  run.status = first.status;
+  EXPECT_TRUE(PlanRollout(run, w.View(), kStart).events.empty()) << "reported once";
+}
+
 // ----------------------------------------------------------------------------- hooks
 
 size_t FirstIndex(const World& w, ActionType type, const std::string& node,
