@@ -245,6 +245,10 @@ nodes:
         # The waiting run takes the lock in turn and runs.
         run = c.wait_for_phase("contoso-fc1", {"Succeeded", "Failed"}, timeout=90)
         self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        # The lock goes in the same pass as the final status write, just after it.
+        deadline = time.time() + 10
+        while self.leases() and time.time() < deadline:
+            time.sleep(0.2)
         self.assertEqual(self.leases(), [], "every lock released")
         assert_nobody_cordoned(self, c)
 
