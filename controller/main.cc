@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   spdlog::info("kcau-controller {} talking to {}", KCAU_VERSION, kube::Describe(*config));
   config->qps = options->kube_api_qps;
   config->burst = options->kube_api_burst;
+  config->user_agent = "kcau-controller/" KCAU_VERSION;
   auto client = kube::RestClient::Create(*config);
   if (!client.ok()) {
     spdlog::error("kubernetes client: {}", client.status().message());

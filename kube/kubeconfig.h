@@ -24,6 +24,8 @@ struct ClientConfig {
   // Client-side throttling (not from the kubeconfig: flags). controller-runtime's defaults.
   double qps = 20;
   int burst = 30;
+  // Sent as User-Agent: names the program in the API server's logs and audit records.
+  std::string user_agent = "kcau/" KCAU_VERSION;
 };
 
 StatusOr<ClientConfig> LoadKubeconfig(const std::string& path, const std::string& context = "");

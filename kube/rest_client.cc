@@ -231,7 +231,7 @@ struct RestClient::Impl {
     http::http_request req(m);
     req.set_request_uri(path_query);
     req.headers().add("Accept", "application/json");
-    req.headers().add("User-Agent", "kcau/" KCAU_VERSION);
+    req.headers().add("User-Agent", config.user_agent);
     const std::string t = Token();
     if (!t.empty()) req.headers().add("Authorization", "Bearer " + t);
     return req;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "agent/protocol.h"
@@ -95,12 +97,12 @@ Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector
   return Status::Ok();
 }
 
-// Writes `updated` (the run with its new status). A 409 whose cause touched neither the
-// spec nor the status (someone annotated or labelled the run) does not invalidate the
-// decision: it is written again on the fresh resourceVersion at once, so frequent metadata
-// edits cannot starve a run. Any other change is a real conflict for the caller.
-StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name,
-                           const crd::UpdateRun& decided_from, Json updated) {
+// Writes the run's first status: an update on the resourceVersion read. A 409 whose cause
+// touched neither the spec nor the status (someone annotated or labelled the run) does not
+// invalidate the decision: it is written again on the fresh resourceVersion at once. Any
+// other change is a real conflict for the caller.
+StatusOr<Json> WriteFirstStatus(kube::KubeClient& client, const std::string& run_name,
+                                const crd::UpdateRun& decided_from, Json updated) {
   const auto& runs = kube::resources::UpdateRuns();
   for (int attempt = 0;; ++attempt) {
     auto written = client.UpdateStatus(runs, updated);
@@ -117,6 +119,53 @@ StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name
     }
     updated["metadata"] = latest->at("metadata");
   }
+}
+
+// Older API servers say "Testing value", newer "testing value".
+bool IsFailedPatchTest(const Status& s) {
+  std::string message = s.message();
+  std::transform(message.begin(), message.end(), message.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s.code() == StatusCode::kInvalidArgument &&
+         message.find("testing value") != std::string::npos;
+}
+
+Json PatchOp(const char* op, const char* path, const Json& value) {
+  Json o = Json::object();
+  o["op"] = Json::string(op);
+  o["path"] = Json::string(path);
+  o["value"] = value;
+  return o;
+}
+
+// Writes the decided status as a compare-and-swap on what the decision was made from (the
+// spec's generation and the status as read) instead of on resourceVersion: labels and
+// annotations, which GitOps tools and people change at any time, leave both alone and so
+// cannot starve a run of status writes. A JSON patch's test operations do it; the API
+// server answers a failed test with 422 "testing value PATH failed", a conflict here.
+// `read` is the run as read (it has a status); `status` the one to write.
+StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name,
+                           const crd::UpdateRun& decided_from, const Json& read,
+                           const Json& status) {
+  if (!read.has_object_field("status")) {
+    Json updated = read;
+    updated["status"] = status;
+    return WriteFirstStatus(client, run_name, decided_from, updated);
+  }
+  Json patch = Json::array();
+  size_t i = 0;
+  if (read.at("metadata").has_field("generation")) {
+    patch[i++] = PatchOp("test", "/metadata/generation", read.at("metadata").at("generation"));
+  }
+  patch[i++] = PatchOp("test", "/status", read.at("status"));
+  patch[i++] = PatchOp("replace", "/status", status);
+  auto written = client.Patch(kube::resources::UpdateRuns(), {"", run_name}, kube::PatchType::kJson,
+                              patch, /*status_subresource=*/true);
+  if (!written.ok() && IsFailedPatchTest(written.status())) {
+    return ConflictError("the spec or status of updaterun " + run_name +
+                         " changed since it was read: " + written.status().message());
+  }
+  return written;
 }
 
 // "" when what the spec refers to in the controller's namespace `ns` exists (each hook's
@@ -294,9 +343,8 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   bool status_written = false;
   if (decision.status != run->status) {
-    Json updated = current;
-    updated["status"] = crd::EncodeUpdateRunStatus(decision.status);
-    auto written = WriteStatus(client_, run_name, *run, updated);
+    auto written =
+        WriteStatus(client_, run_name, *run, current, crd::EncodeUpdateRunStatus(decision.status));
     if (!written.ok()) {
       // Nothing was acted on: the caller re-reads and re-decides on a 409.
       conflict = written.status().code() == StatusCode::kConflict;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "sim/api_tables.h"
+#include "sim/audit_log.h"
 
 namespace kcau::sim {
 
@@ -51,6 +52,11 @@ void ObserveReply(pplx::task<void> reply) {
       // The client hung up: nothing to do.
     }
   });
+}
+
+// A boolean query parameter, parsed as Go's strconv.ParseBool does (Python sends "True").
+bool IsTrue(const std::string& v) {
+  return v == "true" || v == "1" || v == "True" || v == "TRUE" || v == "t" || v == "T";
 }
 
 struct HttpError {
@@ -163,6 +169,15 @@ struct ApiServer::Impl {
   std::list<WatchThread> watches;  // guarded by watches_mu
   std::mutex fault_mu;
   std::mt19937_64 fault_rng;  // guarded by fault_mu
+  AuditLog audit;
+
+  void Audit(const http::http_request& req, const kube::Resource& r, const std::string& ns,
+             const std::string& name, const std::string& sub, const std::string& watch) {
+    auto agent = req.headers().find("User-Agent");
+    audit.Record({agent == req.headers().end() ? "" : agent->second,
+                  AuditVerb(req.method(), !name.empty(), IsTrue(watch)), r.group, r.plural, sub, ns,
+                  name});
+  }
 
   // Decides whether to fail this request (fault injection) and answers it if so.
   bool InjectFault(http::http_request& req) {
@@ -310,6 +325,7 @@ struct ApiServer::Impl {
       return;
     }
     const auto method = req.method();
+    if (audit.IsOpen()) Audit(req, r, ns, name, sub, q("watch"));
     if (!q("dryRun").empty() && method != http::methods::GET) {
       // Honest refusal rather than a dry run that persists.
       Reply(req, 400, StatusObject(400, "BadRequest", "kcau-sim does not support dryRun yet"));
@@ -325,9 +341,7 @@ struct ApiServer::Impl {
           if (*end != '\0' || opts.limit < 0) opts.limit = 0;  // as the API server: ignored
         }
         opts.continue_token = q("continue");
-        // The API server parses it as Go's strconv.ParseBool does (Python sends "True").
-        if (watch == "true" || watch == "1" || watch == "True" || watch == "TRUE" || watch == "t" ||
-            watch == "T") {
+        if (IsTrue(watch)) {
           StartWatch(req, r, ns, opts, q("resourceVersion"), q("timeoutSeconds"),
                      q("allowWatchBookmarks") == "true" || q("allowWatchBookmarks") == "1");
           return;
@@ -590,6 +604,9 @@ std::string ApiServer::Url() const {
 }
 
 Status ApiServer::Start() {
+  if (!impl_->options.audit_log.empty()) {
+    if (Status opened = impl_->audit.Open(impl_->options.audit_log); !opened.ok()) return opened;
+  }
   try {
     http::experimental::listener::http_listener_config config;
     if (impl_->options.tls) {

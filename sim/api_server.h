@@ -38,6 +38,9 @@ struct ApiServerOptions {
   // test can rotate credentials under a running client (as a cluster rotates a service
   // account's projected token).
   std::string bearer_token_file;
+  // Set: every request for a resource is appended to this file as a line of JSON
+  // (sim/audit_log.h), as a real API server's audit log records it.
+  std::string audit_log;
 };
 
 class ApiServer {

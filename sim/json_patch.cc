@@ -266,7 +266,8 @@ StatusOr<value> ApplyJsonPatch(const value& target, const value& patch) {
       auto v = Get(doc, path);
       if (!v.ok()) return v.status();
       if (!op_v.has_field("value") || *v != op_v.at("value")) {
-        return InvalidArgumentError(where + ": test failed at " + path);
+        // evanphx/json-patch's words, which the API server passes on with 422.
+        return InvalidArgumentError("testing value " + path + " failed: test failed");
       }
     } else {
       return InvalidArgumentError(where + ": unknown op \"" + op + "\"");

@@ -44,6 +44,8 @@ constexpr char kUsage[] =
     "  --fail-code 500|429       the injected error (default 500; 429 adds Retry-After)\n"
     "  --cut-watches-every SECS  end every watch stream after SECS seconds\n"
     "  --bookmark-every MS       BOOKMARK events to watches that ask (default 60000)\n"
+    "  --audit-log PATH          append every resource request to PATH, one JSON line each\n"
+    "                            (user agent, RBAC verb, group, resource, namespace, name)\n"
     "  --state-file PATH         load the cluster from PATH if it exists; save it there on\n"
     "                            SIGTERM/SIGINT (an API server restart that keeps its state)\n";
 
@@ -62,6 +64,7 @@ struct Flags {
   std::optional<int> cut_watches_flag;
   int bookmark_ms = 60000;
   std::string state_file;
+  std::string audit_log;
   std::string host = "127.0.0.1";
   int port = 8001;
   std::string kubeconfig;
@@ -99,6 +102,8 @@ Flags Parse(const std::vector<std::string>& args) {
       f.scenario_file = value();
     } else if (a == "--state-file") {
       f.state_file = value();
+    } else if (a == "--audit-log") {
+      f.audit_log = value();
     } else if (a == "--bookmark-every") {
       f.bookmark_ms = ParseInt(a, value(), 1);
     } else if (a == "--listen") {
@@ -283,6 +288,7 @@ int main(int argc, char** argv) {
       api_faults.cut_watches_seconds > 0 ? api_faults.cut_watches_seconds : 1800, std::nullopt};
   options.bookmark_interval = std::chrono::milliseconds(flags.bookmark_ms);
   options.bearer_token_file = flags.token_file;
+  options.audit_log = flags.audit_log;
   if (!flags.token_file.empty()) {
     std::ifstream in(flags.token_file);
     if (!(in >> options.bearer_token)) {

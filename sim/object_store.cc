@@ -464,6 +464,17 @@ ObjectStore::ObjectStore(const Clock& clock, size_t history_limit)
   RegisterResource(
       {{"", "v1", "serviceaccounts", "ServiceAccount", true}, false, "serviceaccount", {"sa"}, {}});
   RegisterResource({{"", "v1", "services", "Service", true}, true, "service", {"svc"}, {"all"}});
+  const std::string rbac = "rbac.authorization.k8s.io";
+  RegisterResource(
+      {{rbac, "v1", "clusterroles", "ClusterRole", false}, false, "clusterrole", {}, {}});
+  RegisterResource({{rbac, "v1", "clusterrolebindings", "ClusterRoleBinding", false},
+                    false,
+                    "clusterrolebinding",
+                    {},
+                    {}});
+  RegisterResource({{rbac, "v1", "roles", "Role", true}, false, "role", {}, {}});
+  RegisterResource(
+      {{rbac, "v1", "rolebindings", "RoleBinding", true}, false, "rolebinding", {}, {}});
   RegisterResource({{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
                      "CustomResourceDefinition", false},
                     true,

@@ -20,6 +20,10 @@ import urllib.request
 
 import yaml
 
+import rbac_check
+
+DEPLOY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy")
+
 
 def free_port():
     with socket.socket() as s:
@@ -57,6 +61,19 @@ def wait_file(path, what, timeout=15.0):
             return
         time.sleep(0.05)
     raise AssertionError(f"{what} did not write {path} within {timeout}s")
+
+
+def controller_namespaces(args):
+    """The namespaces a kcau-controller started with `args` works in (Roles apply there):
+    --namespace and --leader-elect-namespace, each "default" unless given."""
+    found = {}
+    for i, a in enumerate(args):
+        for flag in ("--namespace", "--leader-elect-namespace"):
+            if a == flag and i + 1 < len(args):
+                found[flag] = args[i + 1]
+            elif a.startswith(flag + "="):
+                found[flag] = a.split("=", 1)[1]
+    return {found.get("--namespace", "default"), found.get("--leader-elect-namespace", "default")}
 
 
 class ApiAccess:
@@ -128,6 +145,11 @@ class Cluster:
         self.metrics_port = free_port()
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         self.procs = []
+        # Every resource request, so that stop() can check the controller's against RBAC.
+        self.audit_log = os.path.join(self.dir, "audit.jsonl")
+        self.controller_namespaces = set()
+        self._stopped = False
+        self._controller_was_ready = False
         self.kubectl = kubectl_binary()
         self._start_sim(nodes, sim_args)
         if start_controller:
@@ -144,7 +166,7 @@ class Cluster:
         self._sim_args = [
             os.path.join(self.build_dir, "sim", "kcau-sim"), "--nodes", str(nodes),
             "--listen", f"127.0.0.1:{self.sim_port}", "--write-kubeconfig", self.kubeconfig,
-            *sim_args]
+            "--audit-log", self.audit_log, *sim_args]
         self.sim = self._spawn("sim", self._sim_args)
         wait_file(self.kubeconfig, "kcau-sim")
         self.access = ApiAccess(self.kubeconfig)
@@ -163,6 +185,7 @@ class Cluster:
                          kubeconfig=None, wait_ready=True):
         """Starts a kcau-controller; the first one becomes self.controller."""
         port = metrics_port or self.metrics_port
+        self.controller_namespaces |= controller_namespaces(controller_args)
         proc = self._spawn(name, [
             os.path.join(self.build_dir, "controller", "kcau-controller"),
             "--kubeconfig", kubeconfig or self.kubeconfig,
@@ -171,6 +194,7 @@ class Cluster:
             self.controller = proc
         if wait_ready:
             wait_http(f"http://127.0.0.1:{port}/readyz", "kcau-controller " + name)
+            self._controller_was_ready = True
         return proc
 
     def write_kubeconfig(self, name, edit):
@@ -236,6 +260,11 @@ class Cluster:
         return "\n".join(out)
 
     def stop(self):
+        """Stops every process, then fails if the controller made a request that kcau's
+        install manifests (deploy/) do not grant it: a real cluster would have refused it."""
+        if self._stopped:
+            return
+        self._stopped = True
         for p in self.procs:
             if p.poll() is None:
                 p.terminate()
@@ -245,7 +274,23 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        problem = self._rbac_problem()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if problem:
+            raise AssertionError(problem)
+
+    def _rbac_problem(self):
+        if not self.controller_namespaces:
+            return None  # no controller was started here
+        requests = rbac_check.controller_requests(self.audit_log)
+        if not requests and self._controller_was_ready:  # ready = its caches synced
+            return f"kcau-sim's audit log {self.audit_log} holds no request from kcau-controller"
+        denied = rbac_check.denied_requests(requests, rbac_check.load_manifests(DEPLOY_DIR),
+                                            self.controller_namespaces)
+        if denied:
+            return ("kcau-controller made requests its RBAC (deploy/) does not grant:\n  " +
+                    "\n  ".join(denied))
+        return None
 
 
 def node_map(cluster):

@@ -88,6 +88,59 @@ class KubectlAgainstSim(unittest.TestCase):
         self.assertIn("deleted", c.run("delete", "updaterun", "demo").stdout)
         self.assertNotEqual(c.run("get", "ur", "demo", check=False).returncode, 0)
 
+    def test_install_manifests_apply(self):
+        """kcau's own install (README): the CRD, then deploy/ in order, applied twice."""
+        c = self.c
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        install = ["apply", "-f", os.path.join(root, "crd", "updaterun-crd.yaml"),
+                   "-f", os.path.join(root, "deploy")]
+        first = c.run(*install).stdout
+        for line in ("customresourcedefinition.apiextensions.k8s.io/updateruns.kcau.io",
+                     "namespace/kcau-system created",
+                     "serviceaccount/kcau-controller created",
+                     "clusterrole.rbac.authorization.k8s.io/kcau-controller created",
+                     "clusterrolebinding.rbac.authorization.k8s.io/kcau-controller created",
+                     "role.rbac.authorization.k8s.io/kcau-controller created",
+                     "rolebinding.rbac.authorization.k8s.io/kcau-controller created",
+                     "deployment.apps/kcau-controller created",
+                     "service/kcau-controller-metrics created",
+                     "serviceaccount/kcau-agent created",
+                     "clusterrole.rbac.authorization.k8s.io/kcau-agent created",
+                     "daemonset.apps/kcau-agent created"):
+            self.assertIn(line, first)
+        again = c.run(*install).stdout
+        self.assertNotIn("created", again)
+        self.assertIn("clusterrole.rbac.authorization.k8s.io/kcau-controller unchanged", again)
+        self.assertIn("deployment.apps/kcau-controller unchanged", again)
+
+        role = json.loads(c.run("get", "clusterrole", "kcau-controller", "-o", "json").stdout)
+        evict = [r for r in role["rules"] if r["resources"] == ["pods/eviction"]]
+        self.assertEqual(evict[0]["verbs"], ["create"])
+        controller = json.loads(c.run("get", "deployment", "kcau-controller", "-n",
+                                      "kcau-system", "-o", "json").stdout)
+        pod = controller["spec"]["template"]["spec"]
+        self.assertTrue(pod["securityContext"]["runAsNonRoot"])
+        self.assertIn("--leader-elect", pod["containers"][0]["args"])
+        agent = json.loads(c.run("get", "ds", "kcau-agent", "-n", "kcau-system",
+                                 "-o", "json").stdout)
+        agent_container = agent["spec"]["template"]["spec"]["containers"][0]
+        self.assertTrue(agent_container["securityContext"]["privileged"])
+        names = c.run("get", "rolebindings", "-n", "kcau-system", "-o", "name").stdout.split()
+        self.assertEqual(names, ["rolebinding.rbac.authorization.k8s.io/kcau-agent",
+                                 "rolebinding.rbac.authorization.k8s.io/kcau-controller"])
+
+        # An edit is a patch that lands; deleting by the same files removes what they made.
+        c.run("patch", "deployment", "kcau-controller", "-n", "kcau-system",
+              "-p", '{"spec":{"replicas":3}}')
+        scaled = json.loads(c.run("get", "deployment", "kcau-controller", "-n", "kcau-system",
+                                  "-o", "json").stdout)
+        self.assertEqual(scaled["spec"]["replicas"], 3)
+        self.assertIn("deployment.apps/kcau-controller configured", c.run(*install).stdout)
+        deleted = c.run("delete", "-f", os.path.join(root, "deploy")).stdout
+        self.assertIn('clusterrole.rbac.authorization.k8s.io "kcau-controller" deleted', deleted)
+        self.assertNotEqual(
+            c.run("get", "clusterrole", "kcau-controller", check=False).returncode, 0)
+
     def test_chunked_lists_and_get_watch(self):
         c = self.c
         # kubectl pages with limit/continue; tiny chunks force several pages.

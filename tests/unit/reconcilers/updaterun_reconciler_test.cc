@@ -239,8 +239,10 @@ TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
   }
 }
 
-// Forwards to the store's client; before the first status write it lets "someone else"
-// change the run, so that write meets a 409 Conflict.
+// Forwards to the store's client, letting "someone else" change the run just before its
+// status is written: before the first write (an update; `edits_left` times), and before
+// later ones (JSON patches on /status) when `edit_before_patches` — its metadata (an
+// annotation), or with `edit_status` its status.
 class ConcurrentEditClient : public sim::StoreClient {
  public:
   ConcurrentEditClient(sim::ObjectStore& store) : StoreClient(store), store_(store) {}
@@ -248,19 +250,35 @@ class ConcurrentEditClient : public sim::StoreClient {
     ++status_writes;
     if (edits_left > 0) {
       --edits_left;
-      Json patch = Json::object();
-      patch["metadata"]["annotations"]["edited-by"] =
-          Json::string("someone-else-" + std::to_string(edits_left));
-      auto edited = store_.Patch(resource, {"", object.at("metadata").at("name").as_string()},
-                                 kube::PatchType::kMerge, patch, false);
-      EXPECT_TRUE(edited.ok());
+      Edit(resource, {"", object.at("metadata").at("name").as_string()},
+           "someone-else-" + std::to_string(edits_left));
     }
     return StoreClient::UpdateStatus(resource, object);
   }
+  StatusOr<Json> Patch(const kube::Resource& resource, const kube::ObjectKey& key,
+                       kube::PatchType type, const Json& patch, bool status_subresource) override {
+    if (edit_before_patches && status_subresource && type == kube::PatchType::kJson) {
+      ++status_patches;
+      Edit(resource, key, "someone-else-" + std::to_string(status_patches));
+    }
+    return StoreClient::Patch(resource, key, type, patch, status_subresource);
+  }
   int edits_left = 1;
+  bool edit_before_patches = false;
+  bool edit_status = false;
   int status_writes = 0;
+  int status_patches = 0;
 
  private:
+  void Edit(const kube::Resource& resource, const kube::ObjectKey& key, const std::string& who) {
+    Json edit = Json::object();
+    if (edit_status) {
+      edit["status"]["nodesTotal"] = Json::number(90 + status_patches);
+    } else {
+      edit["metadata"]["annotations"]["edited-by"] = Json::string(who);
+    }
+    EXPECT_TRUE(store_.Patch(resource, key, kube::PatchType::kMerge, edit, edit_status).ok());
+  }
   sim::ObjectStore& store_;
 };
 
@@ -294,6 +312,49 @@ TEST_F(ReconcilerTest, PersistentConflictGoesToTheQueueAndTouchesNothing) {
   EXPECT_FALSE(Run().has_field("status"));
   for (int i = 1; i <= 3; ++i) {
     EXPECT_FALSE(Node("n" + std::to_string(i)).at("spec").has_field("unschedulable"));
+  }
+}
+
+TEST_F(ReconcilerTest, MetadataEditsNeverConflictWithLaterStatusWrites) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  ApiClusterSource plain_cluster(client_);
+  UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr);
+  ASSERT_EQ(starter.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_TRUE(Run().has_field("status"));
+  // From here on someone annotates the run before every status write; each write still
+  // lands at its first try (DriveTo fails on any pass that does not succeed).
+  ConcurrentEditClient client(store_);
+  client.edit_before_patches = true;
+  ApiClusterSource cluster(client);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  DriveTo(reconciler, "run", "Succeeded");
+  EXPECT_GT(client.status_patches, 3);
+  EXPECT_EQ(Run().at("metadata").at("annotations").at("edited-by").as_string(),
+            "someone-else-" + std::to_string(client.status_patches));
+}
+
+TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  ApiClusterSource plain_cluster(client_);
+  UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr);
+  ASSERT_EQ(starter.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  auto nodes_before = store_.List(res::Nodes(), "", {}).value().items;
+  ConcurrentEditClient client(store_);
+  client.edit_before_patches = true;
+  client.edit_status = true;  // someone who keeps writing the status
+  ApiClusterSource cluster(client);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  ReconcileResult r = reconciler.Reconcile("run");
+  EXPECT_EQ(r.status, ReconcileResult::Status::kError);
+  EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("testing value /status failed"), std::string::npos) << r.error;
+  EXPECT_EQ(client.status_patches, UpdateRunReconciler::kConflictAttempts);
+  // No decision was written, so nothing any of them asked for was done.
+  auto nodes_after = store_.List(res::Nodes(), "", {}).value().items;
+  ASSERT_EQ(nodes_after.size(), nodes_before.size());
+  for (size_t i = 0; i < nodes_after.size(); ++i) {
+    EXPECT_EQ(nodes_after[i].at("metadata").at("resourceVersion"),
+              nodes_before[i].at("metadata").at("resourceVersion"));
   }
 }
 

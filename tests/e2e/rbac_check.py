@@ -1,0 +1,101 @@
+"""Checks the requests kcau-controller made against the RBAC rules kcau installs.
+
+kcau-sim writes an audit log (--audit-log: one JSON line per resource request, in RBAC's own
+terms). A real API server refuses with 403 anything the controller's ServiceAccount is not
+granted; the sim does not enforce RBAC, so this check does it afterwards: every request whose
+User-Agent is kcau-controller's must be allowed by the ClusterRoles bound cluster-wide and the
+Roles bound in the controller's namespace, in deploy/*.yaml. The rules are matched as the
+API server's RBAC authorizer matches them (apiGroups, resources with "/subresource",
+resourceNames, verbs, "*" wildcards).
+"""
+
+import glob
+import json
+import os
+
+import yaml
+
+SUBJECT = ("kcau-controller", "kcau-system")  # the controller's ServiceAccount
+CONTROLLER_AGENT = "kcau-controller/"
+DEPLOY_NAMESPACE = "kcau-system"
+
+
+def load_manifests(deploy_dir):
+    docs = []
+    for path in sorted(glob.glob(os.path.join(deploy_dir, "*.yaml"))):
+        with open(path) as f:
+            docs.extend(d for d in yaml.safe_load_all(f) if d)
+    return docs
+
+
+def _bound_to_subject(binding):
+    return any(s.get("kind") == "ServiceAccount" and
+               (s.get("name"), s.get("namespace")) == SUBJECT
+               for s in binding.get("subjects", []))
+
+
+def grants(docs):
+    """(cluster-wide rules, rules in the controller's namespace) granted to its ServiceAccount."""
+    roles = {(d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]): d
+             for d in docs if d.get("kind") in ("ClusterRole", "Role")}
+    cluster_rules, namespace_rules = [], []
+    for d in docs:
+        if d.get("kind") not in ("ClusterRoleBinding", "RoleBinding") or not _bound_to_subject(d):
+            continue
+        ref = d["roleRef"]
+        ns = d["metadata"].get("namespace", "") if ref["kind"] == "Role" else ""
+        role = roles.get((ref["kind"], ns, ref["name"]))
+        if role is None:
+            raise AssertionError(f"{d['kind']} {d['metadata']['name']} binds a missing "
+                                 f"{ref['kind']} {ref['name']}")
+        rules = role.get("rules", [])
+        (cluster_rules if d["kind"] == "ClusterRoleBinding" else namespace_rules).extend(rules)
+    return cluster_rules, namespace_rules
+
+
+def _matches(values, wanted):
+    return "*" in values or wanted in values
+
+
+def allowed(rule, request):
+    resource = request["resource"]
+    if request.get("subresource"):
+        resource += "/" + request["subresource"]
+    if not _matches(rule.get("apiGroups", []), request["apiGroup"]):
+        return False
+    if not _matches(rule.get("resources", []), resource):
+        return False
+    if not _matches(rule.get("verbs", []), request["verb"]):
+        return False
+    names = rule.get("resourceNames")
+    # As the authorizer: resourceNames never grant list, watch or create (no name to match).
+    return not names or (request["name"] != "" and request["name"] in names)
+
+
+def controller_requests(audit_path):
+    """The requests kcau-controller made, from kcau-sim's audit log."""
+    with open(audit_path) as f:
+        requests = [json.loads(line) for line in f if line.strip()]
+    return [r for r in requests if r["userAgent"].startswith(CONTROLLER_AGENT)]
+
+
+def describe(request):
+    sub = "/" + request["subresource"] if request["subresource"] else ""
+    return (f"{request['verb']} {request['apiGroup'] or 'core'}/{request['resource']}{sub}"
+            f" in namespace {request['namespace'] or '(cluster)'}"
+            f" name {request['name'] or '(none)'}")
+
+
+def denied_requests(requests, docs, controller_namespaces):
+    """Those of `requests` the RBAC in `docs` would refuse, one line each, sorted."""
+    cluster_rules, namespace_rules = grants(docs)
+    denied = set()
+    for request in requests:
+        if any(allowed(r, request) for r in cluster_rules):
+            continue
+        # Roles in kcau-system stand for the namespaces the controller was started with.
+        if request["namespace"] in controller_namespaces and any(
+                allowed(r, request) for r in namespace_rules):
+            continue
+        denied.add(describe(request))
+    return sorted(denied)

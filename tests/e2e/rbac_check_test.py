@@ -1,0 +1,69 @@
+"""The RBAC check the end-to-end harness applies to every run (rbac_check.py) refuses what
+the API server's authorizer refuses, and allows what it allows, for deploy/'s own rules."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rbac_check  # noqa: E402
+from harness import DEPLOY_DIR, controller_namespaces  # noqa: E402
+
+
+def request(verb, resource, group="", sub="", ns="", name=""):
+    return {"userAgent": "kcau-controller/0.1.0", "verb": verb, "apiGroup": group,
+            "resource": resource, "subresource": sub, "namespace": ns, "name": name}
+
+
+class DeployRbac(unittest.TestCase):
+    def setUp(self):
+        self.docs = rbac_check.load_manifests(DEPLOY_DIR)
+
+    def denied(self, *requests, namespaces=("default",)):
+        return rbac_check.denied_requests(list(requests), self.docs, set(namespaces))
+
+    def test_what_the_controller_does_is_granted(self):
+        self.assertEqual([], self.denied(
+            request("watch", "updateruns", "kcau.io"),
+            request("patch", "updateruns", "kcau.io", sub="status", name="r"),
+            request("patch", "nodes", name="node-1"),
+            request("create", "pods", sub="eviction", ns="web", name="web-1"),
+            request("create", "events", ns="default"),
+            request("create", "leases", "coordination.k8s.io", ns="default"),
+            request("get", "daemonsets", "apps", ns="default", name="kcau-agent")))
+
+    def test_what_it_must_not_do_is_refused(self):
+        cases = [
+            request("deletecollection", "pods", ns="web"),
+            request("delete", "nodes", name="node-1"),
+            request("update", "nodes", sub="status", name="node-1"),
+            request("list", "secrets", ns="default"),
+            request("delete", "updateruns", "kcau.io", name="r"),
+            # resourceNames: only the agents' DaemonSet, and never by list.
+            request("patch", "daemonsets", "apps", ns="default", name="other"),
+            request("list", "daemonsets", "apps", ns="default"),
+            # Role rules hold in the controller's namespace only.
+            request("get", "configmaps", ns="kube-system", name="hooks"),
+            request("create", "leases", "coordination.k8s.io", ns="kube-system"),
+        ]
+        for case in cases:
+            with self.subTest(request=rbac_check.describe(case)):
+                self.assertEqual([rbac_check.describe(case)], self.denied(case))
+
+    def test_roles_follow_the_controllers_namespace(self):
+        get_hooks = request("get", "configmaps", ns="kcau-system", name="hooks")
+        self.assertEqual([], self.denied(get_hooks, namespaces=["kcau-system"]))
+        self.assertEqual(1, len(self.denied(get_hooks, namespaces=["default"])))
+        self.assertEqual({"default", "ops"}, controller_namespaces(["--namespace=ops"]))
+        self.assertEqual({"ops", "le"}, controller_namespaces(
+            ["--namespace", "ops", "--leader-elect-namespace", "le"]))
+
+    def test_only_the_controllers_service_account_counts(self):
+        # The agent's grants (nodes, configmaps) must not leak into the controller's.
+        agent_only = [d for d in self.docs if d["metadata"]["name"] == "kcau-agent"]
+        self.assertTrue(agent_only)
+        self.assertEqual(([], []), rbac_check.grants(agent_only))
+
+
+if __name__ == "__main__":
+    unittest.main()
