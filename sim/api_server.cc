@@ -19,6 +19,7 @@
 
 #include "sim/api_tables.h"
 #include "sim/audit_log.h"
+#include "sim/crd_validation.h"
 
 namespace kcau::sim {
 
@@ -179,6 +180,15 @@ struct ApiServer::Impl {
                   name});
   }
 
+  // A CustomResourceDefinition written is served from now on (its kind, its schema).
+  void AfterWrite(const kube::Resource& r, const Json& written) {
+    if (r.group != "apiextensions.k8s.io" || r.plural != "customresourcedefinitions") return;
+    if (Status served = ServeCrd(store, written); !served.ok()) {
+      spdlog::warn("kcau-sim: CRD {} is stored but not served: {}", NameOfBody(written),
+                   served.message());
+    }
+  }
+
   // Decides whether to fail this request (fault injection) and answers it if so.
   bool InjectFault(http::http_request& req) {
     if (options.fail_fraction <= 0) return false;
@@ -208,8 +218,11 @@ struct ApiServer::Impl {
   void ReplyError(http::http_request& req, const Status& s, const std::string& name = "",
                   const kube::Resource* r = nullptr) {
     HttpError e = HttpErrorFor(s.code());
-    Reply(req, e.code,
-          StatusObject(e.code, e.reason, s.message(), name, r ? r->plural : "", r ? r->group : ""));
+    // details.kind is the resource ("updateruns") for NotFound and Conflict, the Kind
+    // ("UpdateRun") for Invalid, as the API server's NewNotFound / NewInvalid set it; kubectl
+    // prints 'The UpdateRun "x" is invalid'.
+    const std::string kind = r == nullptr ? "" : e.code == 422 ? r->kind : r->plural;
+    Reply(req, e.code, StatusObject(e.code, e.reason, s.message(), name, kind, r ? r->group : ""));
   }
 
   void Handle(http::http_request req) {
@@ -380,6 +393,7 @@ struct ApiServer::Impl {
         Json body = req.extract_json(true).get();
         auto created = store.Create(r, ns, body);
         if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(body), &r);
+        AfterWrite(r, *created);
         Reply(req, 201, *created);
         return;
       }
@@ -413,6 +427,7 @@ struct ApiServer::Impl {
       Json body = req.extract_json(true).get();
       auto updated = store.Update(r, key, body, status_sub);
       if (!updated.ok()) return ReplyError(req, updated.status(), name, &r);
+      AfterWrite(r, *updated);
       Reply(req, 200, *updated);
       return;
     }
@@ -437,6 +452,7 @@ struct ApiServer::Impl {
       Json patch = Json::parse(req.extract_string(true).get());
       auto patched = store.Patch(r, key, type, patch, status_sub);
       if (!patched.ok()) return ReplyError(req, patched.status(), name, &r);
+      AfterWrite(r, *patched);
       Reply(req, 200, *patched);
       return;
     }

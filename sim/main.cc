@@ -88,6 +88,22 @@ int ParseInt(const std::string& flag, const std::string& v, int min) {
   return n;
 }
 
+// The CRDs in a saved state are served before its objects are loaded: their custom
+// resources are among them.
+kcau::Status ServeSavedCrds(kcau::sim::ObjectStore& store, const kcau::kube::Json& state) {
+  if (!state.has_array_field("objects")) return kcau::Status::Ok();  // ImportState says why
+  for (const auto& entry : state.at("objects").as_array()) {
+    if (!entry.has_string_field("resource") || !entry.has_object_field("object") ||
+        entry.at("resource").as_string() != "apiextensions.k8s.io/customresourcedefinitions") {
+      continue;
+    }
+    if (kcau::Status served = kcau::sim::ServeCrd(store, entry.at("object")); !served.ok()) {
+      return served;
+    }
+  }
+  return kcau::Status::Ok();
+}
+
 Flags Parse(const std::vector<std::string>& args) {
   Flags f;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -269,7 +285,9 @@ int main(int argc, char** argv) {
     text << saved.rdbuf();
     kcau::Status loaded = kcau::InvalidArgumentError("not JSON");
     try {
-      loaded = store.ImportState(kcau::kube::Json::parse(text.str()));
+      const auto state = kcau::kube::Json::parse(text.str());
+      loaded = ServeSavedCrds(store, state);
+      if (loaded.ok()) loaded = store.ImportState(state);
     } catch (const std::exception& e) {
       loaded = kcau::InvalidArgumentError(e.what());
     }

@@ -487,7 +487,8 @@ ObjectStore::~ObjectStore() = default;
 
 void ObjectStore::RegisterResource(const ResourceInfo& info) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->resources[ResourceId(info.resource)] = info;
+  // Never replaced once there: FindResource's pointers are read without the lock.
+  impl_->resources.emplace(ResourceId(info.resource), info);
 }
 
 const ResourceInfo* ObjectStore::FindResource(const std::string& group, const std::string& version,

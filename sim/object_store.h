@@ -70,7 +70,8 @@ class ObjectStore {
   ObjectStore& operator=(const ObjectStore&) = delete;
 
   // Built-in kinds (nodes, pods, events, namespaces, poddisruptionbudgets, leases, the
-  // UpdateRun CRD) are registered by the constructor; more may be added.
+  // UpdateRun CRD) are registered by the constructor; more may be added. One version per
+  // group and resource; a resource already registered is left as it is.
   void RegisterResource(const ResourceInfo& info);
   // Finds a served resource by group, version and plural; nullptr if not served.
   const ResourceInfo* FindResource(const std::string& group, const std::string& version,

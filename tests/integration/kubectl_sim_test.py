@@ -28,18 +28,38 @@ spec:
 """
 
 
+WIDGET_CRD_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata",
+                               "crds", "widget-crd.yaml")
+
+
+def widget(name, size, color):
+    return (f"apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {name}, "
+            f"namespace: default}}\nspec: {{size: {size}, color: {color}}}\n")
+
+
 class SimCluster:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="kcau-int-")
         self.kubeconfig = os.path.join(self.dir, "kubeconfig")
         self.port = free_port()
         self.log = open(os.path.join(self.dir, "sim.log"), "wb")
-        self.proc = subprocess.Popen(
-            [SIM, "--nodes", "3", "--listen", f"127.0.0.1:{self.port}",
-             "--write-kubeconfig", self.kubeconfig], stdout=self.log, stderr=subprocess.STDOUT)
+        self.args = [SIM, "--nodes", "3", "--listen", f"127.0.0.1:{self.port}",
+                     "--write-kubeconfig", self.kubeconfig,
+                     "--state-file", os.path.join(self.dir, "state.json")]
+        self._start()
+        self.kubectl = kubectl_binary()
+
+    def _start(self):
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
         wait_file(self.kubeconfig, "kcau-sim")
         self.access = ApiAccess(self.kubeconfig)
-        self.kubectl = kubectl_binary()
+
+    def restart(self):
+        """SIGTERM (the state is saved) and start again from the state file."""
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        os.remove(self.kubeconfig)
+        self._start()
 
     def run(self, *args, input=None, check=True):
         cmd = [self.kubectl, "--kubeconfig", self.kubeconfig,
@@ -52,6 +72,7 @@ class SimCluster:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -141,6 +162,26 @@ class KubectlAgainstSim(unittest.TestCase):
         self.assertNotEqual(
             c.run("get", "clusterrole", "kcau-controller", check=False).returncode, 0)
 
+    def test_applied_crd_is_served_and_validated(self):
+        """Any CRD applied is served as a cluster would: kind, short name, schema; it survives
+        an API server restart from --state-file."""
+        c = self.c
+        self.assertIn("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created",
+                      c.run("apply", "-f", WIDGET_CRD_FILE).stdout)
+        self.assertIn("widget.example.com/small created",
+                      c.run("apply", "-f", "-", input=widget("small", 2, "red")).stdout)
+        bad = c.run("apply", "-f", "-", input=widget("huge", 0, "purple"), check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn('The Widget "huge" is invalid', bad.stderr)
+        self.assertIn("spec.size", bad.stderr)
+        self.assertIn('spec.color: Unsupported value: "purple"', bad.stderr)
+        c.restart()
+        self.assertEqual(c.run("get", "wd", "-o", "name").stdout.split(),
+                         ["widget.example.com/small"])
+        again = c.run("apply", "-f", "-", input=widget("huge", 0, "purple"), check=False)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("spec.size", again.stderr)
+
     def test_chunked_lists_and_get_watch(self):
         c = self.c
         # kubectl pages with limit/continue; tiny chunks force several pages.
@@ -172,7 +213,7 @@ class KubectlAgainstSim(unittest.TestCase):
                           "plugins: [{name: windows-update}]\n  maxRetriesPerNode: 65")
         r = self.c.run("apply", "-f", "-", input=bad, check=False)
         self.assertNotEqual(r.returncode, 0)
-        self.assertIn('The updateruns "demo" is invalid', r.stderr)
+        self.assertIn('The UpdateRun "demo" is invalid', r.stderr)
         self.assertIn("* spec.maxRetriesPerNode: Invalid value: 65", r.stderr)
         self.assertIn('* spec.plugins[0].name: Unsupported value: "windows-update"', r.stderr)
         self.assertNotEqual(self.c.run("get", "ur", "demo", check=False).returncode, 0)

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "crd/updaterun_codec.h"
 #include "crd/yaml_json.h"
 
@@ -96,6 +99,57 @@ TEST_F(CrdValidationTest, TheControllersStatusPassesTheSchema) {
   run["status"] = crd::EncodeUpdateRunStatus(st);
   auto written = store_.Update(res::UpdateRuns(), {"", "r"}, run, true);
   EXPECT_TRUE(written.ok()) << written.status().ToString();
+}
+
+// Any CRD applied to kcau-sim is served as the API server serves it: its kind, scope, names
+// and status subresource, its objects checked against its schema.
+std::string WidgetCrdYaml() {
+  std::ifstream in(KCAU_SOURCE_DIR "/tests/testdata/crds/widget-crd.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_F(CrdValidationTest, AnAppliedCrdIsServedWithItsSchema) {
+  auto crd_json = crd::YamlToJson(WidgetCrdYaml());
+  ASSERT_TRUE(crd_json.ok());
+  ASSERT_TRUE(ServeCrd(store_, *crd_json).ok());
+  ASSERT_TRUE(ServeCrd(store_, *crd_json).ok());  // applied again: nothing changes
+  EXPECT_EQ(store_.FindResource("example.com", "v1beta1", "widgets"), nullptr);
+  const ResourceInfo* info = store_.FindResource("example.com", "v1", "widgets");
+  ASSERT_NE(info, nullptr);  // the storage version
+  EXPECT_TRUE(info->resource.namespaced);
+  EXPECT_TRUE(info->status_subresource);
+  EXPECT_EQ(info->singular, "widget");
+  EXPECT_EQ(info->short_names, std::vector<std::string>{"wd"});
+
+  auto widget = [](const std::string& spec) {
+    return crd::YamlToJson(
+               "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+               "spec: " +
+               spec)
+        .value();
+  };
+  auto bad = store_.Create(info->resource, "default", widget("{size: 0, color: purple}"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("Widget.example.com \"w\" is invalid"), std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("spec.size"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("spec.color: Unsupported value: \"purple\""),
+            std::string::npos);
+  EXPECT_TRUE(store_.Create(info->resource, "default", widget("{size: 2, color: red}")).ok());
+}
+
+TEST_F(CrdValidationTest, ACrdWithoutAServedVersionIsRefused) {
+  auto crd_json = crd::YamlToJson(
+      "spec: {group: example.com, names: {plural: gadgets, kind: Gadget},"
+      " versions: [{name: v1, served: false, storage: true}]}");
+  ASSERT_TRUE(crd_json.ok());
+  Status s = ServeCrd(store_, *crd_json);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("gadgets.example.com: no version is served"), std::string::npos);
+  EXPECT_FALSE(ServeCrd(store_, Json::object()).ok());
 }
 
 }  // namespace
