@@ -374,6 +374,8 @@ UpdateRunStatus DecodeStatus(const value& v) {
       st.phase = Enum(kRunPhases, item, p);
     } else if (k == "observedGeneration") {
       st.observed_generation = Int64(item, p);
+    } else if (k == "revision") {
+      st.revision = Int64(item, p);
     } else if (k == "plan") {
       // Written by earlier versions; the node list's order is the plan.
     } else if (k == "nodesTotal") {
@@ -661,6 +663,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
   value o = value::object();
   o["phase"] = Str(RunPhaseName(st.phase));
   if (st.observed_generation != 0) o["observedGeneration"] = value::number(st.observed_generation);
+  if (st.revision != 0) o["revision"] = value::number(st.revision);
   if (!st.conditions.empty()) {
     value arr = value::array(st.conditions.size());
     for (size_t i = 0; i < st.conditions.size(); ++i) {

@@ -187,6 +187,10 @@ struct NodeResult {
 struct UpdateRunStatus {
   RunPhase phase = RunPhase::kPending;
   int64_t observed_generation = 0;
+  // Counts the controller's writes of this status. Each write is conditional on it (a JSON
+  // patch that tests it), so a status decided from an older one is never written; labels
+  // and annotations, which change resourceVersion, do not get in the way.
+  int64_t revision = 0;
   std::vector<Condition> conditions;
   std::vector<NodeResult> nodes;
   std::vector<std::string> plan;  // node names in update order

@@ -59,6 +59,10 @@ ReconcileResult EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
                     old_status.has_string_field("phase") &&
                     old_status.at("phase").as_string() == "Failed";
   if (same) return ReconcileResult::Terminal();
+  failed.revision = (old_status.is_object() && old_status.has_integer_field("revision")
+                         ? old_status.at("revision").as_number().to_int64()
+                         : 0) +
+                    1;
   Json updated = object;
   updated["status"] = crd::EncodeUpdateRunStatus(failed);
   auto written = client.UpdateStatus(kube::resources::UpdateRuns(), updated);
@@ -97,12 +101,13 @@ Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector
   return Status::Ok();
 }
 
-// Writes the run's first status: an update on the resourceVersion read. A 409 whose cause
-// touched neither the spec nor the status (someone annotated or labelled the run) does not
-// invalidate the decision: it is written again on the fresh resourceVersion at once. Any
-// other change is a real conflict for the caller.
-StatusOr<Json> WriteFirstStatus(kube::KubeClient& client, const std::string& run_name,
-                                const crd::UpdateRun& decided_from, Json updated) {
+// Writes a status with an update on the resourceVersion read: the run's first status (or one
+// written by a kcau without status.revision). A 409 whose cause touched neither the spec nor
+// the status (someone annotated or labelled the run) does not invalidate the decision: it is
+// written again on the fresh resourceVersion at once. Any other change is a real conflict
+// for the caller.
+StatusOr<Json> WriteStatusOnResourceVersion(kube::KubeClient& client, const std::string& run_name,
+                                            const crd::UpdateRun& decided_from, Json updated) {
   const auto& runs = kube::resources::UpdateRuns();
   for (int attempt = 0;; ++attempt) {
     auto written = client.UpdateStatus(runs, updated);
@@ -138,27 +143,28 @@ Json PatchOp(const char* op, const char* path, const Json& value) {
   return o;
 }
 
-// Writes the decided status as a compare-and-swap on what the decision was made from (the
-// spec's generation and the status as read) instead of on resourceVersion: labels and
-// annotations, which GitOps tools and people change at any time, leave both alone and so
-// cannot starve a run of status writes. A JSON patch's test operations do it; the API
-// server answers a failed test with 422 "testing value PATH failed", a conflict here.
-// `read` is the run as read (it has a status); `status` the one to write.
+// Writes the decided `status` (its revision one above the one read) as a compare-and-swap on
+// what the decision was made from, the spec's generation and status.revision, rather than on
+// resourceVersion: labels and annotations, which GitOps tools and people change at any time,
+// leave both alone and so cannot starve a run of status writes. A JSON patch's test
+// operations do it, on integers only: the API server compares scalars by their JSON bytes,
+// and Go and cpprest escape some characters of free text differently. A failed test comes
+// back as 422 "testing value PATH failed", a conflict here.
 StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name,
-                           const crd::UpdateRun& decided_from, const Json& read,
-                           const Json& status) {
-  if (!read.has_object_field("status")) {
+                           const crd::UpdateRun& decided_from, const Json& read, Json status) {
+  const bool has_revision = read.has_object_field("status") &&
+                            read.at("status").has_field("revision") &&
+                            read.at("status").at("revision").is_integer();
+  status["revision"] = Json::number(decided_from.status.revision + 1);
+  if (!has_revision || !read.at("metadata").has_field("generation")) {
     Json updated = read;
     updated["status"] = status;
-    return WriteFirstStatus(client, run_name, decided_from, updated);
+    return WriteStatusOnResourceVersion(client, run_name, decided_from, updated);
   }
-  Json patch = Json::array();
-  size_t i = 0;
-  if (read.at("metadata").has_field("generation")) {
-    patch[i++] = PatchOp("test", "/metadata/generation", read.at("metadata").at("generation"));
-  }
-  patch[i++] = PatchOp("test", "/status", read.at("status"));
-  patch[i++] = PatchOp("replace", "/status", status);
+  Json patch = Json::array(3);
+  patch[0] = PatchOp("test", "/metadata/generation", read.at("metadata").at("generation"));
+  patch[1] = PatchOp("test", "/status/revision", read.at("status").at("revision"));
+  patch[2] = PatchOp("replace", "/status", status);
   auto written = client.Patch(kube::resources::UpdateRuns(), {"", run_name}, kube::PatchType::kJson,
                               patch, /*status_subresource=*/true);
   if (!written.ok() && IsFailedPatchTest(written.status())) {

@@ -109,6 +109,7 @@ TEST(CodecTest, StatusRoundTrips) {
   UpdateRunStatus st;
   st.phase = RunPhase::kRunning;
   st.observed_generation = 2;
+  st.revision = 17;
   const TimePoint t = WallClock::from_time_t(1800000000);
   st.conditions.push_back({"Progressing", "True", "Started", "go", t, 2});
   st.plan = {"a", "b"};

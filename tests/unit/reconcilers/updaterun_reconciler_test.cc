@@ -242,7 +242,7 @@ TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
 // Forwards to the store's client, letting "someone else" change the run just before its
 // status is written: before the first write (an update; `edits_left` times), and before
 // later ones (JSON patches on /status) when `edit_before_patches` — its metadata (an
-// annotation), or with `edit_status` its status.
+// annotation), or with `edit_status` its status (another writer's revision).
 class ConcurrentEditClient : public sim::StoreClient {
  public:
   ConcurrentEditClient(sim::ObjectStore& store) : StoreClient(store), store_(store) {}
@@ -273,7 +273,8 @@ class ConcurrentEditClient : public sim::StoreClient {
   void Edit(const kube::Resource& resource, const kube::ObjectKey& key, const std::string& who) {
     Json edit = Json::object();
     if (edit_status) {
-      edit["status"]["nodesTotal"] = Json::number(90 + status_patches);
+      // As another kcau writer would (a second controller that believes it leads).
+      edit["status"]["revision"] = Json::number(100 + status_patches);
     } else {
       edit["metadata"]["annotations"]["edited-by"] = Json::string(who);
     }
@@ -329,6 +330,8 @@ TEST_F(ReconcilerTest, MetadataEditsNeverConflictWithLaterStatusWrites) {
   UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
   DriveTo(reconciler, "run", "Succeeded");
   EXPECT_GT(client.status_patches, 3);
+  // One revision per write: the starter's, then each patch.
+  EXPECT_EQ(Run().at("status").at("revision").as_number().to_int64(), client.status_patches + 1);
   EXPECT_EQ(Run().at("metadata").at("annotations").at("edited-by").as_string(),
             "someone-else-" + std::to_string(client.status_patches));
 }
@@ -347,7 +350,7 @@ TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kError);
   EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("testing value /status failed"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("testing value /status/revision failed"), std::string::npos) << r.error;
   EXPECT_EQ(client.status_patches, UpdateRunReconciler::kConflictAttempts);
   // No decision was written, so nothing any of them asked for was done.
   auto nodes_after = store_.List(res::Nodes(), "", {}).value().items;
