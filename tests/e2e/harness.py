@@ -275,6 +275,11 @@ class Cluster:
                 p.kill()
                 p.wait()
         problem = self._rbac_problem()
+        keep = os.environ.get("KCAU_E2E_AUDIT_DIR")
+        if keep and os.path.exists(self.audit_log):
+            # For `rbac_check.py --unused DIR`: which granted permissions no run used.
+            os.makedirs(keep, exist_ok=True)
+            shutil.copy(self.audit_log, os.path.join(keep, os.path.basename(self.dir) + ".jsonl"))
         shutil.rmtree(self.dir, ignore_errors=True)
         if problem:
             raise AssertionError(problem)

@@ -1,5 +1,9 @@
 """Checks the requests kcau-controller made against the RBAC rules kcau installs.
 
+As a command, lists what deploy/ grants the controller that no saved run used:
+    KCAU_E2E_AUDIT_DIR=/tmp/audits ctest -R e2e   # each run's audit log kept there
+    python3 tests/e2e/rbac_check.py --unused /tmp/audits deploy
+
 kcau-sim writes an audit log (--audit-log: one JSON line per resource request, in RBAC's own
 terms). A real API server refuses with 403 anything the controller's ServiceAccount is not
 granted; the sim does not enforce RBAC, so this check does it afterwards: every request whose
@@ -99,3 +103,31 @@ def denied_requests(requests, docs, controller_namespaces):
             continue
         denied.add(describe(request))
     return sorted(denied)
+
+
+def unused_grants(requests, docs):
+    """(apiGroup, resource, verb) granted to the controller that no request used."""
+    cluster_rules, namespace_rules = grants(docs)
+    unused = []
+    for rule in cluster_rules + namespace_rules:
+        for group in rule.get("apiGroups", []):
+            for resource in rule.get("resources", []):
+                for verb in rule.get("verbs", []):
+                    name, _, sub = resource.partition("/")
+                    used = any(r["apiGroup"] == group and r["resource"] == name and
+                               r["subresource"] == sub and r["verb"] == verb for r in requests)
+                    if not used:
+                        unused.append((group or "core", resource, verb))
+    return sorted(set(unused))
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 4 or sys.argv[1] != "--unused":
+        sys.exit("usage: rbac_check.py --unused AUDIT_DIR DEPLOY_DIR")
+    all_requests = []
+    for path in sorted(glob.glob(os.path.join(sys.argv[2], "*.jsonl"))):
+        all_requests += controller_requests(path)
+    print(f"{len(all_requests)} controller requests in {sys.argv[2]}")
+    for group, resource, verb in unused_grants(all_requests, load_manifests(sys.argv[3])):
+        print(f"granted, never used: {verb} {group}/{resource}")

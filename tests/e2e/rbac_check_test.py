@@ -39,6 +39,7 @@ class DeployRbac(unittest.TestCase):
             request("update", "nodes", sub="status", name="node-1"),
             request("list", "secrets", ns="default"),
             request("delete", "updateruns", "kcau.io", name="r"),
+            request("update", "updateruns", "kcau.io", name="r"),  # finalizers: a patch
             # resourceNames: only the agents' DaemonSet, and never by list.
             request("patch", "daemonsets", "apps", ns="default", name="other"),
             request("list", "daemonsets", "apps", ns="default"),
@@ -57,6 +58,14 @@ class DeployRbac(unittest.TestCase):
         self.assertEqual({"default", "ops"}, controller_namespaces(["--namespace=ops"]))
         self.assertEqual({"ops", "le"}, controller_namespaces(
             ["--namespace", "ops", "--leader-elect-namespace", "le"]))
+
+    def test_unused_grants_are_listed(self):
+        used = [request("patch", "nodes", name="n"), request("create", "pods", sub="eviction",
+                                                             ns="web", name="p")]
+        unused = rbac_check.unused_grants(used, self.docs)
+        self.assertIn(("core", "nodes", "list"), unused)
+        self.assertNotIn(("core", "nodes", "patch"), unused)
+        self.assertNotIn(("core", "pods/eviction", "create"), unused)
 
     def test_only_the_controllers_service_account_counts(self):
         # The agent's grants (nodes, configmaps) must not leak into the controller's.
