@@ -264,8 +264,18 @@ StatusOr<value> ApplyJsonPatch(const value& target, const value& patch) {
       s = Add(doc, path, *v, false);
     } else if (op == "test") {
       auto v = Get(doc, path);
-      if (!v.ok()) return v.status();
-      if (!op_v.has_field("value") || *v != op_v.at("value")) {
+      const value expected = op_v.has_field("value") ? op_v.at("value") : value::null();
+      if (!v.ok()) {
+        // As evanphx/json-patch: a missing member of an existing object tests as null.
+        auto tokens = Pointer(path);
+        if (!tokens.ok()) return tokens.status();
+        auto parent = Parent(doc, *tokens, path);
+        if (!parent.ok()) {
+          return InvalidArgumentError("test operation does not apply: is missing path: " + path);
+        }
+        v = value::null();
+      }
+      if (*v != expected) {
         // evanphx/json-patch's words, which the API server passes on with 422.
         return InvalidArgumentError("testing value " + path + " failed: test failed");
       }

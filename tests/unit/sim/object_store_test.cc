@@ -322,7 +322,18 @@ TEST(JsonPatchTest, MergeJsonAndStrategic) {
   ASSERT_TRUE(jp.ok()) << jp.status().ToString();
   EXPECT_EQ(jp->at("a").serialize(), R"({"b":5})");
   EXPECT_EQ(jp->at("list").serialize(), "[1,2,3]");
-  EXPECT_FALSE(ApplyJsonPatch(target, Parse(R"([{"op":"test","path":"/a/b","value":7}])")).ok());
+  auto failed_test = ApplyJsonPatch(target, Parse(R"([{"op":"test","path":"/a/b","value":7}])"));
+  ASSERT_FALSE(failed_test.ok());
+  // The API server's words (evanphx/json-patch), which clients look for.
+  EXPECT_EQ(failed_test.status().message(), "testing value /a/b failed: test failed");
+  // A missing member tests as null; a missing parent does not apply.
+  EXPECT_TRUE(ApplyJsonPatch(target, Parse(R"([{"op":"test","path":"/a/x","value":null}])")).ok());
+  EXPECT_FALSE(ApplyJsonPatch(target, Parse(R"([{"op":"test","path":"/a/x","value":1}])")).ok());
+  EXPECT_NE(ApplyJsonPatch(target, Parse(R"([{"op":"test","path":"/x/y","value":null}])"))
+                .status()
+                .message()
+                .find("is missing path: /x/y"),
+            std::string::npos);
   EXPECT_FALSE(ApplyJsonPatch(target, Parse(R"([{"op":"remove","path":"/nope"}])")).ok());
   auto sm = ApplyStrategicMergePatch(
       target, Parse(R"({"conditions":[{"type":"Ready","status":"False"}]})"));
