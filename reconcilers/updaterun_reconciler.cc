@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <cctype>
 #include <optional>
 
 #include "agent/protocol.h"
@@ -126,13 +124,12 @@ StatusOr<Json> WriteStatusOnResourceVersion(kube::KubeClient& client, const std:
   }
 }
 
-// Older API servers say "Testing value", newer "testing value".
+// evanphx/json-patch's words for a failed test: "testing value PATH failed" ("Testing" in
+// older versions).
 bool IsFailedPatchTest(const Status& s) {
-  std::string message = s.message();
-  std::transform(message.begin(), message.end(), message.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s.code() == StatusCode::kInvalidArgument &&
-         message.find("testing value") != std::string::npos;
+         (s.message().find("testing value") != std::string::npos ||
+          s.message().find("Testing value") != std::string::npos);
 }
 
 Json PatchOp(const char* op, const char* path, const Json& value) {
@@ -152,18 +149,15 @@ Json PatchOp(const char* op, const char* path, const Json& value) {
 // back as 422 "testing value PATH failed", a conflict here.
 StatusOr<Json> WriteStatus(kube::KubeClient& client, const std::string& run_name,
                            const crd::UpdateRun& decided_from, const Json& read, Json status) {
-  const bool has_revision = read.has_object_field("status") &&
-                            read.at("status").has_field("revision") &&
-                            read.at("status").at("revision").is_integer();
   status["revision"] = Json::number(decided_from.status.revision + 1);
-  if (!has_revision || !read.at("metadata").has_field("generation")) {
+  if (decided_from.status.revision == 0 || decided_from.generation == 0) {
     Json updated = read;
     updated["status"] = status;
     return WriteStatusOnResourceVersion(client, run_name, decided_from, updated);
   }
   Json patch = Json::array(3);
-  patch[0] = PatchOp("test", "/metadata/generation", read.at("metadata").at("generation"));
-  patch[1] = PatchOp("test", "/status/revision", read.at("status").at("revision"));
+  patch[0] = PatchOp("test", "/metadata/generation", Json::number(decided_from.generation));
+  patch[1] = PatchOp("test", "/status/revision", Json::number(decided_from.status.revision));
   patch[2] = PatchOp("replace", "/status", status);
   auto written = client.Patch(kube::resources::UpdateRuns(), {"", run_name}, kube::PatchType::kJson,
                               patch, /*status_subresource=*/true);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <vector>
 
 #include "crd/yaml_json.h"
 #include "sim/schema_validator.h"
@@ -45,11 +47,15 @@ Status ServeCrd(ObjectStore& store, const kube::Json& crd) {
                                 version->at("subresources").has_field("status");
       info.singular =
           names.has_string_field("singular") ? names.at("singular").as_string() : LowerCase(kind);
-      for (const char* list : {"shortNames", "categories"}) {
-        if (!names.has_array_field(list)) continue;
-        auto& into = std::string(list) == "shortNames" ? info.short_names : info.categories;
-        for (const auto& n : names.at(list).as_array()) into.push_back(n.as_string());
-      }
+      auto strings = [&names](const char* field) {
+        std::vector<std::string> out;
+        if (names.has_array_field(field)) {
+          for (const auto& n : names.at(field).as_array()) out.push_back(n.as_string());
+        }
+        return out;
+      };
+      info.short_names = strings("shortNames");
+      info.categories = strings("categories");
       store.RegisterResource(info);
     }
     const ResourceInfo* info = store.FindResource(group, v, plural);

@@ -21,7 +21,6 @@ import yaml
 
 SUBJECT = ("kcau-controller", "kcau-system")  # the controller's ServiceAccount
 CONTROLLER_AGENT = "kcau-controller/"
-DEPLOY_NAMESPACE = "kcau-system"
 
 
 def load_manifests(deploy_dir):
@@ -61,13 +60,16 @@ def _matches(values, wanted):
     return "*" in values or wanted in values
 
 
+def _resource_of(request):
+    """As RBAC rules name it: "pods", or "pods/eviction" for a subresource."""
+    sub = request.get("subresource")
+    return request["resource"] + ("/" + sub if sub else "")
+
+
 def allowed(rule, request):
-    resource = request["resource"]
-    if request.get("subresource"):
-        resource += "/" + request["subresource"]
     if not _matches(rule.get("apiGroups", []), request["apiGroup"]):
         return False
-    if not _matches(rule.get("resources", []), resource):
+    if not _matches(rule.get("resources", []), _resource_of(request)):
         return False
     if not _matches(rule.get("verbs", []), request["verb"]):
         return False
@@ -84,8 +86,7 @@ def controller_requests(audit_path):
 
 
 def describe(request):
-    sub = "/" + request["subresource"] if request["subresource"] else ""
-    return (f"{request['verb']} {request['apiGroup'] or 'core'}/{request['resource']}{sub}"
+    return (f"{request['verb']} {request['apiGroup'] or 'core'}/{_resource_of(request)}"
             f" in namespace {request['namespace'] or '(cluster)'}"
             f" name {request['name'] or '(none)'}")
 
@@ -108,18 +109,13 @@ def denied_requests(requests, docs, controller_namespaces):
 def unused_grants(requests, docs):
     """(apiGroup, resource, verb) granted to the controller that no request used."""
     cluster_rules, namespace_rules = grants(docs)
-    unused = []
-    for rule in cluster_rules + namespace_rules:
-        for group in rule.get("apiGroups", []):
-            for resource in rule.get("resources", []):
-                for verb in rule.get("verbs", []):
-                    name, _, sub = resource.partition("/")
-                    used = any(r["apiGroup"] == group and r["resource"] == name and
-                               r["subresource"] == sub and r["verb"] == verb for r in requests)
-                    if not used:
-                        unused.append((group or "core", resource, verb))
-    return sorted(set(unused))
-
+    used = {(r["apiGroup"], _resource_of(r), r["verb"]) for r in requests}
+    granted = {(group, resource, verb) for rule in cluster_rules + namespace_rules
+               for group in rule.get("apiGroups", [])
+               for resource in rule.get("resources", [])
+               for verb in rule.get("verbs", [])}
+    return sorted((group or "core", resource, verb)
+                  for group, resource, verb in granted - used)
 
 if __name__ == "__main__":
     import sys
