@@ -44,16 +44,23 @@ std::optional<LeaseRecord> RecordOf(const Json& lease) {
 }  // namespace
 
 LeaseAction DecideLease(const std::optional<LeaseRecord>& current, const std::string& me,
-                        TimePoint now) {
+                        Duration unchanged_for) {
   if (!current || current->holder.empty()) return LeaseAction::kAcquire;
   if (current->holder == me) return LeaseAction::kRenew;
   if (!current->renew_time) return LeaseAction::kAcquire;
-  // Timestamps have whole seconds on the wire: the +1 s keeps a live lease from looking
-  // expired because its renewTime was rounded down.
-  const auto expires = *current->renew_time +
-                       std::chrono::seconds(current->lease_duration_seconds) +
-                       std::chrono::seconds(1);
-  return now >= expires ? LeaseAction::kAcquire : LeaseAction::kWait;
+  // The +1 s is a margin for a renewal on its way while we read.
+  const auto expires_after =
+      std::chrono::seconds(current->lease_duration_seconds) + std::chrono::seconds(1);
+  return unchanged_for >= expires_after ? LeaseAction::kAcquire : LeaseAction::kWait;
+}
+
+Duration LeaderElector::UnchangedFor(const std::optional<LeaseRecord>& record) {
+  const MonoTime now = clock_.Monotonic();
+  if (!observed_ || observed_ != record) {
+    observed_ = record;
+    observed_at_ = now;
+  }
+  return std::chrono::duration_cast<Duration>(now - observed_at_);
 }
 
 LeaderElector::LeaderElector(kube::KubeClient& client, const Clock& clock,
@@ -67,7 +74,7 @@ StatusOr<bool> LeaderElector::TryAcquireOrRenew() {
   if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) return existing.status();
   std::optional<LeaseRecord> record;
   if (existing.ok()) record = RecordOf(*existing);
-  const LeaseAction action = DecideLease(record, config_.identity, now);
+  const LeaseAction action = DecideLease(record, config_.identity, UnchangedFor(record));
   if (action == LeaseAction::kWait) return false;
 
   Json lease = existing.ok() ? *existing : Json::object();
@@ -118,15 +125,15 @@ void LeaderElector::Run(const std::function<void()>& on_started,
   leading_ = true;
   spdlog::info("leader election: {} is the leader", config_.identity);
   on_started();
-  auto last_renewal = std::chrono::steady_clock::now();
+  auto last_renewal = clock_.Monotonic();
   while (WaitFor(config_.retry_period)) {
     auto renewed = TryAcquireOrRenew();
     if (renewed.ok() && *renewed) {
-      last_renewal = std::chrono::steady_clock::now();
+      last_renewal = clock_.Monotonic();
       continue;
     }
     if (!renewed.ok()) spdlog::warn("leader election: renewing: {}", renewed.status().ToString());
-    if (std::chrono::steady_clock::now() - last_renewal >= config_.renew_deadline ||
+    if (clock_.Monotonic() - last_renewal >= config_.renew_deadline ||
         (renewed.ok() && !*renewed)) {
       // Someone else holds it now, or we could not renew in time: acting on would risk two
       // controllers updating the same nodes.

@@ -5,6 +5,11 @@
 // restarts as a candidate); a clean shutdown releases the lease so the other replica takes
 // over at once.
 //
+// Expiry is judged as client-go judges it: by how long this replica has itself seen the
+// record unchanged, on its monotonic clock, never by comparing the record's renewTime with
+// the local wall clock. A wall clock stepped forward would otherwise see a live lease
+// expired and make a second leader.
+//
 // DecideLease is the pure decision; LeaderElector does the API calls and the waiting.
 // Thread-safety: LeaderElector's Run/Release from one thread; IsLeader from any.
 #pragma once
@@ -42,6 +47,7 @@ struct LeaseRecord {
   std::optional<TimePoint> acquire_time;
   std::optional<TimePoint> renew_time;
   int transitions = 0;
+  bool operator==(const LeaseRecord&) const = default;
 };
 
 enum class LeaseAction {
@@ -50,9 +56,10 @@ enum class LeaseAction {
   kWait,     // someone else holds a live lease
 };
 
-// `current` nullopt: no Lease object yet.
+// `current` nullopt: no Lease object yet. `unchanged_for`: how long this replica has seen
+// `current` as it is now (0 when it just changed).
 LeaseAction DecideLease(const std::optional<LeaseRecord>& current, const std::string& me,
-                        TimePoint now);
+                        Duration unchanged_for);
 
 class LeaderElector {
  public:
@@ -74,6 +81,8 @@ class LeaderElector {
 
  private:
   bool WaitFor(Duration d);
+  // How long the record read has been seen unchanged (client-go's observedTime).
+  Duration UnchangedFor(const std::optional<LeaseRecord>& record);
 
   kube::KubeClient& client_;
   const Clock& clock_;
@@ -82,6 +91,9 @@ class LeaderElector {
   std::atomic<bool> stopping_{false};
   std::mutex mu_;  // pairs with cv_ to make waits interruptible
   std::condition_variable cv_;
+  // The record last read and when it was first seen so (monotonic); used from Run's thread.
+  std::optional<LeaseRecord> observed_;
+  MonoTime observed_at_;
 };
 
 }  // namespace kcau::controller

@@ -10,8 +10,8 @@ WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff)
 bool WorkQueue::DeferIfHeldLocked(const std::string& key) {
   auto hold = holds_.find(key);
   if (hold == holds_.end()) return false;
-  const TimePoint until = hold->second;
-  if (until <= clock_.Now()) {
+  const MonoTime until = hold->second;
+  if (until <= clock_.Monotonic()) {
     holds_.erase(hold);
     return false;
   }
@@ -46,7 +46,7 @@ void WorkQueue::AddAfter(const std::string& key, Duration delay) {
     EnqueueLocked(key);
     return;
   }
-  const TimePoint due = clock_.Now() + delay;
+  const MonoTime due = clock_.Monotonic() + delay;
   // One timer per key is enough: keep the earliest.
   for (auto it = timers_.begin(); it != timers_.end(); ++it) {
     if (it->second != key) continue;
@@ -73,7 +73,7 @@ void WorkQueue::AddRateLimited(const std::string& key) {
 
 void WorkQueue::HoldFor(const std::string& key, Duration d) {
   std::lock_guard<std::mutex> lock(mu_);
-  holds_[key] = clock_.Now() + d;
+  holds_[key] = clock_.Monotonic() + d;
 }
 
 void WorkQueue::Forget(const std::string& key) {
@@ -87,7 +87,7 @@ int WorkQueue::Failures(const std::string& key) const {
   return it == failures_.end() ? 0 : it->second;
 }
 
-void WorkQueue::PromoteDueLocked(TimePoint now) {
+void WorkQueue::PromoteDueLocked(MonoTime now) {
   while (!timers_.empty() && timers_.begin()->first <= now) {
     std::string key = timers_.begin()->second;
     timers_.erase(timers_.begin());
@@ -100,19 +100,19 @@ std::optional<std::string> WorkQueue::Get(Duration max_wait) {
   const auto give_up = std::chrono::steady_clock::now() + max_wait;
   while (true) {
     if (shutting_down_) return std::nullopt;
-    PromoteDueLocked(clock_.Now());
+    PromoteDueLocked(clock_.Monotonic());
     if (!queue_.empty()) break;
     auto wake = give_up;
     if (!timers_.empty()) {
       // Wake when the earliest timer is due (by the injected clock's reckoning).
-      const auto until_due = timers_.begin()->first - clock_.Now();
+      const auto until_due = timers_.begin()->first - clock_.Monotonic();
       wake = std::min(wake, std::chrono::steady_clock::now() +
                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                    std::max(until_due, WallClock::duration::zero())));
+                                    std::max(until_due, MonoTime::duration::zero())));
     }
     if (cv_.wait_until(lock, wake) == std::cv_status::timeout &&
         std::chrono::steady_clock::now() >= give_up) {
-      PromoteDueLocked(clock_.Now());
+      PromoteDueLocked(clock_.Monotonic());
       if (queue_.empty()) return std::nullopt;
       break;
     }

@@ -7,7 +7,8 @@
 //   - holds (HoldFor): a key just processed with a visible effect (a status write) is not
 //     handed out again before the hold ends, however often it is added meanwhile; all those
 //     adds become one. This is what coalesces a run's status writes.
-// Due times come from the injected Clock, so tests advance a FakeClock instead of sleeping.
+// Due times come from the injected Clock's monotonic time, so tests advance a FakeClock
+// instead of sleeping, and a step of the wall clock neither fires nor stalls a timer.
 //
 // Thread-safety: every method is safe from any thread; one mutex guards all state.
 #pragma once
@@ -56,7 +57,7 @@ class WorkQueue {
   size_t Len() const;
 
  private:
-  void PromoteDueLocked(TimePoint now);
+  void PromoteDueLocked(MonoTime now);
   void EnqueueLocked(const std::string& key);
   // True when `key` is held: a timer for the hold's end is set instead of queueing it.
   bool DeferIfHeldLocked(const std::string& key);
@@ -65,13 +66,13 @@ class WorkQueue {
   const BackoffPolicy backoff_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;                 // guarded by mu_: ready, in order
-  std::set<std::string> dirty_;                   // guarded by mu_: queued or to be requeued
-  std::set<std::string> processing_;              // guarded by mu_: handed out, not Done
-  std::multimap<TimePoint, std::string> timers_;  // guarded by mu_: AddAfter, by due time
-  std::map<std::string, int> failures_;           // guarded by mu_
-  std::map<std::string, TimePoint> holds_;        // guarded by mu_: held until
-  bool shutting_down_ = false;                    // guarded by mu_
+  std::deque<std::string> queue_;                // guarded by mu_: ready, in order
+  std::set<std::string> dirty_;                  // guarded by mu_: queued or to be requeued
+  std::set<std::string> processing_;             // guarded by mu_: handed out, not Done
+  std::multimap<MonoTime, std::string> timers_;  // guarded by mu_: AddAfter, by due time
+  std::map<std::string, int> failures_;          // guarded by mu_
+  std::map<std::string, MonoTime> holds_;        // guarded by mu_: held until
+  bool shutting_down_ = false;                   // guarded by mu_
 };
 
 }  // namespace kcau::controller

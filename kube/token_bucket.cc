@@ -6,12 +6,16 @@
 namespace kcau::kube {
 
 TokenBucket::TokenBucket(double qps, int burst, const Clock& clock)
-    : qps_(qps), burst_(std::max(1, burst)), clock_(clock), tokens_(burst_), last_(clock.Now()) {}
+    : qps_(qps),
+      burst_(std::max(1, burst)),
+      clock_(clock),
+      tokens_(burst_),
+      last_(clock.Monotonic()) {}
 
 Duration TokenBucket::Reserve() {
   if (qps_ <= 0) return Duration::zero();
   std::lock_guard<std::mutex> lock(mu_);
-  const TimePoint now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   const double elapsed = std::chrono::duration<double>(now - last_).count();
   if (elapsed > 0) {
     tokens_ = std::min(burst_, tokens_ + elapsed * qps_);

@@ -22,8 +22,8 @@ class TokenBucket {
   const double burst_;
   const Clock& clock_;
   std::mutex mu_;
-  double tokens_;   // guarded by mu_; may go negative: reservations queued ahead
-  TimePoint last_;  // guarded by mu_
+  double tokens_;  // guarded by mu_; may go negative: reservations queued ahead
+  MonoTime last_;  // guarded by mu_
 };
 
 }  // namespace kcau::kube

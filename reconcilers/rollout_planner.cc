@@ -40,17 +40,14 @@ std::string JoinSome(const std::vector<std::string>& items) {
   return Join(head) + " and " + std::to_string(items.size() - kNamesInMessages) + " more";
 }
 
-Duration Since(TimePoint now, std::optional<TimePoint> then) {
-  return then ? std::chrono::duration_cast<Duration>(now - *then) : Duration::zero();
-}
-
 std::string Minutes(int m) { return std::to_string(m) + (m == 1 ? " minute" : " minutes"); }
 
 // Everything one pass needs, so the step functions below stay short.
 class Pass {
  public:
-  Pass(const crd::UpdateRun& run, const std::vector<NodeView>& nodes, TimePoint now)
-      : run_(run), now_(now) {
+  Pass(const crd::UpdateRun& run, const std::vector<NodeView>& nodes, TimePoint now,
+       const ElapsedFn& elapsed)
+      : run_(run), now_(now), elapsed_(elapsed) {
     d_.status = run.status;
     d_.status.observed_generation = run.generation;
     for (const auto& n : nodes) by_name_[n.name] = &n;
@@ -226,7 +223,7 @@ class Pass {
       Stop("Cancelled", "cancelled by spec.stop");
       return;
     }
-    if (run_.spec.stop_after && Since(now_, st.start_time) >= *run_.spec.stop_after) {
+    if (run_.spec.stop_after && Elapsed(st.start_time) >= *run_.spec.stop_after) {
       Stop("StopAfterReached",
            "stopAfter " + crd::FormatDuration(*run_.spec.stop_after) + " reached");
       return;
@@ -340,7 +337,7 @@ class Pass {
   // warnAfter: a Warning condition and an Event, once; both timers ask for a wake-up.
   void WatchTheClock() {
     const auto& spec = run_.spec;
-    const Duration elapsed = Since(now_, d_.status.start_time);
+    const Duration elapsed = Elapsed(d_.status.start_time);
     if (spec.warn_after) {
       if (elapsed >= *spec.warn_after) {
         const crd::Condition* w = FindCondition(d_.status.conditions, crd::kConditionWarning);
@@ -487,7 +484,7 @@ class Pass {
     }
     const auto& spec = run_.spec;
     const bool force = spec.drain == crd::DrainMode::kForce;
-    const Duration waited = Since(now_, r.phase_time);
+    const Duration waited = Elapsed(r.phase_time);
     if (spec.drain_timeout_minutes || force) {
       const Duration timeout = std::chrono::minutes(spec.drain_timeout_minutes.value_or(0));
       const std::string left = std::to_string(view.evictable_pods) + " pod(s) left";
@@ -603,7 +600,7 @@ class Pass {
     if (!result || result->token != token || result->running) {
       const Duration timeout =
           std::chrono::seconds(spec.timeout_seconds.value_or(kDefaultHookTimeoutSeconds));
-      const Duration waited = Since(now_, r.phase_time);
+      const Duration waited = Elapsed(r.phase_time);
       if (waited < timeout) {
         if (view.hook_request_token != token) {
           NodeAction a{ActionType::kRunHook, r.name, token};
@@ -768,7 +765,7 @@ class Pass {
   }
 
   void WaitOrTimeOut(NodeResult& r, const NodeView& view, const std::string& what) {
-    const Duration waited = Since(now_, r.phase_time);
+    const Duration waited = Elapsed(r.phase_time);
     if (waited >= RebootTimeout()) {
       const int minutes = run_.spec.reboot_timeout_minutes.value_or(kDefaultRebootTimeoutMinutes);
       std::string state =
@@ -937,7 +934,14 @@ class Pass {
   }
 
   const crd::UpdateRun& run_;
+  // How long ago a status timestamp was: every timeout is measured with it, never as now_
+  // minus the timestamp (see ElapsedFn).
+  Duration Elapsed(std::optional<TimePoint> then) const {
+    return then ? elapsed_(*then) : Duration::zero();
+  }
+
   const TimePoint now_;
+  const ElapsedFn& elapsed_;
   const std::vector<NodeView>* all_nodes_ = nullptr;
   std::map<std::string, const NodeView*> by_name_;
   RolloutDecision d_;
@@ -946,8 +950,16 @@ class Pass {
 }  // namespace
 
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
+                            TimePoint now, const ElapsedFn& elapsed) {
+  return Pass(run, nodes, now, elapsed).Run();
+}
+
+RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now) {
-  return Pass(run, nodes, now).Run();
+  const ElapsedFn by_wall_clock = [now](TimePoint then) {
+    return std::chrono::duration_cast<Duration>(now - then);
+  };
+  return PlanRollout(run, nodes, now, by_wall_clock);
 }
 
 PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run) {

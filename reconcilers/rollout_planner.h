@@ -1,6 +1,6 @@
 // The UpdateRun decision function: given a run and the nodes as they are now, what should
 // the run's status become and which actions bring the world toward "every selected node
-// updated"? Pure: no client, no clock, no logging (CONVENTIONS.md §3), so every rule is
+// updated"? Pure: no client, no clock, no logging, so every rule is
 // tested with plain structs and a chosen `now`.
 //
 // The returned status is written *before* the actions are applied, so every phase in status
@@ -70,6 +70,13 @@ inline constexpr int kMaxRescanRounds = 2;
 inline constexpr int kDefaultHookTimeoutSeconds = 300;
 inline constexpr Duration kHookPollInterval = std::chrono::seconds(2);
 
+// `elapsed` says how long ago a status timestamp was; the controller passes one that is
+// immune to steps of the wall clock (reconcilers/elapsed_since.h). `now` itself is only
+// written into status, for people.
+RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
+                            TimePoint now, const ElapsedFn& elapsed);
+// The same with elapsed time read off the wall clock (now - then): for tests of everything
+// but clock steps.
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now);
 

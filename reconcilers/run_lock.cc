@@ -45,7 +45,7 @@ std::string RunLockName(const crd::UpdateRunSpec& spec) {
 
 RunLockDecision DecideRunLock(const std::string& self, const std::optional<RunLockHolder>& holder,
                               const HolderRunState& holder_run, bool force_recovery,
-                              TimePoint now) {
+                              const ElapsedFn& elapsed) {
   if (!holder || holder->identity.empty()) return {RunLockVerdict::kTake, "lock free"};
   if (holder->identity == self) return {RunLockVerdict::kHeld, "held by this run"};
   const std::string who = "run " + holder->identity;
@@ -53,9 +53,8 @@ RunLockDecision DecideRunLock(const std::string& self, const std::optional<RunLo
     return {RunLockVerdict::kTake, who + " held the lock and no longer exists"};
   }
   if (holder_run.active) {
-    const bool renewed =
-        holder->renew_time &&
-        now < *holder->renew_time + std::chrono::seconds(holder->lease_seconds + 1);
+    const bool renewed = holder->renew_time && elapsed(*holder->renew_time) <
+                                                   std::chrono::seconds(holder->lease_seconds + 1);
     if (renewed) {
       return {RunLockVerdict::kWait, who +
                                          " holds the run lock for these nodes; this run starts "

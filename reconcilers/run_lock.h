@@ -49,8 +49,10 @@ struct RunLockDecision {
   std::string message;  // why (for the Locked condition, or the LockRecovered Event)
 };
 
+// `elapsed` tells how long ago the holder renewed.
 RunLockDecision DecideRunLock(const std::string& self, const std::optional<RunLockHolder>& holder,
-                              const HolderRunState& holder_run, bool force_recovery, TimePoint now);
+                              const HolderRunState& holder_run, bool force_recovery,
+                              const ElapsedFn& elapsed);
 
 // A run's failed nodes that it left cordoned (still cordoned by it now): they keep its
 // target Locked after it ended.

@@ -40,8 +40,9 @@ std::vector<std::pair<std::string, std::string>> CordonedBy(const std::vector<No
 
 }  // namespace
 
-RunLockStore::RunLockStore(kube::KubeClient& client, std::string lease_namespace)
-    : client_(client), namespace_(std::move(lease_namespace)) {}
+RunLockStore::RunLockStore(kube::KubeClient& client, std::string lease_namespace,
+                           ElapsedSince& elapsed)
+    : client_(client), namespace_(std::move(lease_namespace)), elapsed_(elapsed) {}
 
 StatusOr<RunLockDecision> RunLockStore::Decide(const crd::UpdateRun& run,
                                                const std::vector<NodeView>& nodes, TimePoint now,
@@ -72,11 +73,12 @@ StatusOr<RunLockDecision> RunLockStore::Decide(const crd::UpdateRun& run,
   }
 
   RunLockDecision decision =
-      DecideRunLock(self, holder, holder_run, run.spec.force_recovery.value_or(false), now);
+      DecideRunLock(self, holder, holder_run, run.spec.force_recovery.value_or(false),
+                    [this](TimePoint then) { return elapsed_.Since(then); });
   const bool renew_due =
       decision.verdict == RunLockVerdict::kHeld &&
       (!holder->renew_time ||
-       now - *holder->renew_time >= std::chrono::seconds(holder->lease_seconds / 3));
+       elapsed_.Since(*holder->renew_time) >= std::chrono::seconds(holder->lease_seconds / 3));
   if (!write || decision.verdict == RunLockVerdict::kWait ||
       (decision.verdict == RunLockVerdict::kHeld && !renew_due)) {
     return decision;

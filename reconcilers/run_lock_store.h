@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "crd/updaterun_types.h"
+#include "reconcilers/elapsed_since.h"
 #include "reconcilers/node_view.h"
 #include "reconcilers/run_lock.h"
 
@@ -22,7 +23,9 @@ namespace kcau::reconcilers {
 
 class RunLockStore {
  public:
-  RunLockStore(kube::KubeClient& client, std::string lease_namespace);
+  // `elapsed` measures how long ago a holder renewed (a wall-clock step must not make a live
+  // lock look stale).
+  RunLockStore(kube::KubeClient& client, std::string lease_namespace, ElapsedSince& elapsed);
 
   // Takes the lock for `run` if DecideRunLock says it may (kTake, kRecover), renews it when
   // due (kHeld), or leaves it (kWait). Returns the decision.
@@ -50,6 +53,7 @@ class RunLockStore {
 
   kube::KubeClient& client_;
   std::string namespace_;
+  ElapsedSince& elapsed_;
 };
 
 }  // namespace kcau::reconcilers

@@ -228,7 +228,8 @@ UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource
       clock_(clock),
       metrics_(metrics),
       events_(client, clock),
-      locks_(client, run_lock_namespace) {}
+      elapsed_(clock),
+      locks_(client, run_lock_namespace, elapsed_) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   ReconcileResult result;
@@ -319,7 +320,8 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     }
     if (lock->verdict == RunLockVerdict::kWait) locked_out = WaitForLock(*run, lock->message, now);
   }
-  RolloutDecision decision = locked_out ? *locked_out : PlanRollout(*run, *nodes, now);
+  const ElapsedFn elapsed = [this](TimePoint then) { return elapsed_.Since(then); };
+  RolloutDecision decision = locked_out ? *locked_out : PlanRollout(*run, *nodes, now, elapsed);
   if (!locked_out && !decision.terminal && !decision.status.plan.empty() && !ReadOnly(*run)) {
     // Active (or starting): the run must hold its target's lock before it touches a node.
     auto lock = locks_.Acquire(*run, *nodes, now);
@@ -353,6 +355,12 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     }
     status_written = true;
     current = *written;
+    // The timestamps just written are pinned to the monotonic clock now, before a step of
+    // the wall clock could change how old they look.
+    if (decision.status.start_time) elapsed_.Pin(*decision.status.start_time);
+    for (const auto& r : decision.status.nodes) {
+      if (r.phase_time) elapsed_.Pin(*r.phase_time);
+    }
     if (V(2)) {
       spdlog::info("updaterun {}: status written: phase {}, {} succeeded, {} failed", run_name,
                    crd::RunPhaseName(decision.status.phase), decision.status.nodes_succeeded,

@@ -7,6 +7,9 @@
 // is re-read and the decision made again at once. A run starts only once it holds its
 // target's run lock (run_lock.h); while another run holds it, it stays Pending, Locked.
 //
+// Timeouts (reboot, drain, hooks, warnAfter, stopAfter, a stale run lock) are measured with
+// ElapsedSince, so a step of the wall clock neither fires nor stalls them.
+//
 // Thread-safety: Reconcile may run on several threads for *different* runs; the work queue
 // guarantees one run is never reconciled twice at once.
 #pragma once
@@ -14,6 +17,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
@@ -56,6 +60,8 @@ class UpdateRunReconciler {
   const Clock& clock_;
   metrics::KcauMetrics* metrics_;
   EventRecorder events_;
+  // Timeouts from status timestamps, immune to wall-clock steps; shared by every run.
+  ElapsedSince elapsed_;
   RunLockStore locks_;
 };
 

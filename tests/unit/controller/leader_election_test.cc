@@ -16,7 +16,7 @@ TEST(DecideLeaseTest, Table) {
   struct Case {
     std::string name;
     std::optional<LeaseRecord> lease;
-    Duration since_renewal;
+    Duration unchanged_for;  // as this replica has seen it
     LeaseAction want;
   };
   const std::vector<Case> cases = {
@@ -34,7 +34,7 @@ TEST(DecideLeaseTest, Table) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(DecideLease(c.lease, "me", kStart + c.since_renewal), c.want);
+    EXPECT_EQ(DecideLease(c.lease, "me", c.unchanged_for), c.want);
   }
 }
 
@@ -70,10 +70,32 @@ TEST_F(LeaderElectorTest, OneLeaderUntilTheLeaseExpires) {
   clock_.Advance(std::chrono::seconds(10));
   EXPECT_EQ(b.TryAcquireOrRenew().value(), false) << "renewed 10 s ago: still a's";
   clock_.Advance(std::chrono::seconds(7));  // a stopped renewing 17 s ago
-  EXPECT_EQ(b.TryAcquireOrRenew().value(), true);
+  EXPECT_EQ(b.TryAcquireOrRenew().value(), false)
+      << "b has seen a's last renewal for 7 s only: expiry is judged by what b observed";
+  clock_.Advance(std::chrono::seconds(9));
+  EXPECT_EQ(b.TryAcquireOrRenew().value(), true) << "16 s without a renewal seen by b";
   EXPECT_EQ(Holder(), "b");
   EXPECT_EQ(Transitions(), 1);
   EXPECT_EQ(a.TryAcquireOrRenew().value(), false) << "a must learn it lost";
+}
+
+// The wall clock stepped forward (NTP fixing a slow clock): a live lease must not look
+// expired, or a second replica would lead while the first still acts.
+TEST_F(LeaderElectorTest, WallClockStepDoesNotExpireALiveLease) {
+  LeaderElector a(client_, clock_, Config("a"));
+  LeaderElector b(client_, clock_, Config("b"));
+  EXPECT_EQ(a.TryAcquireOrRenew().value(), true);
+  EXPECT_EQ(b.TryAcquireOrRenew().value(), false);
+  clock_.Step(std::chrono::hours(2));
+  EXPECT_EQ(b.TryAcquireOrRenew().value(), false) << "no time passed: a's lease is live";
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(a.TryAcquireOrRenew().value(), true) << "a renews after the step";
+  EXPECT_EQ(b.TryAcquireOrRenew().value(), false) << "b sees the renewal";
+  clock_.Step(-std::chrono::minutes(30));
+  clock_.Advance(std::chrono::seconds(16));
+  EXPECT_EQ(b.TryAcquireOrRenew().value(), true)
+      << "a stopped renewing 16 s ago: a step back must not keep its lease alive";
+  EXPECT_EQ(Holder(), "b");
 }
 
 TEST_F(LeaderElectorTest, ReleaseHandsOverAtOnce) {

@@ -48,6 +48,19 @@ TEST(WorkQueueTest, AddAfterWaitsForTheInjectedClock) {
   EXPECT_EQ(q.Get(milliseconds(0)), "run");
 }
 
+// A step of the wall clock is no passing of time: a timer neither fires early on a step
+// forward nor stalls on a step back.
+TEST(WorkQueueTest, AddAfterIgnoresWallClockSteps) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  q.AddAfter("run", seconds(30));
+  clock.Step(std::chrono::hours(2));
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt) << "fired by a step forward";
+  clock.Step(-std::chrono::hours(3));
+  clock.Advance(seconds(30));
+  EXPECT_EQ(q.Get(milliseconds(0)), "run") << "stalled by a step back";
+}
+
 // Status-write coalescing: however many events arrive while a run's write is recent, the
 // run is reconciled once, when the hold ends.
 TEST(WorkQueueTest, HeldKeyCoalescesEveryAddIntoOneAtTheHoldsEnd) {

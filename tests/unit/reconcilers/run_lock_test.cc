@@ -28,7 +28,9 @@ class RunLockTest : public ::testing::TestWithParam<LockCase> {};
 
 TEST_P(RunLockTest, Decides) {
   const LockCase& c = GetParam();
-  RunLockDecision d = DecideRunLock("me/u1", c.holder, c.holder_run, c.force_recovery, kStart);
+  RunLockDecision d = DecideRunLock(
+      "me/u1", c.holder, c.holder_run, c.force_recovery,
+      [](TimePoint then) { return std::chrono::duration_cast<Duration>(kStart - then); });
   EXPECT_EQ(d.verdict, c.want) << d.message;
   EXPECT_NE(d.message.find(c.message_has), std::string::npos) << d.message;
 }

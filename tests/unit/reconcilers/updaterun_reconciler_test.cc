@@ -11,6 +11,7 @@
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "reconcilers/cluster_source.h"
+#include "reconcilers/elapsed_since.h"
 #include "reconcilers/object_views.h"
 #include "reconcilers/rollout_planner.h"
 #include "sim/object_store.h"
@@ -134,6 +135,37 @@ class ReconcilerTest : public ::testing::Test {
       }
     }
     return "";
+  }
+
+  std::string NodePhase(const std::string& node, const std::string& run = "run") {
+    const Json r = Run(run);
+    if (!r.has_object_field("status") || !r.at("status").has_array_field("nodes")) return "";
+    for (const auto& n : r.at("status").at("nodes").as_array()) {
+      if (n.at("name").as_string() == node) return n.at("phase").as_string();
+    }
+    return "";
+  }
+
+  // Reconciles until `node`'s agent is asked to update, then answers Installed with a reboot
+  // to come, and reconciles once more: the node is Rebooting and stays so until its boot ID
+  // changes.
+  void DriveUntilRebooting(UpdateRunReconciler& reconciler, const std::string& node) {
+    for (int pass = 0; pass < 10; ++pass) {
+      (void)reconciler.Reconcile("run");
+      Json n = Node(node);
+      if (n.at("metadata").has_object_field("annotations") &&
+          n.at("metadata").at("annotations").has_field(agent::kRequestAnnotation)) {
+        break;
+      }
+    }
+    const std::string token =
+        Node(node).at("metadata").at("annotations").at(agent::kRequestAnnotation).as_string();
+    Json patch = Json::object();
+    patch["metadata"]["annotations"][agent::kResultAnnotation] =
+        Json::string(agent::EncodeAgentResult({token, agent::AgentState::kInstalled, true, 1, ""}));
+    ASSERT_TRUE(store_.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false).ok());
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    ASSERT_EQ(NodePhase(node), "Rebooting");
   }
 
   bool Cordoned(const std::string& node) {
@@ -514,6 +546,54 @@ TEST_F(ReconcilerTest, EndedRunHoldsNoFinalizer) {
                ended.at("metadata").at("finalizers").size() > 0);
   ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
   EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
+}
+
+// A step of the wall clock is not time passing. +2 h during a reboot once failed a healthy
+// node at once (reboot timeout), left it cordoned and ended the run by stopAfter.
+TEST_F(ReconcilerTest, WallClockStepForwardFailsNoNode) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
+            R"("rebootTimeoutMinutes":5,"stopAfter":"1h"})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  DriveUntilRebooting(reconciler, "n1");
+  clock_.Step(std::chrono::hours(2));
+  clock_.Advance(std::chrono::seconds(10));
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Rebooting") << "10 s into a 5-minute reboot timeout";
+  EXPECT_EQ(Phase(), "Running") << "1 h stopAfter, 10 s after the start";
+  installed_.insert("n1");  // n1 comes back from its reboot
+  Json booted = Json::object();
+  booted["status"]["nodeInfo"]["bootID"] = Json::string("n1-boot-2");
+  ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, booted, true).ok());
+  DriveTo(reconciler, "run", "Succeeded");
+  ASSERT_EQ(Phase(), "Succeeded") << Run().at("status").serialize();
+  EXPECT_EQ(Run().at("status").at("nodesFailed").as_integer(), 0);
+  EXPECT_FALSE(Cordoned("n1"));
+}
+
+// -30 min once stalled progress: the reboot timeout must still fire after 5 minutes.
+TEST_F(ReconcilerTest, WallClockStepBackStallsNoTimeout) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
+            R"("rebootTimeoutMinutes":5,"maxFailedNodes":1,"maxRetriesPerNode":0})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  DriveUntilRebooting(reconciler, "n1");  // and n1 never comes back
+  clock_.Step(-std::chrono::minutes(30));
+  clock_.Advance(std::chrono::minutes(5) + std::chrono::seconds(2));
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Failed") << Run().at("status").serialize();
+}
+
+// A restarted controller has only the wall clock to date what it finds in status: it trusts
+// it once, then measures on its own monotonic clock.
+TEST_F(ReconcilerTest, ElapsedSinceTrustsTheWallClockOnceOnly) {
+  ElapsedSince elapsed(clock_);
+  const TimePoint written = kStart - std::chrono::minutes(3);  // by an earlier controller
+  EXPECT_EQ(elapsed.Since(written), std::chrono::minutes(3));
+  clock_.Step(std::chrono::hours(5));
+  EXPECT_EQ(elapsed.Since(written), std::chrono::minutes(3));
+  clock_.Advance(std::chrono::seconds(7));
+  EXPECT_EQ(elapsed.Since(written), std::chrono::minutes(3) + std::chrono::seconds(7));
+  EXPECT_EQ(elapsed.Since(clock_.Now() + std::chrono::minutes(1)), Duration::zero())
+      << "a timestamp from the future counts as now";
 }
 
 }  // namespace
