@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <map>
 
+#include "reconcilers/label_match.h"
+
 namespace kcau::reconcilers {
 
 namespace {
@@ -40,7 +42,7 @@ std::string RunLockName(const crd::UpdateRunSpec& spec) {
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(Fnv1a(canonical)));
-  return std::string("kcau-run-lock-") + hex;
+  return std::string(kRunLockPrefix) + hex;
 }
 
 RunLockDecision DecideRunLock(const std::string& self, const std::optional<RunLockHolder>& holder,
@@ -73,6 +75,24 @@ RunLockDecision DecideRunLock(const std::string& self, const std::optional<RunLo
   if (force_recovery) return {RunLockVerdict::kRecover, locked};
   return {RunLockVerdict::kWait,
           locked + " (Locked); uncordon them, or set spec.forceRecovery: true to take over"};
+}
+
+std::vector<std::string> SelectedNodes(const crd::UpdateRunSpec& spec,
+                                       const std::vector<NodeView>& nodes) {
+  std::vector<std::string> out;
+  for (const auto& n : nodes) {
+    if (!spec.node_selector || SelectorMatches(*spec.node_selector, n.labels)) {
+      out.push_back(n.name);
+    }
+  }
+  return out;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  constexpr size_t kShown = 10;
+  if (names.size() <= kShown) return Join(names);
+  std::vector<std::string> head(names.begin(), names.begin() + kShown);
+  return Join(head) + " and " + std::to_string(names.size() - kShown) + " more";
 }
 
 std::vector<std::string> NodesLeftCordoned(

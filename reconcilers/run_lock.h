@@ -15,10 +15,12 @@
 
 #include "common/clock.h"
 #include "crd/updaterun_types.h"
+#include "reconcilers/node_view.h"
 
 namespace kcau::reconcilers {
 
 inline constexpr int kRunLockLeaseSeconds = 60;
+inline constexpr char kRunLockPrefix[] = "kcau-run-lock-";
 
 // The Lease's name for a run target: "kcau-run-lock-" + a hash of the canonical selector,
 // so runs with the same nodeSelector share one lock.
@@ -53,6 +55,13 @@ struct RunLockDecision {
 RunLockDecision DecideRunLock(const std::string& self, const std::optional<RunLockHolder>& holder,
                               const HolderRunState& holder_run, bool force_recovery,
                               const ElapsedFn& elapsed);
+
+// The nodes `spec` selects among `nodes` (its nodeSelector; all of them without one).
+std::vector<std::string> SelectedNodes(const crd::UpdateRunSpec& spec,
+                                       const std::vector<NodeView>& nodes);
+
+// "a, b, c" (at most a few names, then "and N more").
+std::string JoinNames(const std::vector<std::string>& names);
 
 // A run's failed nodes that it left cordoned (still cordoned by it now): they keep its
 // target Locked after it ended.

@@ -3,9 +3,19 @@
 // read, so two controllers racing for one lock cannot both win (the loser gets a 409 and
 // decides again on its next pass).
 //
-// Thread-safety: stateless; safe wherever the KubeClient is.
+// Exclusion holds per node, whatever the selectors: before a run takes its own target's
+// Lease it looks at every other run lock in the namespace, and if that lock's holder is
+// active on (or failed and left cordoned) any node this run selects, this run waits,
+// Locked, naming that run and the shared nodes (or, with forceRecovery and a dead or failed
+// holder, takes those nodes over). A holder's nodes are its status.plan, or what its
+// selector takes while it has no plan yet. See docs/run-lock.md.
+//
+// Thread-safety: safe from any thread; deciding and taking a lock is serialised by mu_, so
+// two runs starting at once in this (the leading) controller cannot both miss each other.
 #pragma once
 
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,12 +58,30 @@ class RunLockStore {
   const std::string& lease_namespace() const { return namespace_; }
 
  private:
+  // A run holding some lock: what it is and the nodes it holds.
+  struct Holder {
+    HolderRunState state;
+    std::vector<std::string> nodes;
+  };
+  StatusOr<Holder> ReadHolder(const std::string& identity, const std::vector<NodeView>& nodes);
+
+  // Other targets' locks whose holders share nodes with `run`.
+  struct Overlap {
+    std::optional<RunLockDecision> wait;        // the first holder this run must wait for
+    std::string recovered;                      // forceRecovery: whom it takes nodes from
+    std::vector<std::string> recovered_leases;  // their Leases, deleted once ours is written
+  };
+  StatusOr<Overlap> OverlappingHolders(const crd::UpdateRun& run, const std::string& own_lease,
+                                       const std::vector<NodeView>& nodes,
+                                       const ElapsedFn& elapsed);
+
   StatusOr<RunLockDecision> Decide(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                                    TimePoint now, bool write);
 
   kube::KubeClient& client_;
   std::string namespace_;
   ElapsedSince& elapsed_;
+  std::mutex mu_;  // held while a run's lock is decided and written
 };
 
 }  // namespace kcau::reconcilers

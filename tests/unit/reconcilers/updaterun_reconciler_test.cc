@@ -471,6 +471,78 @@ TEST_F(ReconcilerTest, SecondRunOnTheSameNodesWaitsForTheLock) {
   EXPECT_EQ(Phase("second"), "Running");
 }
 
+// Exclusion holds per node, whatever the selectors: two runs whose selectors differ but
+// share nodes once both cordoned, drained and rebooted the same node. Each order, each time
+// with the controller restarted (a new reconciler) between the two starts.
+struct OverlapCase {
+  const char* name;
+  const char* first_selector;
+  const char* second_selector;
+};
+
+class RunLockOverlapTest : public ReconcilerTest,
+                           public ::testing::WithParamInterface<OverlapCase> {};
+
+TEST_P(RunLockOverlapTest, SecondRunWaitsNamingTheFirst) {
+  const OverlapCase& c = GetParam();
+  CreateRun(std::string(R"({"plugins":[{"name":"packages"}])") + c.first_selector + "}", "first");
+  CreateRun(std::string(R"({"plugins":[{"name":"packages"}])") + c.second_selector + "}", "second");
+  {
+    UpdateRunReconciler before_restart(client_, cluster_, clock_, nullptr);
+    ASSERT_EQ(before_restart.Reconcile("first").status, ReconcileResult::Status::kSuccess);
+    ASSERT_EQ(Phase("first"), "Running");
+  }
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  ReconcileResult waiting = reconciler.Reconcile("second");
+  ASSERT_EQ(waiting.status, ReconcileResult::Status::kSuccess) << waiting.error;
+  EXPECT_NE(Phase("second"), "Running");
+  EXPECT_NE(Progressing("second").find("Locked: node(s) n1"), std::string::npos)
+      << Progressing("second");
+  EXPECT_NE(Progressing("second").find("run first/"), std::string::npos) << Progressing("second");
+
+  // While both are reconciled, the second never touches a node; when the first ends, it runs.
+  for (int pass = 0; pass < 80 && Phase("first") != "Succeeded"; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("first").status, ReconcileResult::Status::kSuccess);
+    const bool first_active = Phase("first") == "Running";
+    ASSERT_EQ(reconciler.Reconcile("second").status, ReconcileResult::Status::kSuccess);
+    if (first_active) ASSERT_NE(Phase("second"), "Running") << "pass " << pass;
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(Phase("first"), "Succeeded");
+  installed_.clear();  // the second run finds new updates
+  DriveTo(reconciler, "second", "Succeeded");
+  EXPECT_EQ(reboots_["n1"], 2) << "once per run, never at once";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Orders, RunLockOverlapTest,
+    ::testing::Values(
+        OverlapCase{"BroadThenNarrow", "",
+                    R"(,"nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n1"}})"},
+        OverlapCase{"NarrowThenBroad",
+                    R"(,"nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n1"}})", ""},
+        OverlapCase{"DifferentSelectorsSameNode",
+                    R"(,"nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n1"}})",
+                    R"(,"nodeSelector":{"matchExpressions":[{"key":"kubernetes.io/hostname",)"
+                    R"("operator":"In","values":["n1","n2"]}]})"}),
+    [](const ::testing::TestParamInfo<OverlapCase>& info) { return info.param.name; });
+
+// Runs over disjoint nodes do not wait for each other.
+TEST_F(ReconcilerTest, RunsOverDisjointNodesRunTogether) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],)"
+            R"("nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n1"}}})",
+            "one");
+  CreateRun(R"({"plugins":[{"name":"packages"}],)"
+            R"("nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n2"}}})",
+            "two");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  ASSERT_EQ(reconciler.Reconcile("one").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(reconciler.Reconcile("two").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(Phase("one"), "Running");
+  EXPECT_EQ(Phase("two"), "Running") << Progressing("two");
+}
+
 // CAU's Locked state: a failed run that left a node cordoned keeps the lock; only a run with
 // forceRecovery takes it over, and that run updates and releases the node.
 TEST_F(ReconcilerTest, FailedRunKeepsTheLockUntilForceRecovery) {
