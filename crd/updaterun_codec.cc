@@ -378,6 +378,9 @@ UpdateRunStatus DecodeStatus(const value& v) {
       st.revision = Int64(item, p);
     } else if (k == "plan") {
       // Written by earlier versions; the node list's order is the plan.
+    } else if (k == "appliedSpec") {
+      Expect(item, value::Object, p, "object");
+      st.applied_spec = item.serialize();
     } else if (k == "nodesTotal") {
       st.nodes_total = Int(item, p);
     } else if (k == "nodesSucceeded") {
@@ -686,6 +689,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
   o["nodesFailed"] = value::number(st.nodes_failed);
   if (st.start_time) o["startTime"] = Str(FormatRfc3339(*st.start_time));
   if (st.completion_time) o["completionTime"] = Str(FormatRfc3339(*st.completion_time));
+  if (!st.applied_spec.empty()) o["appliedSpec"] = value::parse(st.applied_spec);
   if (!st.batches.empty()) {
     value arr = value::array(st.batches.size());
     for (size_t i = 0; i < st.batches.size(); ++i) arr[i] = StrArray(st.batches[i]);

@@ -136,6 +136,9 @@ inline constexpr char kConditionSucceeded[] = "Succeeded";
 inline constexpr char kConditionFailed[] = "Failed";
 // Warning: True when something needs a human's eye but the run goes on.
 inline constexpr char kConditionWarning[] = "Warning";
+// SpecApplied: True when the run applies its spec as written; False (ChangesIgnored) when
+// edits made after the start are not applied, the message naming them.
+inline constexpr char kConditionSpecApplied[] = "SpecApplied";
 
 enum class RunPhase { kPending, kRunning, kSucceeded, kFailed };
 
@@ -201,6 +204,10 @@ struct UpdateRunStatus {
   int nodes_failed = 0;
   std::optional<TimePoint> start_time;
   std::optional<TimePoint> completion_time;
+  // The spec as this run applies it (JSON text, keys sorted), recorded when it starts: edits
+  // made since are applied only to the fields that pace, bound or stop a run
+  // (reconcilers/spec_edits.h). Empty before the start.
+  std::string applied_spec;
   bool operator==(const UpdateRunStatus&) const = default;
 };
 

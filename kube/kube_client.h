@@ -9,19 +9,16 @@
 // WatchStream is used by one thread at a time, but Stop() may be called from any thread.
 #pragma once
 
-#include <cpprest/json.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "kube/json.h"
 #include "kube/resource.h"
 
 namespace kcau::kube {
-
-using Json = web::json::value;
 
 struct ListOptions {
   std::string label_selector;  // "a=b,c!=d,e" — equality-based selectors

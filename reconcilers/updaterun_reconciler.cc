@@ -7,6 +7,7 @@
 #include "agent/protocol.h"
 #include "common/verbosity.h"
 #include "crd/updaterun_codec.h"
+#include "crd/validation.h"
 #include "kube/kube_client.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
@@ -15,6 +16,7 @@
 #include "reconcilers/run_finalizer.h"
 #include "reconcilers/run_lock.h"
 #include "reconcilers/run_metrics.h"
+#include "reconcilers/spec_edits.h"
 
 namespace kcau::reconcilers {
 
@@ -218,6 +220,71 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
   return d;
 }
 
+const Json& SpecOf(const Json& object) {
+  static const Json empty = Json::object();
+  return object.has_object_field("spec") ? object.at("spec") : empty;
+}
+
+// A started run decides with the spec it applies: the one it started with, plus the edits of
+// the fields that pace, bound or stop it, when valid (spec_edits.h). nullopt before the start.
+std::optional<SpecEdit> ApplySpecEdits(crd::UpdateRun& run, const Json& object) {
+  if (run.status.applied_spec.empty()) return std::nullopt;
+  const Json applied = Json::parse(run.status.applied_spec);
+  SpecEdit edit = ReconcileSpecEdit(SpecOf(object), applied);
+  if (!edit.applied.empty()) {
+    std::vector<std::string> names;
+    for (const auto& r : run.status.nodes) names.push_back(r.name);
+    auto decoded = crd::DecodeUpdateRunSpec(edit.effective);
+    std::vector<crd::FieldError> errors;
+    if (decoded.ok()) {
+      errors = crd::ValidateUpdateRunSpec(*decoded, names);
+    } else {
+      for (const auto& c : edit.applied) errors.push_back({c.field, decoded.status().message()});
+    }
+    RefuseInvalidChanges(edit, applied, errors);
+  }
+  auto effective = crd::DecodeUpdateRunSpec(edit.effective);
+  if (effective.ok()) run.spec = *effective;
+  return edit;
+}
+
+// Records the applied spec in the decided status when the run starts, keeps it current as
+// live edits are applied, and says what an edit changed: condition SpecApplied (once a run
+// was edited after its start) and, once per edit, Events.
+void RecordSpecEdit(const crd::UpdateRun& run, const Json& object,
+                    const std::optional<SpecEdit>& edit, RolloutDecision& decision, TimePoint now) {
+  auto& status = decision.status;
+  if (!edit) {
+    if (!status.nodes.empty()) status.applied_spec = SpecOf(object).serialize();  // the start
+    return;
+  }
+  status.applied_spec = edit->effective.serialize();
+  const bool new_edit = run.generation != run.status.observed_generation;
+  const bool edited = new_edit || FindCondition(status.conditions, crd::kConditionSpecApplied);
+  if (!edited) return;
+  if (edit->ignored.empty()) {
+    SetCondition(status.conditions, crd::kConditionSpecApplied, "True", "AsWritten",
+                 "the run applies its spec as written", run.generation, now);
+  } else {
+    SetCondition(status.conditions, crd::kConditionSpecApplied, "False", "ChangesIgnored",
+                 "not applied: " + DescribeChanges(edit->ignored, true) +
+                     "; a running run keeps these as it started (status.appliedSpec): stop it "
+                     "and start a new run to use them",
+                 run.generation, now);
+  }
+  if (!new_edit) return;
+  if (!edit->applied.empty()) {
+    decision.events.push_back(
+        RunEvent{"Normal", "SpecChangeApplied",
+                 "applied from now on: " + DescribeChanges(edit->applied, false)});
+  }
+  if (!edit->ignored.empty()) {
+    decision.events.push_back(
+        RunEvent{"Warning", "SpecChangeIgnored",
+                 "not applied to the running run: " + DescribeChanges(edit->ignored, true)});
+  }
+}
+
 }  // namespace
 
 UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster,
@@ -266,6 +333,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   const bool ended =
       run->status.phase == crd::RunPhase::kSucceeded || run->status.phase == crd::RunPhase::kFailed;
+  const std::optional<SpecEdit> edit = ended ? std::nullopt : ApplySpecEdits(*run, *object);
   Json current = *object;
   if (ended && run->status.observed_generation == run->generation) {
     // An ended run is a record: no need to read the cluster for it (node events wake every
@@ -322,6 +390,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
   }
   const ElapsedFn elapsed = [this](TimePoint then) { return elapsed_.Since(then); };
   RolloutDecision decision = locked_out ? *locked_out : PlanRollout(*run, *nodes, now, elapsed);
+  if (!locked_out && !ended) RecordSpecEdit(*run, *object, edit, decision, now);
   if (!locked_out && !decision.terminal && !decision.status.plan.empty() && !ReadOnly(*run)) {
     // Active (or starting): the run must hold its target's lock before it touches a node.
     auto lock = locks_.Acquire(*run, *nodes, now);

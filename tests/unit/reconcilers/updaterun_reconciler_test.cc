@@ -668,5 +668,95 @@ TEST_F(ReconcilerTest, ElapsedSinceTrustsTheWallClockOnceOnly) {
       << "a timestamp from the future counts as now";
 }
 
+// Mid-run edits: the fields that pace, bound or stop a run are applied; the rest stay as the
+// run started, and status and Events say which is which. (Before, a maxUnavailable edit was
+// honoured and a nodeOrder edit ignored without a word.)
+TEST_F(ReconcilerTest, MidRunEditsApplyLiveFieldsAndNameTheOthers) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
+            R"("maxUnavailable":1,"maxFailedNodes":1})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(Phase(), "Running");
+  const Json started = Run().at("status").at("appliedSpec");
+  EXPECT_EQ(started.at("nodeOrder").serialize(), R"(["n1","n2","n3"])");
+
+  Json edit = Parse(R"({"spec":{"maxUnavailable":2,"nodeOrder":["n3","n2","n1"],)"
+                    R"("plugins":[{"name":"reboot-required"}],"maxFailedNodes":5}})");
+  ASSERT_TRUE(
+      store_.Patch(res::UpdateRuns(), {"", "run"}, kube::PatchType::kMerge, edit, false).ok());
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  const Json status = Run().at("status");
+  const Json applied = status.at("appliedSpec");
+  EXPECT_EQ(applied.at("maxUnavailable").as_integer(), 2) << "a live field is applied";
+  EXPECT_EQ(applied.at("nodeOrder").serialize(), R"(["n1","n2","n3"])");
+  EXPECT_EQ(applied.at("plugins").at(0).at("name").as_string(), "packages");
+  EXPECT_EQ(applied.at("maxFailedNodes").as_integer(), 1) << "an invalid live edit is refused";
+  std::string condition;
+  for (const auto& c : status.at("conditions").as_array()) {
+    if (c.at("type").as_string() == "SpecApplied") {
+      condition = c.at("status").as_string() + " " + c.at("reason").as_string() + ": " +
+                  c.at("message").as_string();
+    }
+  }
+  EXPECT_EQ(condition.rfind("False ChangesIgnored: not applied: ", 0), 0u) << condition;
+  for (const char* named :
+       {"spec.nodeOrder", "spec.plugins", "spec.maxFailedNodes: 1 -> 5 (invalid"}) {
+    EXPECT_NE(condition.find(named), std::string::npos) << named << " in " << condition;
+  }
+  EXPECT_EQ(condition.find("maxUnavailable"), std::string::npos) << condition;
+
+  auto events = [&](const std::string& reason) {
+    std::vector<std::string> messages;
+    const auto listed = store_.List(res::Events(), "default", {});
+    for (const auto& e : listed.value().items) {
+      if (e.at("reason").as_string() == reason) messages.push_back(e.at("message").as_string());
+    }
+    return messages;
+  };
+  ASSERT_EQ(events("SpecChangeApplied").size(), 1u);
+  EXPECT_NE(events("SpecChangeApplied")[0].find("spec.maxUnavailable: 1 -> 2"), std::string::npos);
+  ASSERT_EQ(events("SpecChangeIgnored").size(), 1u);
+  EXPECT_NE(events("SpecChangeIgnored")[0].find("spec.nodeOrder"), std::string::npos);
+
+  // Said once per edit; the run goes on with what it applies, in its own order.
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(events("SpecChangeApplied").size(), 1u);
+  EXPECT_EQ(events("SpecChangeIgnored").size(), 1u);
+  DriveTo(reconciler, "run", "Succeeded");
+  EXPECT_EQ(Node("n1")
+                .at("metadata")
+                .at("annotations")
+                .at(agent::kPluginsAnnotation)
+                .as_string()
+                .find("reboot-required"),
+            std::string::npos)
+      << "the plug-ins the run started with";
+}
+
+// An edit reverted before the run ends: SpecApplied flips back to True.
+TEST_F(ReconcilerTest, RevertedEditIsAppliedAsWrittenAgain) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  auto set_order = [&](const char* order) {
+    Json edit = Parse(std::string(R"({"spec":{"nodeOrder":)") + order + "}}");
+    ASSERT_TRUE(
+        store_.Patch(res::UpdateRuns(), {"", "run"}, kube::PatchType::kMerge, edit, false).ok());
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  };
+  auto spec_applied = [&] {
+    const Json run = Run();
+    for (const auto& c : run.at("status").at("conditions").as_array()) {
+      if (c.at("type").as_string() == "SpecApplied") return c.at("status").as_string();
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(spec_applied(), "(none)") << "no edit, no condition";
+  set_order(R"(["n2","n1","n3"])");
+  EXPECT_EQ(spec_applied(), "False");
+  set_order(R"(["n1","n2","n3"])");
+  EXPECT_EQ(spec_applied(), "True");
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers
