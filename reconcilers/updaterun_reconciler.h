@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "reconcilers/event_recorder.h"
+#include "reconcilers/hook_runner_policy.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
 
@@ -32,11 +33,12 @@ namespace kcau::reconcilers {
 
 class UpdateRunReconciler {
  public:
-  // metrics may be null (tests that do not read them). Run locks (Leases) are kept in
-  // `run_lock_namespace`.
+  // metrics may be null (tests that do not read them). Run locks (Leases) and hook
+  // ConfigMaps are kept in `run_lock_namespace`; hooks run as `hook_policy` allows.
   UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
                       metrics::KcauMetrics* metrics,
-                      const std::string& run_lock_namespace = "default");
+                      const std::string& run_lock_namespace = "default",
+                      HookRunnerPolicy hook_policy = {});
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
   UpdateRunReconciler& operator=(const UpdateRunReconciler&) = delete;
 
@@ -57,6 +59,7 @@ class UpdateRunReconciler {
   metrics::KcauMetrics* metrics_;
   EventRecorder events_;
   RunLockStore locks_;
+  const HookRunnerPolicy hook_policy_;
 };
 
 }  // namespace kcau::reconcilers
