@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   metrics::Registry registry;
   metrics::KcauMetrics kcau_metrics(registry, KCAU_VERSION);
   controller::UpdateRunController updateruns(**client, clock, &kcau_metrics, options->workers,
-                                             options->resync_period, options->controller_namespace);
+                                             options->resync_period, options->controller_namespace,
+                                             options->hook_runner);
   std::atomic<bool> leading{!options->leader_elect};
   std::vector<metrics::ReadinessCheck> checks = {
       {"informers-synced", [&] { return updateruns.NotReadyReason(); }}};

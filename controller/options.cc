@@ -1,6 +1,9 @@
 #include "controller/options.h"
 
+#include <set>
 #include <stdexcept>
+
+#include "crd/k8s_names.h"
 
 namespace kcau::controller {
 
@@ -36,6 +39,41 @@ int ParsePositiveInt(const std::string& flag, const std::string& text) {
   return v;
 }
 
+// "--flag" or "--flag=true|false".
+bool TakeSwitch(const std::string& arg, const std::string& flag, bool& value) {
+  if (arg == flag || arg == flag + "=true") {
+    value = true;
+    return true;
+  }
+  if (arg == flag + "=false") {
+    value = false;
+    return true;
+  }
+  return false;
+}
+
+int64_t ParseUid(const std::string& flag, const std::string& text) {
+  auto ranges = reconcilers::ParseUidRanges(text);
+  if (!ranges.ok() || ranges->size() != 1 || (*ranges)[0].first != (*ranges)[0].last) {
+    throw std::invalid_argument(flag + ": " + crd::Quoted(text) + " is not a uid");
+  }
+  return (*ranges)[0].first;
+}
+
+// "a,b" -> {a, b}; "" -> {}. The names are checked with the rest of the hook policy.
+std::set<std::string> SplitNames(const std::string& text) {
+  std::set<std::string> names;
+  if (text.empty()) return names;
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = text.find(',', begin);
+    names.insert(
+        text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+    if (comma == std::string::npos) return names;
+    begin = comma + 1;
+  }
+}
+
 }  // namespace
 
 std::string ControllerUsage() {
@@ -54,9 +92,21 @@ std::string ControllerUsage() {
          "  --kube-api-qps N        API requests per second, client side (default 20)\n"
          "  --kube-api-burst N      burst above the QPS (default 30)\n"
          "  --namespace NS          the controller's namespace: run-lock Leases, hook\n"
-         "                          ConfigMaps (default default)\n"
+         "                          ConfigMaps (default kcau-system)\n"
+         "  --hook-allowed-users LIST  uids hooks may run as (spec.hookRunner.runAsUser):\n"
+         "                          uids and ranges, e.g. 1000-65535,70000 (default 1000-65535)\n"
+         "  --hook-allow-root       let hooks run as uid 0 (default false; no range lets root in)\n"
+         "  --hook-default-user UID uid of hooks whose run names none (default 65534); must\n"
+         "                          be allowed\n"
+         "  --hook-allowed-service-accounts LIST  service accounts a run may name for its\n"
+         "                          hooks, comma-separated (default none: only the default)\n"
+         "  --hook-default-service-account NAME  service account of hooks whose run names\n"
+         "                          none (default none named: the agent's own)\n"
+         "                          A run asking for a user or service account not allowed\n"
+         "                          ends Failed (HookRunnerNotAllowed) before any node is "
+         "touched.\n"
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
-         "  --leader-elect-namespace NS   the Lease's namespace (default default)\n"
+         "  --leader-elect-namespace NS   the Lease's namespace (default kcau-system)\n"
          "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
          "  --leader-elect-lease-duration-seconds N  (default 15)\n"
          "  --leader-elect-renew-deadline-seconds N  (default 10)\n"
@@ -85,6 +135,20 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         o.resync_period = std::chrono::seconds(ParsePositiveInt("--resync-seconds", v));
       } else if (args[i] == "--leader-elect" || args[i] == "--leader-elect=true") {
         o.leader_elect = true;
+      } else if (TakeValue(args, i, "--hook-allowed-users", v)) {
+        auto ranges = reconcilers::ParseUidRanges(v);
+        if (!ranges.ok()) {
+          throw std::invalid_argument("--hook-allowed-users: " + ranges.status().message());
+        }
+        o.hook_runner.allowed_users = *ranges;
+      } else if (TakeSwitch(args[i], "--hook-allow-root", o.hook_runner.allow_root)) {
+        // set by TakeSwitch
+      } else if (TakeValue(args, i, "--hook-default-user", v)) {
+        o.hook_runner.default_user = ParseUid("--hook-default-user", v);
+      } else if (TakeValue(args, i, "--hook-allowed-service-accounts", v)) {
+        o.hook_runner.allowed_service_accounts = SplitNames(v);
+      } else if (TakeValue(args, i, "--hook-default-service-account", v)) {
+        o.hook_runner.default_service_account = v;
       } else if (TakeValue(args, i, "--namespace", v)) {
         o.controller_namespace = v;
       } else if (TakeValue(args, i, "--leader-elect-namespace", v)) {
@@ -123,6 +187,9 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
     }
   } catch (const std::invalid_argument& e) {
     return InvalidArgumentError(e.what());
+  }
+  if (Status policy = reconcilers::CheckHookRunnerPolicy(o.hook_runner); !policy.ok()) {
+    return policy;
   }
   // client-go refuses these too: a leader must give up before a standby may take over.
   if (o.leader_elect &&

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "reconcilers/hook_runner_policy.h"
 
 namespace kcau::controller {
 
@@ -20,14 +21,17 @@ struct ControllerOptions {
   std::string log_format = "text";                    // text, json
   int verbosity = 0;                                  // --v: see common/verbosity.h
   bool leader_elect = false;                          // run as one of several replicas, one acting
-  std::string leader_elect_namespace = "default";
-  std::string controller_namespace = "default";        // run-lock Leases, hook ConfigMaps
+  // kcau's own namespace (deploy/), never a shared one: run authors must not be able to put
+  // hook scripts where the controller reads them.
+  std::string leader_elect_namespace = "kcau-system";
+  std::string controller_namespace = "kcau-system";    // run-lock Leases, hook ConfigMaps
   std::string leader_elect_id;                         // empty: hostname_pid
   Duration lease_duration = std::chrono::seconds(15);  // client-go's defaults
   Duration renew_deadline = std::chrono::seconds(10);
   Duration retry_period = std::chrono::seconds(2);
   double kube_api_qps = 20;  // client-side throttling of API calls
   int kube_api_burst = 30;
+  reconcilers::HookRunnerPolicy hook_runner;  // --hook-*: whom hooks may run as
   bool show_version = false;
   bool show_help = false;
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <utility>
 
 #include "controller/result_handler.h"
 #include "kube/informer.h"
@@ -49,7 +50,8 @@ constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
 UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& clock,
                                          metrics::KcauMetrics* metrics, int workers,
                                          Duration resync_period,
-                                         const std::string& controller_namespace)
+                                         const std::string& controller_namespace,
+                                         reconcilers::HookRunnerPolicy hook_policy)
     : client_(client),
       clock_(clock),
       metrics_(metrics),
@@ -74,7 +76,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             if (type == "DELETED") EnqueueAllRuns();
           })),
       cluster_(*nodes_, *pods_),
-      reconciler_(client, cluster_, clock, metrics, controller_namespace) {
+      reconciler_(client, cluster_, clock, metrics, controller_namespace, std::move(hook_policy)) {
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
 }

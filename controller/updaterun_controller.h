@@ -35,7 +35,8 @@ class UpdateRunController {
  public:
   UpdateRunController(kube::KubeClient& client, const Clock& clock, metrics::KcauMetrics* metrics,
                       int workers, Duration resync_period,
-                      const std::string& controller_namespace = "default");
+                      const std::string& controller_namespace = "default",
+                      reconcilers::HookRunnerPolicy hook_policy = {});
   ~UpdateRunController();
   UpdateRunController(const UpdateRunController&) = delete;
   UpdateRunController& operator=(const UpdateRunController&) = delete;

@@ -6,13 +6,42 @@
 #include <cstdlib>
 #include <vector>
 
+#include "crd/k8s_names.h"
+
 namespace kcau::crd {
 
 namespace {
 
 Status Bad(const std::string& text, const std::string& why) {
-  return InvalidArgumentError("invalid duration \"" + text + "\": " + why +
+  return InvalidArgumentError("invalid duration " + Quoted(text) + ": " + why +
                               " (use Go form like 1h30m or TimeSpan form like 01:30:00)");
+}
+
+// A decimal number: digits with at most one '.', at least one digit. Exponents, signs,
+// "inf" and "nan" are not numbers here.
+bool DecimalNumber(const std::string& s, bool fraction_allowed) {
+  bool digit = false;
+  bool dot = false;
+  for (char c : s) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      digit = true;
+    } else if (c == '.' && fraction_allowed && !dot) {
+      dot = true;
+    } else {
+      return false;
+    }
+  }
+  return digit;
+}
+
+// Milliseconds to a Duration, refusing what does not fit or exceeds kMaxDuration. Doubles
+// hold every whole millisecond up to kMaxDuration exactly; `ms` may be +inf for absurdly
+// long digit strings, which the comparison refuses too.
+StatusOr<Duration> Checked(const std::string& text, double ms) {
+  if (!(ms <= static_cast<double>(kMaxDuration.count()))) {
+    return Bad(text, std::string("longer than the maximum of ") + kMaxDurationText);
+  }
+  return Duration(static_cast<int64_t>(std::llround(ms)));
 }
 
 StatusOr<Duration> ParseGo(const std::string& text) {
@@ -24,8 +53,10 @@ StatusOr<Duration> ParseGo(const std::string& text) {
            (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
       ++i;
     }
-    if (start == i) return Bad(text, "expected a number at \"" + text.substr(start) + "\"");
-    const double value = std::atof(text.substr(start, i - start).c_str());
+    const std::string number = text.substr(start, i - start);
+    if (start == i) return Bad(text, "expected a number at " + Quoted(text.substr(start)));
+    if (!DecimalNumber(number, true)) return Bad(text, Quoted(number) + " is not a number");
+    const double value = std::strtod(number.c_str(), nullptr);
     size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     const std::string unit = text.substr(unit_start, i - unit_start);
@@ -39,13 +70,15 @@ StatusOr<Duration> ParseGo(const std::string& text) {
     } else if (unit == "ms") {
       ms_per_unit = 1;
     } else if (unit.empty()) {
-      return Bad(text, "missing unit after " + text.substr(start, i - start));
+      return Bad(text, "missing unit after " + Quoted(number));
     } else {
-      return Bad(text, "unknown unit \"" + unit + "\" (h, m, s, ms)");
+      return Bad(text, "unknown unit " + Quoted(unit) + " (h, m, s, ms)");
     }
     total_ms += value * ms_per_unit;
+    // Checked per term, so that a sum of huge terms never reaches inf - inf or the like.
+    if (auto ok = Checked(text, total_ms); !ok.ok()) return ok.status();
   }
-  return Duration(static_cast<int64_t>(std::llround(total_ms)));
+  return Checked(text, total_ms);
 }
 
 // [d.]hh:mm[:ss[.fff]]
@@ -55,7 +88,9 @@ StatusOr<Duration> ParseTimeSpan(const std::string& text) {
   const size_t colon = rest.find(':');
   const size_t dot = rest.find('.');
   if (dot != std::string::npos && dot < colon) {
-    days = std::atof(rest.substr(0, dot).c_str());
+    const std::string day_text = rest.substr(0, dot);
+    if (!DecimalNumber(day_text, false)) return Bad(text, "days must be a whole number");
+    days = std::strtod(day_text.c_str(), nullptr);
     rest = rest.substr(dot + 1);
   }
   std::vector<std::string> parts;
@@ -67,20 +102,21 @@ StatusOr<Duration> ParseTimeSpan(const std::string& text) {
     pos = next + 1;
   }
   if (parts.size() < 2 || parts.size() > 3) return Bad(text, "expected hh:mm[:ss]");
-  for (const auto& p : parts) {
-    if (p.empty()) return Bad(text, "empty field");
-    for (char c : p) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty()) return Bad(text, "empty field");
+    for (char c : parts[i]) {
       if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') {
         return Bad(text, "unexpected character '" + std::string(1, c) + "'");
       }
     }
+    // Only the seconds may have a fraction.
+    if (!DecimalNumber(parts[i], i == 2)) return Bad(text, Quoted(parts[i]) + " is not a number");
   }
-  const double hours = std::atof(parts[0].c_str());
-  const double minutes = std::atof(parts[1].c_str());
-  const double seconds = parts.size() == 3 ? std::atof(parts[2].c_str()) : 0;
+  const double hours = std::strtod(parts[0].c_str(), nullptr);
+  const double minutes = std::strtod(parts[1].c_str(), nullptr);
+  const double seconds = parts.size() == 3 ? std::strtod(parts[2].c_str(), nullptr) : 0;
   if (minutes >= 60 || seconds >= 60) return Bad(text, "minutes and seconds must be below 60");
-  const double ms = ((days * 24 + hours) * 3600 + minutes * 60 + seconds) * 1000;
-  return Duration(static_cast<int64_t>(std::llround(ms)));
+  return Checked(text, ((days * 24 + hours) * 3600 + minutes * 60 + seconds) * 1000);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "crd/duration.h"
+#include "crd/k8s_names.h"
 
 namespace kcau::crd {
 
@@ -155,6 +156,15 @@ std::map<std::string, std::string> StringMap(const value& v, const std::string& 
   return out;
 }
 
+// A string that must follow one of Kubernetes' name rules (crd/k8s_names.h): it is sent to
+// the API server and the node agent as is.
+std::string NameField(const value& v, const std::string& path,
+                      std::string (*problem_of)(const std::string&)) {
+  std::string s = String(v, path);
+  if (const std::string problem = problem_of(s); !problem.empty()) Fail(path, problem);
+  return s;
+}
+
 Duration DurationField(const value& v, const std::string& path) {
   auto d = ParseDuration(String(v, path));
   if (!d.ok()) Fail(path, d.status().message());
@@ -171,7 +181,7 @@ template <typename E, size_t N>
 E Enum(const Name<E> (&table)[N], const value& v, const std::string& path) {
   const std::string s = String(v, path);
   auto e = Parse(table, s);
-  if (!e) Fail(path, "\"" + s + "\" is not one of " + Choices(table));
+  if (!e) Fail(path, Quoted(s) + " is not one of " + Choices(table));
   return *e;
 }
 
@@ -221,9 +231,9 @@ HookSpec DecodeHook(const value& v, const std::string& path) {
   HookSpec h;
   Fields(v, path, [&](const std::string& k, const value& item, const std::string& p) {
     if (k == "configMap") {
-      h.config_map = String(item, p);
+      h.config_map = NameField(item, p, DnsSubdomainProblem);
     } else if (k == "key") {
-      h.key = String(item, p);
+      h.key = NameField(item, p, ConfigMapKeyProblem);
     } else if (k == "timeoutSeconds") {
       h.timeout_seconds = Int(item, p);
     } else {
@@ -293,7 +303,7 @@ UpdateRunSpec DecodeSpec(const value& v) {
       HookRunnerSpec h;
       Fields(item, p, [&](const std::string& hk, const value& hv, const std::string& hp) {
         if (hk == "serviceAccountName") {
-          h.service_account_name = String(hv, hp);
+          h.service_account_name = NameField(hv, hp, DnsSubdomainProblem);
         } else if (hk == "runAsUser") {
           h.run_as_user = Int64(hv, hp);
         } else {
@@ -358,6 +368,8 @@ UpdateRunSpec DecodeSpec(const value& v) {
     s.fields_present.insert(p);
     return true;
   });
+  // Not recorded in fields_present: the document did not name it.
+  if (s.plugins.empty()) s.plugins.push_back({kDefaultPlugin, {}});
   return s;
 }
 
@@ -563,9 +575,10 @@ StatusOr<UpdateRun> DecodeUpdateRun(const value& object) {
     if (meta.has_field("finalizers")) {
       run.finalizers = Strings(meta.at("finalizers"), "metadata.finalizers");
     }
-    if (object.has_field("spec") && !object.at("spec").is_null()) {
-      run.spec = DecodeSpec(object.at("spec"));
-    }
+    // A missing spec is an empty one: every node, the default plug-in.
+    run.spec = object.has_field("spec") && !object.at("spec").is_null()
+                   ? DecodeSpec(object.at("spec"))
+                   : DecodeSpec(value::object());
     if (object.has_field("status")) run.status = DecodeStatus(object.at("status"));
     return run;
   } catch (const DecodeError& e) {

@@ -40,6 +40,11 @@ struct PluginSpec {
   bool operator==(const PluginSpec&) const = default;
 };
 
+// The plug-in of a run that names none (spec.plugins absent or empty), as Invoke-CauRun uses
+// its default plug-in when CauPluginName is not given. The decoder fills it in, so the rest
+// of kcau always sees at least one plug-in.
+inline constexpr char kDefaultPlugin[] = "packages";
+
 // PreUpdateScript / PostUpdateScript: a script kept in a ConfigMap, run on the node.
 struct HookSpec {
   std::string config_map;  // ConfigMap name in the controller's namespace

@@ -4,6 +4,9 @@
 // fix. Pure functions, thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,11 +20,37 @@ struct FieldError {
   bool operator==(const FieldError&) const = default;
 };
 
+// An integer spec field and its bounds. The CRD's schema states the same minimum and
+// maximum (codec_test checks that they agree); the controller checks again, as a run may
+// come from an API server that did not apply the schema.
+struct IntegerField {
+  const char* path;  // "spec.rebootTimeoutMinutes"
+  int64_t minimum;
+  int64_t maximum;
+  std::optional<int64_t> (*value)(const UpdateRunSpec& spec);
+};
+const std::vector<IntegerField>& SpecIntegerFields();
+
+// Sizes of what kcau copies onto Nodes (annotations: 256 KiB per object in all) and into
+// Events and conditions. The CRD's maxItems / maxLength / maxProperties say the same where
+// OpenAPI can express them.
+inline constexpr size_t kMaxPlugins = 16;
+inline constexpr size_t kMaxPluginArguments = 64;  // per plug-in
+inline constexpr size_t kMaxPluginArgumentNameLength = 253;
+inline constexpr size_t kMaxPluginArgumentValueLength = 16 * 1024;
+inline constexpr size_t kMaxPluginArgumentsTotal = 64 * 1024;  // every plug-in's names and values
+inline constexpr size_t kMaxNodeOrder = 5000;  // Kubernetes' largest supported cluster
+inline constexpr size_t kMaxSites = 64;
+inline constexpr size_t kMaxSelectorTerms = 64;     // matchLabels entries; matchExpressions
+inline constexpr size_t kMaxSelectorValues = 5000;  // values of one matchExpression
+
 // selected_nodes: the names of the nodes spec.nodeSelector selects right now.
 std::vector<FieldError> ValidateUpdateRunSpec(const UpdateRunSpec& spec,
                                               const std::vector<std::string>& selected_nodes);
 
-// "spec.a: problem; spec.b: problem"
+// "spec.a: problem; spec.b: problem"; after kMaxReportedErrors, "; and N more" (the text
+// becomes a condition and an Event).
+inline constexpr size_t kMaxReportedErrors = 20;
 std::string FormatFieldErrors(const std::vector<FieldError>& errors);
 
 // The plug-ins the agent has built in.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <utility>
 
 #include "agent/protocol.h"
 #include "common/verbosity.h"
@@ -39,19 +40,19 @@ TimePoint NowSeconds(const Clock& clock) {
 
 // The API server's schema should have refused a run we cannot read; if one gets through it
 // is ended with the reason, never retried in a hot loop (sample-controller "absorb the
-// error").
+// error"). `reason` says which check refused it.
 ReconcileResult EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
                               const std::string& run_name, const Json& object,
-                              const std::string& message, TimePoint now, bool& conflict) {
+                              const std::string& reason, const std::string& message, TimePoint now,
+                              bool& conflict) {
   crd::UpdateRunStatus failed;
   failed.phase = crd::RunPhase::kFailed;
   const int64_t generation = GenerationOf(object);
   failed.observed_generation = generation;
-  SetCondition(failed.conditions, crd::kConditionFailed, "True", "Invalid", message, generation,
+  SetCondition(failed.conditions, crd::kConditionFailed, "True", reason, message, generation, now);
+  SetCondition(failed.conditions, crd::kConditionProgressing, "False", reason, message, generation,
                now);
-  SetCondition(failed.conditions, crd::kConditionProgressing, "False", "Invalid", message,
-               generation, now);
-  SetCondition(failed.conditions, crd::kConditionSucceeded, "False", "Invalid", message, generation,
+  SetCondition(failed.conditions, crd::kConditionSucceeded, "False", reason, message, generation,
                now);
   const Json& old_status = object.has_object_field("status") ? object.at("status") : Json();
   const bool same = old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
@@ -71,8 +72,8 @@ ReconcileResult EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
     return ReconcileResult::Error("writing status of " + run_name + ": " +
                                   written.status().ToString());
   }
-  spdlog::warn("updaterun {}: invalid: {}", run_name, message);
-  Status ev = events.Record(run_name, "", RunEvent{"Warning", "Invalid", message});
+  spdlog::warn("updaterun {}: {}: {}", run_name, reason, message);
+  Status ev = events.Record(run_name, "", RunEvent{"Warning", reason, message});
   if (!ev.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, ev.ToString());
   ReconcileResult result = ReconcileResult::Terminal();
   result.status_written = true;
@@ -289,14 +290,16 @@ void RecordSpecEdit(const crd::UpdateRun& run, const Json& object,
 
 UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster,
                                          const Clock& clock, metrics::KcauMetrics* metrics,
-                                         const std::string& run_lock_namespace)
+                                         const std::string& run_lock_namespace,
+                                         HookRunnerPolicy hook_policy)
     : client_(client),
       cluster_(cluster),
       clock_(clock),
       metrics_(metrics),
       events_(client, clock),
       elapsed_(clock),
-      locks_(client, run_lock_namespace, elapsed_) {}
+      locks_(client, run_lock_namespace, elapsed_),
+      hook_policy_(std::move(hook_policy)) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   ReconcileResult result;
@@ -327,8 +330,8 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   auto run = crd::DecodeUpdateRun(*object);
   if (!run.ok()) {
-    return EndInvalidRun(client_, events_, run_name, *object, run.status().message(), now,
-                         conflict);
+    return EndInvalidRun(client_, events_, run_name, *object, "Invalid", run.status().message(),
+                         now, conflict);
   }
 
   const bool ended =
@@ -369,15 +372,29 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     return ReconcileResult::Error("counting pods: " + counted.ToString());
   }
 
+  // Hooks run as the controller's policy allows (--hook-* flags), never simply as the run
+  // asks: a run asking for more is refused before it starts, and the hooks of one naming no
+  // one run as the policy's defaults. A policy narrowed by a restart while a run is under
+  // way gives its remaining hooks the defaults rather than strand its nodes cordoned.
+  const ResolvedHookRunner runner = ResolveHookRunner(run->spec.hook_runner, hook_policy_);
+  run->spec.hook_runner = runner.runner;
   if (run->status.plan.empty() && !ReadOnly(*run) && !run->deleting) {
+    if (!runner.refusals.empty()) {
+      return EndInvalidRun(client_, events_, run_name, current, "HookRunnerNotAllowed",
+                           crd::FormatFieldErrors(runner.refusals), now, conflict);
+    }
     // Hooks' ConfigMaps are checked before the run starts: a typo must not surface as a
     // failed node half-way through.
     auto missing = MissingPrerequisite(client_, run->spec, locks_.lease_namespace());
     if (!missing.ok())
       return ReconcileResult::Error("reading hook ConfigMaps: " + missing.status().ToString());
     if (!missing->empty()) {
-      return EndInvalidRun(client_, events_, run_name, current, *missing, now, conflict);
+      return EndInvalidRun(client_, events_, run_name, current, "Invalid", *missing, now, conflict);
     }
+  } else if (!runner.refusals.empty() &&
+             (run->spec.pre_update_hook || run->spec.post_update_hook)) {
+    spdlog::warn("updaterun {}: hooks run as the defaults of --hook-*: {}", run_name,
+                 crd::FormatFieldErrors(runner.refusals));
   }
   std::optional<RolloutDecision> locked_out;
   if (run->status.plan.empty() && !ReadOnly(*run) && !run->deleting) {

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
+#include "reconcilers/hook_runner_policy.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
 
@@ -36,11 +37,12 @@ namespace kcau::reconcilers {
 
 class UpdateRunReconciler {
  public:
-  // metrics may be null (tests that do not read them). Run locks (Leases) are kept in
-  // `run_lock_namespace`.
+  // metrics may be null (tests that do not read them). Run locks (Leases) and hook
+  // ConfigMaps are kept in `run_lock_namespace`; hooks run as `hook_policy` allows.
   UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
                       metrics::KcauMetrics* metrics,
-                      const std::string& run_lock_namespace = "default");
+                      const std::string& run_lock_namespace = "default",
+                      HookRunnerPolicy hook_policy = {});
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
   UpdateRunReconciler& operator=(const UpdateRunReconciler&) = delete;
 
@@ -63,6 +65,7 @@ class UpdateRunReconciler {
   // Timeouts from status timestamps, immune to wall-clock steps; shared by every run.
   ElapsedSince elapsed_;
   RunLockStore locks_;
+  const HookRunnerPolicy hook_policy_;
 };
 
 }  // namespace kcau::reconcilers

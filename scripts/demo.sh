@@ -47,7 +47,8 @@ for _ in $(seq 1 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
 [ -s "$KUBECONFIG" ] || { echo "demo: kcau-sim did not start:" >&2; cat "$WORK/sim.log" >&2; exit 1; }
 
 echo "==> starting kcau-controller (metrics on http://127.0.0.1:$METRICS_PORT/metrics)"
-"$BIN/controller/kcau-controller" --kubeconfig "$KUBECONFIG" \
+# --namespace default: kcau-sim keeps the agents' DaemonSet there (a real install: kcau-system).
+"$BIN/controller/kcau-controller" --kubeconfig "$KUBECONFIG" --namespace default \
   --metrics-addr "127.0.0.1:$METRICS_PORT" >"$WORK/controller.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$METRICS_PORT/readyz" kcau-controller

@@ -257,7 +257,8 @@ class Hooks(unittest.TestCase):
     """PreUpdateScript / PostUpdateScript / ConfigurationName as preUpdateHook,
     postUpdateHook and hookRunner: scripts from ConfigMaps, run by the node's agent as the
     given user and service account; a failing pre hook means the node is not updated; a
-    missing ConfigMap is refused before any node is touched."""
+    missing ConfigMap, or a user or service account the controller's --hook-* flags do not
+    allow, is refused before any node is touched."""
 
     CONFIGMAPS = """
 apiVersion: v1
@@ -278,16 +279,18 @@ data:
 
     def setUp(self):
         self.cluster = Cluster(BUILD_DIR, nodes=2, sim_args=[
-            "--update-delay-ms", "200", "--reboot-delay-ms", "300"])
+            "--update-delay-ms", "200", "--reboot-delay-ms", "300"],
+            controller_args=["--hook-allowed-service-accounts", "cau-hooks"])
         self.cluster.kubectl_run("apply", "-f", "-", input=self.CONFIGMAPS)
 
     def tearDown(self):
         self.cluster.stop()
 
-    def hooked(self, name, pre_key, **extra):
+    def hooked(self, name, pre_key, hook_runner=None, **extra):
         return run_manifest(name, preUpdateHook={"configMap": "cau-hooks", "key": pre_key},
                             postUpdateHook={"configMap": "cau-hooks", "key": "post.sh"},
-                            hookRunner={"serviceAccountName": "cau-hooks", "runAsUser": 1000},
+                            hookRunner=hook_runner or {"serviceAccountName": "cau-hooks",
+                                                       "runAsUser": 1000},
                             **extra)
 
     def test_hooks(self):
@@ -299,6 +302,27 @@ data:
         self.assertIn('spec.preUpdateHook.configMap: configmap "cau-hoks" not found',
                       condition(run, "Failed")["message"])
         self.assertEqual(run["status"].get("nodes", []), [])
+
+        # Whom hooks run as is the cluster admin's call: root, or a service account the
+        # controller was not told to allow, is refused naming the field and the rule.
+        apply(c, self.hooked("as-root", "pre.sh", hook_runner={"runAsUser": 0}))
+        run = c.wait_for_phase("as-root", {"Succeeded", "Failed"}, timeout=30)
+        failed = condition(run, "Failed")
+        self.assertEqual(failed["reason"], "HookRunnerNotAllowed")
+        self.assertIn("spec.hookRunner.runAsUser: uid 0 (root) is not allowed", failed["message"])
+        self.assertIn("--hook-allow-root", failed["message"])
+        self.assertEqual(run["status"].get("nodes", []), [])
+        apply(c, self.hooked("other-sa", "pre.sh", hook_runner={"serviceAccountName": "admin"}))
+        run = c.wait_for_phase("other-sa", {"Succeeded", "Failed"}, timeout=30)
+        self.assertIn('spec.hookRunner.serviceAccountName: "admin" is not allowed',
+                      condition(run, "Failed")["message"])
+        # A name that is no service account's is refused by the API server's schema.
+        refused = c.kubectl_run("apply", "-f", "-", check=False, input=self.hooked(
+            "escape", "pre.sh", hook_runner={"serviceAccountName": "../../kube-system/admin"}))
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("spec.hookRunner.serviceAccountName", refused.stderr)
+        for name, node in node_map(c).items():
+            self.assertNotIn("kcau.io/hook-request", node["metadata"].get("annotations", {}))
 
         # The pre hook fails on every node: no node is cordoned, updated or rebooted.
         apply(c, self.hooked("broken", "broken.sh", maxRetriesPerNode=0, maxFailedNodes=1))
@@ -323,6 +347,23 @@ data:
                 self.assertEqual(result["state"], "Succeeded")
                 self.assertIn("uid 1000 with service account cau-hooks", result["message"])
         assert_nobody_cordoned(self, c)
+
+        # A run that names no one: the controller's --hook-default-user, never root; and no
+        # plug-in named: the default one, packages, as the cmdlet's.
+        defaulted = json.loads(run_manifest("defaulted", preUpdateHook={"configMap": "cau-hooks",
+                                                                        "key": "pre.sh"}))
+        del defaulted["spec"]["plugins"]
+        apply(c, json.dumps(defaulted))
+        run = c.wait_for_phase("defaulted", {"Succeeded", "Failed"}, timeout=60)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        for name, node in node_map(c).items():
+            with self.subTest(node=name):
+                annotations = node["metadata"]["annotations"]
+                result = json.loads(annotations["kcau.io/hook-result"])
+                self.assertTrue(result["token"].endswith("/pre"), result)
+                self.assertIn("exit code 0, as uid 65534", result["message"])
+                plugins = json.loads(annotations["kcau.io/update-plugins"])
+                self.assertEqual([p["name"] for p in plugins], ["packages"])
 
 
 class RebootModes(ScenarioCase):

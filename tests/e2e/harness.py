@@ -63,9 +63,24 @@ def wait_file(path, what, timeout=15.0):
     raise AssertionError(f"{what} did not write {path} within {timeout}s")
 
 
+# kcau-sim keeps the agents' DaemonSet in "default", and the tests put hook ConfigMaps there;
+# kcau-controller's own default (kcau-system) is for a cluster installed from deploy/.
+SIM_NAMESPACE_FLAGS = ("--namespace", "--leader-elect-namespace")
+
+
+def with_sim_namespaces(args):
+    """`args` with --namespace and --leader-elect-namespace set to "default" unless given."""
+    args = list(args)
+    for flag in SIM_NAMESPACE_FLAGS:
+        if not any(a == flag or a.startswith(flag + "=") for a in args):
+            args += [flag, "default"]
+    return args
+
+
 def controller_namespaces(args):
     """The namespaces a kcau-controller started with `args` works in (Roles apply there):
-    --namespace and --leader-elect-namespace, each "default" unless given."""
+    --namespace and --leader-elect-namespace, each kcau-controller's default (kcau-system)
+    unless given."""
     found = {}
     for i, a in enumerate(args):
         for flag in ("--namespace", "--leader-elect-namespace"):
@@ -73,7 +88,8 @@ def controller_namespaces(args):
                 found[flag] = args[i + 1]
             elif a.startswith(flag + "="):
                 found[flag] = a.split("=", 1)[1]
-    return {found.get("--namespace", "default"), found.get("--leader-elect-namespace", "default")}
+    return {found.get("--namespace", "kcau-system"),
+            found.get("--leader-elect-namespace", "kcau-system")}
 
 
 class ApiAccess:
@@ -185,6 +201,7 @@ class Cluster:
                          kubeconfig=None, wait_ready=True):
         """Starts a kcau-controller; the first one becomes self.controller."""
         port = metrics_port or self.metrics_port
+        controller_args = with_sim_namespaces(controller_args)
         self.controller_namespaces |= controller_namespaces(controller_args)
         proc = self._spawn(name, [
             os.path.join(self.build_dir, "controller", "kcau-controller"),

@@ -7,7 +7,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rbac_check  # noqa: E402
-from harness import DEPLOY_DIR, controller_namespaces  # noqa: E402
+from harness import DEPLOY_DIR, controller_namespaces, with_sim_namespaces  # noqa: E402
 
 
 def request(verb, resource, group="", sub="", ns="", name=""):
@@ -55,7 +55,12 @@ class DeployRbac(unittest.TestCase):
         get_hooks = request("get", "configmaps", ns="kcau-system", name="hooks")
         self.assertEqual([], self.denied(get_hooks, namespaces=["kcau-system"]))
         self.assertEqual(1, len(self.denied(get_hooks, namespaces=["default"])))
-        self.assertEqual({"default", "ops"}, controller_namespaces(["--namespace=ops"]))
+        # kcau-controller's own default namespace is kcau-system.
+        self.assertEqual({"kcau-system", "ops"}, controller_namespaces(["--namespace=ops"]))
+        self.assertEqual({"kcau-system"}, controller_namespaces([]))
+        self.assertEqual({"default"}, controller_namespaces(with_sim_namespaces([])))
+        self.assertEqual({"ops", "default"},
+                         controller_namespaces(with_sim_namespaces(["--namespace", "ops"])))
         self.assertEqual({"ops", "le"}, controller_namespaces(
             ["--namespace", "ops", "--leader-elect-namespace", "le"]))
 

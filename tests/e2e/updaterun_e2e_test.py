@@ -338,7 +338,17 @@ BAD_RUNS = {
     # A field this controller does not honour yet is refused by name, never ignored.
     "not-yet": ("spec:\n  plugins: [{name: packages}]\n  settle: {workloadsReady: true}\n",
                 "spec.settle"),
+    # Out of range: once wrapped around to a negative stopAfter that ended the run at once.
+    "stop-overflow": ("spec:\n  stopAfter: \"99999999999999999999h\"\n", "spec.stopAfter"),
+    "stop-zero": ("spec:\n  stopAfter: 0s\n", "spec.stopAfter"),
+    # Only the cluster admin lets hooks run as root (kcau-controller --hook-allow-root).
+    "root-hooks": ("spec:\n  hookRunner: {runAsUser: 0}\n", "spec.hookRunner.runAsUser"),
+    # Would have been copied onto each node in an annotation.
+    "big-argument": ("spec:\n  plugins: [{name: packages, arguments: {QueryString: " +
+                     "x" * (20 * 1024) + "}}]\n", "spec.plugins[0].arguments.QueryString"),
 }
+# The Failed condition's reason, where it is not Invalid.
+BAD_RUN_REASONS = {"not-yet": "Unsupported", "root-hooks": "HookRunnerNotAllowed"}
 
 
 class BadInput(unittest.TestCase):
@@ -363,8 +373,7 @@ class BadInput(unittest.TestCase):
                 run = c.wait_for_phase(name, {"Failed", "Succeeded"}, timeout=30)
                 self.assertEqual(run["status"]["phase"], "Failed")
                 failed = condition(run, "Failed")
-                self.assertEqual(failed["reason"],
-                                 "Unsupported" if name == "not-yet" else "Invalid")
+                self.assertEqual(failed["reason"], BAD_RUN_REASONS.get(name, "Invalid"))
                 self.assertIn(field, failed["message"])
                 self.assertEqual(run["status"].get("nodes", []), [])
         for name, node in node_map(c).items():

@@ -5,9 +5,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
+#include "crd/k8s_names.h"
+#include "crd/validation.h"
 #include "crd/yaml_json.h"
 
 namespace kcau::crd {
@@ -96,6 +99,27 @@ TEST(CodecTest, WrongTypesAndUnknownFieldsNameTheirPath) {
            Case{"maxUnavailable: lots", "spec.maxUnavailable: expected an integer or a percentage"},
            Case{"nodeOrder: node-1", "spec.nodeOrder: expected array, got string"},
            Case{"clusterName: x", "spec.clusterName: unknown field"},
+           // Out of range: once wrapped around to a negative that ended the run at once.
+           Case{"stopAfter: \"99999999999999999999h\"",
+                "spec.stopAfter: invalid duration \"99999999999999999999h\": longer than the "
+                "maximum of 10 years (87600h)"},
+           Case{"warnAfter: \"87601h\"", "spec.warnAfter: invalid duration \"87601h\": longer"},
+           Case{"settle: {delay: 3651.00:00:00}", "spec.settle.delay: invalid duration"},
+           // Names that would leave their place in a URL or in the agent's request.
+           Case{"hookRunner: {serviceAccountName: ../../kube-system/admin}",
+                "spec.hookRunner.serviceAccountName: \"../../kube-system/admin\" is not a "
+                "DNS-1123 subdomain"},
+           Case{"hookRunner: {serviceAccountName: \"\"}",
+                "spec.hookRunner.serviceAccountName: must not be empty"},
+           Case{
+               "preUpdateHook: {configMap: ../../kube-system/x, key: pre.sh}",
+               "spec.preUpdateHook.configMap: \"../../kube-system/x\" is not a DNS-1123 subdomain"},
+           Case{"postUpdateHook: {configMap: Hooks, key: post.sh}",
+                "spec.postUpdateHook.configMap: \"Hooks\" is not a DNS-1123 subdomain"},
+           Case{"preUpdateHook: {configMap: hooks, key: ../pre.sh}",
+                "spec.preUpdateHook.key: \"../pre.sh\" is not a ConfigMap key"},
+           Case{"postUpdateHook: {configMap: hooks, key: " + std::string(254, 'k') + "}",
+                "spec.postUpdateHook.key: is 254 characters long, at most 253 allowed"},
        }) {
     SCOPED_TRACE(c.spec);
     auto run = DecodeUpdateRun(Yaml("metadata: {name: r}\nspec:\n  " + c.spec + "\n"));
@@ -103,6 +127,26 @@ TEST(CodecTest, WrongTypesAndUnknownFieldsNameTheirPath) {
     EXPECT_EQ(run.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(run.status().message().find(c.want), std::string::npos) << run.status().message();
   }
+}
+
+// Invoke-CauRun uses its default plug-in when none is named; so does kcau.
+TEST(CodecTest, RunWithoutPluginsGetsTheDefaultPlugin) {
+  for (const std::string doc : {"metadata: {name: r}\nspec: {maxFailedNodes: 1}\n",
+                                "metadata: {name: r}\nspec: {plugins: []}\n",
+                                "metadata: {name: r}\nspec: {}\n", "metadata: {name: r}\n"}) {
+    SCOPED_TRACE(doc);
+    auto run = DecodeUpdateRun(Yaml(doc));
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    EXPECT_EQ(run->spec.plugins, (std::vector<PluginSpec>{{"packages", {}}}));
+  }
+  auto absent = DecodeUpdateRunSpec(Yaml("maxFailedNodes: 1\n"));
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(absent->plugins, (std::vector<PluginSpec>{{kDefaultPlugin, {}}}));
+  EXPECT_FALSE(absent->fields_present.count("spec.plugins")) << "the document did not name it";
+  // Named plug-ins are left as they are.
+  auto named = DecodeUpdateRunSpec(Yaml("plugins: [{name: reboot-required}]\n"));
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->plugins, (std::vector<PluginSpec>{{"reboot-required", {}}}));
 }
 
 TEST(CodecTest, StatusRoundTrips) {
@@ -244,6 +288,174 @@ TEST(CrdManifestTest, SchemaAndCodecKnowTheSameSpecFields) {
     columns.push_back(c.at("name").as_string());
   }
   EXPECT_EQ(columns, (std::vector<std::string>{"Phase", "Succeeded", "Failed", "Age"}));
+}
+
+// Walks the spec's schema: "hookRunner.runAsUser", "nodeOrder[]" (the items of an array),
+// "plugins[].arguments{}" (the values of a map).
+const value& SpecSchemaAt(const value& spec_props, const std::string& path) {
+  const value* node = nullptr;
+  size_t begin = 0;
+  while (begin < path.size()) {
+    size_t dot = path.find('.', begin);
+    std::string part =
+        path.substr(begin, dot == std::string::npos ? std::string::npos : dot - begin);
+    std::vector<std::string> suffixes;
+    while (part.size() > 2 &&
+           (part.substr(part.size() - 2) == "[]" || part.substr(part.size() - 2) == "{}")) {
+      suffixes.insert(suffixes.begin(), part.substr(part.size() - 2));
+      part.resize(part.size() - 2);
+    }
+    node = node == nullptr ? &spec_props.at(part) : &node->at("properties").at(part);
+    for (const auto& s : suffixes) {
+      node = s == "[]" ? &node->at("items") : &node->at("additionalProperties");
+    }
+    if (dot == std::string::npos) break;
+    begin = dot + 1;
+  }
+  return *node;
+}
+
+const value& SpecSchema() {
+  static const value props = [] {
+    auto docs = YamlToJsonDocuments(ReadFile("crd/updaterun-crd.yaml"));
+    EXPECT_TRUE(docs.ok()) << docs.status().ToString();
+    return docs->at(0)
+        .at("spec")
+        .at("versions")
+        .at(0)
+        .at("schema")
+        .at("openAPIV3Schema")
+        .at("properties")
+        .at("spec");
+  }();
+  return props;
+}
+
+int64_t SchemaInt(const value& node, const char* keyword) {
+  EXPECT_TRUE(node.has_field(keyword)) << keyword << " missing in " << node.serialize();
+  return node.has_field(keyword) ? node.at(keyword).as_number().to_int64() : -1;
+}
+
+// The schema's bounds are the controller's: a run the API server admits is not refused later
+// for a bound the schema did not state, and the other way round.
+TEST(CrdManifestTest, SchemaBoundsAreTheControllers) {
+  const value& props = SpecSchema().at("properties");
+  for (const IntegerField& f : SpecIntegerFields()) {
+    SCOPED_TRACE(f.path);
+    const value& node = SpecSchemaAt(props, std::string(f.path).substr(5));  // after "spec."
+    EXPECT_EQ(node.at("type").as_string(), "integer");
+    EXPECT_EQ(SchemaInt(node, "minimum"), f.minimum);
+    EXPECT_EQ(SchemaInt(node, "maximum"), f.maximum);
+  }
+  struct Size {
+    std::string path;
+    const char* keyword;
+    size_t want;
+  };
+  for (const Size& s : {
+           Size{"plugins", "maxItems", kMaxPlugins},
+           Size{"plugins[].arguments", "maxProperties", kMaxPluginArguments},
+           Size{"plugins[].arguments{}", "maxLength", kMaxPluginArgumentValueLength},
+           Size{"nodeOrder", "maxItems", kMaxNodeOrder},
+           Size{"nodeOrder[]", "maxLength", kMaxDnsSubdomainLength},
+           Size{"siteAwareUpdatingOrder", "maxItems", kMaxSites},
+           Size{"siteAwareUpdatingOrder[]", "maxLength", kMaxLabelValueLength},
+           Size{"nodeSelector.matchLabels", "maxProperties", kMaxSelectorTerms},
+           Size{"nodeSelector.matchLabels{}", "maxLength", kMaxLabelValueLength},
+           Size{"nodeSelector.matchExpressions", "maxItems", kMaxSelectorTerms},
+           Size{"nodeSelector.matchExpressions[].key", "maxLength",
+                kMaxDnsSubdomainLength + 1 + kMaxLabelNameLength},
+           Size{"nodeSelector.matchExpressions[].values", "maxItems", kMaxSelectorValues},
+           Size{"nodeSelector.matchExpressions[].values[]", "maxLength", kMaxLabelValueLength},
+           Size{"preUpdateHook.configMap", "maxLength", kMaxDnsSubdomainLength},
+           Size{"postUpdateHook.configMap", "maxLength", kMaxDnsSubdomainLength},
+           Size{"preUpdateHook.key", "maxLength", kMaxConfigMapKeyLength},
+           Size{"postUpdateHook.key", "maxLength", kMaxConfigMapKeyLength},
+           Size{"hookRunner.serviceAccountName", "maxLength", kMaxDnsSubdomainLength},
+       }) {
+    SCOPED_TRACE(s.path + " " + s.keyword);
+    EXPECT_EQ(SchemaInt(SpecSchemaAt(props, s.path), s.keyword), static_cast<int64_t>(s.want));
+  }
+  // A run without plug-ins is admitted: the controller gives it the default one.
+  const value& spec = SpecSchema();
+  if (spec.has_field("required")) {
+    for (const auto& r : spec.at("required").as_array()) EXPECT_NE(r.as_string(), "plugins");
+  }
+  EXPECT_FALSE(props.at("plugins").has_field("minItems"));
+}
+
+// The schema's patterns and the controller's name checks (crd/k8s_names.h) accept the same
+// values, over a corpus of good and bad ones.
+TEST(CrdManifestTest, SchemaPatternsAgreeWithTheNameChecks) {
+  const value& props = SpecSchema().at("properties");
+  const std::vector<std::string> corpus = {"",
+                                           "a",
+                                           "node-1",
+                                           "Node-1",
+                                           "node_1",
+                                           "-node",
+                                           "node-",
+                                           "a.b",
+                                           "a..b",
+                                           ".a",
+                                           "a.",
+                                           "a/b",
+                                           "../../kube-system/admin",
+                                           "kube-system/admin",
+                                           "pre.sh",
+                                           "pre-1_b.sh",
+                                           "zone a",
+                                           "zone-a",
+                                           "ZONE_A.b",
+                                           "a b",
+                                           "é",
+                                           "x/",
+                                           "/x",
+                                           "example.com/pool",
+                                           "Example.com/pool",
+                                           "example.com/-pool",
+                                           "example.com/pool_",
+                                           "a/b/c",
+                                           std::string(63, 'a'),
+                                           std::string(64, 'a'),
+                                           std::string(253, 'a'),
+                                           std::string(254, 'a'),
+                                           std::string(253, 'a') + "/" + std::string(63, 'b'),
+                                           "k8s.io/" + std::string(64, 'b'),
+                                           std::string(250, 'a') + ".b",
+                                           "1.2.3"};
+  struct Check {
+    std::string path;
+    std::string (*problem)(const std::string&);
+  };
+  for (const Check& c : {
+           Check{"nodeOrder[]", DnsSubdomainProblem},
+           Check{"preUpdateHook.configMap", DnsSubdomainProblem},
+           Check{"postUpdateHook.configMap", DnsSubdomainProblem},
+           Check{"hookRunner.serviceAccountName", DnsSubdomainProblem},
+           Check{"preUpdateHook.key", ConfigMapKeyProblem},
+           Check{"postUpdateHook.key", ConfigMapKeyProblem},
+           Check{"nodeSelector.matchLabels{}", LabelValueProblem},
+           Check{"nodeSelector.matchExpressions[].values[]", LabelValueProblem},
+           Check{"nodeSelector.matchExpressions[].key", LabelKeyProblem},
+       }) {
+    const value& node = SpecSchemaAt(props, c.path);
+    const std::regex pattern(node.at("pattern").as_string());
+    for (const std::string& v : corpus) {
+      SCOPED_TRACE(c.path + " \"" + v.substr(0, 80) + "\"");
+      bool schema_ok = std::regex_search(v, pattern);
+      if (node.has_field("maxLength")) schema_ok &= v.size() <= SchemaInt(node, "maxLength");
+      if (node.has_field("minLength")) schema_ok &= v.size() >= SchemaInt(node, "minLength");
+      // A label key's prefix may be 253 characters and its name 63: a pattern cannot
+      // count the two apart, so the controller alone refuses a prefix that is too long.
+      const bool prefix_too_long = v.find('/') != std::string::npos && v.find('/') > 253;
+      EXPECT_EQ(schema_ok, c.problem(v).empty() || prefix_too_long) << c.problem(v);
+    }
+  }
+  // ConfigMap keys: the controller also refuses "." and a ".." prefix, as the API server does;
+  // the pattern lets them through (RE2 has no lookahead to say so).
+  EXPECT_NE(ConfigMapKeyProblem(".."), "");
+  EXPECT_NE(ConfigMapKeyProblem("..data"), "");
 }
 
 TEST(ExamplesTest, EveryExampleDecodes) {

@@ -63,6 +63,13 @@ class ReconcilerTest : public ::testing::Test {
     ASSERT_TRUE(store_.Create(res::UpdateRuns(), "", run).ok());
   }
 
+  // ConfigMap "hooks" (key pre.sh) in the reconciler's namespace ("default").
+  void CreateHookConfigMap() {
+    Json map = Parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"hooks",)"
+                     R"("namespace":"default"},"data":{"pre.sh":"exit 0"}})");
+    ASSERT_TRUE(store_.Create({"", "v1", "configmaps", "ConfigMap", true}, "default", map).ok());
+  }
+
   Json Run(const std::string& name = "run") {
     return store_.Get(res::UpdateRuns(), {"", name}).value();
   }
@@ -606,6 +613,121 @@ TEST_F(ReconcilerTest, DeletedActiveRunIsStoppedSafelyThenGoes) {
   for (const char* n : {"n1", "n2", "n3"}) EXPECT_FALSE(Cordoned(n)) << n;
   EXPECT_EQ(reboots_["n2"] + reboots_["n3"], 0) << "nothing started after the delete";
   EXPECT_FALSE(Lease().has_value());
+}
+
+// Whom hooks run as is the cluster admin's call (the controller's --hook-* flags): a run
+// asking for root, or for a service account the policy does not list, ends Failed before
+// any node is touched, naming the field and the rule.
+TEST_F(ReconcilerTest, HookRunnerNotAllowedEndsTheRunBeforeAnyNodeIsTouched) {
+  CreateHookConfigMap();
+  struct Case {
+    std::string run;
+    std::string hook_runner;
+    std::string message;
+  };
+  for (const Case& c : {
+           Case{"root", R"({"runAsUser":0})",
+                "spec.hookRunner.runAsUser: uid 0 (root) is not allowed: kcau-controller runs "
+                "hooks as root only when started with --hook-allow-root"},
+           Case{"low-uid", R"({"runAsUser":999})",
+                "spec.hookRunner.runAsUser: uid 999 is not allowed: kcau-controller's "
+                "--hook-allowed-users is 1000-65535"},
+           Case{"admin-sa", R"({"serviceAccountName":"admin","runAsUser":1000})",
+                "spec.hookRunner.serviceAccountName: \"admin\" is not allowed: "
+                "kcau-controller's --hook-allowed-service-accounts is empty"},
+       }) {
+    SCOPED_TRACE(c.run);
+    CreateRun(R"({"plugins":[{"name":"packages"}],"preUpdateHook":{"configMap":"hooks",)"
+              R"("key":"pre.sh"},"hookRunner":)" +
+                  c.hook_runner + "}",
+              c.run);
+    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+    ReconcileResult r = reconciler.Reconcile(c.run);
+    ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+    EXPECT_TRUE(r.terminal);
+    const Json run = Run(c.run);
+    EXPECT_EQ(run.at("status").at("phase").as_string(), "Failed");
+    bool failed = false;
+    for (const auto& cond : run.at("status").at("conditions").as_array()) {
+      if (cond.at("type").as_string() != "Failed") continue;
+      failed = true;
+      EXPECT_EQ(cond.at("reason").as_string(), "HookRunnerNotAllowed");
+      EXPECT_NE(cond.at("message").as_string().find(c.message), std::string::npos)
+          << cond.at("message").as_string();
+    }
+    EXPECT_TRUE(failed);
+    EXPECT_FALSE(run.at("status").has_array_field("nodes"));
+    // The next pass drops the finalizer the run took; after that nothing is written again.
+    EXPECT_TRUE(reconciler.Reconcile(c.run).terminal);
+    const uint64_t rv = store_.CurrentResourceVersion();
+    EXPECT_TRUE(reconciler.Reconcile(c.run).terminal);
+    EXPECT_EQ(store_.CurrentResourceVersion(), rv) << "a refused run is refused once";
+  }
+  for (const char* n : {"n1", "n2", "n3"}) {
+    EXPECT_FALSE(Cordoned(n)) << n;
+    EXPECT_FALSE(Node(n).at("metadata").at("annotations").has_field(agent::kHookRequestAnnotation));
+    EXPECT_FALSE(Node(n).at("metadata").at("annotations").has_field(agent::kRequestAnnotation));
+  }
+  EXPECT_FALSE(Lease().has_value());
+  auto events = store_.List(res::Events(), "default", {});
+  ASSERT_TRUE(events.ok());
+  int refusals = 0;
+  for (const auto& e : events->items)
+    refusals += e.at("reason").as_string() == "HookRunnerNotAllowed";
+  EXPECT_EQ(refusals, 3);
+}
+
+// The hook request the agent reads carries the policy's identity: the defaults for a run
+// naming none, the run's own where the policy allows it (root only with --hook-allow-root).
+TEST_F(ReconcilerTest, HookRequestsCarryThePolicysIdentity) {
+  CreateHookConfigMap();
+  HookRunnerPolicy root_allowed;
+  root_allowed.allow_root = true;
+  HookRunnerPolicy listed;
+  listed.allowed_service_accounts = {"cau-hooks"};
+  listed.default_user = 2000;
+  struct Case {
+    std::string run;
+    std::string hook_runner;  // "" : none
+    HookRunnerPolicy policy;
+    std::string want_service_account;
+    int64_t want_user;
+  };
+  for (const Case& c : {
+           Case{"defaults", "", {}, "", 65534},
+           Case{"listed", R"({"serviceAccountName":"cau-hooks"})", listed, "cau-hooks", 2000},
+           Case{"root", R"({"runAsUser":0})", root_allowed, "", 0},
+       }) {
+    SCOPED_TRACE(c.run);
+    CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],)"
+              R"("preUpdateHook":{"configMap":"hooks","key":"pre.sh"})" +
+                  (c.hook_runner.empty() ? "" : R"(,"hookRunner":)" + c.hook_runner) + "}",
+              c.run);
+    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, "default", c.policy);
+    std::optional<agent::HookRequest> request;
+    for (int pass = 0; pass < 10 && !request; ++pass) {
+      ReconcileResult r = reconciler.Reconcile(c.run);
+      ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+      const Json node = Node("n1");
+      const Json& ann = node.at("metadata").at("annotations");
+      if (ann.has_string_field(agent::kHookRequestAnnotation)) {
+        request = agent::DecodeHookRequest(ann.at(agent::kHookRequestAnnotation).as_string());
+      }
+      clock_.Advance(std::chrono::seconds(1));
+    }
+    ASSERT_TRUE(request.has_value()) << Run(c.run).serialize();
+    EXPECT_EQ(request->config_map, "default/hooks");
+    EXPECT_EQ(request->service_account, c.want_service_account);
+    EXPECT_EQ(request->run_as_user, c.want_user);
+    // Next case: a fresh node and no lock held.
+    ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", c.run}).ok());
+    for (int pass = 0; pass < 5 && store_.Get(res::UpdateRuns(), {"", c.run}).ok(); ++pass) {
+      (void)reconciler.Reconcile(c.run);
+    }
+    Json clear = Json::object();
+    clear["metadata"]["annotations"][agent::kHookRequestAnnotation] = Json::null();
+    ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, clear, false).ok());
+  }
 }
 
 // An ended run holds no finalizer: deleting it is immediate.

@@ -38,6 +38,13 @@ TEST_F(CrdValidationTest, ValidRunsAreAccepted) {
                   .ok());
 }
 
+// Invoke-CauRun's default plug-in: a run naming none is admitted; the controller gives it
+// "packages".
+TEST_F(CrdValidationTest, RunWithoutPluginsIsAccepted) {
+  Status s = CreateRun("  maxFailedNodes: 1\n");
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
 TEST_F(CrdValidationTest, BadRunsAreRefusedNamingEachField) {
   struct Case {
     std::string spec;
@@ -61,7 +68,18 @@ TEST_F(CrdValidationTest, BadRunsAreRefusedNamingEachField) {
                 "body must be of type integer"},
            Case{"  plugins: [{name: packages}]\n  clusterName: x\n",
                 "spec.clusterName: unknown field \"spec.clusterName\""},
-           Case{"  maxFailedNodes: 1\n", "spec.plugins: Required value"},
+           Case{"  preUpdateHook: {configMap: hooks}\n", "spec.preUpdateHook.key: Required value"},
+           // Names and bounds the schema states (crd/updaterun-crd.yaml).
+           Case{"  hookRunner: {serviceAccountName: ../../kube-system/admin}\n",
+                "spec.hookRunner.serviceAccountName: Invalid value: \"../../kube-system/admin\": "
+                "spec.hookRunner.serviceAccountName in body should match"},
+           Case{"  hookRunner: {runAsUser: 2147483648}\n",
+                "spec.hookRunner.runAsUser in body should be less than or equal to 2147483647"},
+           Case{"  preUpdateHook: {configMap: hooks, key: ../pre.sh}\n",
+                "spec.preUpdateHook.key: Invalid value: \"../pre.sh\""},
+           Case{"  rebootTimeoutMinutes: 10081\n",
+                "spec.rebootTimeoutMinutes in body should be less than or equal to 10080"},
+           Case{"  nodeOrder: [Node_1]\n", "spec.nodeOrder[0]: Invalid value: \"Node_1\""},
        }) {
     SCOPED_TRACE(c.spec);
     Status s = CreateRun(c.spec);
