@@ -384,7 +384,9 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   static thread_local std::mt19937 rng(std::random_device{}());
   const int timeout = kWatchTimeoutSeconds - static_cast<int>(rng() % 60);
   std::string extra = "watch=1&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeout);
-  if (!resource_version.empty()) extra += "&resourceVersion=" + resource_version;
+  if (!resource_version.empty()) {
+    extra += "&resourceVersion=" + web::uri::encode_data_string(resource_version);
+  }
   pplx::cancellation_token_source cts;
   impl_->clock.Sleep(impl_->throttle->Reserve());
   try {
