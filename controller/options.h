@@ -12,10 +12,12 @@
 namespace kcau::controller {
 
 struct ControllerOptions {
-  std::string kubeconfig;              // empty: in-cluster configuration
-  std::string context;                 // kubeconfig context; empty: current-context
-  std::string metrics_addr = ":8080";  // /metrics, /healthz, /readyz
-  int workers = 2;                     // runs reconciled in parallel (never one run twice)
+  std::string kubeconfig;  // empty: in-cluster configuration
+  std::string context;     // kubeconfig context; empty: current-context
+  // /metrics, /healthz, /readyz. Loopback unless asked otherwise: the pod's manifest names
+  // the address the kubelet and Prometheus reach.
+  std::string metrics_addr = "127.0.0.1:8080";
+  int workers = 2;  // runs reconciled in parallel (never one run twice)
   Duration resync_period = std::chrono::seconds(60);  // look at every run this often anyway
   std::string log_level = "info";                     // trace, debug, info, warn, error
   std::string log_format = "text";                    // text, json

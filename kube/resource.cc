@@ -2,9 +2,28 @@
 
 namespace kcau::kube {
 
+std::string EscapePathSegment(const std::string& segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(segment.size());
+  for (const char ch : segment) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0f];
+    }
+  }
+  return out;
+}
+
 std::string Resource::GroupVersionPath() const {
-  if (group.empty()) return "/api/" + version;
-  return "/apis/" + group + "/" + version;
+  if (group.empty()) return "/api/" + EscapePathSegment(version);
+  return "/apis/" + EscapePathSegment(group) + "/" + EscapePathSegment(version);
 }
 
 std::string Resource::ApiVersion() const {
@@ -14,13 +33,14 @@ std::string Resource::ApiVersion() const {
 
 std::string Resource::CollectionPath(const std::string& ns) const {
   if (namespaced && !ns.empty()) {
-    return GroupVersionPath() + "/namespaces/" + ns + "/" + plural;
+    return GroupVersionPath() + "/namespaces/" + EscapePathSegment(ns) + "/" +
+           EscapePathSegment(plural);
   }
-  return GroupVersionPath() + "/" + plural;
+  return GroupVersionPath() + "/" + EscapePathSegment(plural);
 }
 
 std::string Resource::ItemPath(const std::string& ns, const std::string& name) const {
-  return CollectionPath(ns) + "/" + name;
+  return CollectionPath(ns) + "/" + EscapePathSegment(name);
 }
 
 namespace resources {

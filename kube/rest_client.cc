@@ -12,6 +12,7 @@
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <system_error>
 
 #include "common/verbosity.h"
 #include "kube/token_bucket.h"
@@ -92,6 +93,44 @@ std::string TransportError(const std::string& server, const std::string& what) {
         "kubeconfig's certificate-authority(-data), and issued for this host name?)";
   }
   return msg;
+}
+
+// Whether a request cpprest failed with `e` may be sent once more on a fresh connection, as
+// Go's net/http does. A keep-alive connection the server closed while it sat in cpprest's pool
+// fails the next request written on it, and cpprest retries that itself only when the failure
+// shows while reading the answer. Safe for every verb when the request was not written whole
+// (the server cannot have acted on part of one); for idempotent verbs also when it was written
+// but not a byte of answer came back. Never after a timeout: the server may be slow, not gone.
+// cpprest's asio client names the phase only in the exception's text (the error code loses
+// its category), hence the comparison with its messages.
+bool SendAgainOnFreshConnection(const http::http_exception& e, const http::method& m) {
+  if (e.error_code() == std::errc::timed_out) return false;
+  const std::string what = e.what();
+  if (what == "Failed to write request headers" || what == "Failed to write request body") {
+    return true;
+  }
+  const bool idempotent = m == http::methods::GET || m == http::methods::HEAD ||
+                          m == http::methods::PUT || m == http::methods::DEL ||
+                          m == http::methods::OPTIONS;
+  return idempotent && what == "Failed to read HTTP status line";
+}
+
+// Sends `first`; when it fails as SendAgainOnFreshConnection allows, sends a request `make`
+// builds afresh (cpprest consumes a request's body when sending it). cpprest closed the
+// failed connection and does not pool it again, so the second one goes out on a new one.
+http::http_response Exchange(client::http_client& c, const http::http_request& first,
+                             const std::function<http::http_request()>& make,
+                             const pplx::cancellation_token& token) {
+  try {
+    return c.request(first, token).get();
+  } catch (const http::http_exception& e) {
+    if (!SendAgainOnFreshConnection(e, first.method())) throw;
+    if (V(6)) {
+      spdlog::info("{} {}: {}; sending it again on a fresh connection", first.method(),
+                   first.request_uri().to_string(), e.what());
+    }
+  }
+  return c.request(make(), token).get();
 }
 
 class RestWatchStream final : public WatchStream {
@@ -246,7 +285,7 @@ struct RestClient::Impl {
         http::http_request req = make();
         const bool eviction = req.request_uri().path().find("/eviction") != std::string::npos;
         const auto started = std::chrono::steady_clock::now();
-        http::http_response resp = client->request(req).get();
+        http::http_response resp = Exchange(*client, req, make, pplx::cancellation_token::none());
         const std::string body = resp.extract_string(true).get();
         const int code = resp.status_code();
         if (V(6)) LogRequest(req, code, started);
@@ -384,16 +423,15 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   static thread_local std::mt19937 rng(std::random_device{}());
   const int timeout = kWatchTimeoutSeconds - static_cast<int>(rng() % 60);
   std::string extra = "watch=1&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeout);
-  if (!resource_version.empty()) extra += "&resourceVersion=" + resource_version;
+  if (!resource_version.empty()) {
+    extra += "&resourceVersion=" + web::uri::encode_data_string(resource_version);
+  }
   pplx::cancellation_token_source cts;
   impl_->clock.Sleep(impl_->throttle->Reserve());
   try {
-    http::http_response resp =
-        impl_->watch_client
-            ->request(
-                impl_->Request(http::methods::GET, r.CollectionPath(ns) + Query(options, extra)),
-                cts.get_token())
-            .get();
+    const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
+    auto make = [&] { return impl_->Request(http::methods::GET, path_query); };
+    http::http_response resp = Exchange(*impl_->watch_client, make(), make, cts.get_token());
     if (V(6)) spdlog::info("WATCH {} {}", r.CollectionPath(ns), resp.status_code());
     if (resp.status_code() != 200) {
       // The informer retries with backoff; let that retry carry a rotated token.

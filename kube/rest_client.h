@@ -1,6 +1,8 @@
 // KubeClient over HTTP(S) with cpprestsdk: what the controller uses against a real API
 // server (and kcau-sim). TLS verification is on unless the kubeconfig itself says
 // insecure-skip-tls-verify; tokens are sent, never logged; a rotated token file is re-read.
+// A request that fails on a pooled keep-alive connection the server had closed goes out once
+// more on a fresh connection when that is safe (the rule is in rest_client.cc).
 // cpprestsdk's http_client stays behind a pimpl so this header is cheap to include.
 //
 // Thread-safety: every method is safe from any thread (cpprest's client is thread-safe).

@@ -3,10 +3,11 @@
 // "[-]informers-synced failed: ..."): 200 when every required check passes, 503 otherwise.
 // Informational checks (whether this replica leads) are listed but never fail readiness: a
 // standby with warm caches is ready to take over, and a Service should keep it.
-// cpprestsdk stays in the .cc (pimpl): http_listener.h is expensive to compile.
+// Served by HttpServer, whose limits (header and body size, time limits, connection cap)
+// keep a slow or hostile client from holding the endpoint the kubelet probes.
 //
-// Thread-safety: Start/Stop from one thread; requests are served on cpprest's pool and only
-// read the registry and call the readiness callbacks, which must be thread-safe.
+// Thread-safety: Start/Stop/Port from one thread; requests are served on the server's thread
+// and only read the registry and call the readiness callbacks, which must be thread-safe.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "metrics/http_server.h"
 #include "metrics/registry.h"
 
 namespace kcau::metrics {
@@ -29,14 +31,18 @@ struct ReadinessCheck {
 
 class MetricsServer {
  public:
-  // address: "127.0.0.1:PORT", or ":PORT" for every interface (what a pod needs).
-  MetricsServer(std::string address, const Registry& registry, std::vector<ReadinessCheck> checks);
+  // address: "127.0.0.1:PORT", or ":PORT" / "0.0.0.0:PORT" for every interface (what a pod
+  // needs); see HttpServer.
+  MetricsServer(std::string address, const Registry& registry, std::vector<ReadinessCheck> checks,
+                HttpServerLimits limits = {});
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   Status Start();
   void Stop();
+  // The port listened on after Start: the one asked for, or the one taken for port 0.
+  int Port() const;
 
  private:
   struct Impl;

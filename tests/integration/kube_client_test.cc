@@ -103,6 +103,27 @@ TEST_F(KubeClientTest, GetListCreateUpdatePatchDelete) {
   EXPECT_EQ(client_->Delete(res::Nodes(), {"", "n2"}).code(), StatusCode::kNotFound);
 }
 
+// Names are path segments: one with non-ASCII letters, '/', '%', '?', '#' or a space must
+// reach the server as that one name, not as an invalid URI or as more path.
+TEST_F(KubeClientTest, NamesWithReservedAndNonAsciiCharactersRoundTrip) {
+  StartServer();
+  for (const std::string name : {"päch-dienstag", "hooks/pre", "100%", "a?b#c d"}) {
+    SCOPED_TRACE(name);
+    AddNode(name);
+    auto got = client_->Get(res::Nodes(), {"", name});
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->at("metadata").at("name").as_string(), name);
+    auto patched = client_->Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge,
+                                  Parse(R"({"spec":{"unschedulable":true}})"), false);
+    ASSERT_TRUE(patched.ok()) << patched.status().ToString();
+    EXPECT_TRUE(client_->Delete(res::Nodes(), {"", name}).ok());
+    EXPECT_EQ(client_->Get(res::Nodes(), {"", name}).status().code(), StatusCode::kNotFound);
+  }
+  // A name with '/' is not a path into another object.
+  AddNode("hooks");
+  EXPECT_EQ(client_->Get(res::Nodes(), {"", "hooks/pre"}).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(KubeClientTest, EvictionRefusedByABudgetIsTooManyRequests) {
   StartServer();
   for (const char* name : {"p1", "p2"}) {

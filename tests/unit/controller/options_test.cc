@@ -20,6 +20,15 @@ TEST(ControllerOptionsTest, DefaultsAndBothFlagForms) {
   EXPECT_EQ(o->log_level, "info");
 }
 
+// The endpoint carries no authentication: unless a manifest asks for more, only the machine
+// itself reaches it.
+TEST(ControllerOptionsTest, MetricsListenOnLoopbackByDefault) {
+  auto o = ParseControllerOptions({});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->metrics_addr, "127.0.0.1:8080");
+  EXPECT_NE(ControllerUsage().find("127.0.0.1:8080"), std::string::npos);
+}
+
 TEST(ControllerOptionsTest, BadFlagsAreNamed) {
   struct Case {
     std::vector<std::string> args;
