@@ -17,6 +17,12 @@ Status RequireSynced(const kube::Informer& informer, const char* what) {
   return UnavailableError(std::string(what) + " cache not synced yet");
 }
 
+void AddIfEvictable(const Json& pod, PodsToEvict& pods) {
+  if (IsDaemonSetOrMirrorPod(pod)) return;
+  ++pods.count;
+  if (!HasController(pod)) pods.unmanaged.push_back(PodKey(pod));
+}
+
 }  // namespace
 
 StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
@@ -33,12 +39,12 @@ StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
   return views;
 }
 
-StatusOr<int> ApiClusterSource::EvictablePodsOn(const std::string& node) {
+StatusOr<PodsToEvict> ApiClusterSource::EvictablePodsOn(const std::string& node) {
   auto list = client_.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!list.ok()) return list.status();
-  int count = 0;
-  for (const auto& pod : list->items) count += IsDaemonSetOrMirrorPod(pod) ? 0 : 1;
-  return count;
+  PodsToEvict pods;
+  for (const auto& pod : list->items) AddIfEvictable(pod, pods);
+  return pods;
 }
 
 StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
@@ -68,13 +74,13 @@ StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   return views;
 }
 
-StatusOr<int> CachedClusterSource::EvictablePodsOn(const std::string& node) {
+StatusOr<PodsToEvict> CachedClusterSource::EvictablePodsOn(const std::string& node) {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
-  int count = 0;
+  PodsToEvict pods;
   pods_.Visit([&](const Json& pod) {
-    if (NodeNameOfPod(pod) == node && !IsDaemonSetOrMirrorPod(pod)) ++count;
+    if (NodeNameOfPod(pod) == node) AddIfEvictable(pod, pods);
   });
-  return count;
+  return pods;
 }
 
 StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {

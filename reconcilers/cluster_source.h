@@ -24,12 +24,18 @@ class Informer;
 
 namespace kcau::reconcilers {
 
+// The pods a drain of one node must move.
+struct PodsToEvict {
+  int count = 0;                       // see pod_rules.h
+  std::vector<std::string> unmanaged;  // "ns/name" of those without a controller
+};
+
 class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
-  virtual StatusOr<int> EvictablePodsOn(const std::string& node) = 0;
+  virtual StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node) = 0;
   // The same for every node at once; nodes without such pods are absent.
   virtual StatusOr<std::map<std::string, int>> EvictablePodsPerNode() = 0;
 };
@@ -38,7 +44,7 @@ class ApiClusterSource : public ClusterSource {
  public:
   explicit ApiClusterSource(kube::KubeClient& client) : client_(client) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<int> EvictablePodsOn(const std::string& node) override;
+  StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:
@@ -52,7 +58,7 @@ class CachedClusterSource : public ClusterSource {
   CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods)
       : nodes_(nodes), pods_(pods) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<int> EvictablePodsOn(const std::string& node) override;
+  StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:

@@ -68,12 +68,15 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
 
 // `force` (drain Force, after the drain timeout): a pod whose eviction a PodDisruptionBudget
 // refuses is deleted instead, as ForcePauseAndDrain moves roles that cannot move.
-Status Drain(kube::KubeClient& client, const std::string& node, bool force,
+Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool evict_unmanaged,
              ActionOutcome& outcome) {
   auto pods = client.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!pods.ok()) return pods.status();
   for (const auto& pod : pods->items) {
     if (IsDaemonSetOrMirrorPod(pod) || IsTerminating(pod)) continue;
+    // Nothing recreates a pod without a controller: as kubectl drain, only with --force
+    // (drain: Force). The planner names such pods in the node's status either way.
+    if (!evict_unmanaged && !HasController(pod)) continue;
     const auto& meta = pod.at("metadata");
     kube::ObjectKey key{meta.at("namespace").as_string(), meta.at("name").as_string()};
     Status s = client.Evict(key);
@@ -186,9 +189,9 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
     case ActionType::kUncordon:
       return SetUnschedulable(client, action.node, false, "");
     case ActionType::kDrain:
-      return Drain(client, action.node, false, outcome);
+      return Drain(client, action.node, false, spec.drain == crd::DrainMode::kForce, outcome);
     case ActionType::kForceDrain:
-      return Drain(client, action.node, true, outcome);
+      return Drain(client, action.node, true, true, outcome);
     case ActionType::kRequestUpdate:
       return RequestUpdate(client, action, spec);
     case ActionType::kRunHook:

@@ -1,5 +1,6 @@
-// What the planner knows of one Node: the few fields a decision needs, read fresh from the
-// API server on every reconcile. Plain value, thread-safe.
+// What the planner knows of one Node: the few fields a decision needs, read on every
+// reconcile from the controller's informer caches (reconcilers/cluster_source.h). Plain value,
+// thread-safe.
 #pragma once
 
 #include <map>
@@ -27,6 +28,9 @@ struct NodeView {
   // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
   // this pass (the planner does not need it for this node).
   int evictable_pods = -1;
+  // Of those, the pods without a controller ("ns/name"): lost once evicted, so moved only
+  // with drain: Force. Filled with evictable_pods for nodes being drained.
+  std::vector<std::string> unmanaged_pods;
 
   bool operator==(const NodeView&) const = default;
 };

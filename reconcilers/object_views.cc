@@ -137,6 +137,7 @@ Json SlimPod(const Json& pod) {
     for (const auto& ref : meta.at("ownerReferences").as_array()) {
       Json owner = Json::object();
       CopyField(ref, owner, "kind");
+      CopyField(ref, owner, "controller");
       owners.push_back(owner);
     }
     m["ownerReferences"] = Json::array(owners);

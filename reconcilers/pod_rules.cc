@@ -22,4 +22,20 @@ bool IsTerminating(const kube::Json& pod) {
          pod.at("metadata").has_string_field("deletionTimestamp");
 }
 
+bool HasController(const kube::Json& pod) {
+  if (!pod.has_object_field("metadata") || !pod.at("metadata").has_array_field("ownerReferences")) {
+    return false;
+  }
+  for (const auto& ref : pod.at("metadata").at("ownerReferences").as_array()) {
+    if (ref.has_boolean_field("controller") && ref.at("controller").as_bool()) return true;
+  }
+  return false;
+}
+
+std::string PodKey(const kube::Json& pod) {
+  const auto& meta = pod.at("metadata");
+  return (meta.has_string_field("namespace") ? meta.at("namespace").as_string() : "") + "/" +
+         meta.at("name").as_string();
+}
+
 }  // namespace kcau::reconcilers

@@ -3,6 +3,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <string>
+
 #include "kube/kube_client.h"
 
 namespace kcau::reconcilers {
@@ -11,5 +13,10 @@ namespace kcau::reconcilers {
 // are the kubelet's static pods: evicting either is pointless, as `kubectl drain` knows.
 bool IsDaemonSetOrMirrorPod(const kube::Json& pod);
 bool IsTerminating(const kube::Json& pod);
+// A pod with no controller (no ownerReference with controller: true) is not recreated once
+// evicted: `kubectl drain` refuses it without --force, and so does kcau without drain: Force.
+bool HasController(const kube::Json& pod);
+// "namespace/name".
+std::string PodKey(const kube::Json& pod);
 
 }  // namespace kcau::reconcilers

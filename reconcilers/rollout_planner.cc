@@ -484,6 +484,7 @@ class Pass {
     }
     const auto& spec = run_.spec;
     const bool force = spec.drain == crd::DrainMode::kForce;
+    NoteUnmanagedPods(r, view, force);
     const Duration waited = Elapsed(r.phase_time);
     if (spec.drain_timeout_minutes || force) {
       const Duration timeout = std::chrono::minutes(spec.drain_timeout_minutes.value_or(0));
@@ -511,6 +512,24 @@ class Pass {
       Requeue(kDrainPollInterval);
     }
     Act(ActionType::kDrain, r.name);
+  }
+
+  // Pods without a controller are lost once evicted. Without drain: Force they are left, so
+  // the drain waits (and, with drainTimeoutMinutes, gives the node up); with it they are
+  // evicted. Either way the node's message names them, and an Event says it once.
+  void NoteUnmanagedPods(NodeResult& r, const NodeView& view, bool force) {
+    if (view.unmanaged_pods.empty()) return;
+    const std::string pods = JoinSome(view.unmanaged_pods);
+    const std::string message =
+        force
+            ? "drain Force: evicting pod(s) without a controller, which nothing recreates: " + pods
+            : "drain blocked by pod(s) without a controller: " + pods +
+                  " (evicted they would be lost, so kubectl drain refuses them without "
+                  "--force): delete or move them, or set spec.drain: Force";
+    if (r.message == message) return;
+    r.message = message;
+    Event("Warning", force ? "UnmanagedPodsEvicted" : "UnmanagedPodsBlockDrain",
+          r.name + ": " + message);
   }
 
   void StepUpdating(NodeResult& r, const NodeView& view) {

@@ -94,9 +94,10 @@ Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector
   for (auto& n : nodes) {
     for (const auto& wanted : needs.nodes) {
       if (n.name != wanted) continue;
-      auto count = cluster.EvictablePodsOn(n.name);
-      if (!count.ok()) return count.status();
-      n.evictable_pods = *count;
+      auto pods = cluster.EvictablePodsOn(n.name);
+      if (!pods.ok()) return pods.status();
+      n.evictable_pods = pods->count;
+      n.unmanaged_pods = std::move(pods->unmanaged);
     }
   }
   return Status::Ok();

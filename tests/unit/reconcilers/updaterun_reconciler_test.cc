@@ -37,10 +37,11 @@ Json MakeNodeJson(const std::string& name, const std::string& boot) {
 }
 
 Json MakePodJson(const std::string& name, const std::string& node, const std::string& owner) {
-  return Parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
-               R"(","namespace":"default","labels":{"app":"web"},"ownerReferences":[{"kind":")" +
-               owner + R"(","name":"o","uid":"u","apiVersion":"apps/v1"}]},"spec":{"nodeName":")" +
-               node + R"("},"status":{"phase":"Running"}})");
+  return Parse(
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+      R"(","namespace":"default","labels":{"app":"web"},"ownerReferences":[{"controller":true,"kind":")" +
+      owner + R"(","name":"o","uid":"u","apiVersion":"apps/v1"}]},"spec":{"nodeName":")" + node +
+      R"("},"status":{"phase":"Running"}})");
 }
 
 class ReconcilerTest : public ::testing::Test {
@@ -878,6 +879,61 @@ TEST_F(ReconcilerTest, RevertedEditIsAppliedAsWrittenAgain) {
   EXPECT_EQ(spec_applied(), "False");
   set_order(R"(["n1","n2","n3"])");
   EXPECT_EQ(spec_applied(), "True");
+}
+
+// A pod without a controller is lost once evicted. kubectl drain refuses it without --force;
+// kcau leaves it without drain: Force (the drain waits, then gives the node up) and names
+// it. It was evicted and lost without a word.
+TEST_F(ReconcilerTest, UnmanagedPodBlocksTheDrainUnlessForced) {
+  Json bare = MakePodJson("bare", "n1", "ReplicaSet");
+  bare["metadata"].erase("ownerReferences");
+  ASSERT_TRUE(store_.Create(res::Pods(), "default", bare).ok());
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],"drainTimeoutMinutes":1,)"
+            R"("maxRetriesPerNode":0,"nodeSelector":{"matchLabels":)"
+            R"({"kubernetes.io/hostname":"n1"}}})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  for (int pass = 0; pass < 5; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  }
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_TRUE(store_.Get(res::Pods(), {"default", "bare"}).ok()) << "evicted without Force";
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "the managed pod goes";
+  std::string message;
+  const Json run = Run();
+  for (const auto& n : run.at("status").at("nodes").as_array()) {
+    if (n.at("name").as_string() == "n1") message = n.at("message").as_string();
+  }
+  EXPECT_NE(message.find("without a controller: default/bare"), std::string::npos) << message;
+  EXPECT_NE(message.find("spec.drain: Force"), std::string::npos) << message;
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  DriveTo(reconciler, "run", "Failed");
+  EXPECT_EQ(NodePhase("n1"), "Failed");
+  EXPECT_FALSE(Cordoned("n1")) << "given up: back in service";
+  EXPECT_TRUE(store_.Get(res::Pods(), {"default", "bare"}).ok());
+  int warned = 0;
+  const auto events = store_.List(res::Events(), "default", {});
+  for (const auto& e : events.value().items) {
+    warned += e.at("reason").as_string() == "UnmanagedPodsBlockDrain";
+  }
+  EXPECT_EQ(warned, 1) << "said once";
+}
+
+TEST_F(ReconcilerTest, DrainForceEvictsUnmanagedPodsNamingThem) {
+  Json bare = MakePodJson("bare", "n1", "ReplicaSet");
+  bare["metadata"].erase("ownerReferences");
+  ASSERT_TRUE(store_.Create(res::Pods(), "default", bare).ok());
+  CreateRun(R"({"plugins":[{"name":"packages"}],"drain":"Force",)"
+            R"("nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n1"}}})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  DriveTo(reconciler, "run", "Succeeded");
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "bare"}).ok());
+  std::string said;
+  const auto events = store_.List(res::Events(), "default", {});
+  for (const auto& e : events.value().items) {
+    if (e.at("reason").as_string() == "UnmanagedPodsEvicted") said = e.at("message").as_string();
+  }
+  EXPECT_NE(said.find("default/bare"), std::string::npos) << said;
 }
 
 }  // namespace
