@@ -28,6 +28,7 @@ struct ControllerOptions {
   Duration retry_period = std::chrono::seconds(2);
   double kube_api_qps = 20;  // client-side throttling of API calls
   int kube_api_burst = 30;
+  std::string request_signing_key;  // PEM Ed25519 private key that signs agent requests
   bool show_version = false;
   bool show_help = false;
 };

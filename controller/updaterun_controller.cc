@@ -49,6 +49,7 @@ constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
 UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& clock,
                                          metrics::KcauMetrics* metrics, int workers,
                                          Duration resync_period,
+                                         const agent::RequestSigningKey& signing_key,
                                          const std::string& controller_namespace)
     : client_(client),
       clock_(clock),
@@ -74,7 +75,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             if (type == "DELETED") EnqueueAllRuns();
           })),
       cluster_(*nodes_, *pods_),
-      reconciler_(client, cluster_, clock, metrics, controller_namespace) {
+      reconciler_(client, cluster_, clock, metrics, signing_key, controller_namespace) {
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
 }

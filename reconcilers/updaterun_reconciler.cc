@@ -222,11 +222,13 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
 
 UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster,
                                          const Clock& clock, metrics::KcauMetrics* metrics,
+                                         const agent::RequestSigningKey& signing_key,
                                          const std::string& run_lock_namespace)
     : client_(client),
       cluster_(cluster),
       clock_(clock),
       metrics_(metrics),
+      signing_key_(signing_key),
       events_(client, clock),
       locks_(client, run_lock_namespace) {}
 
@@ -362,7 +364,8 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   ActionOutcome outcome;
   for (const auto& action : decision.actions) {
-    Status s = ApplyNodeAction(client_, action, run->spec, locks_.lease_namespace(), outcome);
+    Status s = ApplyNodeAction(client_, action, run->spec, locks_.lease_namespace(), signing_key_,
+                               outcome);
     if (!s.ok()) {
       return ReconcileResult::Error("updaterun " + run_name + ", node " + action.node + ": " +
                                     s.ToString());

@@ -24,6 +24,9 @@ class KubeClient;
 namespace kcau::reconcilers {
 class ClusterSource;
 }
+namespace kcau::agent {
+class RequestSigningKey;
+}
 namespace kcau::metrics {
 struct KcauMetrics;
 }
@@ -33,9 +36,10 @@ namespace kcau::reconcilers {
 class UpdateRunReconciler {
  public:
   // metrics may be null (tests that do not read them). Run locks (Leases) are kept in
-  // `run_lock_namespace`.
+  // `run_lock_namespace`. Every request written to an agent is signed with `signing_key`,
+  // which must outlive the reconciler.
   UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
-                      metrics::KcauMetrics* metrics,
+                      metrics::KcauMetrics* metrics, const agent::RequestSigningKey& signing_key,
                       const std::string& run_lock_namespace = "default");
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
   UpdateRunReconciler& operator=(const UpdateRunReconciler&) = delete;
@@ -55,6 +59,7 @@ class UpdateRunReconciler {
   ClusterSource& cluster_;
   const Clock& clock_;
   metrics::KcauMetrics* metrics_;
+  const agent::RequestSigningKey& signing_key_;
   EventRecorder events_;
   RunLockStore locks_;
 };
