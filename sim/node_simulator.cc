@@ -229,14 +229,14 @@ struct NodeSimulator::Impl {
   std::set<std::string> booting;                     // nodes with a Boot pending
   std::map<std::string, bool> extras_pending;        // node -> updatesAfterReboot not taken yet
   std::map<std::string, std::string> hook_answered;  // node -> last hook token taken
-  // node -> tokens acted on (both kinds) since this kcau-sim started
-  std::map<std::string, std::set<std::string>> taken;
-  std::set<std::string> os_upgrading;  // nodes rebooting into a new OS image
-  std::string rolled_to;               // the agent version the DaemonSet last rolled to
-  std::vector<Json> to_place;          // evicted pods whose replacement is due
+  std::set<std::string> os_upgrading;                // nodes rebooting into a new OS image
+  std::string rolled_to;       // the agent version the DaemonSet last rolled to
+  std::vector<Json> to_place;  // evicted pods whose replacement is due
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
+  // node -> request tokens (update and hook) its agent acted on since this kcau-sim started
+  std::map<std::string, std::set<std::string>> taken;
 
   Impl(ObjectStore& s, const Clock& c, Scenario sc, agent::RequestVerifyKeys keys)
       : store(s), clock(c), scenario(std::move(sc)), verify_keys(std::move(keys)) {

@@ -94,29 +94,42 @@ class SignedRequestsTest : public ::testing::Test {
     return request;
   }
 
-  // The agent's final answer to `token` on `node`, once there is one.
-  std::optional<agent::AgentResult> AnswerTo(const std::string& node, const std::string& token) {
-    std::optional<agent::AgentResult> answer;
+  // The agent's final answer to `token` on `node` (in `annotation`), once there is one.
+  template <typename Result>
+  std::optional<Result> FinalAnswer(const std::string& node, const char* annotation,
+                                    std::optional<Result> (*decode)(const std::string&),
+                                    bool (*final)(const Result&), const std::string& token) {
+    std::optional<Result> answer;
     Eventually([&] {
       const auto a = Annotations(node);
-      if (!a.count(agent::kResultAnnotation)) return false;
-      answer = agent::DecodeAgentResult(a.at(agent::kResultAnnotation));
-      return answer && answer->token == token && answer->state != agent::AgentState::kInstalling;
+      if (!a.count(annotation)) return false;
+      answer = decode(a.at(annotation));
+      return answer && answer->token == token && final(*answer);
     });
     if (answer && answer->token != token) return std::nullopt;
     return answer;
   }
 
+  std::optional<agent::AgentResult> AnswerTo(const std::string& node, const std::string& token) {
+    return FinalAnswer<agent::AgentResult>(
+        node, agent::kResultAnnotation, agent::DecodeAgentResult,
+        [](const agent::AgentResult& r) { return r.state != agent::AgentState::kInstalling; },
+        token);
+  }
+
   std::optional<agent::HookResult> HookAnswerTo(const std::string& node, const std::string& token) {
-    std::optional<agent::HookResult> answer;
-    Eventually([&] {
-      const auto a = Annotations(node);
-      if (!a.count(agent::kHookResultAnnotation)) return false;
-      answer = agent::DecodeHookResult(a.at(agent::kHookResultAnnotation));
-      return answer && answer->token == token && !answer->running;
-    });
-    if (answer && answer->token != token) return std::nullopt;
-    return answer;
+    return FinalAnswer<agent::HookResult>(
+        node, agent::kHookResultAnnotation, agent::DecodeHookResult,
+        [](const agent::HookResult& r) { return !r.running; }, token);
+  }
+
+  // The agent on `node` answered `token` with a refusal whose reason begins with `why`.
+  void ExpectRefused(const std::string& node, const std::string& token, const std::string& why) {
+    const auto answer = AnswerTo(node, token);
+    ASSERT_TRUE(answer.has_value()) << "no answer to " << token;
+    EXPECT_EQ(answer->state, agent::AgentState::kFailed);
+    EXPECT_EQ(answer->message.rfind("the agent refused this request: " + why, 0), 0u)
+        << answer->message;
   }
 
   int Reboots(const std::string& node) {
@@ -140,12 +153,7 @@ TEST_F(SignedRequestsTest, ForgedRequestsAreRefusedSayingWhyAndSignedOnesObeyed)
   Annotate("node-2", {{agent::kRequestAnnotation, "forged/1"},
                       {agent::kPluginsAnnotation, R"([{"name":"packages","arguments":{}}])"},
                       {agent::kForceRebootAnnotation, "true"}});
-  auto forged = AnswerTo("node-2", "forged/1");
-  ASSERT_TRUE(forged.has_value());
-  EXPECT_EQ(forged->state, agent::AgentState::kFailed);
-  EXPECT_EQ(forged->message,
-            "the agent refused this request: no signature "
-            "(kcau.io/update-request-signature is missing)");
+  ExpectRefused("node-2", "forged/1", "no signature (kcau.io/update-request-signature is missing)");
 
   // The controller's request to node-1 is obeyed.
   Request("node-1", "run/uid/node-1/1");
@@ -156,22 +164,15 @@ TEST_F(SignedRequestsTest, ForgedRequestsAreRefusedSayingWhyAndSignedOnesObeyed)
 
   // node-1's genuine request, copied onto node-2 as it is.
   Annotate("node-2", UpdateRequestOn("node-1"));
-  auto copied = AnswerTo("node-2", "run/uid/node-1/1");
-  ASSERT_TRUE(copied.has_value());
-  EXPECT_EQ(copied->state, agent::AgentState::kFailed);
-  EXPECT_EQ(copied->message,
-            "the agent refused this request: signed for node node-1, not for this node "
-            "(node-2): a request copied from another node");
+  ExpectRefused("node-2", "run/uid/node-1/1",
+                "signed for node node-1, not for this node (node-2): a request copied from "
+                "another node");
 
   // Signed for node-2, but by a key the agents do not trust.
   const auto other = agent::RequestSigningKey::FromPem(
       agent::testing::GenerateTestKeyPair().private_pem, "other key");
   Request("node-2", "run/uid/node-2/1", &other.value());
-  auto wrong_key = AnswerTo("node-2", "run/uid/node-2/1");
-  ASSERT_TRUE(wrong_key.has_value());
-  EXPECT_EQ(wrong_key->state, agent::AgentState::kFailed);
-  EXPECT_EQ(wrong_key->message.rfind("the agent refused this request: bad signature", 0), 0u)
-      << wrong_key->message;
+  ExpectRefused("node-2", "run/uid/node-2/1", "bad signature");
   EXPECT_EQ(Reboots("node-2"), 0) << "a refused request was acted on";
 
   // And the controller's own request to node-2 is obeyed.
