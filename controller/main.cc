@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "agent/request_signature.h"
 #include "common/stop_signals.h"
 #include "common/verbosity.h"
 #include "controller/leader_election.h"
@@ -48,6 +49,22 @@ int main(int argc, char** argv) {
     std::cout << "kcau-controller " << KCAU_VERSION << "\n";
     return 0;
   }
+  // Agents act only on requests signed with this key (docs/security.md): without it the
+  // controller could not drive a single node, so it does not start.
+  if (options->request_signing_key.empty()) {
+    std::cerr << "kcau-controller: --request-signing-key FILE is required: every request to a "
+                 "node agent is signed with it, and agents refuse unsigned ones. Make a key with\n"
+                 "  openssl genpkey -algorithm ed25519 -out key.pem\n"
+                 "and give the agents its public half:\n"
+                 "  openssl pkey -in key.pem -pubout -out key.pub.pem\n";
+    return 2;
+  }
+  auto signing_key = agent::RequestSigningKey::FromPemFile(options->request_signing_key);
+  if (!signing_key.ok()) {
+    std::cerr << "kcau-controller: --request-signing-key " << signing_key.status().message()
+              << "\n";
+    return 2;
+  }
   if (Status logging = controller::ConfigureLogging(options->log_format, options->log_level);
       !logging.ok()) {
     std::cerr << "kcau-controller: " << logging.message() << "\n";
@@ -77,8 +94,8 @@ int main(int argc, char** argv) {
   metrics::Registry registry;
   metrics::KcauMetrics kcau_metrics(registry, KCAU_VERSION);
   controller::UpdateRunController updateruns(**client, clock, &kcau_metrics, options->workers,
-                                             options->resync_period, options->controller_namespace,
-                                             options->hook_runner);
+                                             options->resync_period, *signing_key,
+                                             options->controller_namespace, options->hook_runner);
   std::atomic<bool> leading{!options->leader_elect};
   std::vector<metrics::ReadinessCheck> checks = {
       {"informers-synced", [&] { return updateruns.NotReadyReason(); }}};

@@ -111,6 +111,9 @@ std::string ControllerUsage() {
          "  --leader-elect-lease-duration-seconds N  (default 15)\n"
          "  --leader-elect-renew-deadline-seconds N  (default 10)\n"
          "  --leader-elect-retry-period-seconds N    (default 2)\n"
+         "  --request-signing-key FILE  PEM Ed25519 private key that signs every request to\n"
+         "                          the node agents (required; make one with\n"
+         "                          openssl genpkey -algorithm ed25519 -out key.pem)\n"
          "  --version               print the version and exit\n";
 }
 
@@ -168,6 +171,8 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         o.kube_api_qps = ParsePositiveInt("--kube-api-qps", v);
       } else if (TakeValue(args, i, "--kube-api-burst", v)) {
         o.kube_api_burst = ParsePositiveInt("--kube-api-burst", v);
+      } else if (TakeValue(args, i, "--request-signing-key", v)) {
+        o.request_signing_key = v;
       } else if (TakeValue(args, i, "--log-format", v)) {
         if (v != "text" && v != "json") {
           throw std::invalid_argument("--log-format: \"" + v + "\" is not one of text, json");

@@ -34,6 +34,7 @@ struct ControllerOptions {
   double kube_api_qps = 20;  // client-side throttling of API calls
   int kube_api_burst = 30;
   reconcilers::HookRunnerPolicy hook_runner;  // --hook-*: whom hooks may run as
+  std::string request_signing_key;            // PEM Ed25519 private key that signs agent requests
   bool show_version = false;
   bool show_help = false;
 };

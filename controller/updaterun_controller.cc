@@ -50,6 +50,7 @@ constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
 UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& clock,
                                          metrics::KcauMetrics* metrics, int workers,
                                          Duration resync_period,
+                                         const agent::RequestSigningKey& signing_key,
                                          const std::string& controller_namespace,
                                          reconcilers::HookRunnerPolicy hook_policy)
     : client_(client),
@@ -76,7 +77,8 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             if (type == "DELETED") EnqueueAllRuns();
           })),
       cluster_(*nodes_, *pods_),
-      reconciler_(client, cluster_, clock, metrics, controller_namespace, std::move(hook_policy)) {
+      reconciler_(client, cluster_, clock, metrics, signing_key, controller_namespace,
+                  std::move(hook_policy)) {
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
 }

@@ -33,8 +33,10 @@ namespace kcau::controller {
 
 class UpdateRunController {
  public:
+  // `signing_key` signs every request written to an agent; it must outlive the controller.
   UpdateRunController(kube::KubeClient& client, const Clock& clock, metrics::KcauMetrics* metrics,
                       int workers, Duration resync_period,
+                      const agent::RequestSigningKey& signing_key,
                       const std::string& controller_namespace = "default",
                       reconcilers::HookRunnerPolicy hook_policy = {});
   ~UpdateRunController();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agent/protocol.h"
+#include "agent/request_signature.h"
 #include "kube/kube_client.h"
 #include "reconcilers/pod_rules.h"
 
@@ -40,30 +41,43 @@ std::string EncodePlugins(const std::vector<crd::PluginSpec>& plugins) {
   return list.serialize();
 }
 
-Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
-                     const crd::UpdateRunSpec& spec) {
+// The request and its signature go in one patch, so an agent never sees one without the
+// other; a covered annotation the request does not have is removed (null in a merge patch),
+// so that nothing of an earlier request leaks into this one.
+Status WriteSignedRequest(kube::KubeClient& client, const std::string& node,
+                          agent::RequestKind kind, const agent::Annotations& request,
+                          const agent::RequestSigningKey& signing_key) {
+  auto signature = signing_key.Sign(kind, node, request);
+  if (!signature.ok()) return signature.status();
   Json patch = Json::object();
   Json& annotations = patch["metadata"]["annotations"];
-  annotations[agent::kRequestAnnotation] = Json::string(action.token);
+  for (const auto& key : agent::SignedAnnotationKeys(kind)) {
+    auto it = request.find(key);
+    annotations[key] = it == request.end() ? Json::null() : Json::string(it->second);
+  }
+  annotations[agent::SignatureAnnotation(kind)] = Json::string(*signature);
+  auto r = client.Patch(kube::resources::Nodes(), {"", node}, kube::PatchType::kMerge, patch);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
+                     const crd::UpdateRunSpec& spec, const agent::RequestSigningKey& signing_key) {
+  agent::Annotations request;
+  request[agent::kRequestAnnotation] = action.token;
   std::vector<crd::PluginSpec> plugins = spec.plugins;
   if (action.plugin >= 0 && action.plugin < static_cast<int>(plugins.size())) {
     plugins = {spec.plugins[action.plugin]};  // separateReboots: this round's plug-in alone
   }
-  annotations[agent::kPluginsAnnotation] = Json::string(EncodePlugins(plugins));
+  request[agent::kPluginsAnnotation] = EncodePlugins(plugins);
   Json options = Json::object();
   options["runPluginsSerially"] = Json::boolean(spec.run_plugins_serially.value_or(false));
   options["stopOnPluginFailure"] = Json::boolean(spec.stop_on_plugin_failure.value_or(false));
   options["osRollingUpgrade"] = Json::boolean(spec.os_rolling_upgrade.value_or(false));
-  annotations[agent::kOptionsAnnotation] = Json::string(options.serialize());
-  // Null removes it (merge patch): a request of an earlier run must not leak into this one.
-  annotations[agent::kForceRebootAnnotation] =
-      action.force_reboot ? Json::string("true") : Json::null();
-  annotations[agent::kRebootModeAnnotation] = Json::string(AgentRebootMode(spec));
-  annotations[agent::kModeAnnotation] =
-      spec.mode == crd::RunMode::kScan ? Json::string(agent::kScanMode) : Json::null();
-  auto r =
-      client.Patch(kube::resources::Nodes(), {"", action.node}, kube::PatchType::kMerge, patch);
-  return r.ok() ? Status::Ok() : r.status();
+  request[agent::kOptionsAnnotation] = options.serialize();
+  if (action.force_reboot) request[agent::kForceRebootAnnotation] = "true";
+  request[agent::kRebootModeAnnotation] = AgentRebootMode(spec);
+  if (spec.mode == crd::RunMode::kScan) request[agent::kModeAnnotation] = agent::kScanMode;
+  return WriteSignedRequest(client, action.node, agent::RequestKind::kUpdate, request, signing_key);
 }
 
 // `force` (drain Force, after the drain timeout): a pod whose eviction a PodDisruptionBudget
@@ -98,7 +112,7 @@ Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool
 
 // The hook request names the ConfigMap in the controller's namespace and whom to run as.
 Status RunHook(kube::KubeClient& client, const NodeAction& action, const crd::UpdateRunSpec& spec,
-               const std::string& hook_namespace) {
+               const std::string& hook_namespace, const agent::RequestSigningKey& signing_key) {
   const auto& hook = action.hook == "pre" ? spec.pre_update_hook : spec.post_update_hook;
   if (!hook) return InvalidArgumentError("no " + action.hook + " hook in the run's spec");
   agent::HookRequest request;
@@ -111,12 +125,9 @@ Status RunHook(kube::KubeClient& client, const NodeAction& action, const crd::Up
     request.service_account = spec.hook_runner->service_account_name;
     request.run_as_user = spec.hook_runner->run_as_user;
   }
-  Json patch = Json::object();
-  patch["metadata"]["annotations"][agent::kHookRequestAnnotation] =
-      Json::string(agent::EncodeHookRequest(request));
-  auto r =
-      client.Patch(kube::resources::Nodes(), {"", action.node}, kube::PatchType::kMerge, patch);
-  return r.ok() ? Status::Ok() : r.status();
+  return WriteSignedRequest(client, action.node, agent::RequestKind::kHook,
+                            {{agent::kHookRequestAnnotation, agent::EncodeHookRequest(request)}},
+                            signing_key);
 }
 
 // FailbackMode Policy, as CAU fails roles back by their policy: for each workload whose pods
@@ -182,7 +193,7 @@ std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
-                       ActionOutcome& outcome) {
+                       const agent::RequestSigningKey& signing_key, ActionOutcome& outcome) {
   switch (action.type) {
     case ActionType::kCordon:
       return SetUnschedulable(client, action.node, true, action.token);
@@ -193,9 +204,9 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
     case ActionType::kForceDrain:
       return Drain(client, action.node, true, true, outcome);
     case ActionType::kRequestUpdate:
-      return RequestUpdate(client, action, spec);
+      return RequestUpdate(client, action, spec, signing_key);
     case ActionType::kRunHook:
-      return RunHook(client, action, spec, hook_namespace);
+      return RunHook(client, action, spec, hook_namespace, signing_key);
     case ActionType::kRollAgents:
       return RollAgents(client, action, hook_namespace);
     case ActionType::kFailback:

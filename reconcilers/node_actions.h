@@ -1,6 +1,7 @@
 // Turns the planner's NodeActions into API calls: cordon, drain (PDB-respecting evictions),
 // the agent request, uncordon. Each is idempotent, because a restarted controller may apply
-// an action whose status it had already written.
+// an action whose status it had already written. Update and hook requests are signed with
+// the controller's key (agent/request_signature.h): agents act on nothing else.
 //
 // Thread-safety: stateless; safe wherever the KubeClient is.
 #pragma once
@@ -13,6 +14,9 @@
 
 namespace kcau::kube {
 class KubeClient;
+}
+namespace kcau::agent {
+class RequestSigningKey;
 }
 
 namespace kcau::reconcilers {
@@ -31,6 +35,6 @@ std::string AgentRebootMode(const crd::UpdateRunSpec& spec);
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
-                       ActionOutcome& outcome);
+                       const agent::RequestSigningKey& signing_key, ActionOutcome& outcome);
 
 }  // namespace kcau::reconcilers

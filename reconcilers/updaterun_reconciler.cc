@@ -291,12 +291,14 @@ void RecordSpecEdit(const crd::UpdateRun& run, const Json& object,
 
 UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster,
                                          const Clock& clock, metrics::KcauMetrics* metrics,
+                                         const agent::RequestSigningKey& signing_key,
                                          const std::string& run_lock_namespace,
                                          HookRunnerPolicy hook_policy)
     : client_(client),
       cluster_(cluster),
       clock_(clock),
       metrics_(metrics),
+      signing_key_(signing_key),
       events_(client, clock),
       elapsed_(clock),
       locks_(client, run_lock_namespace, elapsed_),
@@ -457,7 +459,8 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
 
   ActionOutcome outcome;
   for (const auto& action : decision.actions) {
-    Status s = ApplyNodeAction(client_, action, run->spec, locks_.lease_namespace(), outcome);
+    Status s = ApplyNodeAction(client_, action, run->spec, locks_.lease_namespace(), signing_key_,
+                               outcome);
     if (!s.ok()) {
       return ReconcileResult::Error("updaterun " + run_name + ", node " + action.node + ": " +
                                     s.ToString());

@@ -29,6 +29,9 @@ class KubeClient;
 namespace kcau::reconcilers {
 class ClusterSource;
 }
+namespace kcau::agent {
+class RequestSigningKey;
+}
 namespace kcau::metrics {
 struct KcauMetrics;
 }
@@ -38,9 +41,11 @@ namespace kcau::reconcilers {
 class UpdateRunReconciler {
  public:
   // metrics may be null (tests that do not read them). Run locks (Leases) and hook
-  // ConfigMaps are kept in `run_lock_namespace`; hooks run as `hook_policy` allows.
+  // ConfigMaps are kept in `run_lock_namespace`; hooks run as `hook_policy` allows. Every
+  // request written to an agent is signed with `signing_key`, which must outlive the
+  // reconciler.
   UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
-                      metrics::KcauMetrics* metrics,
+                      metrics::KcauMetrics* metrics, const agent::RequestSigningKey& signing_key,
                       const std::string& run_lock_namespace = "default",
                       HookRunnerPolicy hook_policy = {});
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
@@ -61,6 +66,7 @@ class UpdateRunReconciler {
   ClusterSource& cluster_;
   const Clock& clock_;
   metrics::KcauMetrics* metrics_;
+  const agent::RequestSigningKey& signing_key_;
   EventRecorder events_;
   // Timeouts from status timestamps, immune to wall-clock steps; shared by every run.
   ElapsedSince elapsed_;

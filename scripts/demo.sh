@@ -38,8 +38,15 @@ SIM_PORT=$(free_port)
 METRICS_PORT=$(free_port)
 export KUBECONFIG="$WORK/kubeconfig"
 
+# The controller signs every request to the node agents; the agents hold only the public key
+# and act on nothing else (docs/security.md).
+echo "==> making the request-signing key pair (Ed25519) in $WORK"
+openssl genpkey -algorithm ed25519 -out "$WORK/request-signing.pem"
+openssl pkey -in "$WORK/request-signing.pem" -pubout -out "$WORK/request-signing.pub.pem"
+
 echo "==> starting kcau-sim: 3 simulated nodes on https://127.0.0.1:$SIM_PORT"
 "$BIN/sim/kcau-sim" --nodes 3 --listen "127.0.0.1:$SIM_PORT" --write-kubeconfig "$KUBECONFIG" \
+  --agent-verify-key "$WORK/request-signing.pub.pem" \
   --update-delay-ms 1500 --reboot-delay-ms 2500 >"$WORK/sim.log" 2>&1 &
 PIDS+=($!)
 # kcau-sim writes the kubeconfig (HTTPS server, its CA, a token) once it is listening.
@@ -49,6 +56,7 @@ for _ in $(seq 1 100); do [ -s "$KUBECONFIG" ] && break; sleep 0.1; done
 echo "==> starting kcau-controller (metrics on http://127.0.0.1:$METRICS_PORT/metrics)"
 # --namespace default: kcau-sim keeps the agents' DaemonSet there (a real install: kcau-system).
 "$BIN/controller/kcau-controller" --kubeconfig "$KUBECONFIG" --namespace default \
+  --request-signing-key "$WORK/request-signing.pem" \
   --metrics-addr "127.0.0.1:$METRICS_PORT" >"$WORK/controller.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$METRICS_PORT/readyz" kcau-controller

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/request_signature.h"
 #include "common/stop_signals.h"
 #include "sim/api_server.h"
 #include "sim/crd_validation.h"
@@ -47,7 +48,10 @@ constexpr char kUsage[] =
     "  --audit-log PATH          append every resource request to PATH, one JSON line each\n"
     "                            (user agent, RBAC verb, group, resource, namespace, name)\n"
     "  --state-file PATH         load the cluster from PATH if it exists; save it there on\n"
-    "                            SIGTERM/SIGINT (an API server restart that keeps its state)\n";
+    "                            SIGTERM/SIGINT (an API server restart that keeps its state)\n"
+    "  --agent-verify-key FILE   the controller's PEM public key(s): the simulated agents act\n"
+    "                            only on requests it signed (kcau-controller\n"
+    "                            --request-signing-key); without it they refuse every request\n";
 
 struct Flags {
   std::string scenario_file;
@@ -65,6 +69,7 @@ struct Flags {
   int bookmark_ms = 60000;
   std::string state_file;
   std::string audit_log;
+  std::string agent_verify_key;
   std::string host = "127.0.0.1";
   int port = 8001;
   std::string kubeconfig;
@@ -120,6 +125,8 @@ Flags Parse(const std::vector<std::string>& args) {
       f.state_file = value();
     } else if (a == "--audit-log") {
       f.audit_log = value();
+    } else if (a == "--agent-verify-key") {
+      f.agent_verify_key = value();
     } else if (a == "--bookmark-every") {
       f.bookmark_ms = ParseInt(a, value(), 1);
     } else if (a == "--listen") {
@@ -276,9 +283,22 @@ int main(int argc, char** argv) {
     spdlog::error("{}", scenario.status().message());
     return 2;
   }
+  kcau::agent::RequestVerifyKeys verify_keys;
+  if (!flags.agent_verify_key.empty()) {
+    auto loaded = kcau::agent::RequestVerifyKeys::FromPemFile(flags.agent_verify_key);
+    if (!loaded.ok()) {
+      spdlog::error("--agent-verify-key {}", loaded.status().message());
+      return 2;
+    }
+    verify_keys = std::move(*loaded);
+  } else {
+    spdlog::warn(
+        "no --agent-verify-key: the simulated agents refuse every request (they act only on "
+        "requests the controller signed)");
+  }
   const size_t node_count = scenario->nodes.size();
   const kcau::sim::ApiFaults api_faults = scenario->api;
-  kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario));
+  kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario), std::move(verify_keys));
   std::ifstream saved(flags.state_file);
   if (!flags.state_file.empty() && saved) {
     std::stringstream text;

@@ -193,6 +193,9 @@ std::string OsImage(const Json& node) {
 
 // The simulated node's record of the plug-ins whose updates it installed.
 constexpr char kInstalledAnnotation[] = "sim.kcau.io/installed-plugins";
+// The simulated agent's record of every request token it acted on (a JSON array), so that
+// a replayed request is not acted on again after a kcau-sim restart either.
+constexpr char kTakenAnnotation[] = "sim.kcau.io/taken-requests";
 
 std::string Annotation(const Json& node, const char* key) {
   if (!node.has_object_field("metadata") || !node.at("metadata").has_object_field("annotations")) {
@@ -215,6 +218,7 @@ struct NodeSimulator::Impl {
   ObjectStore& store;
   const Clock& clock;
   const Scenario scenario;
+  const agent::RequestVerifyKeys verify_keys;
   std::map<std::string, NodeScenario> nodes;  // by name
   std::atomic<bool> stopping{false};
   std::thread thread;
@@ -231,8 +235,11 @@ struct NodeSimulator::Impl {
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
+  // node -> request tokens (update and hook) its agent acted on since this kcau-sim started
+  std::map<std::string, std::set<std::string>> taken;
 
-  Impl(ObjectStore& s, const Clock& c, Scenario sc) : store(s), clock(c), scenario(std::move(sc)) {
+  Impl(ObjectStore& s, const Clock& c, Scenario sc, agent::RequestVerifyKeys keys)
+      : store(s), clock(c), scenario(std::move(sc)), verify_keys(std::move(keys)) {
     for (const auto& n : scenario.nodes) {
       nodes[n.name] = n;
       failures_left[n.name] = n.fail_updates;
@@ -355,6 +362,64 @@ struct NodeSimulator::Impl {
     return job;
   }
 
+  enum class Admission { kAct, kRefuse, kReplay };
+
+  // Whether the agent on `name` acts on the request `token` of `kind` it finds on `node`:
+  // only when the controller signed exactly this request for this node, and only once per
+  // token. `resuming`: kcau-sim stopped while the agent was at this very request, which it
+  // then finishes. A refusal's reason goes to `why`, for the agent's result.
+  Admission Admit(const std::string& name, const Json& node, agent::RequestKind kind,
+                  const std::string& token, bool resuming, std::string& why) {
+    const Status trusted = verify_keys.Verify(kind, name, agent::NodeAnnotations(node));
+    if (!trusted.ok()) {
+      why = agent::RefusalMessage(trusted);
+      spdlog::warn("sim: agent on {}: refused request {}: {}", name, token, trusted.message());
+      return Admission::kRefuse;
+    }
+    if (TakenBefore(name, node, token, resuming)) {
+      spdlog::warn("sim: agent on {}: request {} was taken before; not acting on it again", name,
+                   token);
+      return Admission::kReplay;
+    }
+    RecordTaken(name, token);
+    return Admission::kAct;
+  }
+
+  // The tokens a node's own record (kTakenAnnotation) lists; a garbled record lists none.
+  static std::set<std::string> RecordedTokens(const Json& node) {
+    std::set<std::string> tokens;
+    try {
+      const std::string list = Annotation(node, kTakenAnnotation);
+      const Json parsed = Json::parse(list.empty() ? "[]" : list);
+      for (const auto& t : parsed.as_array()) {
+        if (t.is_string()) tokens.insert(t.as_string());
+      }
+    } catch (const std::exception&) {
+      tokens.clear();
+    }
+    return tokens;
+  }
+
+  bool TakenBefore(const std::string& name, const Json& node, const std::string& token,
+                   bool resuming) {
+    if (taken[name].count(token)) return true;  // never twice in this process's life
+    return !resuming && RecordedTokens(node).count(token) > 0;
+  }
+
+  void RecordTaken(const std::string& name, const std::string& token) {
+    taken[name].insert(token);
+    std::set<std::string> tokens = taken[name];
+    auto current = store.Get(res::Nodes(), {"", name});
+    if (current.ok()) tokens.merge(RecordedTokens(*current));
+    Json list = Json::array();
+    size_t i = 0;
+    for (const auto& t : tokens) list[i++] = Json::string(t);
+    Json patch = Json::object();
+    patch["metadata"]["annotations"][kTakenAnnotation] = Json::string(list.serialize());
+    auto s = store.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false);
+    if (!s.ok()) spdlog::warn("sim: node {}: {}", name, s.status().ToString());
+  }
+
   // Hooks: the script is the ConfigMap's key; the simulated shell understands `sleep S`
   // (seconds, fractions allowed) and `exit N`; it runs as the request's user and service
   // account (said in the result). Every other line is taken as succeeding.
@@ -365,6 +430,11 @@ struct NodeSimulator::Impl {
     // Already answered before a kcau-sim restart: the result annotation says so.
     const auto old = agent::DecodeHookResult(Annotation(node, agent::kHookResultAnnotation));
     if (old && old->token == request->token && !old->running) return;
+    std::string why;
+    const Admission admission = Admit(name, node, agent::RequestKind::kHook, request->token,
+                                      old && old->token == request->token, why);
+    if (admission == Admission::kRefuse) WriteHookResult(name, {request->token, false, false, why});
+    if (admission != Admission::kAct) return;
     WriteHookResult(name, {request->token, true, false, ""});
     const auto slash = request->config_map.find('/');
     const std::string ns = request->config_map.substr(0, slash);
@@ -435,6 +505,13 @@ struct NodeSimulator::Impl {
       return;
     }
     answered[name] = token;
+    std::string why;
+    const Admission admission = Admit(name, node, agent::RequestKind::kUpdate, token,
+                                      result && result->token == token, why);
+    if (admission == Admission::kRefuse) {
+      WriteResult(name, {token, agent::AgentState::kFailed, false, 0, why});
+    }
+    if (admission != Admission::kAct) return;
     spdlog::info("sim: agent on {}: update requested ({})", name, token);
     WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""});
     const bool scan = Annotation(node, agent::kModeAnnotation) == agent::kScanMode;
@@ -829,8 +906,9 @@ struct NodeSimulator::Impl {
   }
 };
 
-NodeSimulator::NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario)
-    : impl_(std::make_unique<Impl>(store, clock, std::move(scenario))) {}
+NodeSimulator::NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario,
+                             agent::RequestVerifyKeys verify_keys)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(scenario), std::move(verify_keys))) {}
 
 NodeSimulator::~NodeSimulator() { Stop(); }
 

@@ -6,6 +6,11 @@
 // Evicted workload pods come back on another schedulable node, as their controller would
 // make them (a StatefulSet's under the same name).
 //
+// Each agent acts only on requests signed by the controller for its own node
+// (agent/request_signature.h), verified with `verify_keys`; it answers any other request
+// with a Failed result that says why it refused it, and never acts twice on one token, so a
+// replayed request does nothing. Without keys every request is refused.
+//
 // Faults: a node whose update fails K times; a node that never comes back from its reboot;
 // a node that comes back NotReady (for a while or for good); a PDB that blocks every
 // eviction for a while.
@@ -24,6 +29,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/request_signature.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "sim/object_store.h"
@@ -33,7 +39,8 @@ namespace kcau::sim {
 
 class NodeSimulator {
  public:
-  NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario);
+  NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario,
+                agent::RequestVerifyKeys verify_keys = {});
   ~NodeSimulator();
   NodeSimulator(const NodeSimulator&) = delete;
   NodeSimulator& operator=(const NodeSimulator&) = delete;

@@ -15,7 +15,8 @@ add_library(kcau_sim_server ${CMAKE_CURRENT_SOURCE_DIR}/api_server.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/crd_validation.cc
                             ${CMAKE_CURRENT_BINARY_DIR}/embedded_crd.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/node_simulator.cc)
-target_link_libraries(kcau_sim_server PUBLIC kcau_sim_store kcau_crd kcau_agent_protocol spdlog::spdlog
+target_link_libraries(kcau_sim_server PUBLIC kcau_sim_store kcau_crd kcau_agent_protocol
+                                             kcau_request_signature spdlog::spdlog
                                              cpprestsdk::cpprest OpenSSL::SSL OpenSSL::Crypto)
 add_executable(kcau-sim ${CMAKE_CURRENT_SOURCE_DIR}/main.cc)
 target_link_libraries(kcau-sim kcau_sim_server)

@@ -2,8 +2,10 @@
 
 Starts kcau-sim and kcau-controller on free loopback ports, runs the real kubectl against
 them (fresh --cache-dir per cluster), and watches Nodes over the plain HTTP watch protocol
-so tests can count reboots from the outside. Every process started here is stopped by
-Cluster.stop(), which the tests call from tearDown.
+so tests can count reboots from the outside. Each cluster gets its own Ed25519 key pair
+(made with the openssl CLI): the controller signs its requests to the node agents with the
+private key, and kcau-sim's simulated agents verify them with the public one. Every process
+started here is stopped by Cluster.stop(), which the tests call from tearDown.
 """
 
 import base64
@@ -75,6 +77,17 @@ def with_sim_namespaces(args):
         if not any(a == flag or a.startswith(flag + "=") for a in args):
             args += [flag, "default"]
     return args
+
+
+def make_signing_keys(directory, name="request-signing"):
+    """An Ed25519 key pair, as docs/security.md makes one: (private PEM path, public PEM path)."""
+    private = os.path.join(directory, name + ".pem")
+    public = os.path.join(directory, name + ".pub.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", private],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "pkey", "-in", private, "-pubout", "-out", public],
+                   check=True, capture_output=True)
+    return private, public
 
 
 def controller_namespaces(args):
@@ -167,6 +180,7 @@ class Cluster:
         self._stopped = False
         self._controller_was_ready = False
         self.kubectl = kubectl_binary()
+        self.signing_key, self.verify_key = make_signing_keys(self.dir)
         self._start_sim(nodes, sim_args)
         if start_controller:
             self.start_controller(controller_args)
@@ -182,7 +196,7 @@ class Cluster:
         self._sim_args = [
             os.path.join(self.build_dir, "sim", "kcau-sim"), "--nodes", str(nodes),
             "--listen", f"127.0.0.1:{self.sim_port}", "--write-kubeconfig", self.kubeconfig,
-            "--audit-log", self.audit_log, *sim_args]
+            "--audit-log", self.audit_log, "--agent-verify-key", self.verify_key, *sim_args]
         self.sim = self._spawn("sim", self._sim_args)
         wait_file(self.kubeconfig, "kcau-sim")
         self.access = ApiAccess(self.kubeconfig)
@@ -198,15 +212,17 @@ class Cluster:
         self.access = ApiAccess(self.kubeconfig)
 
     def start_controller(self, controller_args=(), name="controller", metrics_port=None,
-                         kubeconfig=None, wait_ready=True):
-        """Starts a kcau-controller; the first one becomes self.controller."""
+                         kubeconfig=None, wait_ready=True, signing_key=None):
+        """Starts a kcau-controller; the first one becomes self.controller. It signs with the
+        cluster's key unless given another (signing_key: a PEM file)."""
         port = metrics_port or self.metrics_port
         controller_args = with_sim_namespaces(controller_args)
         self.controller_namespaces |= controller_namespaces(controller_args)
         proc = self._spawn(name, [
             os.path.join(self.build_dir, "controller", "kcau-controller"),
             "--kubeconfig", kubeconfig or self.kubeconfig,
-            "--metrics-addr", f"127.0.0.1:{port}", *controller_args])
+            "--metrics-addr", f"127.0.0.1:{port}",
+            "--request-signing-key", signing_key or self.signing_key, *controller_args])
         if name == "controller":
             self.controller = proc
         if wait_ready:

@@ -18,7 +18,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Cluster, NodeBootWatcher, assert_succeeded_each_node_once,  # noqa: E402
-                     condition, free_port, node_map, status_nodes, wait_file)
+                     condition, free_port, make_signing_keys, node_map, status_nodes, wait_file)
 
 BUILD_DIR = None
 SOURCE_DIR = None
@@ -632,6 +632,112 @@ class SimRestartKeepsState(unittest.TestCase):
                 self.assertNotEqual(final[name]["status"]["nodeInfo"]["bootID"], boots[name][0])
                 self.assertFalse(final[name]["spec"].get("unschedulable", False))
         self.assertIn("state loaded from", c.log_text("sim"))
+
+
+SIGNED_REQUEST_KEYS = ("kcau.io/update-request", "kcau.io/update-plugins", "kcau.io/force-reboot",
+                       "kcau.io/update-options", "kcau.io/update-mode", "kcau.io/reboot-mode",
+                       "kcau.io/update-request-signature")
+
+
+class RequestSigning(unittest.TestCase):
+    """A compromised node may patch any Node: agents act only on requests the controller
+    signed for their own node (docs/security.md)."""
+
+    def setUp(self):
+        self.cluster = Cluster(BUILD_DIR, nodes=3, start_controller=False,
+                               sim_args=["--update-delay-ms", "300", "--reboot-delay-ms", "600"])
+
+    def tearDown(self):
+        self.cluster.stop()
+
+    def agent_result(self, node, token, timeout=20):
+        """The agent's final answer to `token` on `node`."""
+        deadline = time.time() + timeout
+        result = None
+        while time.time() < deadline:
+            annotations = node_map(self.cluster)[node]["metadata"].get("annotations", {})
+            if "kcau.io/update-result" in annotations:
+                result = json.loads(annotations["kcau.io/update-result"])
+                if result["token"] == token and result["state"] != "Installing":
+                    return result
+            time.sleep(0.2)
+        self.fail(f"no answer from {node}'s agent to {token}; last result: {result}")
+
+    def test_controller_without_a_key_does_not_start(self):
+        c = self.cluster
+        result = subprocess.run(
+            [os.path.join(BUILD_DIR, "controller", "kcau-controller"), "--kubeconfig",
+             c.kubeconfig, "--metrics-addr", f"127.0.0.1:{free_port()}"],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("--request-signing-key FILE is required", result.stderr)
+        self.assertIn("openssl genpkey -algorithm ed25519 -out key.pem", result.stderr)
+        # The agents' public key is not a signing key: refused, naming the file.
+        result = subprocess.run(
+            [os.path.join(BUILD_DIR, "controller", "kcau-controller"), "--kubeconfig",
+             c.kubeconfig, "--request-signing-key", c.verify_key],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(c.verify_key + ": not a PEM private key", result.stderr)
+        self.assertNotIn("BEGIN", result.stderr)
+
+    def test_forged_and_copied_requests_are_refused_signed_ones_obeyed(self):
+        c = self.cluster
+        c.start_controller()
+        # A compromised node writes an update request onto node-3, unsigned.
+        c.kubectl_run("annotate", "node", "node-3", "kcau.io/update-request=forged-1",
+                      'kcau.io/update-plugins=[{"name":"packages","arguments":{}}]',
+                      "kcau.io/force-reboot=true")
+        refused = self.agent_result("node-3", "forged-1")
+        self.assertEqual(refused["state"], "Failed")
+        self.assertEqual(refused["message"], "the agent refused this request: no signature "
+                                             "(kcau.io/update-request-signature is missing)")
+
+        watcher = NodeBootWatcher(c.access)
+        try:
+            c.kubectl_run("apply", "-f", os.path.join(SOURCE_DIR, BASIC_EXAMPLE))
+            run = c.wait_for_phase("patch-tuesday", {"Succeeded", "Failed"}, timeout=90)
+            time.sleep(0.5)  # let the watcher see the last node event
+        finally:
+            watcher.stop()
+        # Each node rebooted once: for the controller's request, never for the forged one.
+        assert_succeeded_each_node_once(self, run, watcher)
+
+        # node-1's genuine, signed request copied onto node-2 as it is.
+        node1 = node_map(c)["node-1"]["metadata"]["annotations"]
+        copied = [f"{k}={node1[k]}" for k in SIGNED_REQUEST_KEYS if k in node1]
+        c.kubectl_run("annotate", "--overwrite", "node", "node-2", *copied)
+        refused = self.agent_result("node-2", node1["kcau.io/update-request"])
+        self.assertEqual(refused["state"], "Failed")
+        self.assertEqual(refused["message"],
+                         "the agent refused this request: signed for node node-1, not for this "
+                         "node (node-2): a request copied from another node")
+
+    def test_requests_signed_with_another_key_fail_with_the_agents_reason(self):
+        c = self.cluster
+        other_key, _ = make_signing_keys(c.dir, "not-trusted")
+        boot_before = node_map(c)["node-1"]["status"]["nodeInfo"]["bootID"]
+        c.start_controller(signing_key=other_key)
+        manifest = """
+apiVersion: kcau.io/v1alpha1
+kind: UpdateRun
+metadata:
+  name: untrusted
+spec:
+  plugins: [{name: packages}]
+  nodeOrder: [node-1]
+  maxRetriesPerNode: 0
+  maxFailedNodes: 0
+"""
+        c.kubectl_run("apply", "-f", "-", input=manifest)
+        run = c.wait_for_phase("untrusted", {"Failed", "Succeeded"}, timeout=60)
+        self.assertEqual(run["status"]["phase"], "Failed", run["status"])
+        node1 = status_nodes(run)["node-1"]
+        self.assertEqual(node1["phase"], "Failed")
+        self.assertIn("update attempt 1 of 1 failed: the agent refused this request: bad "
+                      "signature", node1["message"])
+        self.assertEqual(node_map(c)["node-1"]["status"]["nodeInfo"]["bootID"], boot_before,
+                         "node-1 rebooted for a request its agent refused")
 
 
 if __name__ == "__main__":

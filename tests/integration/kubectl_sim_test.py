@@ -146,6 +146,17 @@ class KubectlAgainstSim(unittest.TestCase):
                                  "-o", "json").stdout)
         agent_container = agent["spec"]["template"]["spec"]["containers"][0]
         self.assertTrue(agent_container["securityContext"]["privileged"])
+        # The request-signing key: the controller mounts the private key from its Secret; the
+        # agents get only the public key, from a ConfigMap, and no Secret at all.
+        self.assertIn("--request-signing-key=/etc/kcau/request-signing/key.pem",
+                      pod["containers"][0]["args"])
+        self.assertEqual([v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v],
+                         ["kcau-request-signing"])
+        agent_volumes = agent["spec"]["template"]["spec"]["volumes"]
+        self.assertEqual([v for v in agent_volumes if "secret" in v or "projected" in v], [])
+        self.assertIn({"name": "request-verify", "configMap": {
+            "name": "kcau-request-verify", "items": [{"key": "key.pub.pem", "path": "key.pub.pem"}]}},
+            agent_volumes)
         names = c.run("get", "rolebindings", "-n", "kcau-system", "-o", "name").stdout.split()
         self.assertEqual(names, ["rolebinding.rbac.authorization.k8s.io/kcau-agent",
                                  "rolebinding.rbac.authorization.k8s.io/kcau-controller"])

@@ -29,6 +29,17 @@ TEST(ControllerOptionsTest, MetricsListenOnLoopbackByDefault) {
   EXPECT_NE(ControllerUsage().find("127.0.0.1:8080"), std::string::npos);
 }
 
+TEST(ControllerOptionsTest, RequestSigningKey) {
+  // Unset by default: kcau-controller's main refuses to start without it.
+  EXPECT_EQ(ParseControllerOptions({}).value().request_signing_key, "");
+  EXPECT_EQ(ParseControllerOptions({"--request-signing-key", "/keys/private.pem"})
+                .value()
+                .request_signing_key,
+            "/keys/private.pem");
+  EXPECT_EQ(ParseControllerOptions({"--request-signing-key"}).status().message(),
+            "--request-signing-key: needs a value");
+}
+
 TEST(ControllerOptionsTest, BadFlagsAreNamed) {
   struct Case {
     std::vector<std::string> args;

@@ -1,5 +1,6 @@
 // The reconciler through its real I/O path: sim::StoreClient over the simulated cluster's
-// object store, a FakeClock, and a hand-played agent. No network, no sleeping.
+// object store, a FakeClock, and a hand-played agent that, as a real one, acts only on
+// requests the controller signed for its node. No network, no sleeping.
 #include "reconcilers/updaterun_reconciler.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <set>
 
 #include "agent/protocol.h"
+#include "agent/request_signature.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "reconcilers/cluster_source.h"
@@ -16,6 +18,7 @@
 #include "reconcilers/rollout_planner.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
+#include "tests/unit/agent/test_keys.h"
 
 namespace kcau::reconcilers {
 namespace {
@@ -76,7 +79,8 @@ class ReconcilerTest : public ::testing::Test {
   }
   Json Node(const std::string& name) { return store_.Get(res::Nodes(), {"", name}).value(); }
 
-  // The agent's side of agent/protocol.h: answer a new request, then reboot.
+  // The agent's side of agent/protocol.h: refuse a request the controller did not sign for
+  // this node (saying why), else answer it, then reboot.
   void PlayAgents() {
     for (int i = 1; i <= 3; ++i) {
       const std::string name = "n" + std::to_string(i);
@@ -90,17 +94,20 @@ class ReconcilerTest : public ::testing::Test {
           agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string())->token == token) {
         continue;
       }
+      const Status trusted =
+          agent_keys_.Verify(agent::RequestKind::kUpdate, name, agent::NodeAnnotations(node));
+      if (!trusted.ok()) {
+        WriteResult(name,
+                    {token, agent::AgentState::kFailed, false, 0, agent::RefusalMessage(trusted)});
+        continue;
+      }
       // Updates install once: the re-scan after the reboot finds nothing more.
       const bool fails = failing_.count(name) > 0;
       const bool first = !fails && installed_.insert(name).second;
       agent::AgentResult r{token,
                            fails ? agent::AgentState::kFailed : agent::AgentState::kInstalled,
                            first, first ? 2 : 0, fails ? "dpkg error" : ""};
-      Json patch = Json::object();
-      patch["metadata"]["annotations"][agent::kResultAnnotation] =
-          Json::string(agent::EncodeAgentResult(r));
-      ASSERT_TRUE(
-          store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false).ok());
+      WriteResult(name, r);
       if (!first) continue;
       ++reboots_[name];
       Json status_patch = Json::object();
@@ -109,6 +116,29 @@ class ReconcilerTest : public ::testing::Test {
       ASSERT_TRUE(
           store_.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, status_patch, true).ok());
     }
+  }
+
+  void WriteResult(const std::string& node, const agent::AgentResult& r) {
+    Json patch = Json::object();
+    patch["metadata"]["annotations"][agent::kResultAnnotation] =
+        Json::string(agent::EncodeAgentResult(r));
+    ASSERT_TRUE(store_.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false).ok());
+  }
+
+  // The annotations of `node` a patch would set (merge patch: what is written).
+  void Annotate(const std::string& node, const agent::Annotations& annotations) {
+    Json patch = Json::object();
+    for (const auto& [k, v] : annotations) {
+      patch["metadata"]["annotations"][k] = Json::string(v);
+    }
+    ASSERT_TRUE(store_.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false).ok());
+  }
+
+  std::optional<agent::AgentResult> Result(const std::string& node) {
+    const agent::Annotations a = agent::NodeAnnotations(Node(node));
+    auto it = a.find(agent::kResultAnnotation);
+    if (it == a.end()) return std::nullopt;
+    return agent::DecodeAgentResult(it->second);
   }
 
   std::string Phase(const std::string& name = "run") {
@@ -182,6 +212,12 @@ class ReconcilerTest : public ::testing::Test {
            n.at("spec").at("unschedulable").as_bool();
   }
 
+  // The controller's key, and the public half the agents hold.
+  const agent::testing::TestKeyPair keys_ = agent::testing::GenerateTestKeyPair();
+  const agent::RequestSigningKey signing_key_ =
+      agent::RequestSigningKey::FromPem(keys_.private_pem, "test key").value();
+  const agent::RequestVerifyKeys agent_keys_ =
+      agent::RequestVerifyKeys::FromPem(keys_.public_pem, "test key").value();
   FakeClock clock_;
   sim::ObjectStore store_;
   sim::StoreClient client_;
@@ -193,7 +229,7 @@ class ReconcilerTest : public ::testing::Test {
 
 TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 60 && Phase() != "Succeeded"; ++pass) {
     ReconcileResult r = reconciler.Reconcile("run");
     ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
@@ -229,7 +265,7 @@ TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
 
 TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   // Drive until the first node is asked to update, then let its agent answer Installed
   // without the reboot finishing.
   for (int pass = 0; pass < 10; ++pass) {
@@ -257,7 +293,7 @@ TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
 
 TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxRetriesPerNode":"three"})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_TRUE(r.terminal);
   Json run = Run();
@@ -327,7 +363,7 @@ TEST_F(ReconcilerTest, ConflictingStatusWriteIsReReadAndDecidedAgainAtOnce) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   ConcurrentEditClient client(store_);
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
   EXPECT_TRUE(r.status_written);
@@ -342,7 +378,7 @@ TEST_F(ReconcilerTest, PersistentConflictGoesToTheQueueAndTouchesNothing) {
   ConcurrentEditClient client(store_);
   client.edits_left = 100;  // someone who keeps editing the run
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kError);
   EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
@@ -359,7 +395,7 @@ TEST_F(ReconcilerTest, PersistentConflictGoesToTheQueueAndTouchesNothing) {
 TEST_F(ReconcilerTest, MetadataEditsNeverConflictWithLaterStatusWrites) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   ApiClusterSource plain_cluster(client_);
-  UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr);
+  UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr, signing_key_);
   ASSERT_EQ(starter.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   ASSERT_TRUE(Run().has_field("status"));
   // From here on someone annotates the run before every status write; each write still
@@ -367,7 +403,7 @@ TEST_F(ReconcilerTest, MetadataEditsNeverConflictWithLaterStatusWrites) {
   ConcurrentEditClient client(store_);
   client.edit_before_patches = true;
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
   DriveTo(reconciler, "run", "Succeeded");
   EXPECT_GT(client.status_patches, 3);
   // One revision per write: the starter's, then each patch.
@@ -379,14 +415,14 @@ TEST_F(ReconcilerTest, MetadataEditsNeverConflictWithLaterStatusWrites) {
 TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   ApiClusterSource plain_cluster(client_);
-  UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr);
+  UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr, signing_key_);
   ASSERT_EQ(starter.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   auto nodes_before = store_.List(res::Nodes(), "", {}).value().items;
   ConcurrentEditClient client(store_);
   client.edit_before_patches = true;
   client.edit_status = true;  // someone who keeps writing the status
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kError);
   EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
@@ -433,7 +469,7 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
     }
   };
   CachedClusterSource cluster(nodes, pods);
-  UpdateRunReconciler reconciler(client_, cluster, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 80 && Phase() != "Succeeded"; ++pass) {
     caught_up();
     ReconcileResult r = reconciler.Reconcile("run");
@@ -448,7 +484,7 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
 }
 
 TEST_F(ReconcilerTest, DeletedRunIsForgotten) {
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("absent");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess);
   EXPECT_FALSE(r.requeue_after.has_value());
@@ -459,7 +495,7 @@ TEST_F(ReconcilerTest, SecondRunOnTheSameNodesWaitsForTheLock) {
   const std::string spec = R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})";
   CreateRun(spec, "first");
   CreateRun(spec, "second");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("first").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(Phase("first"), "Running");
   auto lease = Lease();
@@ -496,11 +532,11 @@ TEST_P(RunLockOverlapTest, SecondRunWaitsNamingTheFirst) {
   CreateRun(std::string(R"({"plugins":[{"name":"packages"}])") + c.first_selector + "}", "first");
   CreateRun(std::string(R"({"plugins":[{"name":"packages"}])") + c.second_selector + "}", "second");
   {
-    UpdateRunReconciler before_restart(client_, cluster_, clock_, nullptr);
+    UpdateRunReconciler before_restart(client_, cluster_, clock_, nullptr, signing_key_);
     ASSERT_EQ(before_restart.Reconcile("first").status, ReconcileResult::Status::kSuccess);
     ASSERT_EQ(Phase("first"), "Running");
   }
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ReconcileResult waiting = reconciler.Reconcile("second");
   ASSERT_EQ(waiting.status, ReconcileResult::Status::kSuccess) << waiting.error;
   EXPECT_NE(Phase("second"), "Running");
@@ -544,7 +580,7 @@ TEST_F(ReconcilerTest, RunsOverDisjointNodesRunTogether) {
   CreateRun(R"({"plugins":[{"name":"packages"}],)"
             R"("nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n2"}}})",
             "two");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("one").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(reconciler.Reconcile("two").status, ReconcileResult::Status::kSuccess);
   EXPECT_EQ(Phase("one"), "Running");
@@ -558,7 +594,7 @@ TEST_F(ReconcilerTest, FailedRunKeepsTheLockUntilForceRecovery) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],"maxFailedNodes":0,)"
             R"("maxRetriesPerNode":0})",
             "first");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   DriveTo(reconciler, "first", "Failed");
   EXPECT_TRUE(Cordoned("n1"));
   ASSERT_TRUE(Lease().has_value()) << "Locked: the failed run keeps its lock";
@@ -590,7 +626,7 @@ TEST_F(ReconcilerTest, FailedRunKeepsTheLockUntilForceRecovery) {
 // flight is brought back, nothing else starts, the lock is released, then the run goes.
 TEST_F(ReconcilerTest, DeletedActiveRunIsStoppedSafelyThenGoes) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(Phase(), "Running");
   const Json started = Run();
@@ -642,7 +678,7 @@ TEST_F(ReconcilerTest, HookRunnerNotAllowedEndsTheRunBeforeAnyNodeIsTouched) {
               R"("key":"pre.sh"},"hookRunner":)" +
                   c.hook_runner + "}",
               c.run);
-    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
     ReconcileResult r = reconciler.Reconcile(c.run);
     ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
     EXPECT_TRUE(r.terminal);
@@ -704,7 +740,8 @@ TEST_F(ReconcilerTest, HookRequestsCarryThePolicysIdentity) {
               R"("preUpdateHook":{"configMap":"hooks","key":"pre.sh"})" +
                   (c.hook_runner.empty() ? "" : R"(,"hookRunner":)" + c.hook_runner) + "}",
               c.run);
-    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, "default", c.policy);
+    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_, "default",
+                                   c.policy);
     std::optional<agent::HookRequest> request;
     for (int pass = 0; pass < 10 && !request; ++pass) {
       ReconcileResult r = reconciler.Reconcile(c.run);
@@ -734,7 +771,7 @@ TEST_F(ReconcilerTest, HookRequestsCarryThePolicysIdentity) {
 // An ended run holds no finalizer: deleting it is immediate.
 TEST_F(ReconcilerTest, EndedRunHoldsNoFinalizer) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   DriveTo(reconciler, "run", "Succeeded");
   const Json ended = Run();
   EXPECT_FALSE(ended.at("metadata").has_array_field("finalizers") &&
@@ -748,7 +785,7 @@ TEST_F(ReconcilerTest, EndedRunHoldsNoFinalizer) {
 TEST_F(ReconcilerTest, WallClockStepForwardFailsNoNode) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
             R"("rebootTimeoutMinutes":5,"stopAfter":"1h"})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   DriveUntilRebooting(reconciler, "n1");
   clock_.Step(std::chrono::hours(2));
   clock_.Advance(std::chrono::seconds(10));
@@ -769,7 +806,7 @@ TEST_F(ReconcilerTest, WallClockStepForwardFailsNoNode) {
 TEST_F(ReconcilerTest, WallClockStepBackStallsNoTimeout) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
             R"("rebootTimeoutMinutes":5,"maxFailedNodes":1,"maxRetriesPerNode":0})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   DriveUntilRebooting(reconciler, "n1");  // and n1 never comes back
   clock_.Step(-std::chrono::minutes(30));
   clock_.Advance(std::chrono::minutes(5) + std::chrono::seconds(2));
@@ -797,7 +834,7 @@ TEST_F(ReconcilerTest, ElapsedSinceTrustsTheWallClockOnceOnly) {
 TEST_F(ReconcilerTest, MidRunEditsApplyLiveFieldsAndNameTheOthers) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
             R"("maxUnavailable":1,"maxFailedNodes":1})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(Phase(), "Running");
   const Json started = Run().at("status").at("appliedSpec");
@@ -859,7 +896,7 @@ TEST_F(ReconcilerTest, MidRunEditsApplyLiveFieldsAndNameTheOthers) {
 // An edit reverted before the run ends: SpecApplied flips back to True.
 TEST_F(ReconcilerTest, RevertedEditIsAppliedAsWrittenAgain) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   auto set_order = [&](const char* order) {
     Json edit = Parse(std::string(R"({"spec":{"nodeOrder":)") + order + "}}");
@@ -891,7 +928,7 @@ TEST_F(ReconcilerTest, UnmanagedPodBlocksTheDrainUnlessForced) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],"drainTimeoutMinutes":1,)"
             R"("maxRetriesPerNode":0,"nodeSelector":{"matchLabels":)"
             R"({"kubernetes.io/hostname":"n1"}}})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 5; ++pass) {
     ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   }
@@ -925,7 +962,7 @@ TEST_F(ReconcilerTest, DrainForceEvictsUnmanagedPodsNamingThem) {
   ASSERT_TRUE(store_.Create(res::Pods(), "default", bare).ok());
   CreateRun(R"({"plugins":[{"name":"packages"}],"drain":"Force",)"
             R"("nodeSelector":{"matchLabels":{"kubernetes.io/hostname":"n1"}}})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   DriveTo(reconciler, "run", "Succeeded");
   EXPECT_FALSE(store_.Get(res::Pods(), {"default", "bare"}).ok());
   std::string said;
@@ -934,6 +971,81 @@ TEST_F(ReconcilerTest, DrainForceEvictsUnmanagedPodsNamingThem) {
     if (e.at("reason").as_string() == "UnmanagedPodsEvicted") said = e.at("message").as_string();
   }
   EXPECT_NE(said.find("default/bare"), std::string::npos) << said;
+}
+
+// Every request the controller writes is signed for its node: the node's agent accepts it,
+// and the same request copied to another node is refused there.
+TEST_F(ReconcilerTest, RequestsAreSignedForTheirOwnNode) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  for (int pass = 0;
+       pass < 10 && !agent::NodeAnnotations(Node("n1")).count(agent::kRequestAnnotation); ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  }
+  const agent::Annotations written = agent::NodeAnnotations(Node("n1"));
+  ASSERT_TRUE(written.count(agent::kUpdateSignatureAnnotation));
+  EXPECT_EQ(written.at(agent::kUpdateSignatureAnnotation).rfind("v1:n1:", 0), 0u);
+  EXPECT_TRUE(agent_keys_.Verify(agent::RequestKind::kUpdate, "n1", written).ok());
+
+  agent::Annotations copy;
+  for (const auto& key : agent::SignedAnnotationKeys(agent::RequestKind::kUpdate)) {
+    if (written.count(key)) copy[key] = written.at(key);
+  }
+  copy[agent::kUpdateSignatureAnnotation] = written.at(agent::kUpdateSignatureAnnotation);
+  Annotate("n2", copy);
+  PlayAgents();
+  const auto refused = Result("n2");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->state, agent::AgentState::kFailed);
+  EXPECT_EQ(refused->message,
+            "the agent refused this request: signed for node n1, not for this node (n2): a "
+            "request copied from another node");
+  EXPECT_EQ(reboots_["n2"], 0);
+  EXPECT_EQ(reboots_["n1"], 1) << "n1's own request was obeyed";
+}
+
+// A compromised node writes an update request straight onto another node: that node's agent
+// refuses it, saying why, and later obeys the controller's signed request as usual.
+TEST_F(ReconcilerTest, AForgedRequestIsRefusedAndTheRunStillSucceeds) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  Annotate("n3", {{agent::kRequestAnnotation, "forged/1"},
+                  {agent::kPluginsAnnotation, R"([{"name":"evil","arguments":{}}])"},
+                  {agent::kForceRebootAnnotation, "true"}});
+  PlayAgents();
+  const auto refused = Result("n3");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->token, "forged/1");
+  EXPECT_EQ(refused->state, agent::AgentState::kFailed);
+  EXPECT_EQ(refused->message,
+            "the agent refused this request: no signature "
+            "(kcau.io/update-request-signature is missing)");
+  EXPECT_EQ(reboots_["n3"], 0) << "the forged request was acted on";
+
+  DriveTo(reconciler, "run", "Succeeded");
+  for (const char* n : {"n1", "n2", "n3"}) EXPECT_EQ(reboots_[n], 1) << n;
+}
+
+// A controller whose key the agents do not trust gets every request refused: each attempt
+// fails, and the node's status says what the agent said.
+TEST_F(ReconcilerTest, ARefusedRequestFailsTheAttemptWithTheAgentsReason) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],"maxFailedNodes":0,)"
+            R"("maxRetriesPerNode":1})");
+  const agent::RequestSigningKey untrusted =
+      agent::RequestSigningKey::FromPem(agent::testing::GenerateTestKeyPair().private_pem, "other")
+          .value();
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, untrusted);
+  DriveTo(reconciler, "run", "Failed");
+  const Json n1 = Run().at("status").at("nodes").at(0);
+  EXPECT_EQ(n1.at("name").as_string(), "n1");
+  EXPECT_EQ(n1.at("phase").as_string(), "Failed");
+  EXPECT_EQ(n1.at("attempts").as_integer(), 2);
+  EXPECT_NE(n1.at("message").as_string().find(
+                "update attempt 2 of 2 failed: the agent refused this request: bad signature"),
+            std::string::npos)
+      << n1.serialize();
+  EXPECT_EQ(reboots_["n1"], 0);
 }
 
 }  // namespace

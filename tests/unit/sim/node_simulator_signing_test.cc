@@ -1,0 +1,243 @@
+// kcau-sim's simulated agents and signed requests: the controller's requests (written by the
+// controller's own ApplyNodeAction) are obeyed; a request written by anyone else onto a
+// node is refused with the reason in the agent's result; a replayed request is not acted on
+// again, also after a restart. The simulator runs at real speed with short delays; the waits
+// are bounded polls.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "agent/protocol.h"
+#include "agent/request_signature.h"
+#include "reconcilers/node_actions.h"
+#include "sim/node_simulator.h"
+#include "sim/object_store.h"
+#include "sim/scenario.h"
+#include "sim/store_client.h"
+#include "tests/unit/agent/test_keys.h"
+
+namespace kcau::sim {
+namespace {
+
+using kube::Json;
+using std::chrono::milliseconds;
+namespace res = kube::resources;
+
+// Polls `done` every 10 ms for at most 10 s.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return done();
+}
+
+class SignedRequestsTest : public ::testing::Test {
+ protected:
+  SignedRequestsTest() : store_(clock_), client_(store_) {
+    scenario_ = DefaultScenario(2, 0);
+    for (auto& n : scenario_.nodes) {
+      n.update_duration = milliseconds(20);
+      n.reboot_duration = milliseconds(20);
+    }
+    spec_.plugins = {{"packages", {}}};
+    spec_.pre_update_hook = crd::HookSpec{"hooks", "pre.sh", 30};
+  }
+
+  void SetUp() override {
+    simulator_ = std::make_unique<NodeSimulator>(store_, clock_, scenario_, AgentKeys());
+    ASSERT_TRUE(simulator_->Populate().ok());
+    Json cm = Json::object();
+    cm["metadata"]["name"] = Json::string("hooks");
+    cm["data"]["pre.sh"] = Json::string("echo ready\nexit 0\n");
+    ASSERT_TRUE(store_.Create({"", "v1", "configmaps", "ConfigMap", true}, "default", cm).ok());
+    simulator_->Start();
+  }
+
+  void TearDown() override { simulator_->Stop(); }
+
+  agent::RequestVerifyKeys AgentKeys() const {
+    return agent::RequestVerifyKeys::FromPem(keys_.public_pem, "test key").value();
+  }
+
+  // As the controller writes it: signed with `key` (the controller's unless said otherwise).
+  void Request(const std::string& node, const std::string& token,
+               const agent::RequestSigningKey* key = nullptr) {
+    reconcilers::NodeAction action{reconcilers::ActionType::kRequestUpdate, node, token};
+    action.force_reboot = true;  // every request acted on reboots: reboots count them
+    reconcilers::ActionOutcome outcome;
+    ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, action, spec_, "default",
+                                             key ? *key : controller_key_, outcome)
+                    .ok());
+  }
+
+  void Annotate(const std::string& node, const agent::Annotations& annotations) {
+    Json patch = Json::object();
+    for (const auto& [k, v] : annotations) patch["metadata"]["annotations"][k] = Json::string(v);
+    ASSERT_TRUE(store_.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false).ok());
+  }
+
+  agent::Annotations Annotations(const std::string& node) {
+    return agent::NodeAnnotations(store_.Get(res::Nodes(), {"", node}).value());
+  }
+
+  // The request annotations on `node` now, signature included: what a replay writes back.
+  agent::Annotations UpdateRequestOn(const std::string& node) {
+    const agent::Annotations all = Annotations(node);
+    agent::Annotations request;
+    for (const auto& key : agent::SignedAnnotationKeys(agent::RequestKind::kUpdate)) {
+      if (all.count(key)) request[key] = all.at(key);
+    }
+    request[agent::kUpdateSignatureAnnotation] = all.at(agent::kUpdateSignatureAnnotation);
+    return request;
+  }
+
+  // The agent's final answer to `token` on `node` (in `annotation`), once there is one.
+  template <typename Result>
+  std::optional<Result> FinalAnswer(const std::string& node, const char* annotation,
+                                    std::optional<Result> (*decode)(const std::string&),
+                                    bool (*final)(const Result&), const std::string& token) {
+    std::optional<Result> answer;
+    Eventually([&] {
+      const auto a = Annotations(node);
+      if (!a.count(annotation)) return false;
+      answer = decode(a.at(annotation));
+      return answer && answer->token == token && final(*answer);
+    });
+    if (answer && answer->token != token) return std::nullopt;
+    return answer;
+  }
+
+  std::optional<agent::AgentResult> AnswerTo(const std::string& node, const std::string& token) {
+    return FinalAnswer<agent::AgentResult>(
+        node, agent::kResultAnnotation, agent::DecodeAgentResult,
+        [](const agent::AgentResult& r) { return r.state != agent::AgentState::kInstalling; },
+        token);
+  }
+
+  std::optional<agent::HookResult> HookAnswerTo(const std::string& node, const std::string& token) {
+    return FinalAnswer<agent::HookResult>(
+        node, agent::kHookResultAnnotation, agent::DecodeHookResult,
+        [](const agent::HookResult& r) { return !r.running; }, token);
+  }
+
+  // The agent on `node` answered `token` with a refusal whose reason begins with `why`.
+  void ExpectRefused(const std::string& node, const std::string& token, const std::string& why) {
+    const auto answer = AnswerTo(node, token);
+    ASSERT_TRUE(answer.has_value()) << "no answer to " << token;
+    EXPECT_EQ(answer->state, agent::AgentState::kFailed);
+    EXPECT_EQ(answer->message.rfind("the agent refused this request: " + why, 0), 0u)
+        << answer->message;
+  }
+
+  int Reboots(const std::string& node) {
+    const auto r = simulator_->Reboots();
+    return r.count(node) ? r.at(node) : 0;
+  }
+
+  RealClock clock_;
+  ObjectStore store_;
+  StoreClient client_;
+  Scenario scenario_;
+  crd::UpdateRunSpec spec_;
+  const agent::testing::TestKeyPair keys_ = agent::testing::GenerateTestKeyPair();
+  const agent::RequestSigningKey controller_key_ =
+      agent::RequestSigningKey::FromPem(keys_.private_pem, "test key").value();
+  std::unique_ptr<NodeSimulator> simulator_;
+};
+
+TEST_F(SignedRequestsTest, ForgedRequestsAreRefusedSayingWhyAndSignedOnesObeyed) {
+  // A compromised node writes an update request onto node-2, unsigned.
+  Annotate("node-2", {{agent::kRequestAnnotation, "forged/1"},
+                      {agent::kPluginsAnnotation, R"([{"name":"packages","arguments":{}}])"},
+                      {agent::kForceRebootAnnotation, "true"}});
+  ExpectRefused("node-2", "forged/1", "no signature (kcau.io/update-request-signature is missing)");
+
+  // The controller's request to node-1 is obeyed.
+  Request("node-1", "run/uid/node-1/1");
+  auto obeyed = AnswerTo("node-1", "run/uid/node-1/1");
+  ASSERT_TRUE(obeyed.has_value());
+  EXPECT_EQ(obeyed->state, agent::AgentState::kInstalled) << obeyed->message;
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") == 1; }));
+
+  // node-1's genuine request, copied onto node-2 as it is.
+  Annotate("node-2", UpdateRequestOn("node-1"));
+  ExpectRefused("node-2", "run/uid/node-1/1",
+                "signed for node node-1, not for this node (node-2): a request copied from "
+                "another node");
+
+  // Signed for node-2, but by a key the agents do not trust.
+  const auto other = agent::RequestSigningKey::FromPem(
+      agent::testing::GenerateTestKeyPair().private_pem, "other key");
+  Request("node-2", "run/uid/node-2/1", &other.value());
+  ExpectRefused("node-2", "run/uid/node-2/1", "bad signature");
+  EXPECT_EQ(Reboots("node-2"), 0) << "a refused request was acted on";
+
+  // And the controller's own request to node-2 is obeyed.
+  Request("node-2", "run/uid/node-2/2");
+  auto signed_answer = AnswerTo("node-2", "run/uid/node-2/2");
+  ASSERT_TRUE(signed_answer.has_value());
+  EXPECT_EQ(signed_answer->state, agent::AgentState::kInstalled) << signed_answer->message;
+  EXPECT_TRUE(Eventually([&] { return Reboots("node-2") == 1; }));
+}
+
+TEST_F(SignedRequestsTest, HookRequestsTooAreRunOnlyWhenSigned) {
+  Annotate("node-2",
+           {{agent::kHookRequestAnnotation,
+             agent::EncodeHookRequest({"forged/pre", "pre", "default/hooks", "pre.sh"})}});
+  auto forged = HookAnswerTo("node-2", "forged/pre");
+  ASSERT_TRUE(forged.has_value());
+  EXPECT_FALSE(forged->succeeded);
+  EXPECT_EQ(forged->message,
+            "the agent refused this request: no signature "
+            "(kcau.io/hook-request-signature is missing)");
+
+  reconcilers::NodeAction hook{reconcilers::ActionType::kRunHook, "node-2", "run/uid/node-2/1/pre"};
+  hook.hook = "pre";
+  reconcilers::ActionOutcome outcome;
+  ASSERT_TRUE(
+      reconcilers::ApplyNodeAction(client_, hook, spec_, "default", controller_key_, outcome).ok());
+  auto ran = HookAnswerTo("node-2", "run/uid/node-2/1/pre");
+  ASSERT_TRUE(ran.has_value());
+  EXPECT_TRUE(ran->succeeded) << ran->message;
+}
+
+TEST_F(SignedRequestsTest, AReplayedRequestIsNotActedOnAgainEvenAfterARestart) {
+  Request("node-1", "run/uid/node-1/1");
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/1").has_value());
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") == 1; }));
+  const agent::Annotations first = UpdateRequestOn("node-1");
+  Request("node-1", "run/uid/node-1/2");
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/2").has_value());
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") == 2; }));
+
+  // The first request, genuine and signed, written back: nothing happens. A request after
+  // it is answered, so the replay has been seen by then.
+  Annotate("node-1", first);
+  Request("node-1", "run/uid/node-1/3");
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/3").has_value());
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") >= 3; }));
+  std::this_thread::sleep_for(milliseconds(200));  // ten update + reboot times
+  EXPECT_EQ(Reboots("node-1"), 3) << "the replayed request was acted on";
+  EXPECT_EQ(AnswerTo("node-1", "run/uid/node-1/3")->token, "run/uid/node-1/3");
+
+  // A restarted kcau-sim (its agents' memory is on the Node) ignores the replay too. A first
+  // request answered shows the new process is watching before the replay is written.
+  simulator_->Stop();
+  simulator_ = std::make_unique<NodeSimulator>(store_, clock_, scenario_, AgentKeys());
+  simulator_->Start();
+  Request("node-1", "run/uid/node-1/4");
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/4").has_value());
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") == 1; })) << "the new process's count";
+  Annotate("node-1", first);
+  Request("node-1", "run/uid/node-1/5");
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/5").has_value());
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") >= 2; }));
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(Reboots("node-1"), 2) << "the replayed request was acted on after a restart";
+}
+
+}  // namespace
+}  // namespace kcau::sim
