@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -96,6 +97,30 @@ int main(int argc, char** argv) {
   controller::UpdateRunController updateruns(**client, clock, &kcau_metrics, options->workers,
                                              options->resync_period, *signing_key,
                                              options->controller_namespace, options->hook_runner);
+  std::unique_ptr<controller::LeaderElector> elector;
+  const char* env_pod = std::getenv("POD_NAME");
+  const char* env_ns = std::getenv("POD_NAMESPACE");
+  const std::string pod_name = !options->pod_name.empty() ? options->pod_name
+                               : env_pod                  ? env_pod
+                                                          : "";
+  const std::string pod_ns = !options->pod_namespace.empty() ? options->pod_namespace
+                             : env_ns                        ? env_ns
+                                                             : "";
+  if (!pod_name.empty() && !pod_ns.empty()) {
+    std::function<void()> hand_over;
+    if (options->leader_elect) {
+      hand_over = [&] {
+        // Give the lease up so a standby leads at once, then stop acting; the restarted
+        // process campaigns again as a standby, and the new leader evicts this pod.
+        elector->Stop();
+        Status released = elector->Release();
+        if (!released.ok()) spdlog::warn("releasing the leader lease: {}", released.ToString());
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+      };
+    }
+    updateruns.SetOwnPod({pod_ns, pod_name}, hand_over);
+  }
   std::atomic<bool> leading{!options->leader_elect};
   std::vector<metrics::ReadinessCheck> checks = {
       {"informers-synced", [&] { return updateruns.NotReadyReason(); }}};
@@ -111,7 +136,6 @@ int main(int argc, char** argv) {
   }
 
   spdlog::info("serving /metrics, /healthz, /readyz on {}", options->metrics_addr);
-  std::unique_ptr<controller::LeaderElector> elector;
   std::thread election;
   if (options->leader_elect) {
     controller::LeaderElectionConfig le;

@@ -108,6 +108,10 @@ std::string ControllerUsage() {
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
          "  --leader-elect-namespace NS   the Lease's namespace (default kcau-system)\n"
          "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
+         "  --pod-namespace NS, --pod-name NAME\n"
+         "                          this controller's own pod (default $POD_NAMESPACE,\n"
+         "                          $POD_NAME): a drain moves it last, and hands the lead to\n"
+         "                          another replica first (--leader-elect)\n"
          "  --leader-elect-lease-duration-seconds N  (default 15)\n"
          "  --leader-elect-renew-deadline-seconds N  (default 10)\n"
          "  --leader-elect-retry-period-seconds N    (default 2)\n"
@@ -158,6 +162,10 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         o.leader_elect_namespace = v;
       } else if (TakeValue(args, i, "--leader-elect-id", v)) {
         o.leader_elect_id = v;
+      } else if (TakeValue(args, i, "--pod-name", v)) {
+        o.pod_name = v;
+      } else if (TakeValue(args, i, "--pod-namespace", v)) {
+        o.pod_namespace = v;
       } else if (TakeValue(args, i, "--leader-elect-lease-duration-seconds", v)) {
         o.lease_duration =
             std::chrono::seconds(ParsePositiveInt("--leader-elect-lease-duration-seconds", v));

@@ -35,6 +35,10 @@ struct ControllerOptions {
   int kube_api_burst = 30;
   reconcilers::HookRunnerPolicy hook_runner;  // --hook-*: whom hooks may run as
   std::string request_signing_key;            // PEM Ed25519 private key that signs agent requests
+  // The controller's own pod (--pod-namespace/--pod-name, else $POD_NAMESPACE/$POD_NAME from
+  // the downward API): drains move it last and hand the lead over first.
+  std::string pod_namespace;
+  std::string pod_name;
   bool show_version = false;
   bool show_help = false;
 };

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +57,11 @@ class UpdateRunController {
   // Empty once every informer has listed (before that a decision could miss a node), else
   // which cache is not synced yet.
   std::string NotReadyReason() const;
+
+  // See UpdateRunReconciler::SetOwnPod. Before Start().
+  void SetOwnPod(kube::ObjectKey pod, std::function<void()> hand_over) {
+    reconciler_.SetOwnPod(std::move(pod), std::move(hand_over));
+  }
 
  private:
   void EnqueueAllRuns();

@@ -83,9 +83,11 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
 // `force` (drain Force, after the drain timeout): a pod whose eviction a PodDisruptionBudget
 // refuses is deleted instead, as ForcePauseAndDrain moves roles that cannot move.
 Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool evict_unmanaged,
-             ActionOutcome& outcome) {
+             const std::optional<kube::ObjectKey>& own_pod, ActionOutcome& outcome) {
   auto pods = client.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!pods.ok()) return pods.status();
+  std::vector<kube::ObjectKey> to_evict;
+  bool own_pod_here = false;
   for (const auto& pod : pods->items) {
     if (IsDaemonSetOrMirrorPod(pod) || IsTerminating(pod)) continue;
     // Nothing recreates a pod without a controller: as kubectl drain, only with --force
@@ -93,6 +95,18 @@ Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool
     if (!evict_unmanaged && !HasController(pod)) continue;
     const auto& meta = pod.at("metadata");
     kube::ObjectKey key{meta.at("namespace").as_string(), meta.at("name").as_string()};
+    if (own_pod && key.ns == own_pod->ns && key.name == own_pod->name) {
+      own_pod_here = true;
+      continue;
+    }
+    to_evict.push_back(key);
+  }
+  // Our own pod goes last: evicting it stops this controller, so everything else is moved
+  // first and the next controller (or this one, restarted elsewhere) finds only it left.
+  const bool others = !to_evict.empty();
+  if (own_pod_here && !others) to_evict.push_back(*own_pod);
+  outcome.own_pod_left = outcome.own_pod_left || (own_pod_here && others);
+  for (const auto& key : to_evict) {
     Status s = client.Evict(key);
     if (s.ok()) {
       ++outcome.pods_evicted;
@@ -193,16 +207,18 @@ std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
 
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
-                       const agent::RequestSigningKey& signing_key, ActionOutcome& outcome) {
+                       const agent::RequestSigningKey& signing_key, ActionOutcome& outcome,
+                       const std::optional<kube::ObjectKey>& own_pod) {
   switch (action.type) {
     case ActionType::kCordon:
       return SetUnschedulable(client, action.node, true, action.token);
     case ActionType::kUncordon:
       return SetUnschedulable(client, action.node, false, "");
     case ActionType::kDrain:
-      return Drain(client, action.node, false, spec.drain == crd::DrainMode::kForce, outcome);
+      return Drain(client, action.node, false, spec.drain == crd::DrainMode::kForce, own_pod,
+                   outcome);
     case ActionType::kForceDrain:
-      return Drain(client, action.node, true, true, outcome);
+      return Drain(client, action.node, true, true, own_pod, outcome);
     case ActionType::kRequestUpdate:
       return RequestUpdate(client, action, spec, signing_key);
     case ActionType::kRunHook:

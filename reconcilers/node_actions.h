@@ -6,10 +6,12 @@
 // Thread-safety: stateless; safe wherever the KubeClient is.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "common/status.h"
 #include "crd/updaterun_types.h"
+#include "kube/resource.h"
 #include "reconcilers/rollout_planner.h"
 
 namespace kcau::kube {
@@ -26,6 +28,8 @@ struct ActionOutcome {
   int evictions_blocked = 0;  // refused with 429 by a PodDisruptionBudget: retried later
   int pods_deleted = 0;       // drain Force: deleted although a budget refused the eviction
   int pods_failed_back = 0;   // failbackMode Policy: evicted so they can spread back
+  // A drain met the controller's own pod while other pods were still to go: it was left.
+  bool own_pod_left = false;
 };
 
 // RebootMode and AttemptSoftReboot as the agent's kcau.io/reboot-mode ("full", "soft",
@@ -33,8 +37,12 @@ struct ActionOutcome {
 // to try a soft one first.
 std::string AgentRebootMode(const crd::UpdateRunSpec& spec);
 
+// `own_pod`: the controller's own pod, if known. A drain evicts it last, only when no other
+// pod is left to go (and the reconciler hands the lead over before that, when another
+// replica can take it: updaterun_reconciler.h).
 Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
-                       const agent::RequestSigningKey& signing_key, ActionOutcome& outcome);
+                       const agent::RequestSigningKey& signing_key, ActionOutcome& outcome,
+                       const std::optional<kube::ObjectKey>& own_pod = std::nullopt);
 
 }  // namespace kcau::reconcilers

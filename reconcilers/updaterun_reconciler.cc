@@ -460,7 +460,7 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
   ActionOutcome outcome;
   for (const auto& action : decision.actions) {
     Status s = ApplyNodeAction(client_, action, run->spec, locks_.lease_namespace(), signing_key_,
-                               outcome);
+                               outcome, own_pod_);
     if (!s.ok()) {
       return ReconcileResult::Error("updaterun " + run_name + ", node " + action.node + ": " +
                                     s.ToString());
@@ -472,6 +472,16 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, s.ToString());
   }
   RecordRunMetrics(metrics_, run_name, run->status, decision, outcome);
+  if (outcome.own_pod_left && hand_over_) {
+    // This controller's own pod is on a node being drained. Evicting it while it leads would
+    // stop the run's controller mid-drain; instead the lead goes to another replica first,
+    // which then evicts this pod like any other.
+    spdlog::warn(
+        "updaterun {}: this controller's pod {}/{} is on a node being drained: handing "
+        "the lead over before it is evicted",
+        run_name, own_pod_->ns, own_pod_->name);
+    hand_over_();
+  }
   if (decision.terminal && !run->status.plan.empty()) {
     // Ended: free the lock unless Locked. (A lock left by a failed release holds nothing:
     // DecideRunLock lets the next run take a lock whose holder ended cleanly.)

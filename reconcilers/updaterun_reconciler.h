@@ -14,9 +14,12 @@
 // guarantees one run is never reconciled twice at once.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
+#include "kube/resource.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/hook_runner_policy.h"
@@ -53,6 +56,15 @@ class UpdateRunReconciler {
 
   ReconcileResult Reconcile(const std::string& run_name);
 
+  // The controller's own pod. A drain leaves it until every other pod is gone; when
+  // `hand_over` is set (leader election: another replica can lead) it is called instead as
+  // soon as a drain meets the pod, so the lead moves before the pod is evicted. Call before
+  // the first Reconcile.
+  void SetOwnPod(kube::ObjectKey pod, std::function<void()> hand_over) {
+    own_pod_ = std::move(pod);
+    hand_over_ = std::move(hand_over);
+  }
+
   // Re-reads after a 409 before giving the key back to the queue's backoff.
   static constexpr int kConflictAttempts = 3;
   // Rewrites of a decided status after a 409 caused by a metadata-only change.
@@ -67,6 +79,8 @@ class UpdateRunReconciler {
   const Clock& clock_;
   metrics::KcauMetrics* metrics_;
   const agent::RequestSigningKey& signing_key_;
+  std::optional<kube::ObjectKey> own_pod_;
+  std::function<void()> hand_over_;
   EventRecorder events_;
   // Timeouts from status timestamps, immune to wall-clock steps; shared by every run.
   ElapsedSince elapsed_;

@@ -1048,5 +1048,49 @@ TEST_F(ReconcilerTest, ARefusedRequestFailsTheAttemptWithTheAgentsReason) {
   EXPECT_EQ(reboots_["n1"], 0);
 }
 
+// The controller's own pod on a node it drains: never evicted while this replica leads and
+// another could; the lead is handed over first. Without another replica it goes last.
+TEST_F(ReconcilerTest, OwnPodHandsTheLeadOverBeforeItIsEvicted) {
+  ASSERT_TRUE(
+      store_.Create(res::Pods(), "default", MakePodJson("kcau-controller-1", "n1", "ReplicaSet"))
+          .ok());
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  int handed_over = 0;
+  reconciler.SetOwnPod({"default", "kcau-controller-1"}, [&] { ++handed_over; });
+  for (int pass = 0; pass < 4 && handed_over == 0; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  }
+  EXPECT_EQ(handed_over, 1);
+  EXPECT_TRUE(store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok())
+      << "evicted while leading";
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok());
+
+  // The next leader (a reconciler that is not that pod) evicts it like any other.
+  UpdateRunReconciler next_leader(client_, cluster_, clock_, nullptr, signing_key_);
+  DriveTo(next_leader, "run", "Succeeded");
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok());
+}
+
+TEST_F(ReconcilerTest, OwnPodGoesLastWithoutAnotherReplica) {
+  ASSERT_TRUE(
+      store_.Create(res::Pods(), "default", MakePodJson("kcau-controller-1", "n1", "ReplicaSet"))
+          .ok());
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetOwnPod({"default", "kcau-controller-1"}, nullptr);
+  bool seen_alone = false;
+  for (int pass = 0; pass < 10; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    const bool web = store_.Get(res::Pods(), {"default", "n1-web"}).ok();
+    const bool own = store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok();
+    ASSERT_FALSE(web && !own) << "its own pod went before the others";
+    seen_alone |= !web && own;
+    if (!own) break;
+  }
+  EXPECT_TRUE(seen_alone) << "the other pods went first";
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok());
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers
