@@ -139,6 +139,17 @@ class Pass {
     st.nodes_total = static_cast<int>(st.nodes.size());
     st.start_time = now_;
     const int width = MaxInFlight();
+    const bool plugin_options = spec.run_plugins_serially.value_or(false) ||
+                                spec.stop_on_plugin_failure.value_or(false) ||
+                                spec.separate_reboots.value_or(false);
+    if (plugin_options && spec.plugins.size() == 1) {
+      // As the cmdlet warns, whatIf included: these only mean something between several
+      // plug-ins.
+      SetCondition(st.conditions, crd::kConditionWarning, "True", "SinglePlugin",
+                   "runPluginsSerially, stopOnPluginFailure and separateReboots have no effect "
+                   "with a single plug-in",
+                   run_.generation, now_);
+    }
     if (spec.what_if.value_or(false)) {
       PublishWhatIf(to_update, offline, width);
       return false;
@@ -150,16 +161,6 @@ class Pass {
                  run_.generation, now_);
     SetCondition(st.conditions, crd::kConditionFailed, "False", "InProgress", "run in progress",
                  run_.generation, now_);
-    const bool plugin_options = spec.run_plugins_serially.value_or(false) ||
-                                spec.stop_on_plugin_failure.value_or(false) ||
-                                spec.separate_reboots.value_or(false);
-    if (plugin_options && spec.plugins.size() == 1) {
-      // As the cmdlet warns: these only mean something between several plug-ins.
-      SetCondition(st.conditions, crd::kConditionWarning, "True", "SinglePlugin",
-                   "runPluginsSerially, stopOnPluginFailure and separateReboots have no effect "
-                   "with a single plug-in",
-                   run_.generation, now_);
-    }
     Event("Normal", "RunStarted",
           "plan: " + JoinSome(to_update) + "; maxUnavailable " + std::to_string(width) +
               "; maxFailedNodes " + std::to_string(FailureBudget()) +

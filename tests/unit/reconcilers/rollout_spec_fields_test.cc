@@ -265,6 +265,15 @@ TEST(RolloutSpecTest, PluginOptionsWithASinglePluginWarnAsTheCmdletDoes) {
   EXPECT_EQ(d.status.phase, RunPhase::kRunning) << "a warning, not a refusal";
 }
 
+// whatIf shows what a real run would: its warnings too (it left SinglePlugin out).
+TEST(RolloutSpecTest, WhatIfGivesTheSinglePluginWarningARealRunGives) {
+  World w = Workers(1);
+  RolloutDecision d = PlanRollout(MakeRun().SeparateReboots().WhatIf(), w.View(), kStart);
+  EXPECT_EQ(ConditionReason(d.status, crd::kConditionWarning), "True/SinglePlugin");
+  EXPECT_FALSE(d.status.batches.empty()) << "still a whatIf plan";
+  EXPECT_TRUE(d.actions.empty()) << "whatIf touches nothing";
+}
+
 // ------------------------------------------------------------------ pre-flight checks
 
 TEST(RolloutSpecTest, PreflightChecksSkipNodesWithoutAgentOrUnderPressure) {
