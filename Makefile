@@ -3,7 +3,9 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo format clean
+SANITIZE_DIR ?= build-sanitize
+
+.PHONY: all deps build test test-sanitize demo format clean
 
 all: build
 
@@ -17,6 +19,12 @@ build: deps
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
+# Every test again on an AddressSanitizer + UBSan build; any report fails (CI runs it too).
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKCAU_SANITIZE=ON
+	cmake --build $(SANITIZE_DIR) -j$(JOBS)
+	bash scripts/sanitize-tests.sh $(SANITIZE_DIR) $(JOBS)
+
 demo: build
 	bash scripts/demo.sh $(BUILD_DIR)
 
@@ -24,4 +32,4 @@ format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
