@@ -1,4 +1,4 @@
-// Scale benchmark for kcau-sim and the controller's caches (issues #3 and #4). Prints:
+// Scale benchmark for kcau-sim and the controller's caches. Prints:
 //   - load: how long kcau-sim takes to create N nodes and their pods, and the memory held;
 //   - cache: heap bytes per pod held as the full object vs. as the controller's slimmed copy;
 //   - list: objects per second through the HTTP API (one response, and pages of 500);
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
       "(goal < 1024 MiB)\n",
       nodes, pod_count, load_s, held_mib);
 
-  // ---- cache memory per pod (issue #4: well under 2 KiB)
+  // ---- cache memory per pod (goal: well under 2 KiB)
   {
     const auto pods = store.List(res::Pods(), "", {})->items;
     const double full = BytesPerObject(pods, Identity);

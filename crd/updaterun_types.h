@@ -1,5 +1,5 @@
 // The UpdateRun API (kcau.io/v1alpha1) as plain C++ values: what the cmdlet Invoke-CauRun's
-// parameters become in Kubernetes (see ../shared/DESIGN.md for the parameter table).
+// parameters become in Kubernetes (README.md's table maps each parameter to its field).
 //
 // Spec fields are optional where the API lets the user leave them out, so the reconciler can
 // tell "not set" from "set to the default" and refuse fields it does not honour yet.
@@ -147,7 +147,7 @@ inline constexpr char kConditionSpecApplied[] = "SpecApplied";
 
 enum class RunPhase { kPending, kRunning, kSucceeded, kFailed };
 
-// The node state machine of DESIGN.md. A phase is written to status *before* the action it
+// The node state machine of docs/architecture.md. A phase is written to status *before* the action it
 // announces, so a restarted controller knows what may be half-done.
 enum class NodePhase {
   kPending,

@@ -1,5 +1,5 @@
 // How many nodes a run updates at once and which node may start next: maxUnavailable, the
-// control-plane quorum rule and site-aware ordering (DESIGN.md), plus the waves a whatIf run
+// control-plane quorum rule and site-aware ordering (docs/architecture.md), plus the waves a whatIf run
 // publishes. Pure, thread-safe.
 //
 // The run keeps its plan's order strictly: the next pending node starts when it is admitted,

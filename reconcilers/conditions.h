@@ -1,5 +1,5 @@
 // metav1.Condition bookkeeping: set a condition so that lastTransitionTime moves only when
-// the status flips (CONVENTIONS.md §5). Pure, thread-safe.
+// the status flips (docs/conventions.md). Pure, thread-safe.
 #pragma once
 
 #include <string>

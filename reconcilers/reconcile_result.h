@@ -1,4 +1,4 @@
-// The one outcome type of every reconcile (CONVENTIONS.md §2). controller/ turns it into a
+// The one outcome type of every reconcile (docs/conventions.md). controller/ turns it into a
 // work-queue call and a reconcile_total{result} increment; reconcilers never touch the queue.
 // Plain value, thread-safe.
 #pragma once

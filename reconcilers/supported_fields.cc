@@ -3,7 +3,7 @@
 namespace kcau::reconcilers {
 
 const std::set<std::string>& SupportedSpecFields() {
-  // Grows as issue #5 makes each row of DESIGN.md's parameter table real.
+  // Grows as each row of README.md's parameter table becomes real.
   static const std::set<std::string> fields = {
       "spec.nodeSelector",
       "spec.plugins",

@@ -8,7 +8,7 @@
 // honouring PodDisruptionBudgets, and watches that resume from a resourceVersion (410 Gone
 // when it is older than the kept history).
 //
-// Two front doors share it (CONVENTIONS.md §9): sim/api_server.h serves it over HTTP for
+// Two front doors share it (docs/conventions.md): sim/api_server.h serves it over HTTP for
 // kubectl, the demo and integration tests; sim/store_client.h adapts it to kube::KubeClient
 // for fast in-process reconciler tests.
 //

@@ -177,7 +177,7 @@ TEST(CodecTest, StatusRoundTrips) {
 }
 
 // Kubernetes refuses objects over 1.5 MiB (etcd's request limit). The 512 KiB goal of issue
-// #5 needs a summarised node list; this guards the hard limit and prints the figure.
+// Large runs need a summarised node list; this guards the hard limit and prints the figure.
 TEST(CodecTest, FiveThousandNodeStatusFitsInAnObject) {
   UpdateRunStatus st;
   st.phase = RunPhase::kSucceeded;
