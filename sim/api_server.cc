@@ -112,10 +112,10 @@ HttpError HttpErrorFor(StatusCode code) {
 // A field error's cause reason, from the wording field.ErrorType gives its body.
 const char* CauseReason(const std::string& body) {
   static const std::pair<const char*, const char*> kReasons[] = {
-      {"Required value", "FieldValueRequired"},   {"Unsupported value", "FieldValueNotSupported"},
-      {"Forbidden", "FieldValueForbidden"},       {"Too long", "FieldValueTooLong"},
-      {"Too many", "FieldValueTooMany"},          {"Duplicate value", "FieldValueDuplicate"},
-      {"Not found", "FieldValueNotFound"},        {"Internal error", "InternalError"}};
+      {"Required value", "FieldValueRequired"}, {"Unsupported value", "FieldValueNotSupported"},
+      {"Forbidden", "FieldValueForbidden"},     {"Too long", "FieldValueTooLong"},
+      {"Too many", "FieldValueTooMany"},        {"Duplicate value", "FieldValueDuplicate"},
+      {"Not found", "FieldValueNotFound"},      {"Internal error", "InternalError"}};
   for (const auto& [wording, reason] : kReasons) {
     if (body.rfind(wording, 0) == 0) return reason;
   }
@@ -159,8 +159,8 @@ Json StatusObject(int code, const std::string& reason, std::string message,
       if (distinct.size() > 1) {
         std::string joined;
         for (const auto& error : distinct) joined += (joined.empty() ? "" : ", ") + error;
-        message = (parsed.subject.empty() ? "" : parsed.subject + " is invalid: ") + "[" +
-                  joined + "]";
+        message =
+            (parsed.subject.empty() ? "" : parsed.subject + " is invalid: ") + "[" + joined + "]";
       }
     }
     s["details"] = d;

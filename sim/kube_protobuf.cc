@@ -19,7 +19,7 @@ using kube::Json;
 // How a field's value is encoded and shown in JSON.
 enum class Type {
   kString,
-  kBytes,        // base64 in JSON
+  kBytes,  // base64 in JSON
   kBool,
   kInt,          // int32 or int64, as a varint
   kMessage,      // Field::message
@@ -356,11 +356,11 @@ StatusOr<Json> KubernetesProtobufToJson(const std::string& body) {
   }
   const auto known = KnownKinds().find(api_version + "/" + kind);
   if (known == KnownKinds().end()) {
-    return NotFoundError("kcau-sim decodes protobuf for ConfigMaps, Namespaces, ServiceAccounts, "
-                         "RBAC roles and bindings and PodDisruptionBudgets, not for " +
-                         (kind.empty() ? std::string("an object without a kind")
-                                       : api_version + " " + kind) +
-                         "; send application/json");
+    return NotFoundError(
+        "kcau-sim decodes protobuf for ConfigMaps, Namespaces, ServiceAccounts, "
+        "RBAC roles and bindings and PodDisruptionBudgets, not for " +
+        (kind.empty() ? std::string("an object without a kind") : api_version + " " + kind) +
+        "; send application/json");
   }
   auto object = DecodeMessage(*known->second, raw);
   if (!object.ok()) return object.status();

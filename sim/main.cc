@@ -50,7 +50,8 @@ constexpr char kUsage[] =
     "  --audit-log PATH          append every resource request to PATH, one JSON line each\n"
     "                            (user agent, RBAC verb, group, resource, namespace, name)\n"
     "  --state-file PATH         load the cluster from PATH if it exists; save it there on\n"
-    "                            SIGTERM/SIGINT (an API server restart that keeps its state)\n";
+    "                            SIGTERM/SIGINT (an API server restart that keeps its state,\n"
+    "                            its CA, certificates and token: old kubeconfigs still work)\n";
 
 struct Flags {
   std::string scenario_file;

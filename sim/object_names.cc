@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string_view>
 
 namespace kcau::sim {
 
@@ -24,6 +25,10 @@ constexpr char kDns1035Message[] =
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
     "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
     "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+// Go's one-letter escapes (\a ... \v) and the characters they stand for.
+constexpr std::string_view kShortEscapes = "abfnrtv";
+constexpr std::string_view kShortEscapeValues = "\a\b\f\n\r\t\v";
 
 bool LowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -91,16 +96,26 @@ size_t DecodeUtf8(const std::string& s, size_t i, uint32_t& rune) {
 bool IsPrint(uint32_t r) {
   if (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)) return false;
   switch (r) {
-    case 0xa0: case 0xad: case 0x61c: case 0x6dd: case 0x70f: case 0x1680: case 0x180e:
-    case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000: case 0xfeff:
+    case 0xa0:
+    case 0xad:
+    case 0x61c:
+    case 0x6dd:
+    case 0x70f:
+    case 0x1680:
+    case 0x180e:
+    case 0x2028:
+    case 0x2029:
+    case 0x202f:
+    case 0x205f:
+    case 0x3000:
+    case 0xfeff:
       return false;
     default:
       break;
   }
-  if ((r >= 0x600 && r <= 0x605) || (r >= 0x2000 && r <= 0x200f) ||
-      (r >= 0x202a && r <= 0x202e) || (r >= 0x2060 && r <= 0x206f) ||
-      (r >= 0xfff9 && r <= 0xfffb) || (r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 ||
-      (r & 0xfffe) == 0xfffe) {
+  if ((r >= 0x600 && r <= 0x605) || (r >= 0x2000 && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) ||
+      (r >= 0x2060 && r <= 0x206f) || (r >= 0xfff9 && r <= 0xfffb) ||
+      (r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000 || (r & 0xfffe) == 0xfffe) {
     return false;
   }
   return true;
@@ -197,8 +212,8 @@ std::vector<std::string> MetadataNameErrors(const kube::Resource& r, const std::
 
 Status InvalidObjectError(const kube::Resource& r, const std::string& name,
                           const std::vector<std::string>& field_errors) {
-  std::string message = r.kind + (r.group.empty() ? "" : "." + r.group) + " " + GoQuote(name) +
-                        " is invalid: ";
+  std::string message =
+      r.kind + (r.group.empty() ? "" : "." + r.group) + " " + GoQuote(name) + " is invalid: ";
   for (size_t i = 0; i < field_errors.size(); ++i) {
     message += (i == 0 ? "" : "; ") + field_errors[i];
   }
@@ -253,20 +268,10 @@ std::string GoQuote(const std::string& s) {
       out += static_cast<char>(r);
     } else if (IsPrint(r)) {
       out.append(s, i, width);
-    } else if (r == '\a') {
-      out += "\\a";
-    } else if (r == '\b') {
-      out += "\\b";
-    } else if (r == '\f') {
-      out += "\\f";
-    } else if (r == '\n') {
-      out += "\\n";
-    } else if (r == '\r') {
-      out += "\\r";
-    } else if (r == '\t') {
-      out += "\\t";
-    } else if (r == '\v') {
-      out += "\\v";
+    } else if (const size_t at = kShortEscapeValues.find(static_cast<char>(r));
+               r < 0x80 && at != std::string_view::npos) {
+      out += '\\';
+      out += kShortEscapes[at];
     } else if (r < ' ' || r == 0x7f) {
       out += "\\x" + Hex(r, 2);
     } else if (r < 0x10000) {
@@ -292,9 +297,8 @@ std::optional<std::string> GoUnquote(const std::string& quoted) {
     }
     if (++i == end) return std::nullopt;
     const char e = quoted[i];
-    static const std::string kShort = "abfnrtv";
-    if (const size_t at = kShort.find(e); at != std::string::npos) {
-      out += "\a\b\f\n\r\t\v"[at];
+    if (const size_t at = kShortEscapes.find(e); at != std::string_view::npos) {
+      out += kShortEscapeValues[at];
       continue;
     }
     if (e == '"' || e == '\\') {

@@ -20,10 +20,10 @@
 namespace kcau::sim {
 
 enum class NameRule {
-  kDnsSubdomain,   // lowercase RFC 1123 subdomain, at most 253 characters
-  kDnsLabel,       // lowercase RFC 1123 label, at most 63 characters
-  kDns1035Label,   // RFC 1035 label (starts with a letter), at most 63 characters
-  kPathSegment,    // anything but "." and "..", without '/' or '%'
+  kDnsSubdomain,  // lowercase RFC 1123 subdomain, at most 253 characters
+  kDnsLabel,      // lowercase RFC 1123 label, at most 63 characters
+  kDns1035Label,  // RFC 1035 label (starts with a letter), at most 63 characters
+  kPathSegment,   // anything but "." and "..", without '/' or '%'
 };
 
 // The rule the API server applies to `r`'s names.

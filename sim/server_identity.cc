@@ -18,8 +18,7 @@ const std::vector<std::string> kIpAddresses = {"127.0.0.1"};
 // A certificate that expires sooner than this is replaced at start.
 constexpr auto kRenewBefore = std::chrono::hours(24);
 
-constexpr const char* kTlsFields[] = {"caCertificate", "caKey", "servingCertificate",
-                                      "servingKey"};
+constexpr const char* kTlsFields[] = {"caCertificate", "caKey", "servingCertificate", "servingKey"};
 
 }  // namespace
 
@@ -50,8 +49,8 @@ StatusOr<ServerIdentity> ServerIdentityFromState(const Json& state) {
   if (server.has_field("tls")) {
     const Json& tls = server.at("tls");
     TlsMaterial material;
-    std::string* values[] = {&material.ca_cert_pem, &material.ca_key_pem,
-                             &material.server_cert_pem, &material.server_key_pem};
+    std::string* values[] = {&material.ca_cert_pem, &material.ca_key_pem, &material.server_cert_pem,
+                             &material.server_key_pem};
     for (size_t i = 0; i < std::size(kTlsFields); ++i) {
       if (!tls.has_string_field(kTlsFields[i])) {
         return InvalidArgumentError(std::string("state: server.tls.") + kTlsFields[i] +
@@ -76,14 +75,16 @@ StatusOr<TlsMaterial> ServingTls(const std::optional<TlsMaterial>& saved, TimePo
     }
     if (*serving_until - now > kRenewBefore) return *saved;
     if (*ca_until - now > kRenewBefore) {
-      spdlog::info("kcau-sim: the saved serving certificate expires {}; issuing a new one from "
-                   "the saved CA",
-                   FormatRfc3339(*serving_until));
+      spdlog::info(
+          "kcau-sim: the saved serving certificate expires {}; issuing a new one from "
+          "the saved CA",
+          FormatRfc3339(*serving_until));
       return IssueServingCertificate(*saved, kDnsNames, kIpAddresses);
     }
-    spdlog::warn("kcau-sim: the saved CA expires {}: a new CA, which kubeconfigs written "
-                 "before do not trust",
-                 FormatRfc3339(*ca_until));
+    spdlog::warn(
+        "kcau-sim: the saved CA expires {}: a new CA, which kubeconfigs written "
+        "before do not trust",
+        FormatRfc3339(*ca_until));
   }
   return GenerateServingCertificates(kDnsNames, kIpAddresses);
 }

@@ -32,16 +32,15 @@ class ApiServerTest : public ::testing::Test {
     for (const char* name : {"node-1", "node-2", "node-3"}) {
       ASSERT_TRUE(store_
                       .Create(kube::resources::Nodes(), "",
-                              Json::parse(std::string(R"({"metadata":{"name":")") + name +
-                                          "\"}}"))
+                              Json::parse(std::string(R"({"metadata":{"name":")") + name + "\"}}"))
                       .ok());
     }
     ASSERT_TRUE(server_.Start().ok());
     client_ = std::make_unique<http::client::http_client>(server_.Url());
   }
 
-  Answer Send(const http::method& method, const std::string& path,
-              const std::string& body = "", const std::string& type = "application/json") {
+  Answer Send(const http::method& method, const std::string& path, const std::string& body = "",
+              const std::string& type = "application/json") {
     http::http_request req(method);
     req.set_request_uri(path);
     if (!body.empty()) req.set_body(body, type);
@@ -111,8 +110,8 @@ TEST_F(ApiServerTest, InvalidNameIsA422InTheApiServersShape) {
   ASSERT_EQ(both.body.at("details").at("causes").size(), 2u);
 
   // A name that is required: FieldValueRequired.
-  const Answer none = Send(http::methods::POST, "/api/v1/namespaces/default/configmaps",
-                           R"({"metadata":{}})");
+  const Answer none =
+      Send(http::methods::POST, "/api/v1/namespaces/default/configmaps", R"({"metadata":{}})");
   EXPECT_EQ(none.body.at("details").at("causes").at(0).at("reason").as_string(),
             "FieldValueRequired");
 
@@ -153,7 +152,9 @@ TEST_F(ApiServerTest, ProtobufBodiesOfBuiltInKindsAreDecoded) {
   // The same envelope naming a kind kcau-sim has no protobuf schema for.
   std::string other = kCreateConfigMap;
   const std::string type_meta = "\x02v1\x12\tConfigMap";
-  other.replace(other.find(type_meta), type_meta.size(), "\x07" "apps/v1\x12\x04Node");
+  other.replace(other.find(type_meta), type_meta.size(),
+                "\x07"
+                "apps/v1\x12\x04Node");
   const Answer unknown = Send(http::methods::POST, "/api/v1/nodes", other, kKubernetesProtobuf);
   EXPECT_EQ(unknown.code, 415) << unknown.body.serialize();
   EXPECT_EQ(unknown.body.at("reason").as_string(), "UnsupportedMediaType");

@@ -41,8 +41,8 @@ std::string Meta(const std::string& name, const std::string& extra = "") {
 TEST(KubeProtobufTest, ConfigMapWithEveryKindOfField) {
   const std::string owner = Bytes(1, "Deployment") + Bytes(3, "web") + Bytes(4, "u-1") +
                             Bytes(5, "apps/v1") + Number(6, 1);
-  const std::string meta_extra = Entry(11, "app", "web") + Bytes(13, owner) +
-                                 Bytes(14, "kcau.io/cleanup") + Bytes(14, "b");
+  const std::string meta_extra =
+      Entry(11, "app", "web") + Bytes(13, owner) + Bytes(14, "kcau.io/cleanup") + Bytes(14, "b");
   const std::string raw = Meta("settings", meta_extra) + Entry(2, "k", "v") +
                           Entry(2, "empty", "") + Entry(3, "bin", std::string("\x00\xff", 2)) +
                           Number(4, 0);
@@ -62,12 +62,12 @@ TEST(KubeProtobufTest, ConfigMapWithEveryKindOfField) {
 
 TEST(KubeProtobufTest, BindingsAndBudgets) {
   const std::string binding =
-      Meta("crb") + Bytes(2, Bytes(1, "User") + Bytes(2, "rbac.authorization.k8s.io") +
-                                 Bytes(3, "bob") + Bytes(4, "")) +
+      Meta("crb") +
+      Bytes(2, Bytes(1, "User") + Bytes(2, "rbac.authorization.k8s.io") + Bytes(3, "bob") +
+                   Bytes(4, "")) +
       Bytes(3, Bytes(1, "rbac.authorization.k8s.io") + Bytes(2, "ClusterRole") + Bytes(3, "r"));
-  auto crb =
-      KubernetesProtobufToJson(Envelope("rbac.authorization.k8s.io/v1", "ClusterRoleBinding",
-                                        binding));
+  auto crb = KubernetesProtobufToJson(
+      Envelope("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", binding));
   ASSERT_TRUE(crb.ok()) << crb.status().ToString();
   EXPECT_EQ(*crb, Json::parse(R"({
       "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
@@ -79,9 +79,9 @@ TEST(KubeProtobufTest, BindingsAndBudgets) {
   // maxUnavailable 0 is a budget, not an absent one; a percentage stays a string.
   const std::string selector =
       Bytes(2, Bytes(1, "tier") + Bytes(2, "In") + Bytes(3, "web") + Bytes(3, "db"));
-  const std::string spec = Bytes(2, Bytes(1, Number(1, 1) + Number(2, 0) + Bytes(3, "50%")) +
-                                        Bytes(2, selector) +
-                                        Bytes(3, Number(1, 0) + Number(2, 0) + Bytes(3, "")));
+  const std::string spec =
+      Bytes(2, Bytes(1, Number(1, 1) + Number(2, 0) + Bytes(3, "50%")) + Bytes(2, selector) +
+                   Bytes(3, Number(1, 0) + Number(2, 0) + Bytes(3, "")));
   const std::string status = Bytes(3, Number(1, 0) + Number(3, 0) + Number(4, 0));
   auto pdb = KubernetesProtobufToJson(
       Envelope("policy/v1", "PodDisruptionBudget", Meta("web") + spec + status));

@@ -15,8 +15,8 @@ namespace res = kube::resources;
 const kube::Resource kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::Resource kNamespaces{"", "v1", "namespaces", "Namespace", false};
 const kube::Resource kServices{"", "v1", "services", "Service", true};
-const kube::Resource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles",
-                                   "ClusterRole", false};
+const kube::Resource kClusterRoles{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole",
+                                   false};
 const kube::Resource kDeployments{"apps", "v1", "deployments", "Deployment", true};
 
 constexpr char kSubdomain[] =
@@ -43,8 +43,7 @@ struct NameCase {
 class NameProblemsTest : public ::testing::TestWithParam<NameCase> {};
 
 TEST_P(NameProblemsTest, AreTheApiServers) {
-  EXPECT_EQ(NameProblems(GetParam().rule, GetParam().name, GetParam().prefix),
-            GetParam().problems);
+  EXPECT_EQ(NameProblems(GetParam().rule, GetParam().name, GetParam().prefix), GetParam().problems);
 }
 
 const std::string k253 = std::string(249, 'a') + ".com";
@@ -55,7 +54,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         NameCase{"SubdomainOk", NameRule::kDnsSubdomain, "web-1.example.com", false, {}},
         NameCase{"Subdomain253", NameRule::kDnsSubdomain, k253, false, {}},
-        NameCase{"Subdomain254", NameRule::kDnsSubdomain, k254, false,
+        NameCase{"Subdomain254",
+                 NameRule::kDnsSubdomain,
+                 k254,
+                 false,
                  {"must be no more than 253 characters"}},
         NameCase{"Uppercase", NameRule::kDnsSubdomain, "Bad_Name", false, {kSubdomain}},
         NameCase{"Unicode", NameRule::kDnsSubdomain, "päch-dienstag", false, {kSubdomain}},
@@ -63,13 +65,19 @@ INSTANTIATE_TEST_SUITE_P(
         NameCase{"Quote", NameRule::kDnsSubdomain, "a\"b", false, {kSubdomain}},
         NameCase{"DoubleDot", NameRule::kDnsSubdomain, "a..b", false, {kSubdomain}},
         NameCase{"TrailingDash", NameRule::kDnsSubdomain, "web-", false, {kSubdomain}},
-        NameCase{"LongAndBad", NameRule::kDnsSubdomain, std::string(254, 'A'), false,
+        NameCase{"LongAndBad",
+                 NameRule::kDnsSubdomain,
+                 std::string(254, 'A'),
+                 false,
                  {"must be no more than 253 characters", kSubdomain}},
         NameCase{"GenerateNameDash", NameRule::kDnsSubdomain, "web-", true, {}},
         NameCase{"GenerateNameBad", NameRule::kDnsSubdomain, "Web-", true, {kSubdomain}},
         NameCase{"LabelOk", NameRule::kDnsLabel, "kcau-system", false, {}},
         NameCase{"LabelDots", NameRule::kDnsLabel, "a.b", false, {"must not contain dots"}},
-        NameCase{"Label64", NameRule::kDnsLabel, std::string(64, 'a'), false,
+        NameCase{"Label64",
+                 NameRule::kDnsLabel,
+                 std::string(64, 'a'),
+                 false,
                  {"must be no more than 63 characters"}},
         NameCase{"LabelBad", NameRule::kDnsLabel, "A", false, {kLabel}},
         NameCase{"Dns1035Ok", NameRule::kDns1035Label, "metrics", false, {}},
@@ -77,7 +85,10 @@ INSTANTIATE_TEST_SUITE_P(
         NameCase{"PathSegmentOk", NameRule::kPathSegment, "system:Päch Dienstag", false, {}},
         NameCase{"PathSegmentDot", NameRule::kPathSegment, ".", false, {"may not be '.'"}},
         NameCase{"PathSegmentDotDot", NameRule::kPathSegment, "..", true, {"may not be '..'"}},
-        NameCase{"PathSegmentSlashPercent", NameRule::kPathSegment, "a/b%", false,
+        NameCase{"PathSegmentSlashPercent",
+                 NameRule::kPathSegment,
+                 "a/b%",
+                 false,
                  {"may not contain '/'", "may not contain '%'"}}),
     [](const ::testing::TestParamInfo<NameCase>& info) { return info.param.label; });
 

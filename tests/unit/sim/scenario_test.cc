@@ -173,8 +173,8 @@ TEST(ScenarioTest, FailCodeIsOneCodeOrAMixToDrawFrom) {
   auto one = ParseScenario("nodes: [{name: a}]\napi:\n  faults: {failCode: 429}\n", "c.yaml");
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   EXPECT_EQ(one->api.fail_codes, std::vector<int>{429});
-  auto mix = ParseScenario("nodes: [{name: a}]\napi:\n  faults: {failCode: [500, 429, 429]}\n",
-                           "c.yaml");
+  auto mix =
+      ParseScenario("nodes: [{name: a}]\napi:\n  faults: {failCode: [500, 429, 429]}\n", "c.yaml");
   ASSERT_TRUE(mix.ok()) << mix.status().ToString();
   EXPECT_EQ(mix->api.fail_codes, (std::vector<int>{500, 429, 429}));
   auto none = ParseScenario("nodes: [{name: a}]\n", "c.yaml");

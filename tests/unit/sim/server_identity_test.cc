@@ -39,8 +39,7 @@ TEST_F(ServerIdentityTest, RoundTripsThroughTheStateFile) {
   EXPECT_FALSE(old_state->tls.has_value());
   EXPECT_TRUE(old_state->bearer_token.empty());
   auto partial = ServerIdentityFromState(Json::parse(R"({"server":{"tls":{"caKey":"x"}}})"));
-  EXPECT_EQ(partial.status().message(),
-            "state: server.tls.caCertificate: required (a PEM string)");
+  EXPECT_EQ(partial.status().message(), "state: server.tls.caCertificate: required (a PEM string)");
 }
 
 TEST_F(ServerIdentityTest, ValidMaterialIsServedAsSaved) {
@@ -77,8 +76,10 @@ TEST_F(ServerIdentityTest, DamagedMaterialIsAnErrorNamingIt) {
             "state: server.tls: CA key: does not belong to the CA certificate");
   TlsMaterial garbage = tls_;
   garbage.server_key_pem = "not a key";
-  EXPECT_EQ(ServingTls(garbage, now_).status().message().rfind(
-                "state: server.tls: serving key: not a PEM private key", 0),
+  EXPECT_EQ(ServingTls(garbage, now_)
+                .status()
+                .message()
+                .rfind("state: server.tls: serving key: not a PEM private key", 0),
             0u);
 }
 
