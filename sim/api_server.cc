@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <list>
@@ -20,6 +22,8 @@
 #include "sim/api_tables.h"
 #include "sim/audit_log.h"
 #include "sim/crd_validation.h"
+#include "sim/kube_protobuf.h"
+#include "sim/object_names.h"
 
 namespace kcau::sim {
 
@@ -55,6 +59,23 @@ void ObserveReply(pplx::task<void> reply) {
   });
 }
 
+// A query parameter as the API server's parameter decoding reads an integer: Go's
+// strconv.ParseInt(text, 10, 64), whole value, with its error text.
+StatusOr<int64_t> ParseGoInt64(const std::string& text) {
+  const auto error = [&](const char* why) {
+    return InvalidArgumentError("strconv.ParseInt: parsing " + GoQuote(text) + ": " + why);
+  };
+  // from_chars takes a '-' but not a '+'; Go takes either.
+  const bool plus = !text.empty() && text[0] == '+';
+  if (plus && (text.size() == 1 || text[1] == '-')) return error("invalid syntax");
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data() + (plus ? 1 : 0), end, value);
+  if (stop != end || ec == std::errc::invalid_argument) return error("invalid syntax");
+  if (ec == std::errc::result_out_of_range) return error("value out of range");
+  return value;
+}
+
 // A boolean query parameter, parsed as Go's strconv.ParseBool does (Python sends "True").
 bool IsTrue(const std::string& v) {
   return v == "true" || v == "1" || v == "True" || v == "TRUE" || v == "t" || v == "T";
@@ -88,7 +109,20 @@ HttpError HttpErrorFor(StatusCode code) {
   }
 }
 
-Json StatusObject(int code, const std::string& reason, const std::string& message,
+// A field error's cause reason, from the wording field.ErrorType gives its body.
+const char* CauseReason(const std::string& body) {
+  static const std::pair<const char*, const char*> kReasons[] = {
+      {"Required value", "FieldValueRequired"}, {"Unsupported value", "FieldValueNotSupported"},
+      {"Forbidden", "FieldValueForbidden"},     {"Too long", "FieldValueTooLong"},
+      {"Too many", "FieldValueTooMany"},        {"Duplicate value", "FieldValueDuplicate"},
+      {"Not found", "FieldValueNotFound"},      {"Internal error", "InternalError"}};
+  for (const auto& [wording, reason] : kReasons) {
+    if (body.rfind(wording, 0) == 0) return reason;
+  }
+  return "FieldValueInvalid";
+}
+
+Json StatusObject(int code, const std::string& reason, std::string message,
                   const std::string& name = "", const std::string& kind = "",
                   const std::string& group = "") {
   Json s = Json::object();
@@ -96,44 +130,43 @@ Json StatusObject(int code, const std::string& reason, const std::string& messag
   s["apiVersion"] = Json::string("v1");
   s["metadata"] = Json::object();
   s["status"] = Json::string(code < 300 ? "Success" : "Failure");
-  if (!message.empty()) s["message"] = Json::string(message);
-  if (!reason.empty()) s["reason"] = Json::string(reason);
   if (!name.empty() || !kind.empty()) {
     Json d = Json::object();
     if (!name.empty()) d["name"] = Json::string(name);
     if (!group.empty()) d["group"] = Json::string(group);
     if (!kind.empty()) d["kind"] = Json::string(kind);
     if (reason == std::string("Invalid")) {
-      // One cause per field, as the API server reports them (kubectl lists them):
-      // '... is invalid: spec.a: problem; spec.b: problem' or 'spec.a: problem'.
-      std::string rest = message;
-      const std::string marker = " is invalid: ";
-      if (const size_t at = rest.find(marker); at != std::string::npos) {
-        rest = rest.substr(at + marker.size());
-      }
+      // One cause per field error, as NewInvalid lists them (kubectl prints them); the
+      // message joins the distinct ones as Go's aggregate error does: "[a, b]".
+      const InvalidMessage parsed = ParseInvalidMessage(message);
       Json causes = Json::array();
-      size_t i = 0;
-      size_t start = 0;
-      while (start <= rest.size()) {
-        size_t end = rest.find("; ", start);
-        const std::string part = rest.substr(start, end == std::string::npos ? end : end - start);
+      std::vector<std::string> distinct;
+      for (size_t i = 0; i < parsed.field_errors.size(); ++i) {
+        const std::string& error = parsed.field_errors[i];
         Json cause = Json::object();
-        cause["reason"] = Json::string("FieldValueInvalid");
-        const size_t colon = part.find(": ");
-        if (colon != std::string::npos && part.find(' ') > colon) {
-          cause["field"] = Json::string(part.substr(0, colon));
-          cause["message"] = Json::string(part.substr(colon + 2));
-        } else {
-          cause["message"] = Json::string(part);
+        const size_t colon = error.find(": ");
+        const bool has_field = colon != std::string::npos && error.find(' ') > colon;
+        const std::string body = has_field ? error.substr(colon + 2) : error;
+        cause["reason"] = Json::string(CauseReason(body));
+        cause["message"] = Json::string(body);
+        if (has_field) cause["field"] = Json::string(error.substr(0, colon));
+        causes[i] = cause;
+        if (std::find(distinct.begin(), distinct.end(), error) == distinct.end()) {
+          distinct.push_back(error);
         }
-        causes[i++] = cause;
-        if (end == std::string::npos) break;
-        start = end + 2;
       }
       d["causes"] = causes;
+      if (distinct.size() > 1) {
+        std::string joined;
+        for (const auto& error : distinct) joined += (joined.empty() ? "" : ", ") + error;
+        message =
+            (parsed.subject.empty() ? "" : parsed.subject + " is invalid: ") + "[" + joined + "]";
+      }
     }
     s["details"] = d;
   }
+  if (!message.empty()) s["message"] = Json::string(message);
+  if (!reason.empty()) s["reason"] = Json::string(reason);
   s["code"] = Json::number(code);
   return s;
 }
@@ -191,17 +224,24 @@ struct ApiServer::Impl {
 
   // Decides whether to fail this request (fault injection) and answers it if so.
   bool InjectFault(http::http_request& req) {
-    if (options.fail_fraction <= 0) return false;
+    if (options.fail_fraction <= 0 || options.fail_codes.empty()) return false;
+    int code = 0;
     {
       std::lock_guard<std::mutex> lock(fault_mu);
       if (std::uniform_real_distribution<double>(0, 1)(fault_rng) >= options.fail_fraction) {
         return false;
       }
+      // Drawn only for a failing request, so a single code leaves the sequence of failed
+      // requests as it was before codes could be mixed.
+      code = options.fail_codes.size() == 1
+                 ? options.fail_codes[0]
+                 : options.fail_codes[std::uniform_int_distribution<size_t>(
+                       0, options.fail_codes.size() - 1)(fault_rng)];
     }
-    const bool throttle = options.fail_code == 429;
+    const bool throttle = code == 429;
     Json body = throttle ? StatusObject(429, "TooManyRequests", "injected fault: too many requests")
                          : StatusObject(500, "InternalError", "injected fault: internal error");
-    http::http_response resp(static_cast<http::status_code>(options.fail_code));
+    http::http_response resp(static_cast<http::status_code>(code));
     if (throttle) resp.headers().add("Retry-After", "1");
     resp.set_body(body);
     ObserveReply(req.reply(resp));
@@ -222,7 +262,16 @@ struct ApiServer::Impl {
     // ("UpdateRun") for Invalid, as the API server's NewNotFound / NewInvalid set it; kubectl
     // prints 'The UpdateRun "x" is invalid'.
     const std::string kind = r == nullptr ? "" : e.code == 422 ? r->kind : r->plural;
-    Reply(req, e.code, StatusObject(e.code, e.reason, s.message(), name, kind, r ? r->group : ""));
+    std::string details_name = name;
+    if (details_name.empty() && e.code == 422) {
+      // A generated name is known from the message only: 'ConfigMap "cm-x7k2p" is invalid'.
+      const std::string subject = ParseInvalidMessage(s.message()).subject;
+      if (const size_t quote = subject.find('"'); quote != std::string::npos) {
+        details_name = GoUnquote(subject.substr(quote)).value_or("");
+      }
+    }
+    Reply(req, e.code,
+          StatusObject(e.code, e.reason, s.message(), details_name, kind, r ? r->group : ""));
   }
 
   void Handle(http::http_request req) {
@@ -348,14 +397,22 @@ struct ApiServer::Impl {
       if (method == http::methods::GET) {
         kube::ListOptions opts{q("labelSelector"), q("fieldSelector")};
         const std::string watch = q("watch");
-        if (!q("limit").empty()) {
-          char* end = nullptr;
-          opts.limit = std::strtoll(q("limit").c_str(), &end, 10);
-          if (*end != '\0' || opts.limit < 0) opts.limit = 0;  // as the API server: ignored
+        // As the API server's parameter decoding: the whole value must be an integer.
+        std::optional<int64_t> limit, timeout_seconds;
+        for (auto [param, into] : {std::make_pair("limit", &limit),
+                                   std::make_pair("timeoutSeconds", &timeout_seconds)}) {
+          if (q(param).empty()) continue;
+          auto parsed = ParseGoInt64(q(param));
+          if (!parsed.ok()) {
+            Reply(req, 400, StatusObject(400, "BadRequest", parsed.status().message()));
+            return;
+          }
+          *into = *parsed;
         }
+        opts.limit = std::max<int64_t>(0, limit.value_or(0));  // a negative limit pages nothing
         opts.continue_token = q("continue");
         if (IsTrue(watch)) {
-          StartWatch(req, r, ns, opts, q("resourceVersion"), q("timeoutSeconds"),
+          StartWatch(req, r, ns, opts, q("resourceVersion"), timeout_seconds,
                      q("allowWatchBookmarks") == "true" || q("allowWatchBookmarks") == "1");
           return;
         }
@@ -390,9 +447,10 @@ struct ApiServer::Impl {
         return;
       }
       if (method == http::methods::POST) {
-        Json body = req.extract_json(true).get();
-        auto created = store.Create(r, ns, body);
-        if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(body), &r);
+        auto body = RequestObject(req);
+        if (!body.ok()) return ReplyUndecodable(req, body.status());
+        auto created = store.Create(r, ns, *body);
+        if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(*body), &r);
         AfterWrite(r, *created);
         Reply(req, 201, *created);
         return;
@@ -424,8 +482,9 @@ struct ApiServer::Impl {
       return;
     }
     if (method == http::methods::PUT) {
-      Json body = req.extract_json(true).get();
-      auto updated = store.Update(r, key, body, status_sub);
+      auto body = RequestObject(req);
+      if (!body.ok()) return ReplyUndecodable(req, body.status());
+      auto updated = store.Update(r, key, *body, status_sub);
       if (!updated.ok()) return ReplyError(req, updated.status(), name, &r);
       AfterWrite(r, *updated);
       Reply(req, 200, *updated);
@@ -465,6 +524,26 @@ struct ApiServer::Impl {
     Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
   }
 
+  // The object a create or update carries: JSON, or the Kubernetes protobuf encoding that
+  // kubectl's typed clients send for built-in kinds, decoded to the same JSON.
+  static StatusOr<Json> RequestObject(http::http_request& req) {
+    if (req.headers().content_type().rfind(kKubernetesProtobuf, 0) == 0) {
+      const auto bytes = req.extract_vector().get();
+      return KubernetesProtobufToJson(std::string(bytes.begin(), bytes.end()));
+    }
+    return req.extract_json(true).get();
+  }
+
+  // A body that could not be read: 415 for an encoding of a kind kcau-sim cannot decode
+  // (KubernetesProtobufToJson's kNotFound), 400 for a malformed one.
+  void ReplyUndecodable(http::http_request& req, const Status& why) {
+    if (why.code() == StatusCode::kNotFound) {
+      Reply(req, 415, StatusObject(415, "UnsupportedMediaType", why.message()));
+    } else {
+      Reply(req, 400, StatusObject(400, "BadRequest", why.message()));
+    }
+  }
+
   static std::string NameOfBody(const Json& body) {
     return body.has_object_field("metadata") && body.at("metadata").has_string_field("name")
                ? body.at("metadata").at("name").as_string()
@@ -496,10 +575,12 @@ struct ApiServer::Impl {
 
   void StartWatch(http::http_request& req, const kube::Resource& r, const std::string& ns,
                   const kube::ListOptions& opts, const std::string& rv,
-                  const std::string& timeout_text, bool bookmarks) {
+                  std::optional<int64_t> timeout_seconds, bool bookmarks) {
     int timeout = options.max_watch_seconds;
-    if (!timeout_text.empty())
-      timeout = std::min(timeout, std::max(1, std::atoi(timeout_text.c_str())));
+    if (timeout_seconds) {
+      timeout = static_cast<int>(
+          std::clamp<int64_t>(*timeout_seconds, 1, std::max(1, options.max_watch_seconds)));
+    }
     // What a bookmark may claim before any event: read before the watch starts, so it is
     // never ahead of an event the stream has yet to deliver.
     std::string seen_rv =

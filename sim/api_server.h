@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -26,10 +27,11 @@ struct ApiServerOptions {
   int max_watch_seconds = 1800;    // server-side cap on a watch's timeoutSeconds
   std::optional<TlsMaterial> tls;  // set: serve HTTPS with this certificate
   // Fault injection: this fraction of resource requests (not discovery or health) is
-  // answered with fail_code (500, or 429 with Retry-After: 1) before touching the store.
+  // answered before touching the store with one of fail_codes, drawn at random for each
+  // (500, or 429 with Retry-After: 1).
   double fail_fraction = 0;
-  int fail_code = 500;
-  uint64_t fail_seed = 1;  // the same seed fails the same requests
+  std::vector<int> fail_codes = {500};
+  uint64_t fail_seed = 1;  // the same seed fails the same requests with the same codes
   // A watch that asked for bookmarks (allowWatchBookmarks=true) gets a BOOKMARK event this
   // often, carrying the resourceVersion it has seen everything up to (about a minute on a
   // real API server).

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
 #include <memory>
 
 namespace kcau::sim {
@@ -86,29 +87,97 @@ std::string KeyPem(EVP_PKEY* key) {
   return std::string(data, static_cast<size_t>(len));
 }
 
-}  // namespace
+StatusOr<CertPtr> ReadCert(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  CertPtr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return InvalidArgumentError(OpenSslError("not a PEM certificate"));
+  return cert;
+}
 
-StatusOr<TlsMaterial> GenerateServingCertificates(const std::vector<std::string>& dns_names,
-                                                  const std::vector<std::string>& ip_addresses,
-                                                  int days) {
-  KeyPtr ca_key(EVP_EC_gen("P-256"));
+StatusOr<KeyPtr> ReadKey(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) return InvalidArgumentError(OpenSslError("not a PEM private key"));
+  return key;
+}
+
+// A serving certificate for the names, signed by ca / ca_key.
+StatusOr<TlsMaterial> Issue(X509* ca, EVP_PKEY* ca_key, const std::vector<std::string>& dns_names,
+                            const std::vector<std::string>& ip_addresses, int days) {
   KeyPtr server_key(EVP_EC_gen("P-256"));
-  if (!ca_key || !server_key) return InternalError(OpenSslError("generating EC keys"));
-  auto ca = MakeCert(ca_key.get(), "kcau-sim-ca", nullptr, nullptr, days,
-                     {{NID_basic_constraints, "critical,CA:TRUE"},
-                      {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                      {NID_subject_key_identifier, "hash"}});
-  if (!ca.ok()) return ca.status();
+  if (!server_key) return InternalError(OpenSslError("generating an EC key"));
   std::string san;
   for (const auto& d : dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
   for (const auto& ip : ip_addresses) san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
-  auto server = MakeCert(server_key.get(), "kcau-sim", ca->get(), ca_key.get(), days,
+  auto server = MakeCert(server_key.get(), "kcau-sim", ca, ca_key, days,
                          {{NID_basic_constraints, "critical,CA:FALSE"},
                           {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
                           {NID_ext_key_usage, "serverAuth"},
                           {NID_subject_alt_name, san}});
   if (!server.ok()) return server.status();
-  return TlsMaterial{CertPem(ca->get()), CertPem(server->get()), KeyPem(server_key.get())};
+  return TlsMaterial{CertPem(ca), KeyPem(ca_key), CertPem(server->get()), KeyPem(server_key.get())};
+}
+
+}  // namespace
+
+StatusOr<TlsMaterial> GenerateServingCertificates(const std::vector<std::string>& dns_names,
+                                                  const std::vector<std::string>& ip_addresses,
+                                                  int days, int ca_days) {
+  KeyPtr ca_key(EVP_EC_gen("P-256"));
+  if (!ca_key) return InternalError(OpenSslError("generating an EC key"));
+  auto ca = MakeCert(ca_key.get(), "kcau-sim-ca", nullptr, nullptr, ca_days,
+                     {{NID_basic_constraints, "critical,CA:TRUE"},
+                      {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                      {NID_subject_key_identifier, "hash"}});
+  if (!ca.ok()) return ca.status();
+  return Issue(ca->get(), ca_key.get(), dns_names, ip_addresses, days);
+}
+
+StatusOr<TlsMaterial> IssueServingCertificate(const TlsMaterial& ca,
+                                              const std::vector<std::string>& dns_names,
+                                              const std::vector<std::string>& ip_addresses,
+                                              int days) {
+  auto cert = ReadCert(ca.ca_cert_pem);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadKey(ca.ca_key_pem);
+  if (!key.ok()) return key.status();
+  return Issue(cert->get(), key->get(), dns_names, ip_addresses, days);
+}
+
+Status CheckTlsMaterial(const TlsMaterial& tls) {
+  auto ca = ReadCert(tls.ca_cert_pem);
+  if (!ca.ok()) return InvalidArgumentError("CA certificate: " + ca.status().message());
+  auto ca_key = ReadKey(tls.ca_key_pem);
+  if (!ca_key.ok()) return InvalidArgumentError("CA key: " + ca_key.status().message());
+  auto server = ReadCert(tls.server_cert_pem);
+  if (!server.ok()) {
+    return InvalidArgumentError("serving certificate: " + server.status().message());
+  }
+  auto server_key = ReadKey(tls.server_key_pem);
+  if (!server_key.ok()) {
+    return InvalidArgumentError("serving key: " + server_key.status().message());
+  }
+  if (X509_check_private_key(ca->get(), ca_key->get()) != 1) {
+    return InvalidArgumentError("CA key: does not belong to the CA certificate");
+  }
+  if (X509_check_private_key(server->get(), server_key->get()) != 1) {
+    return InvalidArgumentError("serving key: does not belong to the serving certificate");
+  }
+  if (X509_verify(server->get(), X509_get0_pubkey(ca->get())) != 1) {
+    return InvalidArgumentError("serving certificate: not signed by the CA");
+  }
+  ERR_clear_error();
+  return Status::Ok();
+}
+
+StatusOr<TimePoint> CertificateNotAfter(const std::string& cert_pem) {
+  auto cert = ReadCert(cert_pem);
+  if (!cert.ok()) return cert.status();
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &tm) != 1) {
+    return InvalidArgumentError(OpenSslError("certificate notAfter"));
+  }
+  return WallClock::from_time_t(timegm(&tm));
 }
 
 }  // namespace kcau::sim

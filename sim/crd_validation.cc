@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "crd/yaml_json.h"
+#include "sim/object_names.h"
 #include "sim/schema_validator.h"
 
 namespace kcau::sim {
@@ -64,18 +65,17 @@ Status ServeCrd(ObjectStore& store, const kube::Json& crd) {
                                   " conflicts with the version already served");
     }
     auto validator = std::make_shared<SchemaValidator>(version->at("schema").at("openAPIV3Schema"));
-    const std::string what = kind + "." + group;
-    store.SetValidator(info->resource, [validator, what](const kube::Json& o) -> Status {
-      auto violations = validator->Validate(o);
-      if (violations.empty()) return Status::Ok();
-      const std::string name =
-          o.has_object_field("metadata") && o.at("metadata").has_string_field("name")
-              ? o.at("metadata").at("name").as_string()
-              : "";
-      // The API server's wording: UpdateRun.kcau.io "x" is invalid: spec.a: ...
-      return InvalidArgumentError(what + " \"" + name +
-                                  "\" is invalid: " + FormatViolations(violations));
-    });
+    store.SetValidator(
+        info->resource, [validator, resource = info->resource](const kube::Json& o) -> Status {
+          auto violations = validator->Validate(o);
+          if (violations.empty()) return Status::Ok();
+          const std::string name =
+              o.has_object_field("metadata") && o.at("metadata").has_string_field("name")
+                  ? o.at("metadata").at("name").as_string()
+                  : "";
+          // The API server's wording: UpdateRun.kcau.io "x" is invalid: spec.a: ...
+          return InvalidObjectError(resource, name, {FormatViolations(violations)});
+        });
   } catch (const std::exception& e) {
     return InvalidArgumentError(std::string("not a CustomResourceDefinition: ") + e.what());
   }

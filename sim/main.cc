@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -22,6 +23,7 @@
 #include "sim/crd_validation.h"
 #include "sim/node_simulator.h"
 #include "sim/scenario.h"
+#include "sim/server_identity.h"
 
 namespace {
 
@@ -42,16 +44,23 @@ constexpr char kUsage[] =
     "  --fail-update NODE:K      NODE's first K update attempts fail (repeatable)\n"
     "  --never-return NODE       NODE never comes back from its reboot (repeatable)\n"
     "  --fail-requests FRACTION  answer this fraction of API requests with an error\n"
-    "  --fail-code 500|429       the injected error (default 500; 429 adds Retry-After)\n"
+    "  --fail-code CODES         the injected error: 500 (default), 429 (adds Retry-After),\n"
+    "                            or a mix drawn at random per failure, e.g. 500,429\n"
     "  --cut-watches-every SECS  end every watch stream after SECS seconds\n"
     "  --bookmark-every MS       BOOKMARK events to watches that ask (default 60000)\n"
     "  --audit-log PATH          append every resource request to PATH, one JSON line each\n"
     "                            (user agent, RBAC verb, group, resource, namespace, name)\n"
     "  --state-file PATH         load the cluster from PATH if it exists; save it there on\n"
-    "                            SIGTERM/SIGINT (an API server restart that keeps its state)\n"
-    "  --agent-verify-key FILE   the controller's PEM public key(s): the simulated agents act\n"
-    "                            only on requests it signed (kcau-controller\n"
-    "                            --request-signing-key); without it they refuse every request\n";
+    "                            SIGTERM/SIGINT (an API server restart that keeps its state,
+"
+    "                            its CA, certificates and token: old kubeconfigs still work)
+"
+    "  --agent-verify-key FILE   the controller's PEM public key(s): the simulated agents act
+"
+    "                            only on requests it signed (kcau-controller
+"
+    "                            --request-signing-key); without it they refuse every request
+";
 
 struct Flags {
   std::string scenario_file;
@@ -64,7 +73,7 @@ struct Flags {
   std::map<std::string, int> fail_updates;
   std::set<std::string> never_return;
   std::optional<double> fail_fraction_flag;
-  std::optional<int> fail_code_flag;
+  std::optional<std::vector<int>> fail_codes_flag;
   std::optional<int> cut_watches_flag;
   int bookmark_ms = 60000;
   std::string state_file;
@@ -165,10 +174,9 @@ Flags Parse(const std::vector<std::string>& args) {
         throw std::invalid_argument("--fail-requests: \"" + v + "\" is not a fraction in [0, 1]");
       }
     } else if (a == "--fail-code") {
-      f.fail_code_flag = ParseInt(a, value(), 100);
-      if (*f.fail_code_flag != 500 && *f.fail_code_flag != 429) {
-        throw std::invalid_argument("--fail-code: must be 500 or 429");
-      }
+      auto codes = kcau::sim::ParseFailCodes(value());
+      if (!codes.ok()) throw std::invalid_argument(codes.status().message());
+      f.fail_codes_flag = *codes;
     } else if (a == "--cut-watches-every") {
       f.cut_watches_flag = ParseInt(a, value(), 1);
     } else if (a == "--never-return") {
@@ -209,7 +217,7 @@ kcau::StatusOr<kcau::sim::Scenario> BuildScenario(const Flags& f) {
     if (!names.count(node)) return kcau::InvalidArgumentError("--never-return: no node " + node);
   }
   if (f.fail_fraction_flag) scenario.api.fail_fraction = *f.fail_fraction_flag;
-  if (f.fail_code_flag) scenario.api.fail_code = *f.fail_code_flag;
+  if (f.fail_codes_flag) scenario.api.fail_codes = *f.fail_codes_flag;
   if (f.cut_watches_flag) scenario.api.cut_watches_seconds = *f.cut_watches_flag;
   return scenario;
 }
@@ -300,14 +308,17 @@ int main(int argc, char** argv) {
   const kcau::sim::ApiFaults api_faults = scenario->api;
   kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario), std::move(verify_keys));
   std::ifstream saved(flags.state_file);
+  kcau::sim::ServerIdentity saved_identity;  // the CA, certificates and token it served with
   if (!flags.state_file.empty() && saved) {
     std::stringstream text;
     text << saved.rdbuf();
     kcau::Status loaded = kcau::InvalidArgumentError("not JSON");
     try {
       const auto state = kcau::kube::Json::parse(text.str());
-      loaded = ServeSavedCrds(store, state);
+      auto identity = kcau::sim::ServerIdentityFromState(state);
+      loaded = identity.ok() ? ServeSavedCrds(store, state) : identity.status();
       if (loaded.ok()) loaded = store.ImportState(state);
+      if (loaded.ok()) saved_identity = std::move(*identity);
     } catch (const std::exception& e) {
       loaded = kcau::InvalidArgumentError(e.what());
     }
@@ -335,16 +346,21 @@ int main(int argc, char** argv) {
     }
   }
   options.fail_fraction = api_faults.fail_fraction;
-  options.fail_code = api_faults.fail_code;
+  options.fail_codes = api_faults.fail_codes;
   if (!flags.insecure_http) {
-    // Like a real cluster: HTTPS with a CA the kubeconfig carries, and a bearer token.
-    auto tls = kcau::sim::GenerateServingCertificates({"localhost"}, {"127.0.0.1"});
+    // Like a real cluster: HTTPS with a CA the kubeconfig carries, and a bearer token; both
+    // kept across a --state-file restart, so clients configured before it still connect.
+    auto tls = kcau::sim::ServingTls(saved_identity.tls, clock.Now());
     if (!tls.ok()) {
-      spdlog::error("generating certificates: {}", tls.status().ToString());
+      spdlog::error("{}: {}", saved_identity.tls ? "--state-file " + flags.state_file : "TLS",
+                    tls.status().message());
       return 1;
     }
     options.tls = *tls;
-    if (options.bearer_token.empty()) options.bearer_token = RandomToken();
+    if (options.bearer_token.empty()) {
+      options.bearer_token =
+          saved_identity.bearer_token.empty() ? RandomToken() : saved_identity.bearer_token;
+    }
   }
   kcau::sim::ApiServer server(store, clock, options);
   kcau::Status started = server.Start();
@@ -365,10 +381,18 @@ int main(int argc, char** argv) {
   server.Stop();
   if (!flags.state_file.empty()) {
     // Written whole to a temporary file, then renamed: a crash never leaves half a state.
+    // Only its owner may read it: it holds the CA's key and the bearer token.
     const std::string tmp = flags.state_file + ".tmp";
+    kcau::kube::Json state = store.ExportState();
+    // A token from --token-file is the file's to keep, not the state's.
+    state["server"] = kcau::sim::ServerIdentityToJson(
+        {options.tls, flags.token_file.empty() ? options.bearer_token : ""});
     {
       std::ofstream out(tmp);
-      out << store.ExportState().serialize();
+      std::error_code ignored;  // a file that could not be made fails the write below
+      std::filesystem::permissions(
+          tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ignored);
+      out << state.serialize();
       if (!out) {
         spdlog::error("--state-file {}: cannot write", tmp);
         return 1;

@@ -11,6 +11,7 @@
 
 #include "kube/label_selector.h"
 #include "sim/json_patch.h"
+#include "sim/object_names.h"
 
 namespace kcau::sim {
 
@@ -70,6 +71,12 @@ std::string RandomUid() {
 std::string NameOf(const Json& o) {
   return o.has_object_field("metadata") && o.at("metadata").has_string_field("name")
              ? o.at("metadata").at("name").as_string()
+             : "";
+}
+
+std::string GenerateNameOf(const Json& o) {
+  return o.has_object_field("metadata") && o.at("metadata").has_string_field("generateName")
+             ? o.at("metadata").at("generateName").as_string()
              : "";
 }
 
@@ -578,8 +585,20 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
   const ResourceInfo* info = impl_->Info(r);
   if (info == nullptr) return NotFoundError("the server could not find the requested resource");
   if (!object.is_object()) return InvalidArgumentError("the body must be a JSON object");
-  const std::string name = NameOf(object);
-  if (name.empty()) return InvalidArgumentError("metadata.name: Required value: name is required");
+  std::string name = NameOf(object);
+  const std::string generate_name = GenerateNameOf(object);
+  const bool generated = name.empty() && !generate_name.empty();
+  if (generated) name = GenerateNameFrom(generate_name);
+  if (auto errors = MetadataNameErrors(r, name, generate_name); !errors.empty()) {
+    // As a custom resource's validator does, the schema's complaints follow the name's.
+    if (!name.empty()) {
+      object["metadata"]["name"] = Json::string(name);
+      const Status schema = impl_->Validate(r, object);
+      const auto more = ParseInvalidMessage(schema.message()).field_errors;
+      if (!schema.ok()) errors.insert(errors.end(), more.begin(), more.end());
+    }
+    return InvalidObjectError(r, name, errors);
+  }
   Json& meta = object["metadata"];
   std::string object_ns = ns;
   if (r.namespaced) {
@@ -596,8 +615,13 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
   } else if (meta.has_field("namespace")) {
     meta.erase("namespace");
   }
-  auto key = impl_->Key(r, object_ns, name);
   auto& objs = impl_->objects[ResourceId(r)];
+  // A generated name that is taken is drawn again, as the API server retries it.
+  for (int draw = 1; generated && draw < 8 && objs.count(impl_->Key(r, object_ns, name)); ++draw) {
+    name = GenerateNameFrom(generate_name);
+  }
+  meta["name"] = Json::string(name);
+  auto key = impl_->Key(r, object_ns, name);
   if (objs.count(key)) {
     return AlreadyExistsError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + name +
                               "\" already exists");

@@ -90,8 +90,10 @@ class ObjectStore {
   // call back into the store.
   void Visit(const kube::Resource& r, const std::function<void(const Json&)>& visit) const;
   // Fills metadata (uid, resourceVersion, creationTimestamp, generation=1, namespace from
-  // `ns` when the object has none). kAlreadyExists if the name is taken. With a status
-  // subresource, a status in the request is dropped, as the API server does.
+  // `ns` when the object has none; a name from metadata.generateName when it has none).
+  // kInvalidArgument, in the API server's words, for a name the kind does not allow
+  // (sim/object_names.h). kAlreadyExists if the name is taken. With a status subresource, a
+  // status in the request is dropped, as the API server does.
   StatusOr<Json> Create(const kube::Resource& r, const std::string& ns, Json object);
   // Replace. metadata.resourceVersion, when present, must match (kConflict otherwise).
   // status_subresource=false keeps the stored status (if the kind has the subresource);

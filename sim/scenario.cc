@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -278,6 +279,9 @@ void ReadWorkloads(const YAML::Node& list, Scenario& out) {
   }
 }
 
+// The errors kcau-sim can inject: a server error, or throttling with Retry-After.
+bool IsFailCode(int code) { return code == 500 || code == 429; }
+
 void ReadApi(const YAML::Node& api, Scenario& out) {
   Reader::OnlyKeys(api, "api", {"faults"});
   const YAML::Node& f = api["faults"];
@@ -286,10 +290,19 @@ void ReadApi(const YAML::Node& api, Scenario& out) {
   if (f["failRequests"]) {
     out.api.fail_fraction = Reader::Fraction(f["failRequests"], "api.faults.failRequests");
   }
-  if (f["failCode"]) {
-    out.api.fail_code = Reader::Int(f["failCode"], "api.faults.failCode", 100, 599);
-    if (out.api.fail_code != 500 && out.api.fail_code != 429) {
-      Reader::Fail(f["failCode"], "api.faults.failCode", "must be 500 or 429");
+  if (const YAML::Node& codes = f["failCode"]) {
+    // One code, or a list of them to draw from.
+    out.api.fail_codes.clear();
+    if (codes.IsSequence() && codes.size() == 0) {
+      Reader::Fail(codes, "api.faults.failCode", "expected at least one code (500 or 429)");
+    }
+    const bool list = codes.IsSequence();
+    for (size_t i = 0; i < (list ? codes.size() : 1); ++i) {
+      const YAML::Node& code = list ? codes[i] : codes;
+      const std::string path = "api.faults.failCode" + (list ? "[" + std::to_string(i) + "]" : "");
+      const int value = Reader::Int(code, path, 100, 599);
+      if (!IsFailCode(value)) Reader::Fail(code, path, "must be 500 or 429");
+      out.api.fail_codes.push_back(value);
     }
   }
   if (f["cutWatchesEvery"]) {
@@ -334,6 +347,25 @@ Scenario DefaultScenario(int nodes, int pods_per_node) {
   exporter.ns = "kube-system";
   s.workloads.push_back(exporter);
   return s;
+}
+
+StatusOr<std::vector<int>> ParseFailCodes(const std::string& text) {
+  std::vector<int> codes;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    int code = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), code);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() ||
+        !IsFailCode(code)) {
+      return InvalidArgumentError("--fail-code: \"" + item +
+                                  "\" is not 500 or 429 (give one, or a list such as 500,429)");
+    }
+    codes.push_back(code);
+    if (comma == std::string::npos) return codes;
+    start = comma + 1;
+  }
 }
 
 StatusOr<Scenario> ParseScenario(const std::string& yaml_text, const std::string& file_name) {

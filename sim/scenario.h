@@ -68,8 +68,10 @@ struct WorkloadScenario {
 };
 
 struct ApiFaults {
-  double fail_fraction = 0;     // of resource requests, answered with fail_code
-  int fail_code = 500;          // 500, or 429 with Retry-After
+  double fail_fraction = 0;  // of resource requests, answered with one of fail_codes
+  // Each failed request draws one (500, or 429 with Retry-After); a code listed twice is
+  // drawn twice as often.
+  std::vector<int> fail_codes = {500};
   int cut_watches_seconds = 0;  // every watch ends after this long (0: the default 30 min)
 };
 
@@ -89,5 +91,8 @@ StatusOr<Scenario> ParseScenario(const std::string& yaml_text, const std::string
 StatusOr<Scenario> LoadScenario(const std::string& path);
 
 const char* WorkloadKindName(WorkloadKind kind);
+
+// `--fail-code`'s value: "500", "429" or a comma-separated mix such as "500,429".
+StatusOr<std::vector<int>> ParseFailCodes(const std::string& text);
 
 }  // namespace kcau::sim

@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "sim/object_names.h"
+
 namespace kcau::sim {
 
 namespace {
@@ -76,13 +78,13 @@ void Walk(const Json& schema, const Json& v, const std::string& path,
     const std::string& s = v.as_string();
     if (schema.has_integer_field("minLength") &&
         static_cast<int>(s.size()) < schema.at("minLength").as_integer()) {
-      add("Invalid value: \"" + s + "\": " + path + " in body should be at least " +
+      add("Invalid value: " + GoQuote(s) + ": " + path + " in body should be at least " +
           schema.at("minLength").serialize() + " chars long");
     }
     if (schema.has_string_field("pattern")) {
       // Go's RE2 and ECMAScript agree on the patterns CRDs use.
       if (!std::regex_search(s, std::regex(schema.at("pattern").as_string()))) {
-        add("Invalid value: \"" + s + "\": " + path + " in body should match '" +
+        add("Invalid value: " + GoQuote(s) + ": " + path + " in body should match '" +
             schema.at("pattern").as_string() + "'");
       }
     }
@@ -120,7 +122,7 @@ void Walk(const Json& schema, const Json& v, const std::string& path,
         Walk(schema.at("additionalProperties"), item, child, out);
       } else if (!preserve && (schema.has_object_field("properties") || type == "object")) {
         // fieldValidation=Strict, which kubectl sends: unknown fields are errors.
-        out.push_back({child, "unknown field \"" + child + "\""});
+        out.push_back({child, "unknown field " + GoQuote(child)});
       }
     }
   }

@@ -11,8 +11,10 @@ add_library(kcau_sim_server ${CMAKE_CURRENT_SOURCE_DIR}/api_server.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/api_tables.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/audit_log.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/certificates.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/server_identity.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/schema_validator.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/crd_validation.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/kube_protobuf.cc
                             ${CMAKE_CURRENT_BINARY_DIR}/embedded_crd.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/node_simulator.cc)
 target_link_libraries(kcau_sim_server PUBLIC kcau_sim_store kcau_crd kcau_agent_protocol

@@ -214,7 +214,7 @@ class LeaderFailover(unittest.TestCase):
 
 
 class ApiFaultStorm(unittest.TestCase):
-    """One API request in twenty fails (500, then 429 with Retry-After) and every watch is
+    """One API request in twenty fails (500, 429 with Retry-After, or both) and every watch is
     cut after 2 s: the run still completes, and no node is redone or left cordoned."""
 
     def run_storm(self, code):
@@ -254,6 +254,9 @@ class ApiFaultStorm(unittest.TestCase):
 
     def test_429_storm(self):
         self.run_storm(429)
+
+    def test_mixed_storm(self):
+        self.run_storm("500,429")  # each failure draws one of the two
 
 
 class NodeNeverReturns(unittest.TestCase):

@@ -61,8 +61,8 @@ class SimCluster:
         os.remove(self.kubeconfig)
         self._start()
 
-    def run(self, *args, input=None, check=True):
-        cmd = [self.kubectl, "--kubeconfig", self.kubeconfig,
+    def run(self, *args, input=None, check=True, kubeconfig=None):
+        cmd = [self.kubectl, "--kubeconfig", kubeconfig or self.kubeconfig,
                "--cache-dir", os.path.join(self.dir, "cache"), *args]
         r = subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=90)
         if check and r.returncode != 0:
@@ -192,6 +192,71 @@ class KubectlAgainstSim(unittest.TestCase):
         again = c.run("apply", "-f", "-", input=widget("huge", 0, "purple"), check=False)
         self.assertNotEqual(again.returncode, 0)
         self.assertIn("spec.size", again.stderr)
+
+    def test_create_built_in_kinds(self):
+        """kubectl create sends built-in kinds in protobuf: created as a real cluster would."""
+        c = self.c
+        self.assertIn("configmap/settings created",
+                      c.run("create", "configmap", "settings", "--from-literal=k=v",
+                            "--from-literal=mode=fast").stdout)
+        cm = json.loads(c.run("get", "configmap", "settings", "-o", "json").stdout)
+        self.assertEqual(cm["data"], {"k": "v", "mode": "fast"})
+        self.assertEqual(cm["metadata"]["namespace"], "default")
+        c.run("create", "namespace", "team-a")
+        c.run("create", "serviceaccount", "robot", "-n", "team-a")
+        c.run("create", "clusterrole", "reader", "--verb=get,list", "--resource=pods")
+        c.run("create", "clusterrolebinding", "reader", "--clusterrole=reader",
+              "--serviceaccount=team-a:robot")
+        c.run("create", "pdb", "web", "-n", "team-a", "--selector=app=web",
+              "--max-unavailable=0")
+        binding = json.loads(c.run("get", "clusterrolebinding", "reader", "-o", "json").stdout)
+        self.assertEqual(binding["subjects"],
+                         [{"kind": "ServiceAccount", "name": "robot", "namespace": "team-a"}])
+        self.assertEqual(binding["roleRef"]["name"], "reader")
+        role = json.loads(c.run("get", "clusterrole", "reader", "-o", "json").stdout)
+        self.assertEqual(role["rules"], [{"apiGroups": [""], "resources": ["pods"],
+                                          "verbs": ["get", "list"]}])
+        pdb = json.loads(c.run("get", "pdb", "web", "-n", "team-a", "-o", "json").stdout)
+        self.assertEqual(pdb["spec"]["maxUnavailable"], 0)
+        self.assertEqual(c.run("get", "sa", "robot", "-n", "team-a", "-o", "name").stdout.strip(),
+                         "serviceaccount/robot")
+
+    def test_names_are_validated_as_the_api_server_does(self):
+        c = self.c
+        bad = c.run("create", "configmap", "Bad_Name", "--from-literal=k=v", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: '
+                      '"Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case '
+                      "alphanumeric characters, '-' or '.', and must start and end with an "
+                      "alphanumeric character (e.g. 'example.com', regex used for validation "
+                      "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                      bad.stderr)
+        for name in ("päch-dienstag", "x" * 254, "with space"):
+            self.assertNotEqual(
+                c.run("create", "configmap", name, check=False).returncode, 0, name)
+        self.assertNotEqual(c.run("create", "namespace", "a.b", check=False).returncode, 0)
+        # RBAC names only may not be '.', '..' or hold '/' or '%'; the name travels
+        # percent-encoded in the URL and is found again.
+        c.run("create", "clusterrole", "päch-dienstag", "--verb=get", "--resource=nodes")
+        self.assertEqual(c.run("get", "clusterrole", "päch-dienstag", "-o", "name").stdout.strip(),
+                         "clusterrole.rbac.authorization.k8s.io/päch-dienstag")
+        self.assertEqual(c.run("get", "configmaps", "-o", "name").stdout.strip(), "")
+
+    def test_restart_keeps_the_ca_and_token(self):
+        """A kubeconfig written before a --state-file restart still works after it."""
+        c = self.c
+        old = os.path.join(c.dir, "kubeconfig-before-restart")
+        shutil.copy(c.kubeconfig, old)
+        c.run("apply", "-f", "-", input="apiVersion: v1\nkind: ConfigMap\n"
+                                         "metadata: {name: survivor}\ndata: {k: v}\n")
+        c.restart()
+        self.assertEqual(
+            c.run("get", "configmap", "survivor", "-o", "name", kubeconfig=old).stdout.strip(),
+            "configmap/survivor")
+        with open(old) as before, open(c.kubeconfig) as after:
+            self.assertEqual(before.read(), after.read())
+        # The state holds the CA's key and the token: for its owner's eyes only.
+        self.assertEqual(os.stat(os.path.join(c.dir, "state.json")).st_mode & 0o777, 0o600)
 
     def test_chunked_lists_and_get_watch(self):
         c = self.c

@@ -44,7 +44,7 @@ TEST(ScenarioTest, FaultsExampleMeansWhatItsCommentsSay) {
   EXPECT_EQ(s->workloads[0].pdb_max_unavailable, "1");
   EXPECT_EQ(s->workloads[0].pdb_blocks_for, milliseconds(20000));
   EXPECT_DOUBLE_EQ(s->api.fail_fraction, 0.05);
-  EXPECT_EQ(s->api.fail_code, 429);
+  EXPECT_EQ(s->api.fail_codes, std::vector<int>{429});
   EXPECT_EQ(s->api.cut_watches_seconds, 5);
   EXPECT_EQ(s->pod_restart_delay, milliseconds(200));
 }
@@ -159,9 +159,40 @@ INSTANTIATE_TEST_SUITE_P(
                   "and 1"},
         Malformed{"SyntaxError", "nodes:\n  - name: [a\n",
                   "cluster.yaml:3:1: end of sequence flow not found"},
+        Malformed{"NoFailCode", "nodes: [{name: a}]\napi:\n  faults:\n    failCode: []\n",
+                  "cluster.yaml:4:15: api.faults.failCode: expected at least one code (500 or "
+                  "429)"},
+        Malformed{"BadFailCodeInMix",
+                  "nodes: [{name: a}]\napi:\n  faults:\n    failCode: [500, 404]\n",
+                  "cluster.yaml:4:21: api.faults.failCode[1]: must be 500 or 429"},
         Malformed{"NegativeCount", "nodes:\n  - namePrefix: w-\n    count: -1\n",
                   "cluster.yaml:3:12: nodes[0].count: -1 is out of range [1, 100000]"}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.label; });
+
+TEST(ScenarioTest, FailCodeIsOneCodeOrAMixToDrawFrom) {
+  auto one = ParseScenario("nodes: [{name: a}]\napi:\n  faults: {failCode: 429}\n", "c.yaml");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->api.fail_codes, std::vector<int>{429});
+  auto mix =
+      ParseScenario("nodes: [{name: a}]\napi:\n  faults: {failCode: [500, 429, 429]}\n", "c.yaml");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  EXPECT_EQ(mix->api.fail_codes, (std::vector<int>{500, 429, 429}));
+  auto none = ParseScenario("nodes: [{name: a}]\n", "c.yaml");
+  EXPECT_EQ(none->api.fail_codes, std::vector<int>{500}) << "the default";
+}
+
+TEST(ScenarioTest, FailCodeFlagTakesACommaSeparatedMix) {
+  EXPECT_EQ(*ParseFailCodes("500"), std::vector<int>{500});
+  EXPECT_EQ(*ParseFailCodes("500,429"), (std::vector<int>{500, 429}));
+  EXPECT_EQ(*ParseFailCodes("429,429,500"), (std::vector<int>{429, 429, 500}));
+  for (const std::string bad : {"", "500,", "404", "500;429", " 500", "429x", "500,,429"}) {
+    auto codes = ParseFailCodes(bad);
+    ASSERT_FALSE(codes.ok()) << bad;
+    EXPECT_EQ(codes.status().message().rfind("--fail-code: \"", 0), 0u) << bad;
+  }
+  EXPECT_EQ(ParseFailCodes("500,404").status().message(),
+            "--fail-code: \"404\" is not 500 or 429 (give one, or a list such as 500,429)");
+}
 
 TEST(ScenarioTest, MissingFileIsNamed) {
   auto s = LoadScenario("/nonexistent/cluster.yaml");
