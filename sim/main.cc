@@ -51,16 +51,11 @@ constexpr char kUsage[] =
     "  --audit-log PATH          append every resource request to PATH, one JSON line each\n"
     "                            (user agent, RBAC verb, group, resource, namespace, name)\n"
     "  --state-file PATH         load the cluster from PATH if it exists; save it there on\n"
-    "                            SIGTERM/SIGINT (an API server restart that keeps its state,
-"
-    "                            its CA, certificates and token: old kubeconfigs still work)
-"
-    "  --agent-verify-key FILE   the controller's PEM public key(s): the simulated agents act
-"
-    "                            only on requests it signed (kcau-controller
-"
-    "                            --request-signing-key); without it they refuse every request
-";
+    "                            SIGTERM/SIGINT (an API server restart that keeps its state,\n"
+    "                            its CA, certificates and token: old kubeconfigs still work)\n"
+    "  --agent-verify-key FILE   the controller's PEM public key(s): the simulated agents act\n"
+    "                            only on requests it signed (kcau-controller\n"
+    "                            --request-signing-key); without it they refuse every request\n";
 
 struct Flags {
   std::string scenario_file;
