@@ -13,9 +13,15 @@ Status EventRecorder::Record(const std::string& run_name, const std::string& run
   const TimePoint now = clock_.Now();
   const auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-  // The API server's own naming: object name, a dot, a unique suffix.
-  const std::string name =
-      run_name + "." + std::to_string(nanos) + "." + std::to_string(sequence_.fetch_add(1));
+  // The API server's own naming: object name, a dot, a unique suffix. A run name near the
+  // 253-character limit is shortened so the Event's name stays a valid one (the API server
+  // refuses longer names, and the Event would be lost).
+  const std::string suffix =
+      "." + std::to_string(nanos) + "." + std::to_string(sequence_.fetch_add(1));
+  constexpr size_t kMaxName = 253;
+  std::string prefix = run_name.substr(0, kMaxName - suffix.size());
+  while (!prefix.empty() && (prefix.back() == '.' || prefix.back() == '-')) prefix.pop_back();
+  const std::string name = prefix + suffix;
 
   Json ev = Json::object();
   ev["apiVersion"] = Json::string("v1");

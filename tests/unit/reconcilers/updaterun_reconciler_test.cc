@@ -1092,5 +1092,22 @@ TEST_F(ReconcilerTest, OwnPodGoesLastWithoutAnotherReplica) {
   EXPECT_FALSE(store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok());
 }
 
+// A run name near the 253-character limit: its Events still get valid names (they were
+// refused by the API server, run name plus suffix being too long).
+TEST_F(ReconcilerTest, EventsOfARunWithALongNameAreRecorded) {
+  const std::string name(250, 'a');
+  CreateRun(R"({"plugins":[{"name":"packages"}]})", name);
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile(name).status, ReconcileResult::Status::kSuccess);
+  const auto events = store_.List(res::Events(), "default", {});
+  ASSERT_TRUE(events.ok());
+  int started = 0;
+  for (const auto& e : events->items) {
+    started += e.at("reason").as_string() == "RunStarted" &&
+               e.at("involvedObject").at("name").as_string() == name;
+  }
+  EXPECT_EQ(started, 1);
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers
