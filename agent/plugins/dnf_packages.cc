@@ -42,7 +42,7 @@ StatusOr<std::vector<PackageUpdate>> DnfPackages::Plan(Host& host) {
   if (settings_.os_rolling_upgrade && result->exit_code == 1 &&
       result->output.find("Operation aborted") == std::string::npos) {
     return UnavailableError("\"" + DescribeCommand(plan) + "\" failed (exit 1):\n" +
-                            OutputTail(result->output));
+                            FailureOutput(result->output));
   }
   refreshed_ = true;
   return Select(settings_.os_rolling_upgrade
@@ -72,7 +72,7 @@ StatusOr<StageResult> DnfPackages::Stage(Host& host) {
   if (plan->empty()) return StageResult{};
   std::vector<std::string> args = {"-y", "--downloadonly"};
   for (std::string& arg : Action(*plan)) args.push_back(std::move(arg));
-  StatusOr<CommandResult> download = RunOnHost(host, Dnf(args));
+  StatusOr<CommandResult> download = RunOnHost(host, Dnf(args, /*quiet=*/false));
   if (!download.ok()) return download.status();
   return StageResult{.titles = UpdateTitles(*plan)};
 }
@@ -120,7 +120,7 @@ Status DnfPackages::JudgeReboot(Host& host, InstallResult& result) {
       return Status::Ok();
     case Verdict::kUnknown:
       return UnavailableError("\"" + DescribeCommand(needs_restarting) + "\" failed (exit " +
-                              std::to_string(ran->exit_code) + "):\n" + OutputTail(ran->output));
+                              std::to_string(ran->exit_code) + "):\n" + FailureOutput(ran->output));
     case Verdict::kUnavailable:
       break;
   }
@@ -150,7 +150,8 @@ StatusOr<InstallResult> DnfPackages::Install(Host& host) {
   if (!plan->empty()) {
     std::vector<std::string> args = {"-y"};
     for (std::string& arg : Action(*plan)) args.push_back(std::move(arg));
-    StatusOr<CommandResult> install = RunOnHost(host, Dnf(args));
+    // Not quiet: -q also silences rpm's own error lines, the ones that say what failed.
+    StatusOr<CommandResult> install = RunOnHost(host, Dnf(args, /*quiet=*/false));
     if (!install.ok()) return install.status();
     StatusOr<std::vector<std::string>> titles = Installed(host, *plan);
     if (!titles.ok()) return titles.status();

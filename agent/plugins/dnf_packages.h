@@ -33,8 +33,8 @@ class DnfPackages final : public Plugin {
   // What dnf would install now, narrowed by the filter. The first plan of the plug-in
   // refreshes the repositories' metadata.
   StatusOr<std::vector<PackageUpdate>> Plan(Host& host);
-  // dnf with the plug-in's timeout and options, then `args`; quiet (-q) unless the table of
-  // a transaction is to be read.
+  // dnf with the plug-in's timeout and options, then `args`; quiet (-q) for what is parsed,
+  // but not where the table of a transaction is read or an error is to be reported.
   Command Dnf(const std::vector<std::string>& args, bool quiet = true) const;
   // "upgrade", "distro-sync" or "upgrade NEVRA..." for `plan`.
   std::vector<std::string> Action(const std::vector<PackageUpdate>& plan) const;

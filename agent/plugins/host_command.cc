@@ -1,6 +1,7 @@
 #include "agent/plugins/host_command.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "agent/plugins/plugin_arguments.h"
 
@@ -25,6 +26,32 @@ std::string OutputTail(const std::string& output, size_t max_lines, size_t max_b
   return output.substr(begin, end - begin);
 }
 
+std::string FailureOutput(const std::string& output) {
+  constexpr size_t kMaxBytes = 4096;
+  constexpr size_t kMaxErrorLines = 5;
+  std::string tail = OutputTail(output, 20, kMaxBytes);
+  size_t tail_begin = output.rfind(tail);
+  std::string errors;
+  size_t found = 0;
+  size_t begin = 0;
+  while (begin < tail_begin && found < kMaxErrorLines) {
+    size_t end = output.find('\n', begin);
+    if (end == std::string::npos || end > tail_begin) break;
+    std::string line = output.substr(begin, end - begin);
+    std::string lower = line;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.rfind("e: ", 0) == 0 || lower.rfind("error", 0) == 0 ||
+        lower.find(": error") != std::string::npos) {
+      errors += line + "\n";
+      ++found;
+    }
+    begin = end + 1;
+  }
+  if (errors.empty()) return tail;
+  std::string text = errors + "...\n" + tail;
+  return text.size() <= kMaxBytes ? text : text.substr(text.size() - kMaxBytes);
+}
+
 std::string DescribeCommand(const Command& command) {
   std::string text;
   for (const std::string& arg : command.argv) text += (text.empty() ? "" : " ") + arg;
@@ -39,8 +66,8 @@ StatusOr<CommandResult> RunOnHost(Host& host, const Command& command,
     return Status(result.status().code(), "\"" + DescribeCommand(command) +
                                               "\" could not run: " + result.status().message());
   }
-  std::string tail = OutputTail(result->output);
-  std::string said = tail.empty() ? " (no output)" : ":\n" + tail;
+  std::string said_text = FailureOutput(result->output);
+  std::string said = said_text.empty() ? " (no output)" : ":\n" + said_text;
   if (result->timed_out) {
     return UnavailableError("\"" + DescribeCommand(command) + "\" timed out after " +
                             DescribeMinutes(command.timeout) + said);

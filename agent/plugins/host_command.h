@@ -17,12 +17,17 @@ namespace kcau::agent {
 // trailing newline.
 std::string OutputTail(const std::string& output, size_t max_lines = 20, size_t max_bytes = 4096);
 
+// What a failed command said: the error lines from before the tail ("E: ...", "error: ...",
+// "dpkg: error ...", at most 5: tools often go on for many lines after the error), then the
+// tail; at most 4 KiB.
+std::string FailureOutput(const std::string& output);
+
 // "apt-get -y upgrade", cut to 200 characters: a command as messages name it.
 std::string DescribeCommand(const Command& command);
 
 // Runs `command`. A command that could not start, timed out, or exited with a code not in
-// `ok_exit_codes` is an error (Unavailable) naming the command and ending with its output's
-// tail.
+// `ok_exit_codes` is an error (Unavailable) naming the command and ending with its
+// FailureOutput.
 StatusOr<CommandResult> RunOnHost(Host& host, const Command& command,
                                   std::initializer_list<int> ok_exit_codes = {0});
 
