@@ -12,8 +12,11 @@ jobs=${2:-2}
 logs="$(cd "$build" && pwd)/sanitizer-logs"
 rm -rf "$logs" && mkdir -p "$logs"
 
+here="$(cd "$(dirname "$0")" && pwd)"
 common="halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0:log_path=$logs/asan"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
+# Suppressions cover third-party libraries only; each file says why.
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan:suppressions=$here/ubsan.supp"
+export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 e2e='^(e2e|integration\.kubectl)'
 
 status=0
