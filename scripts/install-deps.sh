@@ -12,6 +12,7 @@ packages=(
   prometheus                            # promtool checks the /metrics exposition
   python3 python3-kubernetes python3-yaml # the real Python client as a test peer
   openssl curl                          # certificates, probing endpoints in the demo
+  busybox-static                        # a throwaway root for the agent's ChrootHost tests
 )
 
 missing=()
