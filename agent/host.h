@@ -25,7 +25,7 @@ namespace kcau::agent {
 
 struct Command {
   std::vector<std::string> argv;                // argv[0] is looked up in the host's PATH
-  std::map<std::string, std::string> env;       // added to a minimal environment (PATH, LANG=C)
+  std::map<std::string, std::string> env;       // added to a minimal env (PATH, LANG=C.UTF-8)
   Duration timeout = std::chrono::minutes(30);  // then SIGTERM, 5 s later SIGKILL
   std::optional<int64_t> run_as_user;           // hooks: spec.hookRunner; unset: root
   std::string stdin_text;                       // written to the command's standard input

@@ -12,6 +12,7 @@ packages=(
   prometheus                            # promtool checks the /metrics exposition
   python3 python3-kubernetes python3-yaml # the real Python client as a test peer
   openssl curl                          # certificates, probing endpoints in the demo
+  busybox-static                        # a throwaway root for the agent's ChrootHost tests
   # The agent plug-in tests drive real package managers in throwaway roots: a Debian root
   # (mmdebstrap), test .debs and a local apt repository (dpkg-deb, dpkg-scanpackages,
   # apt-ftparchive), and dnf with --installroot over test rpms (rpmbuild, createrepo_c).
