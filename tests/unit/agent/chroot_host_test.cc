@@ -19,18 +19,11 @@ using testing::TempDir;
 const std::vector<std::string> kApplets = {"cat", "chmod", "chown", "echo",  "env",  "id",
                                            "ls",  "pwd",   "sh",    "sleep", "test", "touch"};
 
-std::string FindBusybox() {
-  for (const char* path : {"/bin/busybox", "/usr/bin/busybox"}) {
-    if (access(path, X_OK) == 0) return path;
-  }
-  return "";
-}
-
 class ChrootHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "chroot needs root; running as uid " << geteuid();
-    const std::string busybox = FindBusybox();
+    const std::string busybox = testing::FindBusybox();
     // Installed by scripts/install-deps.sh; a missing one is a broken setup, not a skip.
     ASSERT_FALSE(busybox.empty()) << "busybox not found: apt-get install busybox-static";
     // mkdtemp's 0700 would keep other users from even resolving "/" inside the root.

@@ -22,13 +22,6 @@ namespace {
 using kube::Json;
 namespace res = kube::resources;
 
-std::string FindBusybox() {
-  for (const char* path : {"/bin/busybox", "/usr/bin/busybox"}) {
-    if (access(path, X_OK) == 0) return path;
-  }
-  return "";
-}
-
 class NodeAgentTest : public ::testing::Test {
  protected:
   NodeAgentTest()
@@ -41,7 +34,7 @@ class NodeAgentTest : public ::testing::Test {
 
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "chroot needs root; running as uid " << geteuid();
-    const std::string busybox = FindBusybox();
+    const std::string busybox = testing::FindBusybox();
     ASSERT_FALSE(busybox.empty()) << "busybox not found: apt-get install busybox-static";
     std::filesystem::permissions(root_.path(), std::filesystem::perms(0755));
     root_.MakeDirectory("bin");

@@ -14,6 +14,14 @@
 
 namespace kcau::agent::testing {
 
+// busybox-static (scripts/install-deps.sh): the one binary a throwaway test root needs.
+inline std::string FindBusybox() {
+  for (const char* path : {"/bin/busybox", "/usr/bin/busybox"}) {
+    if (access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
 class TempDir {
  public:
   TempDir() {
