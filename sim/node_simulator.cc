@@ -489,6 +489,15 @@ struct NodeSimulator::Impl {
 
   void OnNode(const Json& node) {
     const std::string name = node.at("metadata").at("name").as_string();
+    if (nodes.count(name) && nodes[name].agent_silent) {
+      // Hung: it reads nothing and writes nothing (said once per request).
+      const std::string token = Annotation(node, agent::kRequestAnnotation);
+      if (!token.empty() && answered[name] != token) {
+        answered[name] = token;
+        spdlog::info("sim: agent on {} is silent (injected): request {} not answered", name, token);
+      }
+      return;
+    }
     if (nodes.count(name)) OnHook(name, node);
     const std::string token = Annotation(node, agent::kRequestAnnotation);
     if (token.empty() || answered[name] == token || !nodes.count(name)) return;
