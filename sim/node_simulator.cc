@@ -535,7 +535,16 @@ struct NodeSimulator::Impl {
     if (scan) {
       if (job.takes_extras) extras_pending[name] = true;  // a scan installs nothing
       // Invoke-CauScan: report what the plug-ins would install; change nothing.
-      After(duration, [this, name, token, updates = job.updates, titles = job.titles] {
+      After(duration, [this, name, token, updates = job.updates, titles = job.titles,
+                       failed = job.failed, stopped = job.stopped] {
+        if (!failed.empty()) {
+          // A plug-in that fails cannot tell what applies either: the scan fails.
+          const std::string why = "plug-in " + failed + " failed (injected fault) while scanning" +
+                                  (stopped ? "; later plug-ins skipped (stopOnPluginFailure)" : "");
+          WriteResult(name, {token, agent::AgentState::kFailed, false, 0, why});
+          spdlog::info("sim: agent on {}: scan: {}", name, why);
+          return;
+        }
         agent::AgentResult scanned{token, agent::AgentState::kScanned, false, 0, "", updates};
         scanned.titles = titles;
         WriteResult(name, scanned);

@@ -247,18 +247,27 @@ TEST_F(SignedRequestsTest, AReplayedRequestIsNotActedOnAgainEvenAfterARestart) {
   EXPECT_EQ(Reboots("node-1"), 2) << "the replayed request was acted on after a restart";
 }
 
-// node-2's agent has the agentSilent fault.
+// node-2's agent has the agentSilent fault; on "picky" the packages plug-in always fails.
 class AgentFaultsTest : public SignedRequestsTest {
  protected:
-  AgentFaultsTest() { scenario_.nodes[1].agent_silent = true; }
+  AgentFaultsTest() {
+    scenario_.nodes[1].agent_silent = true;
+    NodeScenario picky = scenario_.nodes[0];
+    picky.name = "picky";
+    picky.fail_plugin = "packages";
+    scenario_.nodes.push_back(picky);
+  }
+
+  void Scan(const std::string& node, const std::string& token) {
+    reconcilers::NodeAction scan{reconcilers::ActionType::kRequestUpdate, node, token};
+    scan.scan = true;
+    Apply(scan);
+  }
 };
 
 // The scan the controller asks for before it takes a node: what applies, nothing changed.
 TEST_F(AgentFaultsTest, AScanReportsWhatAppliesAndChangesNothing) {
-  reconcilers::NodeAction scan{reconcilers::ActionType::kRequestUpdate, "node-1",
-                               "run/uid/node-1/1/scan"};
-  scan.scan = true;
-  Apply(scan);
+  Scan("node-1", "run/uid/node-1/1/scan");
   EXPECT_EQ(Annotations("node-1").at(agent::kModeAnnotation), agent::kScanMode);
   const auto scanned = AnswerTo("node-1", "run/uid/node-1/1/scan");
   ASSERT_TRUE(scanned.has_value());
@@ -267,6 +276,16 @@ TEST_F(AgentFaultsTest, AScanReportsWhatAppliesAndChangesNothing) {
   std::this_thread::sleep_for(milliseconds(200));  // ten update + reboot times
   EXPECT_EQ(Reboots("node-1"), 0);
   EXPECT_FALSE(Annotations("node-1").count("sim.kcau.io/installed-plugins"));
+}
+
+// A plug-in that fails cannot tell what applies: the scan fails, saying which. (Were it left
+// out, a node whose only plug-in is broken would look up to date.)
+TEST_F(AgentFaultsTest, AFailingPluginFailsTheScan) {
+  Scan("picky", "run/uid/picky/1/scan");
+  const auto answer = AnswerTo("picky", "run/uid/picky/1/scan");
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->state, agent::AgentState::kFailed);
+  EXPECT_EQ(answer->message, "plug-in packages failed (injected fault) while scanning");
 }
 
 // agentSilent: the agent says it runs but answers nothing, not even a refusal; a withdrawn
