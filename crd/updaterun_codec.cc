@@ -322,6 +322,8 @@ UpdateRunSpec DecodeSpec(const value& v) {
       s.reboot_timeout_minutes = Int(item, p);
     } else if (k == "drainTimeoutMinutes") {
       s.drain_timeout_minutes = Int(item, p);
+    } else if (k == "agentTimeoutMinutes") {
+      s.agent_timeout_minutes = Int(item, p);
     } else if (k == "drain") {
       s.drain = Enum(kDrainModes, item, p);
     } else if (k == "forceReboot") {
@@ -423,6 +425,14 @@ UpdateRunStatus DecodeStatus(const value& v) {
           grouped.push_back(r);
         }
       }
+    } else if (k == "upToDateNodes") {
+      for (const auto& name : Strings(item, p)) {
+        NodeResult r;
+        r.name = name;
+        r.phase = NodePhase::kSkipped;
+        r.message = kNoUpdatesApply;
+        grouped.push_back(r);
+      }
     } else if (k == "batches") {
       Expect(item, value::Array, p, "array");
       size_t i = 0;
@@ -513,6 +523,14 @@ bool Groupable(const NodeResult& r) {
   return r.phase == NodePhase::kSucceeded && !r.was_unschedulable && r.updates_found == 0 &&
          (r.reboot_kind.empty() || r.reboot_kind == "full") &&
          r.message == NodeSucceededMessage(r.updates_installed, r.rebooted);
+}
+
+// A node skipped with nothing to install whose entry says nothing more than that: in a large
+// run most nodes may be up to date, so they are listed by name only (upToDateNodes).
+bool UpToDate(const NodeResult& r) {
+  return r.phase == NodePhase::kSkipped && r.message == kNoUpdatesApply && r.attempts == 0 &&
+         r.round == 0 && r.updates_installed == 0 && r.updates_found == 0 && !r.rebooted &&
+         r.reboot_kind.empty() && !r.was_unschedulable && !r.restore_to;
 }
 
 value EncodeHook(const HookSpec& h) {
@@ -648,6 +666,7 @@ value EncodeUpdateRunSpec(const UpdateRunSpec& s) {
   if (s.stop_after) o["stopAfter"] = Str(FormatDuration(*s.stop_after));
   put_int("rebootTimeoutMinutes", s.reboot_timeout_minutes);
   put_int("drainTimeoutMinutes", s.drain_timeout_minutes);
+  put_int("agentTimeoutMinutes", s.agent_timeout_minutes);
   if (s.drain) o["drain"] = Str(DrainModeName(*s.drain));
   put_bool("forceReboot", s.force_reboot);
   if (s.failback_mode) o["failbackMode"] = Str(FailbackModeName(*s.failback_mode));
@@ -714,6 +733,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
     size_t n = 0;
     // attempts, updatesInstalled, rebooted -> names: the compact form of succeeded nodes.
     std::map<std::tuple<int, int, bool>, std::vector<std::string>> groups;
+    std::vector<std::string> up_to_date;
     for (size_t i = 0; i < st.nodes.size(); ++i) {
       const NodeResult& r = st.nodes[i];
       value e = value::object();
@@ -721,6 +741,10 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       e["phase"] = Str(NodePhaseName(r.phase));
       if (compact && Groupable(r)) {
         groups[{r.attempts, r.updates_installed, r.rebooted}].push_back(r.name);
+        continue;
+      }
+      if (compact && UpToDate(r)) {
+        up_to_date.push_back(r.name);
         continue;
       }
       if (r.attempts != 0) e["attempts"] = value::number(r.attempts);
@@ -754,6 +778,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
       }
       o["succeededNodes"] = grouped;
     }
+    if (!up_to_date.empty()) o["upToDateNodes"] = StrArray(up_to_date);
   }
   return o;
 }

@@ -28,7 +28,8 @@ std::string NodeSucceededMessage(int updates_installed, bool rebooted);
 // Above this many nodes, status.nodes keeps only the nodes with something to say; those that
 // updated without remark are grouped by (attempts, updatesInstalled, rebooted) into
 // status.succeededNodes[].names (their times are in the NodeUpdated Events and the run's
-// completionTime). The decoder expands the groups back into NodeResults, after the others.
+// completionTime), and the nodes skipped with nothing to install are listed in
+// status.upToDateNodes. The decoder expands them back into NodeResults, after the others.
 // A 5,000-node run's status stays under 512 KiB (codec_test measures it).
 inline constexpr size_t kCompactSucceededAbove = 500;
 

@@ -96,6 +96,7 @@ struct UpdateRunSpec {
   std::optional<Duration> stop_after;                  // StopAfter
   std::optional<int> reboot_timeout_minutes;           // RebootTimeoutMinutes
   std::optional<int> drain_timeout_minutes;            // SuspendClusterNodeTimeoutMinutes
+  std::optional<int> agent_timeout_minutes;            // beyond CAU: a silent node agent
   std::optional<DrainMode> drain;                      // ForcePause*
   std::optional<bool> force_reboot;                    // ForcePauseDrainAndReboot
   std::optional<FailbackMode> failback_mode;           // FailbackMode
@@ -164,6 +165,10 @@ enum class NodePhase {
   kFailed,
   kSkipped,
 };
+
+// The message of a node Skipped because its agent's scan, asked before the node was taken,
+// found nothing to install: it was not cordoned, drained or rebooted.
+inline constexpr char kNoUpdatesApply[] = "no updates apply";
 
 // CAU's NodeResult: what happened to one node in this run.
 struct NodeResult {

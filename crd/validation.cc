@@ -156,6 +156,7 @@ void ValidateDurations(const UpdateRunSpec& spec, const FieldAdder& add) {
 
 const std::vector<IntegerField>& SpecIntegerFields() {
   constexpr int64_t kWeekOfMinutes = 7 * 24 * 60;
+  constexpr int64_t kDayOfMinutes = 24 * 60;
   constexpr int64_t kDayOfSeconds = 24 * 60 * 60;
   static const std::vector<IntegerField> fields = {
       {"spec.maxFailedNodes", 0, static_cast<int64_t>(kMaxNodeOrder),
@@ -166,6 +167,9 @@ const std::vector<IntegerField>& SpecIntegerFields() {
        [](const UpdateRunSpec& s) { return Widen(s.reboot_timeout_minutes); }},
       {"spec.drainTimeoutMinutes", 0, kWeekOfMinutes,
        [](const UpdateRunSpec& s) { return Widen(s.drain_timeout_minutes); }},
+      // A day: an agent silent for longer is not coming back on its own.
+      {"spec.agentTimeoutMinutes", 1, kDayOfMinutes,
+       [](const UpdateRunSpec& s) { return Widen(s.agent_timeout_minutes); }},
       {"spec.preUpdateHook.timeoutSeconds", 1, kDayOfSeconds,
        [](const UpdateRunSpec& s) { return HookTimeout(s.pre_update_hook); }},
       {"spec.postUpdateHook.timeoutSeconds", 1, kDayOfSeconds,

@@ -76,8 +76,21 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   request[agent::kOptionsAnnotation] = options.serialize();
   if (action.force_reboot) request[agent::kForceRebootAnnotation] = "true";
   request[agent::kRebootModeAnnotation] = AgentRebootMode(spec);
-  if (spec.mode == crd::RunMode::kScan) request[agent::kModeAnnotation] = agent::kScanMode;
+  if (action.scan) request[agent::kModeAnnotation] = agent::kScanMode;
   return WriteSignedRequest(client, action.node, agent::RequestKind::kUpdate, request, signing_key);
+}
+
+// Takes back an update request the run gave up on: the request and its signature go in one
+// patch (null removes an annotation), so the agent finds no request at all.
+Status WithdrawRequest(kube::KubeClient& client, const std::string& node) {
+  Json patch = Json::object();
+  Json& annotations = patch["metadata"]["annotations"];
+  for (const auto& key : agent::SignedAnnotationKeys(agent::RequestKind::kUpdate)) {
+    annotations[key] = Json::null();
+  }
+  annotations[agent::SignatureAnnotation(agent::RequestKind::kUpdate)] = Json::null();
+  auto r = client.Patch(kube::resources::Nodes(), {"", node}, kube::PatchType::kMerge, patch);
+  return r.ok() ? Status::Ok() : r.status();
 }
 
 // `force` (drain Force, after the drain timeout): a pod whose eviction a PodDisruptionBudget
@@ -227,6 +240,8 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
       return RollAgents(client, action, hook_namespace);
     case ActionType::kFailback:
       return Failback(client, action.node, outcome);
+    case ActionType::kWithdrawRequest:
+      return WithdrawRequest(client, action.node);
   }
   return InternalError("unknown node action");
 }

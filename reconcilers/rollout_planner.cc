@@ -34,10 +34,27 @@ std::string Join(const std::vector<std::string>& items, const std::string& sep =
   return out;
 }
 
-std::string JoinSome(const std::vector<std::string>& items) {
-  if (items.size() <= kNamesInMessages) return Join(items);
+std::string JoinSome(const std::vector<std::string>& items, const std::string& sep = ", ") {
+  if (items.size() <= kNamesInMessages) return Join(items, sep);
   std::vector<std::string> head(items.begin(), items.begin() + kNamesInMessages);
-  return Join(head) + " and " + std::to_string(items.size() - kNamesInMessages) + " more";
+  return Join(head, sep) + " and " + std::to_string(items.size() - kNamesInMessages) + " more";
+}
+
+// Why a node's agent cannot be asked anything (a pre-flight check, and part of why a node
+// that was not Ready at the start was skipped).
+std::string NoAgentMessage() {
+  return std::string("no kcau-agent answers on this node (") + agent::kAgentVersionAnnotation +
+         " absent)";
+}
+
+// Scan requests (mode Scan, and the scan before a node is taken) have tokens of their own,
+// so an agent never takes one for the update request of the same attempt.
+constexpr char kScanTokenSuffix[] = "/scan";
+
+bool IsScanToken(const std::string& token) {
+  const std::string suffix = kScanTokenSuffix;
+  return token.size() >= suffix.size() &&
+         token.compare(token.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string Minutes(int m) { return std::to_string(m) + (m == 1 ? " minute" : " minutes"); }
@@ -128,9 +145,15 @@ class Pass {
       r.name = name;
       if (std::find(offline.begin(), offline.end(), name) != offline.end()) {
         // CAU skips nodes that are down when the run starts (RequireAllNodesOnline refuses).
+        // A node without an agent would not have been updated either: said too, so the
+        // message gives every reason there is.
+        const NodeView* view = Find(name);
+        const bool no_agent = view != nullptr && view->agent_version.empty() &&
+                              !spec.skip_update_checks.value_or(false);
         r.phase = NodePhase::kSkipped;
-        r.message =
-            "not Ready when the run started: skipped (requireAllNodesOnline refuses instead)";
+        r.message = "not Ready when the run started" +
+                    (no_agent ? ", and " + NoAgentMessage() : std::string()) +
+                    ": skipped (requireAllNodesOnline refuses instead)";
       } else {
         to_update.push_back(name);
       }
@@ -255,27 +278,66 @@ class Pass {
     return true;
   }
 
-  // Starts pending nodes, in plan order, while the next one is admitted.
+  // Starts nodes, in plan order, while the next one is admitted.
+  //
+  // Before a node is taken (its pre-update hook, its cordon) its agent scans it, and a node
+  // with nothing to install is left alone. Scans change nothing on a node, so they do not
+  // count against maxUnavailable: they run ahead of the nodes being updated, up to
+  // maxUnavailable nodes beyond those, so that when a place frees up the next node is
+  // usually known to need updates and is taken at once, and nodes with nothing to install
+  // go by without holding a place. The window is bounded rather than the whole plan: a
+  // result is fresher when its node's turn comes, and a 5,000-node run does not ask every
+  // agent at once. Nodes are still taken strictly in plan order: a scanned node waits for
+  // the nodes before it.
   void Admit() {
     if (AgentsBeingRolled()) return;
     auto& st = d_.status;
-    std::vector<const NodeView*> in_flight;
+    std::vector<const NodeView*> taken;  // in flight past their scan: what admission counts
+    int scans_ahead = 0;                 // pre-scans asked for or waiting for their turn
     for (const auto& r : st.nodes) {
       const NodeView* v = Find(r.name);
-      if (InFlight(r.phase) && v != nullptr) in_flight.push_back(v);
+      if (!InFlight(r.phase) || v == nullptr) continue;
+      if (PreScanning(r)) {
+        ++scans_ahead;
+      } else {
+        taken.push_back(v);
+      }
     }
     std::string blocker;
+    bool its_turn = true;  // every node before this one in the plan was taken or has ended
     for (auto& r : st.nodes) {
-      if (r.phase != NodePhase::kPending) continue;
+      const bool pending = r.phase == NodePhase::kPending;
+      if (!pending && !PreScanning(r)) continue;
       const NodeView* next = Find(r.name);
+      if (pending && PreScanWanted()) {
+        if (scans_ahead >= MaxInFlight()) break;
+        // A node another run holds is not asked anything until it may be taken.
+        if (next != nullptr) blocker = HeldByAnotherRun(*next);
+        if (!blocker.empty()) break;
+        StartNode(r);
+        if (PreScanning(r)) {
+          ++scans_ahead;
+          its_turn = false;
+        }
+        continue;
+      }
+      if (!pending && (!its_turn || !ScanFoundUpdates(r, next))) {
+        its_turn = false;
+        continue;
+      }
       if (next != nullptr && !Scanning()) {  // a scan disturbs nothing: every node at once
-        blocker = AdmissionBlocker(*next, in_flight, *all_nodes_, MaxInFlight(), SiteAware());
+        blocker = AdmissionBlocker(*next, taken, *all_nodes_, MaxInFlight(), SiteAware());
         if (blocker.empty()) blocker = HeldByAnotherRun(*next);
         if (!blocker.empty()) break;
       }
-      StartNode(r);
+      if (pending) {
+        StartNode(r);
+      } else {
+        --scans_ahead;
+        TakeNode(r, *next);
+      }
       if (!InFlight(r.phase)) continue;
-      in_flight.push_back(next);
+      taken.push_back(next);
       // Already cordoned (by an admin): nothing to wait for, go on in this pass.
       if (next->unschedulable && !Scanning()) StepNode(r);
     }
@@ -287,9 +349,9 @@ class Pass {
     }
     SetCondition(st.conditions, crd::kConditionProgressing, "True", "Started", StartedMessage(),
                  run_.generation, now_);
-    if (in_flight.empty() && NodesIn(NodePhase::kPending).empty()) {
-      Complete(NodesIn(NodePhase::kFailed));
-    }
+    const bool busy = std::any_of(st.nodes.begin(), st.nodes.end(),
+                                  [](const NodeResult& r) { return InFlight(r.phase); });
+    if (!busy && NodesIn(NodePhase::kPending).empty()) Complete(NodesIn(NodePhase::kFailed));
   }
 
   // A node another kcau run cordoned and left so (it failed there, or is updating it now)
@@ -309,7 +371,7 @@ class Pass {
     auto& st = d_.status;
     int skipped = 0;
     for (auto& r : st.nodes) {
-      if (r.phase == NodePhase::kPending) {
+      if (r.phase == NodePhase::kPending || PreScanning(r)) {  // scanned, never taken
         Enter(r, NodePhase::kSkipped);
         r.message = "not started: " + why;
         ++skipped;
@@ -374,31 +436,62 @@ class Pass {
       Event("Warning", "NodeSkipped", r.name + ": " + r.message);
       return;
     }
-    r.start_time = now_;
     if (Scanning()) {
+      r.start_time = now_;
       StartScan(r);
       return;
     }
-    r.boot_id_before = view->boot_id;
-    // Recorded before the cordon so a restarted controller never uncordons a node an admin
-    // had cordoned (kured keeps Unschedulable in its lock annotation for the same reason).
-    // A cordon another kcau run left (kcau.io/cordoned-by) is not an admin's: a run that
-    // is admitted to such a node (forceRecovery) takes it over and uncordons it at the end.
-    r.was_unschedulable = view->unschedulable && view->cordoned_by.empty();
+    RecordCordon(r, *view);
+    if (PreScanWanted()) {
+      StartScan(r);
+      return;
+    }
+    TakeNode(r, *view);
+  }
+
+  // Recorded before the cordon so a restarted controller never uncordons a node an admin
+  // had cordoned (kured keeps Unschedulable in its lock annotation for the same reason).
+  // A cordon another kcau run left (kcau.io/cordoned-by) is not an admin's: a run that
+  // is admitted to such a node (forceRecovery) takes it over and uncordons it at the end.
+  void RecordCordon(NodeResult& r, const NodeView& view) {
+    r.was_unschedulable = view.unschedulable && view.cordoned_by.empty();
+  }
+
+  // The node's update starts: its pre-update hook, else its cordon.
+  void TakeNode(NodeResult& r, const NodeView& view) {
+    r.start_time = now_;
+    r.message.clear();
+    r.boot_id_before = view.boot_id;  // now: a node may restart between its scan and here
+    RecordCordon(r, view);
     if (run_.spec.pre_update_hook) {
       StartHook(r, NodePhase::kPreUpdateHook);
       return;
     }
-    Cordon(r, *view);
+    Cordon(r, view);
+  }
+
+  // Whether a node is scanned before it is taken: always, but where it would be taken
+  // whatever the scan says (forceReboot reboots it, osRollingUpgrade upgrades its OS).
+  bool PreScanWanted() const {
+    return !Scanning() && !run_.spec.force_reboot.value_or(false) &&
+           !run_.spec.os_rolling_upgrade.value_or(false);
+  }
+  // Scanned (or being scanned) before it is taken.
+  bool PreScanning(const NodeResult& r) const {
+    return !Scanning() && r.phase == NodePhase::kScanning;
+  }
+  bool ScanFoundUpdates(const NodeResult& r, const NodeView* view) const {
+    if (view == nullptr || !view->agent_result) return false;
+    const agent::AgentResult& result = *view->agent_result;
+    return result.token == r.request_token && result.state == agent::AgentState::kScanned &&
+           result.updates_found > 0;
   }
 
   // SkipUpdateChecks: the checks made before a node is taken: an agent answers there, and
   // the node is under no resource pressure (draining onto the others would not help it).
   std::string PreflightProblem(const NodeView& view) const {
     if (run_.spec.skip_update_checks.value_or(false)) return "";
-    if (view.agent_version.empty()) {
-      return "no kcau agent on the node (annotation kcau.io/agent-version missing)";
-    }
+    if (view.agent_version.empty()) return NoAgentMessage();
     if (view.agent_version != KCAU_VERSION) {
       return "its agent runs " + view.agent_version + ", not the controller's " + KCAU_VERSION +
              " (spec.forceSelfUpdate: true rolls the agents first)";
@@ -460,6 +553,7 @@ class Pass {
         StepVerifying(r, *view);
         return;
       case NodePhase::kUncordoned:
+        if (r.restore_to) WithdrawUnanswered(r, *view);
         if (r.was_unschedulable || !view->unschedulable) {
           Finish(r);
           return;
@@ -536,12 +630,16 @@ class Pass {
   void StepUpdating(NodeResult& r, const NodeView& view) {
     const auto& result = view.agent_result;
     if (!result || result->token != r.request_token) {
+      if (AgentTimedOut(r)) {
+        AgentSilent(r, view);
+        return;
+      }
       // The agent has not taken this attempt's request yet: (re)write it in case the write
       // was lost when the controller stopped between status and action.
       if (view.request_token != r.request_token) {
         d_.actions.push_back(UpdateRequest(r));
       }
-      Requeue(kAgentPollInterval);
+      RequeueForAgent(r);
       return;
     }
     switch (result->state) {
@@ -667,24 +765,52 @@ class Pass {
     Succeed(r);
   }
 
-  // Invoke-CauScan: the agent reports what applies; the node is not cordoned, drained,
-  // changed or rebooted.
+  // The agent reports what applies; the node is not cordoned, drained, changed or rebooted.
+  // Invoke-CauScan (mode Scan): each scan is an attempt. In an update run, the scan before a
+  // node is taken belongs to the attempt it precedes and uses it up only when it fails
+  // (ScanFailed), so a node's attempts still count its updates.
   void StartScan(NodeResult& r) {
-    r.attempts += 1;
-    r.request_token = RequestToken(run_, r.name, r.attempts);
+    if (Scanning()) r.attempts += 1;
+    r.request_token =
+        RequestToken(run_, r.name, r.attempts + (Scanning() ? 0 : 1)) + kScanTokenSuffix;
     Enter(r, NodePhase::kScanning);
-    Act(ActionType::kRequestUpdate, r.name, r.request_token);
+    d_.actions.push_back(ScanRequest(r));
     Requeue(kAgentPollInterval);
+  }
+
+  // A scan before the update that failed uses up the attempt it was for.
+  void ScanFailed(NodeResult& r) {
+    if (!Scanning()) r.attempts += 1;
+  }
+
+  NodeAction ScanRequest(const NodeResult& r) const {
+    NodeAction a{ActionType::kRequestUpdate, r.name, r.request_token};
+    a.scan = true;
+    return a;
   }
 
   void StepScanning(NodeResult& r, const NodeView& view) {
     const auto& result = view.agent_result;
-    if (!result || result->token != r.request_token ||
-        result->state == agent::AgentState::kInstalling) {
-      if (view.request_token != r.request_token) {
-        Act(ActionType::kRequestUpdate, r.name, r.request_token);
+    if (!result || result->token != r.request_token) {
+      if (AgentTimedOut(r)) {
+        AgentSilent(r, view);
+        return;
       }
+      if (view.request_token != r.request_token) d_.actions.push_back(ScanRequest(r));
+      RequeueForAgent(r);
+      return;
+    }
+    if (result->state == agent::AgentState::kInstalling) {  // taken: it answered
       Requeue(kAgentPollInterval);
+      return;
+    }
+    if (result->state == agent::AgentState::kScanned && !Scanning()) {
+      if (result->updates_found == 0) {
+        NothingToInstall(r, view);
+        return;
+      }
+      // Admit takes it when its turn comes (in this very pass, often).
+      r.message = std::to_string(result->updates_found) + " updates apply; waiting for its turn";
       return;
     }
     if (result->state == agent::AgentState::kScanned) {
@@ -700,9 +826,11 @@ class Pass {
       Event("Normal", "NodeScanned", r.name + ": " + r.message);
       return;
     }
+    if (result->state == agent::AgentState::kFailed) ScanFailed(r);
     const std::string why =
         result->state == agent::AgentState::kFailed
-            ? "scan attempt " + std::to_string(r.attempts) + " failed: " + result->message
+            ? "scan attempt " + std::to_string(r.attempts) + " of " +
+                  std::to_string(MaxAttempts()) + " failed: " + result->message
             : std::string("the agent installed instead of scanning (does it know scan mode?)");
     if (result->state == agent::AgentState::kFailed && r.attempts < MaxAttempts()) {
       Event("Warning", "NodeScanRetry", r.name + ": " + why + "; retrying");
@@ -710,6 +838,63 @@ class Pass {
       return;
     }
     FailNode(r, &view, why);
+  }
+
+  // kured and FLUO disrupt only the nodes that need it: a node with nothing to install is
+  // not cordoned, drained or rebooted.
+  void NothingToInstall(NodeResult& r, const NodeView& view) {
+    if (view.unschedulable && !r.was_unschedulable) {
+      // A cordon an earlier kcau run left here (taken over with forceRecovery): released.
+      BeginRestore(r, NodePhase::kSkipped, crd::kNoUpdatesApply);
+      return;
+    }
+    Enter(r, NodePhase::kSkipped);
+    r.finish_time = now_;
+    r.message = crd::kNoUpdatesApply;
+    Event("Normal", "NodeSkipped",
+          r.name + ": " + crd::kNoUpdatesApply + ": not cordoned, drained or rebooted");
+  }
+
+  // An agent that has written no result at all for this request within agentTimeoutMinutes
+  // (none runs there, it crashed, it hangs) fails the attempt, which is retried within
+  // maxRetriesPerNode. Then the node fails: its request is withdrawn and, if the run had
+  // cordoned it, it is uncordoned, so no node stays drained waiting for an agent.
+  bool AgentTimedOut(const NodeResult& r) const { return Elapsed(r.phase_time) >= AgentTimeout(); }
+  void RequeueForAgent(const NodeResult& r) {
+    Requeue(std::min<Duration>(kAgentPollInterval, AgentTimeout() - Elapsed(r.phase_time)));
+  }
+  void AgentSilent(NodeResult& r, const NodeView& view) {
+    const bool scan = r.phase == NodePhase::kScanning;
+    if (scan) ScanFailed(r);
+    const std::string why =
+        "no answer from kcau-agent: " + std::string(scan ? "scan" : "update") + " request " +
+        r.request_token + " got no result within agentTimeoutMinutes=" +
+        std::to_string(run_.spec.agent_timeout_minutes.value_or(kDefaultAgentTimeoutMinutes)) +
+        " (attempt " + std::to_string(r.attempts) + " of " + std::to_string(MaxAttempts()) + ")";
+    if (r.attempts < MaxAttempts()) {
+      Event("Warning", scan ? "NodeScanRetry" : "NodeUpdateRetry",
+            r.name + ": " + why + "; retrying");
+      if (scan) {
+        StartScan(r);
+      } else {
+        StartAttempt(r);
+      }
+      return;
+    }
+    if (scan) {  // asked before the node was taken: nothing to undo
+      WithdrawUnanswered(r, view);
+      FailNode(r, &view, why + "; the node was not cordoned");
+      return;
+    }
+    BeginRestore(r, NodePhase::kFailed, why);
+  }
+
+  // A request the run gives up on while no answer came is taken back: an agent that wakes
+  // up later must not install and reboot a node that is back in service.
+  void WithdrawUnanswered(const NodeResult& r, const NodeView& view) {
+    if (r.request_token.empty() || view.request_token != r.request_token) return;
+    if (view.agent_result && view.agent_result->token == r.request_token) return;  // answered
+    Act(ActionType::kWithdrawRequest, r.name, r.request_token);
   }
 
   void StepVerifying(NodeResult& r, const NodeView& view) {
@@ -736,7 +921,9 @@ class Pass {
 
   void StartAttempt(NodeResult& r) {
     // An attempt a pre-update hook began goes on into its update; any later one is new.
-    const bool begun_by_hook = run_.spec.pre_update_hook && r.request_token.empty();
+    // (The request before it is the node's scan, or none.)
+    const bool begun_by_hook =
+        run_.spec.pre_update_hook && (r.request_token.empty() || IsScanToken(r.request_token));
     if (!begun_by_hook) r.attempts += 1;
     r.round = 1;
     r.message.clear();
@@ -806,6 +993,7 @@ class Pass {
     r.message = why;
     Enter(r, NodePhase::kUncordoned);
     const NodeView* view = Find(r.name);
+    if (view != nullptr) WithdrawUnanswered(r, *view);
     if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
       Act(ActionType::kUncordon, r.name);
       return;
@@ -854,7 +1042,37 @@ class Pass {
     Event("Warning", "NodeFailed", r.name + ": " + r.message);
   }
 
+  // How the run ends once every node is done. A run that updated no node ends Failed
+  // (NoNodeUpdated) when a node could not be updated (skipped for any reason but "no updates
+  // apply", or failed), whatever the failure budget says: "0 of 3 nodes updated" is not a
+  // success. A run whose every node simply had nothing to install succeeds
+  // (NothingToUpdate).
   void Complete(const std::vector<std::string>& failed) {
+    std::vector<std::string> up_to_date, could_not;  // could_not: "node: why"
+    for (const auto& r : d_.status.nodes) {
+      if (r.phase == NodePhase::kSkipped && r.message.rfind(crd::kNoUpdatesApply, 0) == 0) {
+        up_to_date.push_back(r.name);
+      } else if (r.phase == NodePhase::kSkipped || r.phase == NodePhase::kFailed) {
+        could_not.push_back(r.name + ": " + r.message);
+      }
+    }
+    const auto succeeded = NodesIn(NodePhase::kSucceeded);
+    const std::string total = std::to_string(d_.status.nodes_total);
+    if (succeeded.empty() && !could_not.empty()) {
+      EndRun(RunPhase::kFailed, Scanning() ? "NoNodeScanned" : "NoNodeUpdated",
+             std::string("none of the ") + total + " nodes was " +
+                 (Scanning() ? "scanned" : "updated") +
+                 (up_to_date.empty()
+                      ? ""
+                      : " (" + std::to_string(up_to_date.size()) + " had no updates to install)") +
+                 "; " + JoinSome(could_not, "; "));
+      return;
+    }
+    if (!Scanning() && failed.empty() && succeeded.empty()) {
+      EndRun(RunPhase::kSucceeded, "NothingToUpdate",
+             "no updates apply on any of the " + total + " nodes: nothing was changed");
+      return;
+    }
     if (Scanning() && failed.empty()) {
       int updates = 0;
       std::vector<std::string> with_updates;
@@ -870,11 +1088,16 @@ class Pass {
       return;
     }
     if (failed.empty()) {
-      const auto skipped = NodesIn(NodePhase::kSkipped);
+      std::vector<std::string> skipped;
+      for (const auto& entry : could_not) skipped.push_back(entry.substr(0, entry.find(':')));
+      const bool all = up_to_date.empty() && skipped.empty();
       EndRun(RunPhase::kSucceeded, "Completed",
-             "all " + std::to_string(d_.status.nodes_total - static_cast<int>(skipped.size())) +
+             (all ? "all " : "") + std::to_string(succeeded.size()) + (all ? "" : " of " + total) +
                  " nodes updated" +
-                 (skipped.empty() ? "" : "; skipped (not Ready at start): " + JoinSome(skipped)));
+                 (up_to_date.empty()
+                      ? ""
+                      : "; " + std::string(crd::kNoUpdatesApply) + " on " + JoinSome(up_to_date)) +
+                 (skipped.empty() ? "" : "; skipped: " + JoinSome(skipped)));
       return;
     }
     auto& st = d_.status;
@@ -951,6 +1174,10 @@ class Pass {
   Duration RebootTimeout() const {
     return std::chrono::minutes(
         run_.spec.reboot_timeout_minutes.value_or(kDefaultRebootTimeoutMinutes));
+  }
+  Duration AgentTimeout() const {
+    return std::chrono::minutes(
+        run_.spec.agent_timeout_minutes.value_or(kDefaultAgentTimeoutMinutes));
   }
 
   const crd::UpdateRun& run_;

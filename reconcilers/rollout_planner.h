@@ -29,6 +29,9 @@ enum class ActionType {
   kRollAgents,     // forceSelfUpdate: roll the agent DaemonSet to `token` (a version)
   kFailback,       // failbackMode Policy: evict pods labelled kcau.io/failback elsewhere
   kUncordon,       // spec.unschedulable = false
+  // Remove the agent request `token` the run gave up on (its agent never answered): an
+  // agent that wakes up later must find nothing to act on once the node is back in service.
+  kWithdrawRequest,
 };
 
 struct NodeAction {
@@ -38,6 +41,7 @@ struct NodeAction {
   int plugin = -1;    // kRequestUpdate: index in spec.plugins to run alone; -1: all of them
   std::string hook;   // kRunHook: "pre" or "post"
   bool force_reboot = false;  // kRequestUpdate: reboot even without updates (forceReboot)
+  bool scan = false;  // kRequestUpdate: only report what applies (kcau.io/update-mode: scan)
   bool operator==(const NodeAction&) const = default;
 };
 
@@ -69,6 +73,11 @@ inline constexpr Duration kLockPollInterval = std::chrono::seconds(5);
 inline constexpr int kMaxRescanRounds = 2;
 inline constexpr int kDefaultHookTimeoutSeconds = 300;
 inline constexpr Duration kHookPollInterval = std::chrono::seconds(2);
+// spec.agentTimeoutMinutes unset: how long a node's agent has to answer a request. An
+// answer is any result for the request's token, Installing included (the agent writes that
+// when it takes a request), so this bounds an agent that is not there, crashed or hangs,
+// never a slow install. Hooks have their own timeout (timeoutSeconds).
+inline constexpr int kDefaultAgentTimeoutMinutes = 15;
 
 // `elapsed` says how long ago a status timestamp was; the controller passes one that is
 // immune to steps of the wall clock (reconcilers/elapsed_since.h). `now` itself is only

@@ -45,6 +45,7 @@ const std::vector<std::string>& LiveSpecFields() {
       "maxUnavailable",      "maxFailedNodes",   "maxRetriesPerNode", "rebootTimeoutMinutes",
       "drainTimeoutMinutes", "warnAfter",        "stopAfter",         "stop",
       "failbackMode",        "skipUpdateChecks", "forceRecovery",     "settle",
+      "agentTimeoutMinutes",
   };
   return fields;
 }

@@ -17,6 +17,7 @@ const std::set<std::string>& SupportedSpecFields() {
       "spec.whatIf",
       "spec.drain",
       "spec.drainTimeoutMinutes",
+      "spec.agentTimeoutMinutes",
       "spec.forceReboot",
       "spec.warnAfter",
       "spec.stopAfter",

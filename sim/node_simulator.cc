@@ -489,6 +489,15 @@ struct NodeSimulator::Impl {
 
   void OnNode(const Json& node) {
     const std::string name = node.at("metadata").at("name").as_string();
+    if (nodes.count(name) && nodes[name].agent_silent) {
+      // Hung: it reads nothing and writes nothing (said once per request).
+      const std::string token = Annotation(node, agent::kRequestAnnotation);
+      if (!token.empty() && answered[name] != token) {
+        answered[name] = token;
+        spdlog::info("sim: agent on {} is silent (injected): request {} not answered", name, token);
+      }
+      return;
+    }
     if (nodes.count(name)) OnHook(name, node);
     const std::string token = Annotation(node, agent::kRequestAnnotation);
     if (token.empty() || answered[name] == token || !nodes.count(name)) return;
@@ -526,7 +535,16 @@ struct NodeSimulator::Impl {
     if (scan) {
       if (job.takes_extras) extras_pending[name] = true;  // a scan installs nothing
       // Invoke-CauScan: report what the plug-ins would install; change nothing.
-      After(duration, [this, name, token, updates = job.updates, titles = job.titles] {
+      After(duration, [this, name, token, updates = job.updates, titles = job.titles,
+                       failed = job.failed, stopped = job.stopped] {
+        if (!failed.empty()) {
+          // A plug-in that fails cannot tell what applies either: the scan fails.
+          const std::string why = "plug-in " + failed + " failed (injected fault) while scanning" +
+                                  (stopped ? "; later plug-ins skipped (stopOnPluginFailure)" : "");
+          WriteResult(name, {token, agent::AgentState::kFailed, false, 0, why});
+          spdlog::info("sim: agent on {}: scan: {}", name, why);
+          return;
+        }
         agent::AgentResult scanned{token, agent::AgentState::kScanned, false, 0, "", updates};
         scanned.titles = titles;
         WriteResult(name, scanned);

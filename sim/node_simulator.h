@@ -12,8 +12,8 @@
 // replayed request does nothing. Without keys every request is refused.
 //
 // Faults: a node whose update fails K times; a node that never comes back from its reboot;
-// a node that comes back NotReady (for a while or for good); a PDB that blocks every
-// eviction for a while.
+// a node that comes back NotReady (for a while or for good); an agent that answers nothing;
+// a PDB that blocks every eviction for a while.
 // Timing runs at real speed with millisecond-configurable delays (this is the simulator's
 // own runtime; kcau's code under test keeps its injected clock).
 //

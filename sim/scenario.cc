@@ -154,8 +154,11 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
     const std::string fp = path + ".faults";
     Reader::OnlyKeys(f, fp,
                      {"failUpdates", "failPlugin", "neverReturns", "notReadyAfterReboot", "noAgent",
-                      "diskPressure"});
+                      "diskPressure", "agentSilent"});
     if (f["noAgent"]) node.no_agent = Reader::Bool(f["noAgent"], fp + ".noAgent");
+    if (f["agentSilent"]) {
+      node.agent_silent = Reader::Bool(f["agentSilent"], fp + ".agentSilent");
+    }
     if (f["diskPressure"]) {
       node.disk_pressure = Reader::Bool(f["diskPressure"], fp + ".diskPressure");
     }

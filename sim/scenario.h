@@ -40,6 +40,7 @@ struct NodeScenario {
   // Faults.
   int fail_updates = 0;                      // the first K update attempts fail
   bool no_agent = false;                     // no kcau agent runs here (no kcau.io/agent-version)
+  bool agent_silent = false;                 // its agent is there but answers no request (hung)
   std::string agent_version = KCAU_VERSION;  // what its agent reports (an old one: older)
   bool disk_pressure = false;                // the node reports DiskPressure
   std::string fail_plugin;     // this plug-in always fails (stopOnPluginFailure decides the rest)

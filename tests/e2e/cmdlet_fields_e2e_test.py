@@ -150,7 +150,8 @@ class CmdletExample2(ScenarioCase):
     """Invoke-CauRun.md Example 2 (examples/cmdlet-example-2.yaml): two plug-ins with their
     arguments, StopOnPluginFailure and SeparateReboots. Each node restarts after the
     packages plug-in, before the script plug-in runs; on node-3 the packages plug-in fails, so
-    the script plug-in never runs there."""
+    the script plug-in never runs there: its scan, asked before node-3 is taken, fails
+    already, so node-3 is never cordoned or asked to install."""
 
     SCENARIO = """
 nodeDefaults:
@@ -177,11 +178,13 @@ nodes:
                 self.assertEqual(len(watcher.boot_ids[name]), 3, "a reboot after each plug-in")
         self.assertEqual(nodes["node-3"]["phase"], "Failed")
         self.assertIn("plug-in packages failed", nodes["node-3"]["message"])
+        self.assertIn("later plug-ins skipped (stopOnPluginFailure)", nodes["node-3"]["message"])
         self.assertEqual(len(watcher.boot_ids["node-3"]), 1, "never rebooted")
+        self.assertFalse(watcher.unschedulable_seen.get("node-3"), "cordoned")
         annotations = node_map(c)["node-3"]["metadata"]["annotations"]
         self.assertNotIn("script", annotations.get("sim.kcau.io/installed-plugins", ""))
-        self.assertNotIn('"script"', annotations["kcau.io/update-plugins"],
-                         "separateReboots: the script plug-in was never asked for")
+        self.assertEqual(annotations.get("kcau.io/update-mode"), "scan",
+                         "node-3 was asked to install")
         options = json.loads(annotations["kcau.io/update-options"])
         self.assertTrue(options["stopOnPluginFailure"])
         # The last request to node-1 (the re-scan) carried every plug-in with its arguments.
@@ -349,9 +352,12 @@ data:
         assert_nobody_cordoned(self, c)
 
         # A run that names no one: the controller's --hook-default-user, never root; and no
-        # plug-in named: the default one, packages, as the cmdlet's.
+        # plug-in named: the default one, packages, as the cmdlet's. The nodes have nothing
+        # left to install (a node with nothing is left alone, hooks and all): forceReboot
+        # takes them anyway.
         defaulted = json.loads(run_manifest("defaulted", preUpdateHook={"configMap": "cau-hooks",
-                                                                        "key": "pre.sh"}))
+                                                                        "key": "pre.sh"},
+                                            forceReboot=True))
         del defaulted["spec"]["plugins"]
         apply(c, json.dumps(defaulted))
         run = c.wait_for_phase("defaulted", {"Succeeded", "Failed"}, timeout=60)
@@ -409,7 +415,8 @@ nodes:
         nodes = status_nodes(run)
         self.assertEqual(nodes["node-1"]["phase"], "Succeeded")
         self.assertEqual(nodes["node-2"]["phase"], "Skipped")
-        self.assertIn("no kcau agent", nodes["node-2"]["message"])
+        self.assertIn("no kcau-agent answers on this node (kcau.io/agent-version absent)",
+                      nodes["node-2"]["message"])
         self.assertEqual(nodes["node-3"]["phase"], "Skipped")
         self.assertIn("DiskPressure", nodes["node-3"]["message"])
         assert_nobody_cordoned(self, c)
@@ -622,8 +629,9 @@ class WhatIfThenBatches(unittest.TestCase):
             while time.time() < deadline:
                 run = get_run(c, "real")
                 nodes = run.get("status", {}).get("nodes", [])
-                busy = [n for n in nodes
-                        if n["phase"] not in ("Pending", "Succeeded", "Failed", "Skipped")]
+                # Taken out of service: a node being scanned before it is taken is not.
+                busy = [n for n in nodes if n["phase"] not in
+                        ("Pending", "Scanning", "Succeeded", "Failed", "Skipped")]
                 most = max(most, len(busy))
                 if run.get("status", {}).get("phase") in ("Succeeded", "Failed"):
                     break
@@ -683,6 +691,156 @@ class DrainForceAndForceReboot(ScenarioCase):
                             re.MULTILINE)
         self.assertIsNotNone(deleted, "no forced deletion counted")
         self.assertGreaterEqual(int(deleted.group(1)), 1)
+        assert_nobody_cordoned(self, c)
+
+
+class SilentAgents(ScenarioCase):
+    """Agents that never answer (kcau-sim's agentSilent: the agent says it runs but answers no
+    request). With agentTimeoutMinutes 1 and no retry: node-2, taken at once by forceReboot
+    (no scan first), is cordoned and drained, then given up and uncordoned, its request
+    withdrawn; node-4's scan, asked before it is taken, gets no answer, so it is never
+    cordoned. Both fail naming the agent's silence; each run goes on with its other node.
+    The two runs hold disjoint nodes, so they run at once."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {name: node-1, labels: {pool: forced}}
+  - {name: node-2, labels: {pool: forced}, faults: {agentSilent: true}}
+  - {name: node-3, labels: {pool: scanned}}
+  - {name: node-4, labels: {pool: scanned}, faults: {agentSilent: true}}
+workloads:
+  - {kind: Deployment, name: web, replicas: 4, pdb: {maxUnavailable: 1}}
+"""
+
+    def test_silent_agents_are_given_up_and_nothing_stays_drained(self):
+        c = self.cluster
+        boots = {n: v["status"]["nodeInfo"]["bootID"] for n, v in node_map(c).items()}
+        common = dict(agentTimeoutMinutes=1, maxRetriesPerNode=0, maxFailedNodes=1)
+        watcher = NodeBootWatcher(c.access)
+        started = time.time()
+        try:
+            apply(c, run_manifest("forced", forceReboot=True, nodeOrder=["node-2", "node-1"],
+                                  nodeSelector={"matchLabels": {"pool": "forced"}}, **common))
+            apply(c, run_manifest("scanned", nodeOrder=["node-4", "node-3"],
+                                  nodeSelector={"matchLabels": {"pool": "scanned"}}, **common))
+            forced = c.wait_for_phase("forced", {"Succeeded", "Failed"}, timeout=150)
+            scanned = c.wait_for_phase("scanned", {"Succeeded", "Failed"}, timeout=60)
+            time.sleep(0.5)
+        finally:
+            watcher.stop()
+        self.assertGreaterEqual(time.time() - started, 59, "given up before agentTimeoutMinutes")
+
+        node2 = status_nodes(forced)["node-2"]
+        self.assertEqual(node2["phase"], "Failed", forced["status"])
+        self.assertRegex(node2["message"],
+                         r"^no answer from kcau-agent: update request forced/[^ ]+/node-2/1 got "
+                         r"no result within agentTimeoutMinutes=1 \(attempt 1 of 1\); "
+                         r"uncordoned, back in service$")
+        self.assertTrue(watcher.unschedulable_seen.get("node-2"), "node-2 was never taken")
+        annotations = node_map(c)["node-2"]["metadata"].get("annotations", {})
+        self.assertNotIn("kcau.io/update-request", annotations, "the request was not withdrawn")
+        self.assertEqual(status_nodes(forced)["node-1"]["phase"], "Succeeded")
+        self.assertEqual(condition(forced, "Succeeded")["reason"], "CompletedWithFailures")
+
+        node4 = status_nodes(scanned)["node-4"]
+        self.assertEqual(node4["phase"], "Failed", scanned["status"])
+        self.assertIn("no answer from kcau-agent: scan request", node4["message"])
+        self.assertIn("the node was not cordoned", node4["message"])
+        self.assertFalse(watcher.unschedulable_seen.get("node-4"), "node-4 was cordoned")
+        self.assertEqual(status_nodes(scanned)["node-3"]["phase"], "Succeeded")
+
+        after = node_map(c)
+        for name in ("node-2", "node-4"):
+            self.assertEqual(after[name]["status"]["nodeInfo"]["bootID"], boots[name], name)
+        for name in ("node-1", "node-3"):
+            self.assertNotEqual(after[name]["status"]["nodeInfo"]["bootID"], boots[name], name)
+        assert_nobody_cordoned(self, c)
+
+
+class NothingToInstall(ScenarioCase):
+    """A node whose agent's scan finds nothing is left alone (kured and FLUO disrupt only the
+    nodes that need it): Skipped, "no updates apply", never cordoned, drained or rebooted.
+    A second run, with every node up to date, ends Succeeded, NothingToUpdate."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {name: node-1}
+  - {name: node-2, updates: {packages: 0}}
+  - {name: node-3}
+workloads:
+  - {kind: Deployment, name: web, replicas: 3, pdb: {maxUnavailable: 1}}
+"""
+
+    def pods_on(self, node):
+        return sorted(p["metadata"]["name"] for p in self.cluster.get_json(
+            "pods", "-A", "--field-selector", f"spec.nodeName={node}")["items"])
+
+    def test_up_to_date_nodes_are_not_disrupted(self):
+        c = self.cluster
+        boots = {n: v["status"]["nodeInfo"]["bootID"] for n, v in node_map(c).items()}
+        pods_before = self.pods_on("node-2")
+        self.assertTrue(pods_before)
+        run, watcher = run_watching_boots(c, "patch", lambda: apply(c, run_manifest("patch")),
+                                          timeout=60)
+        self.assertEqual(run["status"]["phase"], "Succeeded", run["status"])
+        nodes = status_nodes(run)
+        self.assertEqual(nodes["node-2"]["phase"], "Skipped")
+        self.assertEqual(nodes["node-2"]["message"], "no updates apply")
+        self.assertNotIn("attempts", nodes["node-2"])
+        self.assertFalse(watcher.unschedulable_seen.get("node-2"), "node-2 was cordoned")
+        self.assertEqual(watcher.boot_ids["node-2"], [boots["node-2"]])
+        # Pods evicted elsewhere may come here; none of node-2's own went.
+        self.assertLessEqual(set(pods_before), set(self.pods_on("node-2")), "node-2 was drained")
+        for name in ("node-1", "node-3"):
+            with self.subTest(node=name):
+                self.assertEqual(nodes[name]["phase"], "Succeeded")
+                self.assertEqual(len(watcher.boot_ids[name]), 2)
+        done = condition(run, "Succeeded")
+        self.assertEqual(done["reason"], "Completed")
+        self.assertEqual(done["message"], "2 of 3 nodes updated; no updates apply on node-2")
+
+        again, watcher = run_watching_boots(c, "again", lambda: apply(c, run_manifest("again")),
+                                            timeout=60)
+        self.assertEqual(again["status"]["phase"], "Succeeded", again["status"])
+        self.assertEqual(condition(again, "Succeeded")["reason"], "NothingToUpdate")
+        for name, r in status_nodes(again).items():
+            self.assertEqual(r["message"], "no updates apply", name)
+            self.assertFalse(watcher.unschedulable_seen.get(name), name)
+            self.assertEqual(len(watcher.boot_ids[name]), 1, name)
+        assert_nobody_cordoned(self, c)
+
+
+class NoAgents(ScenarioCase):
+    """A cluster where no kcau-agent runs: the run updates nothing, so it does not end
+    Succeeded; it ends Failed, reason NoNodeUpdated, and each node says why."""
+
+    SCENARIO = """
+nodeDefaults: {updateDuration: 200ms, rebootDuration: 300ms}
+nodes:
+  - {name: node-1, faults: {noAgent: true}}
+  - {name: node-2, faults: {noAgent: true}}
+  - {name: node-3, faults: {noAgent: true}}
+"""
+
+    def test_run_without_agents_fails_saying_why(self):
+        c = self.cluster
+        apply(c, run_manifest("nobody-home"))
+        c.kubectl_run("wait", "--for=condition=Failed", "updaterun/nobody-home", "--timeout=30s",
+                      timeout=40)
+        run = get_run(c, "nobody-home")
+        self.assertEqual(run["status"]["phase"], "Failed")
+        failed = condition(run, "Failed")
+        self.assertEqual(failed["reason"], "NoNodeUpdated")
+        self.assertTrue(failed["message"].startswith("none of the 3 nodes was updated; "),
+                        failed["message"])
+        self.assertEqual(condition(run, "Succeeded")["status"], "False")
+        for name, r in status_nodes(run).items():
+            with self.subTest(node=name):
+                self.assertEqual(r["phase"], "Skipped")
+                self.assertIn("no kcau-agent answers on this node (kcau.io/agent-version absent)",
+                              r["message"])
         assert_nobody_cordoned(self, c)
 
 

@@ -88,6 +88,12 @@ TEST(ValidationTest, EachRuleNamesItsField) {
       {"drain timeout -1",
        [](UpdateRunSpec& s) { s.drain_timeout_minutes = -1; },
        {"spec.drainTimeoutMinutes", "must be between 0 and 10080, got -1"}},
+      {"agent timeout 0",
+       [](UpdateRunSpec& s) { s.agent_timeout_minutes = 0; },
+       {"spec.agentTimeoutMinutes", "must be between 1 and 1440, got 0"}},
+      {"agent timeout a day and a minute",
+       [](UpdateRunSpec& s) { s.agent_timeout_minutes = 1441; },
+       {"spec.agentTimeoutMinutes", "must be between 1 and 1440, got 1441"}},
       {"stop before warn",
        [](UpdateRunSpec& s) {
          s.warn_after = std::chrono::hours(2);

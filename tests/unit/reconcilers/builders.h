@@ -138,6 +138,21 @@ class MakeRun {
     return Set(&crd::UpdateRunSpec::stop_after, d, "spec.stopAfter");
   }
   MakeRun& Stop() { return Set(&crd::UpdateRunSpec::stop, true, "spec.stop"); }
+  MakeRun& AgentTimeoutMinutes(int m) {
+    return Set(&crd::UpdateRunSpec::agent_timeout_minutes, m, "spec.agentTimeoutMinutes");
+  }
+  MakeRun& ForceReboot() {
+    return Set(&crd::UpdateRunSpec::force_reboot, true, "spec.forceReboot");
+  }
+  MakeRun& OsRollingUpgrade() {
+    return Set(&crd::UpdateRunSpec::os_rolling_upgrade, true, "spec.osRollingUpgrade");
+  }
+  MakeRun& SkipUpdateChecks() {
+    return Set(&crd::UpdateRunSpec::skip_update_checks, true, "spec.skipUpdateChecks");
+  }
+  MakeRun& ForceRecovery() {
+    return Set(&crd::UpdateRunSpec::force_recovery, true, "spec.forceRecovery");
+  }
   MakeRun& Failback(crd::FailbackMode mode) {
     return Set(&crd::UpdateRunSpec::failback_mode, mode, "spec.failbackMode");
   }

@@ -45,6 +45,10 @@ inline bool InFlight(crd::NodePhase p) {
          p != NodePhase::kSkipped;
 }
 
+// Taken out of service by an update run: in flight past the scan that comes before it (a
+// node being scanned is not unavailable, so maxUnavailable does not count it).
+inline bool Taken(crd::NodePhase p) { return InFlight(p) && p != crd::NodePhase::kScanning; }
+
 struct World {
   std::map<std::string, NodeView> nodes;
   std::map<std::string, int> reboots;
@@ -58,9 +62,28 @@ struct World {
   std::set<std::string> endless;          // nodes that find one more update after every reboot
   std::map<std::string, int> fail_hooks;  // node -> hook runs that fail (pre and post)
   std::set<std::string> silent_hooks;     // nodes whose hooks never answer
-  std::string reboot_kind = "full";       // what the agents say they did
+  std::set<std::string> silent_agents;    // nodes whose agent answers no request at all
+  std::set<std::string> silent_installs;  // nodes whose agent scans but never takes an install
+  std::map<std::string, int> unanswered_installs;  // node -> install requests ignored first
+  std::string reboot_kind = "full";                // what the agents say they did
   std::string reboot_message;
   std::vector<NodeAction> log;
+
+  // What an install request for every plug-in would find on `node` now.
+  int PendingUpdates(const std::string& node) const {
+    int found = 0;
+    const auto done = installed.find(node);
+    for (int p = 0; p < plugin_count; ++p) {
+      if (done == installed.end() || !done->second.count(p)) found += 4;
+    }
+    const auto rebooted = reboots.find(node);
+    if (rebooted != reboots.end() && rebooted->second > 0) {
+      const auto extra = after_reboot.find(node);
+      if (extra != after_reboot.end()) found += extra->second;
+      if (endless.count(node)) found += 1;
+    }
+    return found;
+  }
 
   std::vector<NodeView> View() const {
     std::vector<NodeView> v;
@@ -104,6 +127,9 @@ struct World {
           break;  // handled above: it concerns every node
         case ActionType::kFailback:
           break;  // other nodes' pods: not modelled here
+        case ActionType::kWithdrawRequest:
+          n.request_token.clear();
+          break;
         case ActionType::kRunHook: {
           n.hook_request_token = a.token;
           if (silent_hooks.count(a.node)) break;
@@ -115,11 +141,20 @@ struct World {
         }
         case ActionType::kRequestUpdate: {
           n.request_token = a.token;
+          if (silent_agents.count(a.node) || (!a.scan && silent_installs.count(a.node))) break;
+          if (!a.scan && unanswered_installs[a.node] > 0) {
+            --unanswered_installs[a.node];
+            break;
+          }
           agent::AgentResult r;
           r.token = a.token;
           if (scan) {
             r.state = agent::AgentState::kScanned;
             r.updates_found = static_cast<int>(a.node.size());  // any stable, distinct count
+          } else if (a.scan) {
+            // The scan before a node is taken: what an install would find, installing nothing.
+            r.state = agent::AgentState::kScanned;
+            r.updates_found = PendingUpdates(a.node);
           } else if (fail_updates[a.node] > 0) {
             --fail_updates[a.node];
             r.state = agent::AgentState::kFailed;
@@ -136,12 +171,12 @@ struct World {
             if (reboots[a.node] > 0 && endless.count(a.node)) found += 1;
             r.updates_installed = found;
             for (int k = 0; k < found; ++k) r.titles.push_back("fix " + std::to_string(k + 1));
-            r.reboot_required = found > 0;
-            if (found > 0) {
+            r.reboot_required = found > 0 || a.force_reboot;
+            if (r.reboot_required) {
               r.reboot_kind = reboot_kind;
               r.message = reboot_message;
             }
-            if (found == 0) {
+            if (!r.reboot_required) {
               // nothing to do: no reboot
             } else if (!never_returns.count(a.node)) {
               ++reboots[a.node];
@@ -157,6 +192,16 @@ struct World {
     }
   }
 };
+
+// Worker nodes w1..wN with `pods` evictable pods each.
+inline World Workers(int n, int pods = 1) {
+  World w;
+  for (int i = 1; i <= n; ++i) {
+    NodeView v = MakeNode("w" + std::to_string(i)).Pods(pods);
+    w.nodes[v.name] = v;
+  }
+  return w;
+}
 
 inline World ThreeNodes() {
   World w;

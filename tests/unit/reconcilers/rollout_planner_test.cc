@@ -22,17 +22,36 @@ using testing::NodeIn;
 using testing::ThreeNodes;
 using testing::World;
 
-TEST(RolloutPlannerTest, StartsWithFewestPodsFirstAndCordonsIt) {
+NodeAction ScanOf(const std::string& node, const std::string& token) {
+  NodeAction a{ActionType::kRequestUpdate, node, token};
+  a.scan = true;
+  return a;
+}
+
+// The node's agent scans it first; once it reports updates, the node is cordoned and the
+// next one is scanned while it is updated.
+TEST(RolloutPlannerTest, StartsWithFewestPodsFirstScansThenCordonsIt) {
   World w = ThreeNodes();
-  RolloutDecision d = PlanRollout(MakeRun(), w.View(), kStart);
+  crd::UpdateRun run = MakeRun();
+  RolloutDecision d = PlanRollout(run, w.View(), kStart);
   EXPECT_EQ(d.status.phase, RunPhase::kRunning);
   EXPECT_EQ(d.status.plan, (std::vector<std::string>{"n2", "n3", "n1"}));
-  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kCordoned);
-  EXPECT_EQ(NodeIn(d.status, "n2").boot_id_before, "n2-boot-1");
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kScanning);
+  EXPECT_EQ(NodeIn(d.status, "n2").attempts, 0) << "a scan that answers uses no attempt";
   EXPECT_EQ(NodeIn(d.status, "n1").phase, NodePhase::kPending);
-  EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"}}));
+  EXPECT_EQ(d.actions, (std::vector<NodeAction>{ScanOf("n2", "run/uid-1/n2/1/scan")}));
   EXPECT_EQ(ConditionReason(d.status, crd::kConditionProgressing), "True/Started");
   EXPECT_FALSE(d.terminal);
+
+  run.status = d.status;
+  w.Apply(d.actions);  // n2's agent: 4 updates apply
+  d = PlanRollout(run, w.View(), kStart + std::chrono::seconds(1));
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kCordoned);
+  EXPECT_EQ(NodeIn(d.status, "n2").boot_id_before, "n2-boot-1");
+  EXPECT_EQ(NodeIn(d.status, "n3").phase, NodePhase::kScanning);
+  EXPECT_EQ(NodeIn(d.status, "n1").phase, NodePhase::kPending) << "one scan ahead at a time";
+  EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"},
+                                                ScanOf("n3", "run/uid-1/n3/1/scan")}));
 }
 
 TEST(RolloutPlannerTest, NodeOrderIsTakenAsGiven) {
@@ -116,13 +135,8 @@ TEST(RolloutPlannerTest, OneNodeAtATime) {
   for (int i = 0; i < 100; ++i) {
     RolloutDecision d = PlanRollout(run, w.View(), now);
     run.status = d.status;
-    int in_flight = 0;
-    for (const auto& r : d.status.nodes) {
-      in_flight += (r.phase != NodePhase::kPending && r.phase != NodePhase::kSucceeded &&
-                    r.phase != NodePhase::kFailed)
-                       ? 1
-                       : 0;
-    }
+    int in_flight = 0;  // taken out of service (a node being scanned first is not)
+    for (const auto& r : d.status.nodes) in_flight += testing::Taken(r.phase) ? 1 : 0;
     ASSERT_LE(in_flight, 1);
     if (d.terminal) break;
     w.Apply(d.actions);
@@ -225,7 +239,7 @@ TEST(RolloutPlannerTest, LostAgentRequestIsWrittenAgain) {
     RolloutDecision d = PlanRollout(run, w.View(), now);
     run.status = d.status;
     for (const auto& a : d.actions) {
-      if (a.type == ActionType::kRequestUpdate)
+      if (a.type == ActionType::kRequestUpdate && !a.scan && a.node == "n2")
         token = a.token;
       else
         w.Apply({a});
@@ -255,6 +269,10 @@ TEST(PodCountsNeededTest, AllBeforePlanThenOnlyDrainingNodes) {
   run.status = d.status;
   PodCountNeeds needs = PodCountsNeeded(run);
   EXPECT_FALSE(needs.all);
+  EXPECT_TRUE(needs.nodes.empty()) << "n2 is being scanned: nothing to drain yet";
+  w.Apply(d.actions);
+  run.status = PlanRollout(run, w.View(), kStart).status;  // n2 cordoned
+  needs = PodCountsNeeded(run);
   EXPECT_EQ(needs.nodes, (std::vector<std::string>{"n2"}));
 }
 

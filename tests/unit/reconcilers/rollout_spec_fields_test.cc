@@ -22,16 +22,8 @@ using testing::kStart;
 using testing::MakeNode;
 using testing::MakeRun;
 using testing::NodeIn;
+using testing::Workers;
 using testing::World;
-
-World Workers(int n, int pods = 1) {
-  World w;
-  for (int i = 1; i <= n; ++i) {
-    NodeView v = MakeNode("w" + std::to_string(i)).Pods(pods);
-    w.nodes[v.name] = v;
-  }
-  return w;
-}
 
 void Add(World& w, const NodeView& n) { w.nodes[n.name] = n; }
 
@@ -40,14 +32,15 @@ bool Has(const std::vector<RunEvent>& events, const std::string& reason) {
                      [&](const RunEvent& e) { return e.reason == reason; });
 }
 
-// Drives a run and reports the largest number of nodes in flight at once.
-int MaxInFlightDuring(crd::UpdateRun& run, World& w) {
+// Drives a run and reports the largest number of nodes at once in a phase `counted` says
+// (by default: taken out of service, which the scan before a node is taken is not).
+int MaxInFlightDuring(crd::UpdateRun& run, World& w,
+                      bool (*counted)(crd::NodePhase) = testing::Taken) {
   TimePoint now = kStart;
   int most = 0;
   run = Drive(run, w, now, 400, [&](const crd::UpdateRunStatus& st) {
-    most = std::max<int>(most, std::count_if(st.nodes.begin(), st.nodes.end(), [](const auto& r) {
-                           return testing::InFlight(r.phase);
-                         }));
+    most = std::max<int>(most, std::count_if(st.nodes.begin(), st.nodes.end(),
+                                             [&](const auto& r) { return counted(r.phase); }));
   });
   return most;
 }
@@ -94,7 +87,7 @@ TEST(RolloutSpecTest, ControlPlaneNodesGoOneAtATimeWhateverMaxUnavailable) {
   run = Drive(run, w, now, 400, [&](const crd::UpdateRunStatus& st) {
     int cp = 0;
     for (const auto& r : st.nodes) {
-      cp += testing::InFlight(r.phase) && r.name.rfind("cp", 0) == 0 ? 1 : 0;
+      cp += testing::Taken(r.phase) && r.name.rfind("cp", 0) == 0 ? 1 : 0;
     }
     most_cp = std::max(most_cp, cp);
   });
@@ -111,9 +104,15 @@ TEST(RolloutSpecTest, ControlPlaneNodeWaitsWhileAnotherIsNotReady) {
   w.nodes["cp1"].labels["pool"] = "mine";
   w.nodes["w1"].labels["pool"] = "mine";
   crd::UpdateRun run = MakeRun().Selector("pool", "mine").Order({"cp1", "w1"}).MaxUnavailable(2);
+  // Scans disturb nothing: both nodes are scanned whatever the quorum says.
   RolloutDecision d = PlanRollout(run, w.View(), kStart);
-  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kPending);
-  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kPending) << "the plan's order is kept";
+  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kScanning);
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kScanning);
+  run.status = d.status;
+  w.Apply(d.actions);
+  d = PlanRollout(run, w.View(), kStart);
+  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kScanning) << "not taken";
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kScanning) << "the plan's order is kept";
   EXPECT_TRUE(d.actions.empty());
   const crd::Condition* p = FindCondition(d.status.conditions, crd::kConditionProgressing);
   ASSERT_NE(p, nullptr);
@@ -144,7 +143,7 @@ TEST(RolloutSpecTest, SiteAwareOrderFinishesOneSiteBeforeTheNext) {
   run = Drive(run, w, now, 400, [&](const crd::UpdateRunStatus& st) {
     std::set<std::string> zones;
     for (const auto& r : st.nodes) {
-      if (testing::InFlight(r.phase)) zones.insert(r.name.substr(0, 1));
+      if (testing::Taken(r.phase)) zones.insert(r.name.substr(0, 1));
     }
     EXPECT_LE(zones.size(), 1u) << "nodes of two sites in flight at once";
   });
@@ -250,7 +249,7 @@ TEST(RolloutSpecTest, SeparateRebootsRunsOnePluginPerRoundEachWithItsReboot) {
   EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
   std::vector<int> requested;
   for (const auto& a : w.log) {
-    if (a.type == ActionType::kRequestUpdate) requested.push_back(a.plugin);
+    if (a.type == ActionType::kRequestUpdate && !a.scan) requested.push_back(a.plugin);
   }
   EXPECT_EQ(requested, (std::vector<int>{0, 1, -1})) << "packages, script, then a re-scan";
   EXPECT_EQ(w.reboots["w1"], 2);
@@ -286,7 +285,10 @@ TEST(RolloutSpecTest, PreflightChecksSkipNodesWithoutAgentOrUnderPressure) {
   EXPECT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kSucceeded);
   const auto& lonely = NodeIn(run.status, "lonely");
   EXPECT_EQ(lonely.phase, NodePhase::kSkipped);
-  EXPECT_NE(lonely.message.find("no kcau agent"), std::string::npos) << lonely.message;
+  EXPECT_NE(
+      lonely.message.find("no kcau-agent answers on this node (kcau.io/agent-version absent)"),
+      std::string::npos)
+      << lonely.message;
   const auto& full = NodeIn(run.status, "full-disk");
   EXPECT_EQ(full.phase, NodePhase::kSkipped);
   EXPECT_NE(full.message.find("DiskPressure"), std::string::npos) << full.message;
@@ -386,11 +388,13 @@ std::vector<std::string> EventMessages(crd::UpdateRun run, World& w, const std::
 
 TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
   World w = Workers(1, 1);
-  EXPECT_EQ(EventMessages(MakeRun(), w, "NodeStatusNotification"),
-            (std::vector<std::string>{"w1: Cordoned", "w1: Draining", "w1: Updating",
-                                      "w1: Rebooting", "w1: Verifying", "w1: Updating",
-                                      "w1: Verifying", "w1: Uncordoned", "w1: Succeeded"}))
-      << "the second Updating/Verifying is the re-scan after the reboot";
+  EXPECT_EQ(
+      EventMessages(MakeRun(), w, "NodeStatusNotification"),
+      (std::vector<std::string>{"w1: Scanning", "w1: Cordoned", "w1: Draining", "w1: Updating",
+                                "w1: Rebooting", "w1: Verifying", "w1: Updating", "w1: Verifying",
+                                "w1: Uncordoned", "w1: Succeeded"}))
+      << "the first Scanning is the scan before the node is taken; the second "
+         "Updating/Verifying the re-scan after the reboot";
 }
 
 TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInAnEvent) {
@@ -408,7 +412,7 @@ TEST(RolloutSpecTest, StagedUpdatesAreReportedOncePerRound) {
     RolloutDecision d = PlanRollout(run, w.View(), kStart);
     run.status = d.status;
     for (const auto& a : d.actions) {
-      if (a.type != ActionType::kRequestUpdate) w.Apply({a});  // the agent is slow: staging
+      if (a.type != ActionType::kRequestUpdate || a.scan) w.Apply({a});  // slow: staging
     }
   }
   ASSERT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kUpdating);
@@ -441,9 +445,17 @@ TEST(RolloutSpecTest, HooksRunBeforeCordonAndAfterUncordon) {
   TimePoint now = kStart;
   crd::UpdateRun run = Drive(MakeRun().Order({"w1"}).PreHook().PostHook(), w, now);
   EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
+  const size_t scan = FirstIndex(w, ActionType::kRequestUpdate, "w1");
   const size_t pre = FirstIndex(w, ActionType::kRunHook, "w1", "pre");
   const size_t cordon = FirstIndex(w, ActionType::kCordon, "w1");
-  const size_t update = FirstIndex(w, ActionType::kRequestUpdate, "w1");
+  size_t update = w.log.size();
+  for (size_t i = w.log.size(); i-- > 0;) {
+    const auto& a = w.log[i];
+    if (a.type == ActionType::kRequestUpdate && a.node == "w1" && !a.scan) update = i;
+  }
+  ASSERT_LT(scan, w.log.size());
+  EXPECT_TRUE(w.log[scan].scan) << "the scan comes before the pre-update hook";
+  EXPECT_LT(scan, pre);
   const size_t uncordon = FirstIndex(w, ActionType::kUncordon, "w1");
   const size_t post = FirstIndex(w, ActionType::kRunHook, "w1", "post");
   EXPECT_LT(pre, cordon);
@@ -512,7 +524,7 @@ TEST(RolloutSpecTest, ScanReportsWhatAppliesOnEveryNodeAndChangesNothing) {
   w.nodes["w1"].unschedulable = true;  // an admin's cordon: a scan does not care
   w.scan = true;
   crd::UpdateRun run = MakeRun().Scan();
-  const int most = MaxInFlightDuring(run, w);
+  const int most = MaxInFlightDuring(run, w, testing::InFlight);
   EXPECT_EQ(most, 3) << "a scan disturbs nothing: every node at once";
   EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
   EXPECT_EQ(ConditionReason(run.status, crd::kConditionSucceeded), "True/ScanCompleted");

@@ -80,10 +80,12 @@ class ReconcilerTest : public ::testing::Test {
   Json Node(const std::string& name) { return store_.Get(res::Nodes(), {"", name}).value(); }
 
   // The agent's side of agent/protocol.h: refuse a request the controller did not sign for
-  // this node (saying why), else answer it, then reboot.
+  // this node (saying why), else answer it: a scan with what an install would find, an
+  // install with its result, then reboot. The agents in `silent_` answer nothing.
   void PlayAgents() {
     for (int i = 1; i <= 3; ++i) {
       const std::string name = "n" + std::to_string(i);
+      if (silent_.count(name)) continue;
       Json node = Node(name);
       const Json& ann = node.at("metadata").has_object_field("annotations")
                             ? node.at("metadata").at("annotations")
@@ -101,6 +103,14 @@ class ReconcilerTest : public ::testing::Test {
                     {token, agent::AgentState::kFailed, false, 0, agent::RefusalMessage(trusted)});
         continue;
       }
+      if (ann.has_string_field(agent::kModeAnnotation) &&
+          ann.at(agent::kModeAnnotation).as_string() == agent::kScanMode) {
+        agent::AgentResult scanned{token, agent::AgentState::kScanned, false, 0, ""};
+        scanned.updates_found = installed_.count(name) ? 0 : 2;
+        WriteResult(name, scanned);
+        continue;
+      }
+      if (hung_installs_.count(name)) continue;  // took the scan, hangs on the install
       // Updates install once: the re-scan after the reboot finds nothing more.
       const bool fails = failing_.count(name) > 0;
       const bool first = !fails && installed_.insert(name).second;
@@ -184,20 +194,32 @@ class ReconcilerTest : public ::testing::Test {
     return "";
   }
 
+  // The token of the install request (not a scan) on `node`; "" while there is none.
+  std::string InstallRequested(const std::string& node) {
+    const agent::Annotations a = agent::NodeAnnotations(Node(node));
+    auto request = a.find(agent::kRequestAnnotation);
+    auto mode = a.find(agent::kModeAnnotation);
+    if (request == a.end() || (mode != a.end() && mode->second == agent::kScanMode)) return "";
+    return request->second;
+  }
+
+  // Reconciles `run` until `node`'s agent is asked to install (its agents answering the
+  // scans that come first); returns that request's token.
+  std::string DriveUntilInstallRequested(UpdateRunReconciler& reconciler, const std::string& node,
+                                         const std::string& run = "run") {
+    for (int pass = 0; pass < 10 && InstallRequested(node).empty(); ++pass) {
+      (void)reconciler.Reconcile(run);
+      if (InstallRequested(node).empty()) PlayAgents();
+    }
+    return InstallRequested(node);
+  }
+
   // Reconciles until `node`'s agent is asked to update, then answers Installed with a reboot
   // to come, and reconciles once more: the node is Rebooting and stays so until its boot ID
   // changes.
   void DriveUntilRebooting(UpdateRunReconciler& reconciler, const std::string& node) {
-    for (int pass = 0; pass < 10; ++pass) {
-      (void)reconciler.Reconcile("run");
-      Json n = Node(node);
-      if (n.at("metadata").has_object_field("annotations") &&
-          n.at("metadata").at("annotations").has_field(agent::kRequestAnnotation)) {
-        break;
-      }
-    }
-    const std::string token =
-        Node(node).at("metadata").at("annotations").at(agent::kRequestAnnotation).as_string();
+    const std::string token = DriveUntilInstallRequested(reconciler, node);
+    ASSERT_FALSE(token.empty()) << Run().serialize();
     Json patch = Json::object();
     patch["metadata"]["annotations"][agent::kResultAnnotation] =
         Json::string(agent::EncodeAgentResult({token, agent::AgentState::kInstalled, true, 1, ""}));
@@ -223,8 +245,10 @@ class ReconcilerTest : public ::testing::Test {
   sim::StoreClient client_;
   ApiClusterSource cluster_{client_};
   std::map<std::string, int> reboots_;
-  std::set<std::string> failing_;    // nodes whose agent reports Failed
-  std::set<std::string> installed_;  // nodes whose updates are in
+  std::set<std::string> failing_;        // nodes whose agent reports Failed
+  std::set<std::string> installed_;      // nodes whose updates are in
+  std::set<std::string> silent_;         // nodes whose agent answers no request (hung, or gone)
+  std::set<std::string> hung_installs_;  // nodes whose agent answers scans, never an install
 };
 
 TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
@@ -268,17 +292,8 @@ TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   // Drive until the first node is asked to update, then let its agent answer Installed
   // without the reboot finishing.
-  for (int pass = 0; pass < 10; ++pass) {
-    (void)reconciler.Reconcile("run");
-    Json node = Node("n1");
-    if (node.at("metadata").has_object_field("annotations") &&
-        node.at("metadata").at("annotations").has_field(agent::kRequestAnnotation)) {
-      break;
-    }
-  }
-  Json node = Node("n1");
-  const std::string token =
-      node.at("metadata").at("annotations").at(agent::kRequestAnnotation).as_string();
+  const std::string token = DriveUntilInstallRequested(reconciler, "n1");
+  ASSERT_FALSE(token.empty());
   Json patch = Json::object();
   patch["metadata"]["annotations"][agent::kResultAnnotation] =
       Json::string(agent::EncodeAgentResult({token, agent::AgentState::kInstalled, true, 1, ""}));
@@ -417,6 +432,7 @@ TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
   ApiClusterSource plain_cluster(client_);
   UpdateRunReconciler starter(client_, plain_cluster, clock_, nullptr, signing_key_);
   ASSERT_EQ(starter.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  PlayAgents();  // n1's scan: it has updates, so the next pass decides to cordon it
   auto nodes_before = store_.List(res::Nodes(), "", {}).value().items;
   ConcurrentEditClient client(store_);
   client.edit_before_patches = true;
@@ -548,13 +564,13 @@ TEST_P(RunLockOverlapTest, SecondRunWaitsNamingTheFirst) {
   for (int pass = 0; pass < 80 && Phase("first") != "Succeeded"; ++pass) {
     ASSERT_EQ(reconciler.Reconcile("first").status, ReconcileResult::Status::kSuccess);
     const bool first_active = Phase("first") == "Running";
+    if (!first_active) installed_.clear();  // the second run finds new updates
     ASSERT_EQ(reconciler.Reconcile("second").status, ReconcileResult::Status::kSuccess);
     if (first_active) ASSERT_NE(Phase("second"), "Running") << "pass " << pass;
     PlayAgents();
     clock_.Advance(std::chrono::seconds(1));
   }
   ASSERT_EQ(Phase("first"), "Succeeded");
-  installed_.clear();  // the second run finds new updates
   DriveTo(reconciler, "second", "Succeeded");
   EXPECT_EQ(reboots_["n1"], 2) << "once per run, never at once";
 }
@@ -629,6 +645,8 @@ TEST_F(ReconcilerTest, DeletedActiveRunIsStoppedSafelyThenGoes) {
   UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(Phase(), "Running");
+  PlayAgents();  // n1's scan: updates apply
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   const Json started = Run();
   bool has_finalizer = false;
   for (const auto& f : started.at("metadata").at("finalizers").as_array()) {
@@ -751,6 +769,7 @@ TEST_F(ReconcilerTest, HookRequestsCarryThePolicysIdentity) {
       if (ann.has_string_field(agent::kHookRequestAnnotation)) {
         request = agent::DecodeHookRequest(ann.at(agent::kHookRequestAnnotation).as_string());
       }
+      PlayAgents();  // the scan before the hook
       clock_.Advance(std::chrono::seconds(1));
     }
     ASSERT_TRUE(request.has_value()) << Run(c.run).serialize();
@@ -812,6 +831,93 @@ TEST_F(ReconcilerTest, WallClockStepBackStallsNoTimeout) {
   clock_.Advance(std::chrono::minutes(5) + std::chrono::seconds(2));
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   EXPECT_EQ(NodePhase("n1"), "Failed") << Run().at("status").serialize();
+}
+
+// An agent that scans but never takes the install request (it hangs): the node, cordoned
+// and drained, is not left so. After agentTimeoutMinutes on the monotonic clock (a step of
+// the wall clock does not count) the attempt fails; with no retry left the request is
+// withdrawn, the node uncordoned and failed, naming the agent's silence; the run goes on.
+TEST_F(ReconcilerTest, SilentAgentFailsTheNodeAfterAgentTimeoutAndUncordonsIt) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"],)"
+            R"("agentTimeoutMinutes":2,"maxFailedNodes":1,"maxRetriesPerNode":0})");
+  hung_installs_.insert("n1");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  const std::string token = DriveUntilInstallRequested(reconciler, "n1");
+  ASSERT_FALSE(token.empty());
+  ASSERT_EQ(NodePhase("n1"), "Updating");
+  ASSERT_TRUE(Cordoned("n1"));
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "drained";
+
+  clock_.Step(std::chrono::hours(3));  // the wall clock jumps: no time passed
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Updating") << "a clock step fired the agent timeout";
+  clock_.Advance(std::chrono::minutes(2));
+  for (int pass = 0; pass < 3 && NodePhase("n1") != "Failed"; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  }
+  ASSERT_EQ(NodePhase("n1"), "Failed") << Run().at("status").serialize();
+  EXPECT_FALSE(Cordoned("n1")) << "left drained waiting for an agent";
+  const agent::Annotations left = agent::NodeAnnotations(Node("n1"));
+  EXPECT_FALSE(left.count(agent::kRequestAnnotation)) << "a late agent would act on it";
+  EXPECT_FALSE(left.count(agent::kUpdateSignatureAnnotation));
+  std::string message;
+  const Json status = Run().at("status");
+  for (const auto& n : status.at("nodes").as_array()) {
+    if (n.at("name").as_string() == "n1") message = n.at("message").as_string();
+  }
+  EXPECT_EQ(message, "no answer from kcau-agent: update request " + token +
+                         " got no result within agentTimeoutMinutes=2 (attempt 1 of 1); "
+                         "uncordoned, back in service");
+  DriveTo(reconciler, "run", "Succeeded");
+  EXPECT_EQ(reboots_["n2"] + reboots_["n3"], 2) << "the run went on";
+  EXPECT_EQ(reboots_["n1"], 0);
+}
+
+// A node whose agent finds nothing to install is left alone: not cordoned, not drained.
+TEST_F(ReconcilerTest, NodeWithNothingToInstallIsNeverTouched) {
+  installed_.insert("n2");  // its updates are in already
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  bool n2_cordoned = false;
+  for (int pass = 0; pass < 60 && Phase() != "Succeeded"; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    n2_cordoned |= Cordoned("n2");
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(Phase(), "Succeeded") << Run().serialize();
+  EXPECT_FALSE(n2_cordoned);
+  EXPECT_EQ(NodePhase("n2"), "Skipped");
+  EXPECT_TRUE(store_.Get(res::Pods(), {"default", "n2-web"}).ok()) << "n2 was drained";
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok());
+  EXPECT_EQ(reboots_["n2"], 0);
+  EXPECT_EQ(reboots_["n1"] + reboots_["n3"], 2);
+}
+
+// On a cluster where no kcau-agent runs, the run does not end Succeeded having updated
+// nothing: Failed (NoNodeUpdated), each node saying why.
+TEST_F(ReconcilerTest, RunWithoutAgentsEndsFailedSayingWhy) {
+  for (const char* n : {"n1", "n2", "n3"}) {
+    Json patch = Parse(R"({"metadata":{"annotations":{"kcau.io/agent-version":null}}})");
+    ASSERT_TRUE(store_.Patch(res::Nodes(), {"", n}, kube::PatchType::kMerge, patch, false).ok());
+  }
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  DriveTo(reconciler, "run", "Failed");
+  const Json status = Run().at("status");
+  for (const auto& c : status.at("conditions").as_array()) {
+    if (c.at("type").as_string() != "Failed") continue;
+    EXPECT_EQ(c.at("reason").as_string(), "NoNodeUpdated");
+    EXPECT_EQ(c.at("message").as_string().rfind("none of the 3 nodes was updated; n1: ", 0), 0u)
+        << c.at("message").as_string();
+  }
+  for (const auto& n : status.at("nodes").as_array()) {
+    EXPECT_EQ(n.at("phase").as_string(), "Skipped");
+    EXPECT_NE(n.at("message").as_string().find(
+                  "no kcau-agent answers on this node (kcau.io/agent-version absent)"),
+              std::string::npos);
+  }
+  for (const char* n : {"n1", "n2", "n3"}) EXPECT_FALSE(Cordoned(n)) << n;
 }
 
 // A restarted controller has only the wall clock to date what it finds in status: it trusts
@@ -931,6 +1037,7 @@ TEST_F(ReconcilerTest, UnmanagedPodBlocksTheDrainUnlessForced) {
   UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 5; ++pass) {
     ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    PlayAgents();  // the scan before n1 is taken
   }
   EXPECT_EQ(NodePhase("n1"), "Draining");
   EXPECT_TRUE(store_.Get(res::Pods(), {"default", "bare"}).ok()) << "evicted without Force";
@@ -978,10 +1085,7 @@ TEST_F(ReconcilerTest, DrainForceEvictsUnmanagedPodsNamingThem) {
 TEST_F(ReconcilerTest, RequestsAreSignedForTheirOwnNode) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"]})");
   UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
-  for (int pass = 0;
-       pass < 10 && !agent::NodeAnnotations(Node("n1")).count(agent::kRequestAnnotation); ++pass) {
-    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  }
+  ASSERT_FALSE(DriveUntilInstallRequested(reconciler, "n1").empty());
   const agent::Annotations written = agent::NodeAnnotations(Node("n1"));
   ASSERT_TRUE(written.count(agent::kUpdateSignatureAnnotation));
   EXPECT_EQ(written.at(agent::kUpdateSignatureAnnotation).rfind("v1:n1:", 0), 0u);
@@ -993,6 +1097,15 @@ TEST_F(ReconcilerTest, RequestsAreSignedForTheirOwnNode) {
   }
   copy[agent::kUpdateSignatureAnnotation] = written.at(agent::kUpdateSignatureAnnotation);
   Annotate("n2", copy);
+  // Exactly n1's request: what it does not have goes too (n2 may hold its own scan's mode).
+  Json absent = Json::object();
+  for (const auto& key : agent::SignedAnnotationKeys(agent::RequestKind::kUpdate)) {
+    if (!written.count(key)) absent["metadata"]["annotations"][key] = Json::null();
+  }
+  if (absent.size() > 0) {
+    ASSERT_TRUE(
+        store_.Patch(res::Nodes(), {"", "n2"}, kube::PatchType::kMerge, absent, false).ok());
+  }
   PlayAgents();
   const auto refused = Result("n2");
   ASSERT_TRUE(refused.has_value());
@@ -1041,11 +1154,14 @@ TEST_F(ReconcilerTest, ARefusedRequestFailsTheAttemptWithTheAgentsReason) {
   EXPECT_EQ(n1.at("name").as_string(), "n1");
   EXPECT_EQ(n1.at("phase").as_string(), "Failed");
   EXPECT_EQ(n1.at("attempts").as_integer(), 2);
+  // The first request, the scan before the node is taken, is refused: the node is never
+  // cordoned for an agent that will not take the controller's requests.
   EXPECT_NE(n1.at("message").as_string().find(
-                "update attempt 2 of 2 failed: the agent refused this request: bad signature"),
+                "scan attempt 2 of 2 failed: the agent refused this request: bad signature"),
             std::string::npos)
       << n1.serialize();
   EXPECT_EQ(reboots_["n1"], 0);
+  EXPECT_FALSE(Cordoned("n1"));
 }
 
 // The controller's own pod on a node it drains: never evicted while this replica leads and
@@ -1060,6 +1176,7 @@ TEST_F(ReconcilerTest, OwnPodHandsTheLeadOverBeforeItIsEvicted) {
   reconciler.SetOwnPod({"default", "kcau-controller-1"}, [&] { ++handed_over; });
   for (int pass = 0; pass < 4 && handed_over == 0; ++pass) {
     ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    PlayAgents();  // the scan before n1 is taken
   }
   EXPECT_EQ(handed_over, 1);
   EXPECT_TRUE(store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok())
@@ -1082,6 +1199,7 @@ TEST_F(ReconcilerTest, OwnPodGoesLastWithoutAnotherReplica) {
   bool seen_alone = false;
   for (int pass = 0; pass < 10; ++pass) {
     ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    PlayAgents();  // the scan before n1 is taken
     const bool web = store_.Get(res::Pods(), {"default", "n1-web"}).ok();
     const bool own = store_.Get(res::Pods(), {"default", "kcau-controller-1"}).ok();
     ASSERT_FALSE(web && !own) << "its own pod went before the others";

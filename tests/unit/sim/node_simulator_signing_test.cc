@@ -1,8 +1,9 @@
 // kcau-sim's simulated agents and signed requests: the controller's requests (written by the
 // controller's own ApplyNodeAction) are obeyed; a request written by anyone else onto a
 // node is refused with the reason in the agent's result; a replayed request is not acted on
-// again, also after a restart. The simulator runs at real speed with short delays; the waits
-// are bounded polls.
+// again, also after a restart. And the agents as the controller's fleet handling needs them:
+// scans, the agentSilent fault, withdrawn requests. The simulator runs at real speed with
+// short delays; the waits are bounded polls.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -71,6 +72,13 @@ class SignedRequestsTest : public ::testing::Test {
     ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, action, spec_, "default",
                                              key ? *key : controller_key_, outcome)
                     .ok());
+  }
+
+  void Apply(const reconcilers::NodeAction& action) {
+    reconcilers::ActionOutcome outcome;
+    ASSERT_TRUE(
+        reconcilers::ApplyNodeAction(client_, action, spec_, "default", controller_key_, outcome)
+            .ok());
   }
 
   void Annotate(const std::string& node, const agent::Annotations& annotations) {
@@ -237,6 +245,69 @@ TEST_F(SignedRequestsTest, AReplayedRequestIsNotActedOnAgainEvenAfterARestart) {
   ASSERT_TRUE(Eventually([&] { return Reboots("node-1") >= 2; }));
   std::this_thread::sleep_for(milliseconds(200));
   EXPECT_EQ(Reboots("node-1"), 2) << "the replayed request was acted on after a restart";
+}
+
+// node-2's agent has the agentSilent fault; on "picky" the packages plug-in always fails.
+class AgentFaultsTest : public SignedRequestsTest {
+ protected:
+  AgentFaultsTest() {
+    scenario_.nodes[1].agent_silent = true;
+    NodeScenario picky = scenario_.nodes[0];
+    picky.name = "picky";
+    picky.fail_plugin = "packages";
+    scenario_.nodes.push_back(picky);
+  }
+
+  void Scan(const std::string& node, const std::string& token) {
+    reconcilers::NodeAction scan{reconcilers::ActionType::kRequestUpdate, node, token};
+    scan.scan = true;
+    Apply(scan);
+  }
+};
+
+// The scan the controller asks for before it takes a node: what applies, nothing changed.
+TEST_F(AgentFaultsTest, AScanReportsWhatAppliesAndChangesNothing) {
+  Scan("node-1", "run/uid/node-1/1/scan");
+  EXPECT_EQ(Annotations("node-1").at(agent::kModeAnnotation), agent::kScanMode);
+  const auto scanned = AnswerTo("node-1", "run/uid/node-1/1/scan");
+  ASSERT_TRUE(scanned.has_value());
+  EXPECT_EQ(scanned->state, agent::AgentState::kScanned) << scanned->message;
+  EXPECT_EQ(scanned->updates_found, 3);
+  std::this_thread::sleep_for(milliseconds(200));  // ten update + reboot times
+  EXPECT_EQ(Reboots("node-1"), 0);
+  EXPECT_FALSE(Annotations("node-1").count("sim.kcau.io/installed-plugins"));
+}
+
+// A plug-in that fails cannot tell what applies: the scan fails, saying which. (Were it left
+// out, a node whose only plug-in is broken would look up to date.)
+TEST_F(AgentFaultsTest, AFailingPluginFailsTheScan) {
+  Scan("picky", "run/uid/picky/1/scan");
+  const auto answer = AnswerTo("picky", "run/uid/picky/1/scan");
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->state, agent::AgentState::kFailed);
+  EXPECT_EQ(answer->message, "plug-in packages failed (injected fault) while scanning");
+}
+
+// agentSilent: the agent says it runs but answers nothing, not even a refusal; a withdrawn
+// request leaves nothing on the node for it to find later.
+TEST_F(AgentFaultsTest, ASilentAgentAnswersNothingAndAWithdrawnRequestIsGone) {
+  EXPECT_TRUE(Annotations("node-2").count(agent::kAgentVersionAnnotation)) << "it says it runs";
+  Request("node-2", "run/uid/node-2/1");
+  Apply({reconcilers::ActionType::kRunHook, "node-2", "run/uid/node-2/1/pre", -1, "pre"});
+  Request("node-1", "run/uid/node-1/1");  // a working agent's answer shows time has passed
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/1").has_value());
+  std::this_thread::sleep_for(milliseconds(300));  // fifteen update times
+  EXPECT_FALSE(Annotations("node-2").count(agent::kResultAnnotation));
+  EXPECT_FALSE(Annotations("node-2").count(agent::kHookResultAnnotation));
+  EXPECT_EQ(Reboots("node-2"), 0);
+
+  Apply({reconcilers::ActionType::kWithdrawRequest, "node-2", "run/uid/node-2/1"});
+  const agent::Annotations left = Annotations("node-2");
+  for (const auto& key : agent::SignedAnnotationKeys(agent::RequestKind::kUpdate)) {
+    EXPECT_FALSE(left.count(key)) << key;
+  }
+  EXPECT_FALSE(left.count(agent::kUpdateSignatureAnnotation));
+  EXPECT_TRUE(left.count(agent::kHookRequestAnnotation)) << "only the update request goes";
 }
 
 }  // namespace

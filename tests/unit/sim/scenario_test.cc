@@ -25,8 +25,10 @@ TEST(ScenarioTest, FaultsExampleMeansWhatItsCommentsSay) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::map<std::string, NodeScenario> nodes;
   for (const auto& n : s->nodes) nodes[n.name] = n;
-  ASSERT_EQ(nodes.size(), 11u);
+  ASSERT_EQ(nodes.size(), 12u);
   EXPECT_TRUE(nodes["unmanaged"].no_agent);
+  EXPECT_TRUE(nodes["hung"].agent_silent);
+  EXPECT_FALSE(nodes["hung"].no_agent) << "it says it runs";
   EXPECT_TRUE(nodes["full-disk"].disk_pressure);
   EXPECT_EQ(nodes["healthy-1"].update_duration, milliseconds(300));  // from nodeDefaults
   EXPECT_EQ(nodes["healthy-1"].updates.at("packages"), 3);           // the built-in default
@@ -140,7 +142,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "as 500ms, 2s or 1m"},
         Malformed{"MisspeltFault", "nodes:\n  - name: a\n    faults:\n      failUpdate: 2\n",
                   "cluster.yaml:4:7: nodes[0].faults.failUpdate: unknown field (known: "
-                  "diskPressure, failPlugin, failUpdates, neverReturns, noAgent, "
+                  "agentSilent, diskPressure, failPlugin, failUpdates, neverReturns, noAgent, "
                   "notReadyAfterReboot)"},
         Malformed{"NoNodes", "workloads: []\n",
                   "cluster.yaml:1:1: nodes: required: at least one node"},
