@@ -87,10 +87,10 @@ int main(int argc, char** argv) {
 
   RealClock clock;
   std::unique_ptr<agent::Host> host = MakeHost(*options, clock);
-  agent::NodeAgent node_agent(**client, options->node, *host, *keys, agent::MakePlugin,
-                              options->state_dir);
-
   metrics::Registry registry;
+  agent::NodeAgent node_agent(**client, options->node, *host, *keys, agent::MakePlugin,
+                              options->state_dir, &registry);
+
   std::atomic<bool> announced{false};
   metrics::MetricsServer server(
       options->metrics_addr, registry,

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kube/kube_client.h"
+#include "metrics/registry.h"
 
 namespace kcau::agent {
 
@@ -14,14 +15,17 @@ using kube::Json;
 
 NodeAgent::NodeAgent(kube::KubeClient& client, std::string node, Host& host,
                      const RequestVerifyKeys& keys, PluginFactory plugins,
-                     const std::string& state_dir)
+                     const std::string& state_dir, metrics::Registry* metrics)
     : client_(client),
       node_(std::move(node)),
+      metrics_(metrics),
       update_journal_(host, "update", state_dir),
       hook_journal_(host, "hook", state_dir),
       updates_(host, update_journal_, node_, keys, std::move(plugins),
                [this](const AgentResult& r) {
-                 return PublishAnnotation(kResultAnnotation, EncodeAgentResult(r));
+                 Status s = PublishAnnotation(kResultAnnotation, EncodeAgentResult(r));
+                 if (s.ok()) Count("update", AgentStateName(r.state));
+                 return s;
                }),
       hooks_(
           host, hook_journal_, node_, keys,
@@ -35,8 +39,23 @@ NodeAgent::NodeAgent(kube::KubeClient& client, std::string node, Host& host,
             return map->at("data").at(key).as_string();
           },
           [this](const HookResult& r) {
-            return PublishAnnotation(kHookResultAnnotation, EncodeHookResult(r));
-          }) {}
+            Status s = PublishAnnotation(kHookResultAnnotation, EncodeHookResult(r));
+            if (s.ok()) Count("hook", r.running ? "Running" : r.succeeded ? "Succeeded" : "Failed");
+            return s;
+          }) {
+  if (metrics_ == nullptr) return;
+  results_ = metrics_->Counter("kcau_agent_results_total",
+                               "Answers this agent published, by request and state.",
+                               {"request", "state"});
+  // Every known label set from the start, so a rate() over the first answer is right.
+  for (const char* state : {"Installing", "Installed", "Failed", "Scanned"})
+    Count("update", state, 0);
+  for (const char* state : {"Running", "Succeeded", "Failed"}) Count("hook", state, 0);
+}
+
+void NodeAgent::Count(const char* request, const std::string& state, double by) {
+  if (metrics_ != nullptr) results_.Inc({request, state}, by);
+}
 
 Status NodeAgent::PublishAnnotation(const std::string& key, const std::string& value) {
   Json patch = Json::object();

@@ -16,6 +16,7 @@
 #include "agent/journal.h"
 #include "agent/update_handler.h"
 #include "common/status.h"
+#include "metrics/registry.h"
 
 namespace kcau::kube {
 class KubeClient;
@@ -25,8 +26,11 @@ namespace kcau::agent {
 
 class NodeAgent {
  public:
+  // `metrics` (may be null) gets kcau_agent_results_total{request, state}: every answer the
+  // agent publishes, by request kind and state.
   NodeAgent(kube::KubeClient& client, std::string node, Host& host, const RequestVerifyKeys& keys,
-            PluginFactory plugins, const std::string& state_dir);
+            PluginFactory plugins, const std::string& state_dir,
+            metrics::Registry* metrics = nullptr);
   NodeAgent(const NodeAgent&) = delete;
   NodeAgent& operator=(const NodeAgent&) = delete;
 
@@ -43,9 +47,12 @@ class NodeAgent {
 
  private:
   Status PublishAnnotation(const std::string& key, const std::string& value);
+  void Count(const char* request, const std::string& state, double by = 1);
 
   kube::KubeClient& client_;
   const std::string node_;
+  metrics::Registry* metrics_;
+  metrics::Family results_;  // kcau_agent_results_total, when metrics_
   Journal update_journal_;
   Journal hook_journal_;
   UpdateHandler updates_;

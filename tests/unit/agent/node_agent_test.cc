@@ -67,7 +67,7 @@ class NodeAgentTest : public ::testing::Test {
     cm["data"]["failing"] = Json::string("echo cannot drain the database\nexit 3\n");
     ASSERT_TRUE(store_.Create({"", "v1", "configmaps", "ConfigMap", true}, "kcau-system", cm).ok());
     agent_ = std::make_unique<NodeAgent>(client_, "n1", *host_, agent_keys_, MakePlugin,
-                                         "/var/lib/kcau");
+                                         "/var/lib/kcau", &metrics_);
   }
 
   void Act(reconcilers::NodeAction action) {
@@ -95,6 +95,7 @@ class NodeAgentTest : public ::testing::Test {
   testing::TempDir root_;
   std::unique_ptr<ChrootHost> host_;
   std::vector<RebootKind> reboots_;
+  metrics::Registry metrics_;
   std::unique_ptr<NodeAgent> agent_;
   crd::UpdateRunSpec spec_;
 };
@@ -125,6 +126,8 @@ TEST_F(NodeAgentTest, RebootRequiredPluginRebootsOnceThroughTheRealPath) {
   ASSERT_TRUE(agent_->Sync().ok());
   EXPECT_EQ(reboots_.size(), 1u);
   EXPECT_NE(root_.Read("var/lib/kcau/update.json").find("\"done\""), std::string::npos);
+  EXPECT_EQ(metrics_.Value("kcau_agent_results_total", {"update", "Installed"}), 1);
+  EXPECT_EQ(metrics_.Value("kcau_agent_results_total", {"update", "Installing"}), 1);
 }
 
 TEST_F(NodeAgentTest, HookScriptRunsOnTheHostAndItsOutputIsInTheResult) {
