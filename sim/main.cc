@@ -277,17 +277,17 @@ kcau::StatusOr<std::vector<std::string>> RealAgentNodes(const Flags& f,
 }
 
 // Each real agent's root, with the boot ID its Node has now (new, or from --state-file).
-kcau::Status PrepareRealAgentRoots(kcau::sim::RealAgents& agents,
-                                   const kcau::sim::ObjectStore& store,
-                                   const kcau::sim::Scenario& scenario, bool state_loaded) {
-  for (const auto& node : scenario.nodes) {
-    if (!agents.Has(node.name)) continue;
-    auto object = store.Get(kcau::kube::resources::Nodes(), {"", node.name});
+// `files`: node -> the files its scenario puts in its root.
+kcau::Status PrepareRealAgentRoots(
+    kcau::sim::RealAgents& agents, const kcau::sim::ObjectStore& store,
+    const std::map<std::string, std::map<std::string, kcau::sim::RootFile>>& files,
+    bool state_loaded) {
+  for (const auto& [node, node_files] : files) {
+    auto object = store.Get(kcau::kube::resources::Nodes(), {"", node});
     if (!object.ok()) return object.status();
     const std::string boot_id = object->at("status").at("nodeInfo").at("bootID").as_string();
-    if (kcau::Status s = agents.PrepareRoot(node.name, node.files, boot_id, state_loaded);
-        !s.ok()) {
-      return kcau::Status(s.code(), "node " + node.name + ": " + s.message());
+    if (kcau::Status s = agents.PrepareRoot(node, node_files, boot_id, state_loaded); !s.ok()) {
+      return kcau::Status(s.code(), "node " + node + ": " + s.message());
     }
   }
   return kcau::Status::Ok();
@@ -344,7 +344,10 @@ int main(int argc, char** argv) {
         kcau::sim::RealAgentOptions{flags.real_agents, flags.agent_roots, flags.agent_verify_key},
         *real_nodes);
   }
-  const kcau::sim::Scenario scenario_copy = *scenario;
+  std::map<std::string, std::map<std::string, kcau::sim::RootFile>> real_files;
+  for (const auto& node : scenario->nodes) {
+    if (node.agent == kcau::sim::AgentKind::kReal) real_files[node.name] = node.files;
+  }
   kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario), std::move(verify_keys),
                                  real_agents.get());
   std::ifstream saved(flags.state_file);
@@ -375,7 +378,7 @@ int main(int argc, char** argv) {
   }
   if (real_agents) {
     if (kcau::Status prepared =
-            PrepareRealAgentRoots(*real_agents, store, scenario_copy, state_loaded);
+            PrepareRealAgentRoots(*real_agents, store, real_files, state_loaded);
         !prepared.ok()) {
       spdlog::error("{}", prepared.message());
       return 1;
