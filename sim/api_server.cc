@@ -205,12 +205,13 @@ struct ApiServer::Impl {
   std::mt19937_64 fault_rng;  // guarded by fault_mu
   AuditLog audit;
 
-  void Audit(const http::http_request& req, const kube::Resource& r, const std::string& ns,
-             const std::string& name, const std::string& sub, const std::string& watch) {
+  void Audit(const http::http_request& req, const ClientIdentity& who, const kube::Resource& r,
+             const std::string& ns, const std::string& name, const std::string& sub,
+             const std::string& watch) {
     auto agent = req.headers().find("User-Agent");
     audit.Record({agent == req.headers().end() ? "" : agent->second,
                   AuditVerb(req.method(), !name.empty(), IsTrue(watch)), r.group, r.plural, sub, ns,
-                  name});
+                  name, who.user, who.node});
   }
 
   // A CustomResourceDefinition written is served from now on (its kind, its schema).
@@ -302,11 +303,21 @@ struct ApiServer::Impl {
     return file_token;
   }
 
-  bool Authorized(const http::http_request& req) {
+  // Who sent `req`: the admin (kcau-sim's own token), a client of client_tokens, or, when
+  // kcau-sim asks for no token, anyone; nullopt for a request it must refuse.
+  std::optional<ClientIdentity> Authenticate(const http::http_request& req) {
     const std::string token = AcceptedToken();
-    if (token.empty() && options.bearer_token_file.empty()) return true;
     auto it = req.headers().find("Authorization");
-    return !token.empty() && it != req.headers().end() && it->second == "Bearer " + token;
+    const std::string presented = it == req.headers().end() ? "" : it->second;
+    if (presented.rfind("Bearer ", 0) == 0) {
+      auto client = options.client_tokens.find(presented.substr(7));
+      if (client != options.client_tokens.end()) return client->second;
+    }
+    if (!token.empty() && presented == "Bearer " + token) return ClientIdentity{kAdminUser, ""};
+    if (token.empty() && options.bearer_token_file.empty()) {
+      return ClientIdentity{kAnonymousUser, ""};
+    }
+    return std::nullopt;
   }
 
   void Route(http::http_request& req) {
@@ -320,7 +331,8 @@ struct ApiServer::Impl {
       req.reply(http::status_codes::OK, "ok", "text/plain");
       return;
     }
-    if (!Authorized(req)) {
+    const std::optional<ClientIdentity> who = Authenticate(req);
+    if (!who) {
       Reply(req, 401, StatusObject(401, "Unauthorized", "Unauthorized"));
       return;
     }
@@ -387,7 +399,7 @@ struct ApiServer::Impl {
       return;
     }
     const auto method = req.method();
-    if (audit.IsOpen()) Audit(req, r, ns, name, sub, q("watch"));
+    if (audit.IsOpen()) Audit(req, *who, r, ns, name, sub, q("watch"));
     if (!q("dryRun").empty() && method != http::methods::GET) {
       // Honest refusal rather than a dry run that persists.
       Reply(req, 400, StatusObject(400, "BadRequest", "kcau-sim does not support dryRun yet"));

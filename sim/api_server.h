@@ -8,6 +8,7 @@
 // streams from a thread of its own, so a slow watcher never holds up the store.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,18 @@
 #include "sim/object_store.h"
 
 namespace kcau::sim {
+
+// Who a bearer token belongs to, as the audit log names it.
+struct ClientIdentity {
+  std::string user;  // "kubernetes-admin", "system:serviceaccount:kcau-system:kcau-agent"
+  std::string node;  // the node the token is bound to (a pod's service-account token)
+};
+
+// Whom kcau-sim's own token (bearer_token, bearer_token_file) authenticates, as kubeadm
+// names the user of admin.conf; requests without authentication (--insecure-http) are
+// system:anonymous's.
+inline constexpr char kAdminUser[] = "kubernetes-admin";
+inline constexpr char kAnonymousUser[] = "system:anonymous";
 
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
@@ -43,6 +56,9 @@ struct ApiServerOptions {
   // Set: every request for a resource is appended to this file as a line of JSON
   // (sim/audit_log.h), as a real API server's audit log records it.
   std::string audit_log;
+  // More bearer tokens, each of one client (the real node agents' own): accepted besides
+  // bearer_token, and the audit log names the client.
+  std::map<std::string, ClientIdentity> client_tokens;
 };
 
 class ApiServer {

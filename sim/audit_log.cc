@@ -22,6 +22,9 @@ std::string AuditLine(const AuditEntry& entry) {
   line["subresource"] = web::json::value::string(entry.subresource);
   line["namespace"] = web::json::value::string(entry.ns);
   line["name"] = web::json::value::string(entry.name);
+  line["user"] = web::json::value::string(entry.user);
+  // As a bound service-account token's authentication.kubernetes.io/node-name.
+  line["userNode"] = web::json::value::string(entry.user_node);
   return line.serialize();
 }
 

@@ -1,7 +1,8 @@
 // kcau-sim's audit log: one JSON object per line for every request that reaches a resource,
-// saying who asked (User-Agent) and what, in RBAC's own terms (verb, apiGroup, resource,
-// subresource, namespace, name). Tests read it to prove that kcau's install manifests grant
-// the controller every permission it uses — a real API server would refuse the rest with 403.
+// saying who asked (the user its credentials name, the node they are bound to, its
+// User-Agent) and what, in RBAC's own terms (verb, apiGroup, resource, subresource,
+// namespace, name). Tests read it to prove that kcau's install manifests grant the controller
+// and the agents every permission they use — a real API server would refuse the rest with 403.
 //
 // Thread-safety: Record may be called from any thread; lines are never interleaved.
 #pragma once
@@ -22,6 +23,8 @@ struct AuditEntry {
   std::string subresource;
   std::string ns;
   std::string name;
+  std::string user;       // whom the request's credentials name (sim/api_server.h's ClientIdentity)
+  std::string user_node;  // the node those credentials are bound to, if any
 };
 
 // The RBAC verb for an HTTP method on a collection (name empty) or an object, as the API

@@ -1,8 +1,7 @@
 // kcau-sim: a simulated Kubernetes cluster — an API server on loopback over an in-memory
 // store, plus N simulated nodes whose agents install updates and reboot.
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -21,7 +21,9 @@
 #include "common/stop_signals.h"
 #include "sim/api_server.h"
 #include "sim/crd_validation.h"
+#include "sim/kubeconfig_file.h"
 #include "sim/node_simulator.h"
+#include "sim/real_agents.h"
 #include "sim/scenario.h"
 #include "sim/server_identity.h"
 
@@ -55,7 +57,10 @@ constexpr char kUsage[] =
     "                            its CA, certificates and token: old kubeconfigs still work)\n"
     "  --agent-verify-key FILE   the controller's PEM public key(s): the simulated agents act\n"
     "                            only on requests it signed (kcau-controller\n"
-    "                            --request-signing-key); without it they refuse every request\n";
+    "                            --request-signing-key); without it they refuse every request\n"
+    "  --real-agents PATH        the kcau-agent binary: it answers for the scenario's nodes\n"
+    "                            with `agent: real`, each in a root of its own (docs/sim.md)\n"
+    "  --agent-roots DIR         where those nodes' roots, kubeconfigs and agent logs live\n";
 
 struct Flags {
   std::string scenario_file;
@@ -74,6 +79,8 @@ struct Flags {
   std::string state_file;
   std::string audit_log;
   std::string agent_verify_key;
+  std::string real_agents;
+  std::string agent_roots;
   std::string host = "127.0.0.1";
   int port = 8001;
   std::string kubeconfig;
@@ -131,6 +138,10 @@ Flags Parse(const std::vector<std::string>& args) {
       f.audit_log = value();
     } else if (a == "--agent-verify-key") {
       f.agent_verify_key = value();
+    } else if (a == "--real-agents") {
+      f.real_agents = value();
+    } else if (a == "--agent-roots") {
+      f.agent_roots = value();
     } else if (a == "--bookmark-every") {
       f.bookmark_ms = ParseInt(a, value(), 1);
     } else if (a == "--listen") {
@@ -202,7 +213,13 @@ kcau::StatusOr<kcau::sim::Scenario> BuildScenario(const Flags& f) {
     }
     if (f.update_delay_ms) node.update_duration = std::chrono::milliseconds(*f.update_delay_ms);
     if (f.reboot_delay_ms) node.reboot_duration = std::chrono::milliseconds(*f.reboot_delay_ms);
-    if (f.fail_updates.count(node.name)) node.fail_updates = f.fail_updates.at(node.name);
+    if (f.fail_updates.count(node.name)) {
+      if (node.agent == kcau::sim::AgentKind::kReal) {
+        return kcau::InvalidArgumentError("--fail-update: node " + node.name +
+                                          " has a real agent, which runs the real plug-ins");
+      }
+      node.fail_updates = f.fail_updates.at(node.name);
+    }
     if (f.never_return.count(node.name)) node.never_returns = true;
   }
   for (const auto& [node, k] : f.fail_updates) {
@@ -217,48 +234,63 @@ kcau::StatusOr<kcau::sim::Scenario> BuildScenario(const Flags& f) {
   return scenario;
 }
 
-std::string Base64(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string RandomToken() {
-  unsigned char bytes[24];
-  RAND_bytes(bytes, sizeof(bytes));
-  static const char* hex = "0123456789abcdef";
-  std::string t;
-  for (unsigned char b : bytes) {
-    t += hex[b >> 4];
-    t += hex[b & 15];
+// The nodes whose agent is the real kcau-agent: the flags it needs must be there and usable.
+kcau::StatusOr<std::vector<std::string>> RealAgentNodes(const Flags& f,
+                                                        const kcau::sim::Scenario& scenario) {
+  std::vector<std::string> real;
+  for (const auto& node : scenario.nodes) {
+    if (node.agent == kcau::sim::AgentKind::kReal) real.push_back(node.name);
   }
-  return t;
+  if (real.empty()) {
+    if (!f.real_agents.empty())
+      spdlog::warn("--real-agents: no node of the scenario has agent: real");
+    return real;
+  }
+  const std::string which =
+      "node " + real.front() +
+      (real.size() > 1 ? " (and " + std::to_string(real.size() - 1) + " more)" : "") +
+      " has agent: real";
+  if (f.real_agents.empty()) {
+    return kcau::InvalidArgumentError(which + ": give --real-agents PATH (the kcau-agent binary)");
+  }
+  if (access(f.real_agents.c_str(), X_OK) != 0) {
+    return kcau::InvalidArgumentError("--real-agents " + f.real_agents +
+                                      ": not an executable file");
+  }
+  if (f.agent_roots.empty()) {
+    return kcau::InvalidArgumentError(which + ": give --agent-roots DIR (where their roots live)");
+  }
+  if (f.agent_verify_key.empty()) {
+    return kcau::InvalidArgumentError(
+        which + ": give --agent-verify-key FILE (kcau-agent acts only on signed requests)");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(f.agent_roots, ec);
+  if (ec) return kcau::InvalidArgumentError("--agent-roots " + f.agent_roots + ": " + ec.message());
+  if (geteuid() != 0) {
+    spdlog::warn(
+        "kcau-sim runs as uid {}: the real agents cannot chroot to run hooks and "
+        "scripts (run it as root)",
+        geteuid());
+  }
+  return real;
 }
 
-// Written to a temporary name and renamed, so a reader that sees the file sees all of it
-// (the demo and the tests take its appearance as "the server is up").
-bool WriteKubeconfig(const std::string& path, const std::string& server, const std::string& token,
-                     const std::string& ca_pem) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << "apiVersion: v1\nkind: Config\n"
-        << "clusters:\n- name: kcau-sim\n  cluster:\n    server: " << server << "\n";
-    if (!ca_pem.empty()) out << "    certificate-authority-data: " << Base64(ca_pem) << "\n";
-    out << "users:\n- name: kcau-sim\n  user:\n";
-    if (!token.empty()) {
-      out << "    token: " << token << "\n";
-    } else {
-      out << "    {}\n";
+// Each real agent's root, with the boot ID its Node has now (new, or from --state-file).
+// `files`: node -> the files its scenario puts in its root.
+kcau::Status PrepareRealAgentRoots(
+    kcau::sim::RealAgents& agents, const kcau::sim::ObjectStore& store,
+    const std::map<std::string, std::map<std::string, kcau::sim::RootFile>>& files,
+    bool state_loaded) {
+  for (const auto& [node, node_files] : files) {
+    auto object = store.Get(kcau::kube::resources::Nodes(), {"", node});
+    if (!object.ok()) return object.status();
+    const std::string boot_id = object->at("status").at("nodeInfo").at("bootID").as_string();
+    if (kcau::Status s = agents.PrepareRoot(node, node_files, boot_id, state_loaded); !s.ok()) {
+      return kcau::Status(s.code(), "node " + node + ": " + s.message());
     }
-    out << "contexts:\n- name: kcau-sim\n  context:\n    cluster: kcau-sim\n    user: kcau-sim\n"
-        << "current-context: kcau-sim\n";
-    if (!out.good()) return false;
   }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  return kcau::Status::Ok();
 }
 
 }  // namespace
@@ -301,10 +333,27 @@ int main(int argc, char** argv) {
   }
   const size_t node_count = scenario->nodes.size();
   const kcau::sim::ApiFaults api_faults = scenario->api;
-  kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario), std::move(verify_keys));
+  auto real_nodes = RealAgentNodes(flags, *scenario);
+  if (!real_nodes.ok()) {
+    spdlog::error("{}", real_nodes.status().message());
+    return 2;
+  }
+  std::unique_ptr<kcau::sim::RealAgents> real_agents;
+  if (!real_nodes->empty()) {
+    real_agents = std::make_unique<kcau::sim::RealAgents>(
+        kcau::sim::RealAgentOptions{flags.real_agents, flags.agent_roots, flags.agent_verify_key},
+        *real_nodes);
+  }
+  std::map<std::string, std::map<std::string, kcau::sim::RootFile>> real_files;
+  for (const auto& node : scenario->nodes) {
+    if (node.agent == kcau::sim::AgentKind::kReal) real_files[node.name] = node.files;
+  }
+  kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario), std::move(verify_keys),
+                                 real_agents.get());
   std::ifstream saved(flags.state_file);
+  const bool state_loaded = !flags.state_file.empty() && saved.is_open();
   kcau::sim::ServerIdentity saved_identity;  // the CA, certificates and token it served with
-  if (!flags.state_file.empty() && saved) {
+  if (state_loaded) {
     std::stringstream text;
     text << saved.rdbuf();
     kcau::Status loaded = kcau::InvalidArgumentError("not JSON");
@@ -327,6 +376,14 @@ int main(int argc, char** argv) {
     spdlog::error("populating the cluster: {}", populated.ToString());
     return 1;
   }
+  if (real_agents) {
+    if (kcau::Status prepared =
+            PrepareRealAgentRoots(*real_agents, store, real_files, state_loaded);
+        !prepared.ok()) {
+      spdlog::error("{}", prepared.message());
+      return 1;
+    }
+  }
   kcau::sim::ApiServerOptions options{
       flags.host, flags.port, flags.token,
       api_faults.cut_watches_seconds > 0 ? api_faults.cut_watches_seconds : 1800, std::nullopt};
@@ -338,6 +395,11 @@ int main(int argc, char** argv) {
     if (!(in >> options.bearer_token)) {
       spdlog::error("--token-file {}: cannot read a token from it", flags.token_file);
       return 1;
+    }
+  }
+  if (real_agents) {
+    for (const auto& [token, node] : real_agents->Tokens()) {
+      options.client_tokens[token] = {"system:serviceaccount:kcau-system:kcau-agent", node};
     }
   }
   options.fail_fraction = api_faults.fail_fraction;
@@ -353,8 +415,8 @@ int main(int argc, char** argv) {
     }
     options.tls = *tls;
     if (options.bearer_token.empty()) {
-      options.bearer_token =
-          saved_identity.bearer_token.empty() ? RandomToken() : saved_identity.bearer_token;
+      options.bearer_token = saved_identity.bearer_token.empty() ? kcau::sim::RandomBearerToken()
+                                                                 : saved_identity.bearer_token;
     }
   }
   kcau::sim::ApiServer server(store, clock, options);
@@ -364,8 +426,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string ca_pem = options.tls ? options.tls->ca_cert_pem : "";
+  if (real_agents) {
+    if (kcau::Status written = real_agents->WriteKubeconfigs(server.Url(), ca_pem); !written.ok()) {
+      spdlog::error("{}", written.message());
+      return 1;
+    }
+  }
   if (!flags.kubeconfig.empty() &&
-      !WriteKubeconfig(flags.kubeconfig, server.Url(), options.bearer_token, ca_pem)) {
+      !kcau::sim::WriteKubeconfig(flags.kubeconfig, server.Url(), options.bearer_token, ca_pem)) {
     spdlog::error("cannot write kubeconfig {}", flags.kubeconfig);
     return 1;
   }

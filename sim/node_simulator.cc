@@ -10,6 +10,8 @@
 
 #include "agent/protocol.h"
 #include "kube/resource.h"
+#include "sim/agent_root.h"
+#include "sim/real_agents.h"
 
 namespace kcau::sim {
 
@@ -78,7 +80,8 @@ Json MakeNode(const NodeScenario& spec, int index, const std::string& now) {
   if (!spec.zone.empty()) meta["labels"]["topology.kubernetes.io/zone"] = Json::string(spec.zone);
   for (const auto& [k, v] : spec.labels) meta["labels"][k] = Json::string(v);
   meta["annotations"] = Json::object();
-  if (!spec.no_agent) {
+  // A real agent says so itself when it starts (kcau-agent announces its version).
+  if (!spec.no_agent && spec.agent == AgentKind::kSimulated) {
     meta["annotations"][agent::kAgentVersionAnnotation] = Json::string(spec.agent_version);
   }
   if (spec.control_plane) {
@@ -197,6 +200,24 @@ constexpr char kInstalledAnnotation[] = "sim.kcau.io/installed-plugins";
 // a replayed request is not acted on again after a kcau-sim restart either.
 constexpr char kTakenAnnotation[] = "sim.kcau.io/taken-requests";
 
+// The Ready condition's message while a node reboots; a node left with it by a previous
+// kcau-sim (--state-file) is taken as still rebooting.
+constexpr char kRebootingMessage[] = "node is rebooting";
+// How long a crashed real agent stays down before it is started again.
+constexpr std::chrono::milliseconds kAgentRestartDelay{1000};
+
+std::string ReadyMessage(const Json& node) {
+  if (!node.has_object_field("status") || !node.at("status").has_array_field("conditions")) {
+    return "";
+  }
+  for (const auto& c : node.at("status").at("conditions").as_array()) {
+    if (c.at("type").as_string() == "Ready" && c.has_string_field("message")) {
+      return c.at("message").as_string();
+    }
+  }
+  return "";
+}
+
 std::string Annotation(const Json& node, const char* key) {
   if (!node.has_object_field("metadata") || !node.at("metadata").has_object_field("annotations")) {
     return "";
@@ -237,9 +258,16 @@ struct NodeSimulator::Impl {
   uint64_t seq = 0;
   // node -> request tokens (update and hook) its agent acted on since this kcau-sim started
   std::map<std::string, std::set<std::string>> taken;
+  RealAgents* const real_agents;                 // null: every agent is simulated
+  std::map<std::string, SteadyTime> restart_at;  // real agents to start again, and when
+  SteadyTime next_agent_poll{};
 
-  Impl(ObjectStore& s, const Clock& c, Scenario sc, agent::RequestVerifyKeys keys)
-      : store(s), clock(c), scenario(std::move(sc)), verify_keys(std::move(keys)) {
+  Impl(ObjectStore& s, const Clock& c, Scenario sc, agent::RequestVerifyKeys keys, RealAgents* real)
+      : store(s),
+        clock(c),
+        scenario(std::move(sc)),
+        verify_keys(std::move(keys)),
+        real_agents(real) {
     for (const auto& n : scenario.nodes) {
       nodes[n.name] = n;
       failures_left[n.name] = n.fail_updates;
@@ -261,10 +289,12 @@ struct NodeSimulator::Impl {
       spdlog::warn("sim: node {}: writing agent result: {}", node, s.status().ToString());
   }
 
-  void SetReady(const std::string& node, bool ready, bool new_boot, const std::string& why) {
+  // `boot_id`: the node booted anew with this ID; empty: the same boot.
+  void SetReady(const std::string& node, bool ready, const std::string& boot_id,
+                const std::string& why) {
     Json patch = Json::object();
     patch["status"]["conditions"] = NodeConditions(ready, Now(), why, nodes[node].disk_pressure);
-    if (new_boot) patch["status"]["nodeInfo"]["bootID"] = Json::string(NewBootId());
+    if (!boot_id.empty()) patch["status"]["nodeInfo"]["bootID"] = Json::string(boot_id);
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
     if (!s.ok()) spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
   }
@@ -489,6 +519,7 @@ struct NodeSimulator::Impl {
 
   void OnNode(const Json& node) {
     const std::string name = node.at("metadata").at("name").as_string();
+    if (IsReal(name)) return;  // its own agent answers, through the API server
     if (nodes.count(name) && nodes[name].agent_silent) {
       // Hung: it reads nothing and writes nothing (said once per request).
       const std::string token = Annotation(node, agent::kRequestAnnotation);
@@ -609,7 +640,7 @@ struct NodeSimulator::Impl {
                  reboot ? ", rebooting (" + done.reboot_kind + ")" : "");
     if (!reboot) return;
     booting.insert(node);
-    SetReady(node, false, false, "node is rebooting");
+    SetReady(node, false, "", kRebootingMessage);
     if (spec.never_returns) {
       spdlog::info("sim: node {} never comes back (injected)", node);
       return;
@@ -634,16 +665,26 @@ struct NodeSimulator::Impl {
       auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
       if (!s.ok()) spdlog::warn("sim: node {}: os image: {}", node, s.status().ToString());
     }
+    // A real agent's node: the new boot ID is on its disk before the Node says so, and its
+    // agent starts once both do.
+    const std::string boot_id = NewBootId();
+    if (IsReal(node)) {
+      if (Status s = WriteRootBootId(real_agents->RootOf(node), boot_id); !s.ok()) {
+        spdlog::error("sim: node {}: boot ID: {}", node, s.ToString());
+      }
+    }
     if (!spec.not_ready_after_reboot) {
-      SetReady(node, true, true, "kubelet is posting ready status");
+      SetReady(node, true, boot_id, "kubelet is posting ready status");
       spdlog::info("sim: node {} is back with a new boot ID", node);
+      StartRealAgent(node);
       return;
     }
-    SetReady(node, false, true, "container runtime network not ready (injected)");
+    SetReady(node, false, boot_id, "container runtime network not ready (injected)");
+    StartRealAgent(node);
     spdlog::info("sim: node {} is back with a new boot ID but NotReady (injected)", node);
     if (spec.not_ready_forever) return;
     After(*spec.not_ready_after_reboot, [this, node] {
-      SetReady(node, true, false, "kubelet is posting ready status");
+      SetReady(node, true, "", "kubelet is posting ready status");
       spdlog::info("sim: node {} became Ready", node);
     });
   }
@@ -677,7 +718,7 @@ struct NodeSimulator::Impl {
     rolled_to = version;
     int k = 0;
     for (const auto& [name, spec] : nodes) {
-      if (spec.no_agent) continue;
+      if (spec.no_agent || spec.agent == AgentKind::kReal) continue;
       After(std::chrono::milliseconds(100 * ++k), [this, name = name, version] {
         Json patch = Json::object();
         patch["metadata"]["annotations"][agent::kAgentVersionAnnotation] = Json::string(version);
@@ -877,8 +918,90 @@ struct NodeSimulator::Impl {
     return Json::number(std::stoi(*v));
   }
 
+  bool IsReal(const std::string& node) const {
+    return real_agents != nullptr && real_agents->Has(node);
+  }
+
+  void StartRealAgent(const std::string& node) {
+    if (!IsReal(node)) return;
+    restart_at.erase(node);
+    if (Status s = real_agents->Start(node); !s.ok()) {
+      spdlog::error("sim: real agent on {}: {}; trying again in {} ms", node, s.ToString(),
+                    kAgentRestartDelay.count());
+      restart_at[node] = std::chrono::steady_clock::now() + kAgentRestartDelay;
+    }
+  }
+
+  // At start: every real agent runs, but on a node that was rebooting when a previous
+  // kcau-sim stopped (--state-file), which boots first.
+  void StartRealAgents() {
+    if (real_agents == nullptr) return;
+    for (const auto& [name, spec] : nodes) {
+      if (!IsReal(name)) continue;
+      auto node = store.Get(res::Nodes(), {"", name});
+      if (node.ok() && !NodeIsReady(*node) && ReadyMessage(*node) == kRebootingMessage) {
+        booting.insert(name);
+        if (!spec.never_returns) After(spec.reboot_duration, [this, name = name] { Boot(name); });
+        continue;
+      }
+      StartRealAgent(name);
+    }
+  }
+
+  // A reboot the agent asked for: as a machine's, it takes every process of the node (the
+  // agent with it), empties /run, and is over after the node's reboot duration (a quarter
+  // of it for a soft reboot or kexec, which skip the firmware); Boot then starts the agent.
+  void RebootRealNode(const std::string& node, const std::string& kind) {
+    const NodeScenario& spec = nodes[node];
+    spdlog::info("sim: real agent on {} asked for a {} reboot", node, kind);
+    real_agents->Kill(node);
+    restart_at.erase(node);
+    if (Status s = EmptyRunOnReboot(real_agents->RootOf(node)); !s.ok()) {
+      spdlog::error("sim: node {}: emptying /run: {}", node, s.ToString());
+    }
+    booting.insert(node);
+    SetReady(node, false, "", kRebootingMessage);
+    if (spec.never_returns) {
+      spdlog::info("sim: node {} never comes back (injected)", node);
+      return;
+    }
+    const Millis duration = kind == "full" ? spec.reboot_duration : spec.reboot_duration / 4;
+    After(duration, [this, node] { Boot(node); });
+  }
+
+  // Every 100 ms: reboots asked for, and agents that died (restarted after a second, as the
+  // DaemonSet's kubelet restarts a crashed container).
+  void PollRealAgents() {
+    const auto now = std::chrono::steady_clock::now();
+    if (real_agents == nullptr || now < next_agent_poll) return;
+    next_agent_poll = now + std::chrono::milliseconds(100);
+    for (const auto& node : real_agents->Reap()) {
+      if (!booting.count(node)) restart_at[node] = now + kAgentRestartDelay;
+    }
+    for (const auto& [name, spec] : nodes) {
+      if (!IsReal(name) || booting.count(name)) continue;
+      auto kind = TakeRebootRequest(real_agents->RootOf(name));
+      if (!kind.ok()) {
+        spdlog::error("sim: node {}: reading the reboot request: {}", name,
+                      kind.status().ToString());
+      } else if (kind->has_value()) {
+        RebootRealNode(name, **kind);
+      }
+    }
+    for (auto it = restart_at.begin(); it != restart_at.end();) {
+      const std::string node = it->first;
+      if (it->second > now || booting.count(node)) {
+        ++it;
+        continue;
+      }
+      it = restart_at.erase(it);
+      StartRealAgent(node);
+    }
+  }
+
   void Loop() {
     RestoreMissingReplicas();
+    StartRealAgents();
     auto node_watch = store.Watch(res::Nodes(), "", {}, "0");
     auto daemonsets =
         store.Watch(kDaemonSets, "", {}, std::to_string(store.CurrentResourceVersion()));
@@ -894,6 +1017,7 @@ struct NodeSimulator::Impl {
         fn();
       }
       PlaceQueued();
+      PollRealAgents();
       bool any = false;
       while (auto e = (*node_watch)->Pop(std::chrono::milliseconds(0))) {
         any = true;
@@ -921,12 +1045,15 @@ struct NodeSimulator::Impl {
     store.StopWatch(*node_watch);
     store.StopWatch(*pods);
     store.StopWatch(*daemonsets);
+    // From this thread, which started them (sim/real_agents.h).
+    if (real_agents != nullptr) real_agents->StopAll(std::chrono::seconds(5));
   }
 };
 
 NodeSimulator::NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario,
-                             agent::RequestVerifyKeys verify_keys)
-    : impl_(std::make_unique<Impl>(store, clock, std::move(scenario), std::move(verify_keys))) {}
+                             agent::RequestVerifyKeys verify_keys, RealAgents* real_agents)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(scenario), std::move(verify_keys),
+                                   real_agents)) {}
 
 NodeSimulator::~NodeSimulator() { Stop(); }
 

@@ -11,6 +11,15 @@
 // with a Failed result that says why it refused it, and never acts twice on one token, so a
 // replayed request does nothing. Without keys every request is refused.
 //
+// A node whose scenario says `agent: real` has no simulated agent: the real kcau-agent
+// (sim/real_agents.h) answers for it through the API server, acting in a root of its own.
+// The node itself is still simulated: its boot IDs, Ready condition and pods. When the agent
+// asks for a reboot (its root's /run/kcau-sim/reboot, looked at every 100 ms) the node goes
+// NotReady, every process of it is killed, /run is emptied, and after its reboot duration a
+// new boot ID is written to the root and the Node, the node is Ready, and the agent starts
+// again. An agent that dies otherwise is started again a second later, as a DaemonSet's
+// would be; no agent outlives Stop.
+//
 // Faults: a node whose update fails K times; a node that never comes back from its reboot;
 // a node that comes back NotReady (for a while or for good); an agent that answers nothing;
 // a PDB that blocks every eviction for a while.
@@ -37,10 +46,14 @@
 
 namespace kcau::sim {
 
+class RealAgents;
+
 class NodeSimulator {
  public:
+  // `real_agents` (may be null) runs the real kcau-agent of the scenario's `agent: real`
+  // nodes; it must outlive the simulator.
   NodeSimulator(ObjectStore& store, const Clock& clock, Scenario scenario,
-                agent::RequestVerifyKeys verify_keys = {});
+                agent::RequestVerifyKeys verify_keys = {}, RealAgents* real_agents = nullptr);
   ~NodeSimulator();
   NodeSimulator(const NodeSimulator&) = delete;
   NodeSimulator& operator=(const NodeSimulator&) = delete;

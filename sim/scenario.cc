@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "crd/duration.h"
+#include "sim/object_names.h"
 
 namespace kcau::sim {
 
@@ -118,7 +119,92 @@ class Reader {
   }
 };
 
+// A path in a real agent's root: absolute, without "." or ".." components, and not in
+// /run/kcau-sim, which is kcau-sim's own (the boot ID, the reboot request).
+void CheckRootPath(const YAML::Node& key, const std::string& path, const std::string& file) {
+  if (file.size() < 2 || file[0] != '/' || file.back() == '/') {
+    Reader::Fail(key, path, "\"" + file + "\" is not an absolute path of a file in the root");
+  }
+  for (size_t start = 1; start <= file.size();) {
+    const size_t slash = std::min(file.find('/', start), file.size());
+    const std::string part = file.substr(start, slash - start);
+    if (part.empty() || part == "." || part == "..") {
+      Reader::Fail(key, path, "\"" + file + "\" has an empty, \".\" or \"..\" component");
+    }
+    start = slash + 1;
+  }
+  if (file == "/run/kcau-sim" || file.rfind("/run/kcau-sim/", 0) == 0 ||
+      file == "/var/run/kcau-sim" || file.rfind("/var/run/kcau-sim/", 0) == 0) {
+    Reader::Fail(key, path, "\"" + file + "\" is kcau-sim's own (the boot ID and reboot requests)");
+  }
+}
+
+// files: {"/run/reboot-required": "", "/opt/fix/01.sh": {content: "...", mode: "0755"}}
+std::map<std::string, RootFile> ReadRootFiles(const YAML::Node& n, const std::string& path) {
+  if (!n.IsMap()) Reader::Fail(n, path, "expected a mapping of paths in the root to contents");
+  std::map<std::string, RootFile> files;
+  for (const auto& e : n) {
+    const std::string file = Reader::String(e.first, path);
+    const std::string where = path + "[" + file + "]";
+    CheckRootPath(e.first, where, file);
+    RootFile out;
+    if (e.second.IsMap()) {
+      Reader::OnlyKeys(e.second, where, {"content", "mode"});
+      if (e.second["content"])
+        out.content = Reader::String(e.second["content"], where + ".content");
+      if (const YAML::Node& mode = e.second["mode"]) {
+        const std::string text = Reader::String(mode, where + ".mode");
+        if (text.empty() || text.size() > 5 ||
+            text.find_first_not_of("01234567") != std::string::npos ||
+            std::stoul(text, nullptr, 8) > 07777) {
+          Reader::Fail(mode, where + ".mode",
+                       "\"" + text + "\" is not an octal mode such as \"0755\"");
+        }
+        out.mode = static_cast<uint32_t>(std::stoul(text, nullptr, 8));
+      }
+    } else if (e.second.IsScalar()) {
+      out.content = e.second.Scalar();
+    } else {
+      Reader::Fail(e.second, where, "expected the file's content, or {content, mode}");
+    }
+    files[file] = out;
+  }
+  return files;
+}
+
+// What a real agent cannot be asked to fake, and a name that must be usable as its root's.
+void CheckAgentKind(const YAML::Node& n, const std::string& path, const NodeScenario& node) {
+  if (node.agent != AgentKind::kReal) {
+    if (!node.files.empty()) {
+      Reader::Fail(n["files"] ? n["files"] : n, path + ".files",
+                   "only a node with agent: real has a root to put files in");
+    }
+    return;
+  }
+  const YAML::Node where = n["faults"] ? n["faults"] : n;
+  if (node.fail_updates > 0 || !node.fail_plugin.empty() || node.no_agent) {
+    Reader::Fail(where, path + ".faults",
+                 "failUpdates, failPlugin and noAgent fake the simulated agent; a real agent "
+                 "runs the real plug-ins (make one fail through files in its root)");
+  }
+  if (const auto problems = NameProblems(NameRule::kDnsSubdomain, node.name, false);
+      !problems.empty()) {
+    Reader::Fail(n, path + ".name", problems.front());
+  }
+}
+
 void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& node) {
+  if (n["agent"]) {
+    const std::string kind = Reader::String(n["agent"], path + ".agent");
+    if (kind == "real") {
+      node.agent = AgentKind::kReal;
+    } else if (kind == "simulated") {
+      node.agent = AgentKind::kSimulated;
+    } else {
+      Reader::Fail(n["agent"], path + ".agent", "\"" + kind + "\" is not one of simulated, real");
+    }
+  }
+  if (n["files"]) node.files = ReadRootFiles(n["files"], path + ".files");
   if (n["labels"]) node.labels = Reader::StringMap(n["labels"], path + ".labels");
   if (n["zone"]) node.zone = Reader::String(n["zone"], path + ".zone");
   if (n["controlPlane"])
@@ -178,10 +264,19 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   }
 }
 
-const std::set<std::string> kNodeFields = {
-    "labels",          "zone",           "controlPlane",   "updates",
-    "updateDuration",  "rebootDuration", "rebootRequired", "updatesAfterReboot",
-    "firmwareUpdates", "agentVersion",   "faults"};
+const std::set<std::string> kNodeFields = {"labels",
+                                           "zone",
+                                           "controlPlane",
+                                           "updates",
+                                           "updateDuration",
+                                           "rebootDuration",
+                                           "rebootRequired",
+                                           "updatesAfterReboot",
+                                           "firmwareUpdates",
+                                           "agentVersion",
+                                           "faults",
+                                           "agent",
+                                           "files"};
 
 void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& out) {
   if (!list.IsSequence()) Reader::Fail(list, "nodes", "expected a list");
@@ -222,6 +317,7 @@ void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& o
       if (!names.insert(node.name).second) {
         Reader::Fail(n, path + ".name", "node \"" + node.name + "\" is defined twice");
       }
+      CheckAgentKind(n, path, node);
       out.nodes.push_back(node);
     }
   }

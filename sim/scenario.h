@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,17 @@
 namespace kcau::sim {
 
 using Millis = std::chrono::milliseconds;
+
+// Who answers a node's requests: kcau-sim's own simulated agent, or the real kcau-agent
+// binary (kcau-sim --real-agents) acting chrooted into a root of the node's own.
+enum class AgentKind { kSimulated, kReal };
+
+// A file a scenario puts into a real agent's root before its agent first starts.
+struct RootFile {
+  std::string content;
+  uint32_t mode = 0644;
+  bool operator==(const RootFile&) const = default;
+};
 
 struct NodeScenario {
   std::string name;
@@ -37,6 +49,10 @@ struct NodeScenario {
   // What an OS rolling upgrade (osRollingUpgrade) installs: status.nodeInfo after it.
   std::string os_upgrade_image = "Debian GNU/Linux 13 (trixie)";
   std::string os_upgrade_kernel = "6.12.0-1-amd64";
+  AgentKind agent = AgentKind::kSimulated;
+  // agent: real only: path in the node's root -> what to write there (sentinels such as
+  // /run/reboot-required, a hotfix folder for the script plug-in).
+  std::map<std::string, RootFile> files;
   // Faults.
   int fail_updates = 0;                      // the first K update attempts fail
   bool no_agent = false;                     // no kcau agent runs here (no kcau.io/agent-version)

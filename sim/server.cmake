@@ -16,9 +16,13 @@ add_library(kcau_sim_server ${CMAKE_CURRENT_SOURCE_DIR}/api_server.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/crd_validation.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/kube_protobuf.cc
                             ${CMAKE_CURRENT_BINARY_DIR}/embedded_crd.cc
-                            ${CMAKE_CURRENT_SOURCE_DIR}/node_simulator.cc)
+                            ${CMAKE_CURRENT_SOURCE_DIR}/node_simulator.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/kubeconfig_file.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/agent_root.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/real_agents.cc)
 target_link_libraries(kcau_sim_server PUBLIC kcau_sim_store kcau_crd kcau_agent_protocol
-                                             kcau_request_signature spdlog::spdlog
+                                             kcau_request_signature kcau_agent_host
+                                             spdlog::spdlog
                                              cpprestsdk::cpprest OpenSSL::SSL OpenSSL::Crypto)
 add_executable(kcau-sim ${CMAKE_CURRENT_SOURCE_DIR}/main.cc)
 target_link_libraries(kcau-sim kcau_sim_server)

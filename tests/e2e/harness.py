@@ -4,11 +4,16 @@ Starts kcau-sim and kcau-controller on free loopback ports, runs the real kubect
 them (fresh --cache-dir per cluster), and watches Nodes over the plain HTTP watch protocol
 so tests can count reboots from the outside. Each cluster gets its own Ed25519 key pair
 (made with the openssl CLI): the controller signs its requests to the node agents with the
-private key, and kcau-sim's simulated agents verify them with the public one. Every process
-started here is stopped by Cluster.stop(), which the tests call from tearDown.
+private key, and kcau-sim's simulated agents verify them with the public one. With
+real_agents=True, kcau-sim runs the real kcau-agent binary for the scenario's `agent: real`
+nodes, each in a root under Cluster.agent_roots (docs/sim.md). Every process started here is
+stopped by Cluster.stop(), which the tests call from tearDown; it fails the test if an agent
+outlived kcau-sim, or if the controller or an agent made a request deploy/'s RBAC does not
+grant.
 """
 
 import base64
+import glob
 import json
 import os
 import shutil
@@ -166,9 +171,11 @@ class NodeBootWatcher:
 
 class Cluster:
     def __init__(self, build_dir, nodes=3, sim_args=(), controller_args=(),
-                 start_controller=True):
+                 start_controller=True, real_agents=False):
         self.build_dir = build_dir
         self.dir = tempfile.mkdtemp(prefix="kcau-e2e-")
+        # kcau-sim --agent-roots: each real agent's root DIR/N, kubeconfig, log and pid file.
+        self.agent_roots = os.path.join(self.dir, "agents") if real_agents else None
         self.kubeconfig = os.path.join(self.dir, "kubeconfig")
         self.sim_port = free_port()
         self.metrics_port = free_port()
@@ -197,6 +204,10 @@ class Cluster:
             os.path.join(self.build_dir, "sim", "kcau-sim"), "--nodes", str(nodes),
             "--listen", f"127.0.0.1:{self.sim_port}", "--write-kubeconfig", self.kubeconfig,
             "--audit-log", self.audit_log, "--agent-verify-key", self.verify_key, *sim_args]
+        if self.agent_roots:
+            self._sim_args += ["--real-agents",
+                               os.path.join(self.build_dir, "agent", "kcau-agent"),
+                               "--agent-roots", self.agent_roots]
         self.sim = self._spawn("sim", self._sim_args)
         wait_file(self.kubeconfig, "kcau-sim")
         self.access = ApiAccess(self.kubeconfig)
@@ -282,14 +293,48 @@ class Cluster:
                              f"{json.dumps(last.get('status') if last else None, indent=1)}\n"
                              f"{self.logs()}")
 
+    def agent_root(self, node):
+        """The root a real agent acts in: its node's disk."""
+        return os.path.join(self.agent_roots, node)
+
+    def agent_pid(self, node):
+        """The process ID of the node's running real agent (kcau-sim's pid file)."""
+        with open(os.path.join(self.agent_roots, node + ".pid")) as f:
+            return int(f.read())
+
+    def agent_journal(self, node):
+        """What the node's real agent recorded of its last update request (its journal)."""
+        with open(os.path.join(self.agent_root(node), "var", "lib", "kcau", "update.json")) as f:
+            return json.load(f)
+
+    def wait_agents_announced(self, timeout=30.0):
+        """Until every Node carries kcau.io/agent-version: the real agents are up (a run
+        started before would skip the nodes with no agent yet). Returns the nodes by name."""
+        deadline = time.time() + timeout
+        while True:
+            nodes = {n["metadata"]["name"]: n
+                     for n in self.api_get("/api/v1/nodes")["items"]}
+            missing = [name for name, n in nodes.items()
+                       if "kcau.io/agent-version" not in n["metadata"].get("annotations", {})]
+            if not missing:
+                return nodes
+            if time.time() > deadline:
+                raise AssertionError(f"no agent announced itself on {missing} within "
+                                     f"{timeout}s\n{self.logs()}")
+            time.sleep(0.2)
+
     def logs(self):
         out = []
-        for name in ("controller", "controller-b", "sim"):
-            path = os.path.join(self.dir, name + ".log")
+        paths = [os.path.join(self.dir, name + ".log")
+                 for name in ("controller", "controller-b", "sim")]
+        if self.agent_roots:
+            paths += sorted(glob.glob(os.path.join(self.agent_roots, "*.log")))
+        for path in paths:
             if os.path.exists(path):
                 with open(path, errors="replace") as f:
                     lines = int(os.environ.get("KCAU_E2E_LOG_LINES", "40"))
-                    out.append(f"--- {name}.log (tail) ---\n" + "".join(f.readlines()[-lines:]))
+                    out.append(f"--- {os.path.basename(path)} (tail) ---\n" +
+                               "".join(f.readlines()[-lines:]))
         return "\n".join(out)
 
     def stop(self):
@@ -307,7 +352,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        problem = self._rbac_problem()
+        problem = self._orphan_problem() or self._rbac_problem()
         keep = os.environ.get("KCAU_E2E_AUDIT_DIR")
         if keep and os.path.exists(self.audit_log):
             # For `rbac_check.py --unused DIR`: which granted permissions no run used.
@@ -317,7 +362,52 @@ class Cluster:
         if problem:
             raise AssertionError(problem)
 
+    def _orphan_problem(self):
+        """kcau-sim stops its agents when it stops: one still running is an orphan (killed
+        here, and reported)."""
+        if not self.agent_roots:
+            return None
+        def alive(pid):  # a zombie's cmdline is empty: it is gone, only not reaped yet
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    return b"kcau-agent" in f.read()
+            except OSError:
+                return False
+
+        orphans = []
+        for pid_file in glob.glob(os.path.join(self.agent_roots, "*.pid")):
+            with open(pid_file) as f:
+                pid = int(f.read())
+            deadline = time.time() + 2  # a SIGKILLed kcau-sim's agents die a moment after it
+            while alive(pid) and time.time() < deadline:
+                time.sleep(0.05)
+            if alive(pid):
+                orphans.append(f"{os.path.basename(pid_file)[:-4]} (pid {pid})")
+                os.kill(pid, 9)
+        if orphans:
+            return "kcau-sim left its real agents running: " + ", ".join(orphans)
+        return None
+
     def _rbac_problem(self):
+        problems = []
+        if self.agent_roots:
+            agents = rbac_check.agent_requests(self.audit_log)
+            if not agents:
+                problems.append(f"kcau-sim's audit log {self.audit_log} holds no request from "
+                                "a real kcau-agent")
+            problems += rbac_check.agent_identity_problems(agents)
+            denied = rbac_check.denied_requests(
+                agents, rbac_check.load_manifests(DEPLOY_DIR),
+                self.controller_namespaces or {"kcau-system"}, rbac_check.AGENT_SUBJECT)
+            if denied:
+                problems.append("kcau-agent made requests its RBAC (deploy/) does not grant:"
+                                "\n  " + "\n  ".join(denied))
+        controller = self._controller_rbac_problem()
+        if controller:
+            problems.append(controller)
+        return "\n".join(problems) or None
+
+    def _controller_rbac_problem(self):
         if not self.controller_namespaces:
             return None  # no controller was started here
         requests = rbac_check.controller_requests(self.audit_log)

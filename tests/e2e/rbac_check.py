@@ -1,16 +1,19 @@
-"""Checks the requests kcau-controller made against the RBAC rules kcau installs.
+"""Checks the requests kcau-controller and kcau-agent made against the RBAC rules kcau installs.
 
 As a command, lists what deploy/ grants the controller that no saved run used:
     KCAU_E2E_AUDIT_DIR=/tmp/audits ctest -R e2e   # each run's audit log kept there
     python3 tests/e2e/rbac_check.py --unused /tmp/audits deploy
 
 kcau-sim writes an audit log (--audit-log: one JSON line per resource request, in RBAC's own
-terms). A real API server refuses with 403 anything the controller's ServiceAccount is not
-granted; the sim does not enforce RBAC, so this check does it afterwards: every request whose
-User-Agent is kcau-controller's must be allowed by the ClusterRoles bound cluster-wide and the
-Roles bound in the controller's namespace, in deploy/*.yaml. The rules are matched as the
-API server's RBAC authorizer matches them (apiGroups, resources with "/subresource",
-resourceNames, verbs, "*" wildcards).
+terms, with the user its token names). A real API server refuses with 403 anything a
+ServiceAccount is not granted; the sim does not enforce RBAC, so this check does it
+afterwards: every request whose User-Agent is kcau-controller's must be allowed by the
+ClusterRoles bound cluster-wide and the Roles bound in the controller's namespace to its
+ServiceAccount, in deploy/*.yaml; and every request whose User-Agent is kcau-agent's (kcau-sim
+--real-agents) by those bound to the agent's ServiceAccount, made with that ServiceAccount's
+token and touching no Node but the agent's own. The rules are matched as the API server's
+RBAC authorizer matches them (apiGroups, resources with "/subresource", resourceNames, verbs,
+"*" wildcards).
 """
 
 import glob
@@ -19,8 +22,12 @@ import os
 
 import yaml
 
-SUBJECT = ("kcau-controller", "kcau-system")  # the controller's ServiceAccount
+# The ServiceAccounts deploy/ installs, (name, namespace), and their clients' User-Agents.
+SUBJECT = ("kcau-controller", "kcau-system")
 CONTROLLER_AGENT = "kcau-controller/"
+AGENT_SUBJECT = ("kcau-agent", "kcau-system")
+AGENT_USER_AGENT = "kcau-agent/"
+AGENT_USER = "system:serviceaccount:kcau-system:kcau-agent"
 
 
 def load_manifests(deploy_dir):
@@ -31,19 +38,20 @@ def load_manifests(deploy_dir):
     return docs
 
 
-def _bound_to_subject(binding):
+def _bound_to_subject(binding, subject):
     return any(s.get("kind") == "ServiceAccount" and
-               (s.get("name"), s.get("namespace")) == SUBJECT
+               (s.get("name"), s.get("namespace")) == subject
                for s in binding.get("subjects", []))
 
 
-def grants(docs):
-    """(cluster-wide rules, rules in the controller's namespace) granted to its ServiceAccount."""
+def grants(docs, subject=SUBJECT):
+    """(cluster-wide rules, rules in its namespace) granted to the ServiceAccount `subject`."""
     roles = {(d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]): d
              for d in docs if d.get("kind") in ("ClusterRole", "Role")}
     cluster_rules, namespace_rules = [], []
     for d in docs:
-        if d.get("kind") not in ("ClusterRoleBinding", "RoleBinding") or not _bound_to_subject(d):
+        if (d.get("kind") not in ("ClusterRoleBinding", "RoleBinding") or
+                not _bound_to_subject(d, subject)):
             continue
         ref = d["roleRef"]
         ns = d["metadata"].get("namespace", "") if ref["kind"] == "Role" else ""
@@ -78,11 +86,20 @@ def allowed(rule, request):
     return not names or (request["name"] != "" and request["name"] in names)
 
 
-def controller_requests(audit_path):
-    """The requests kcau-controller made, from kcau-sim's audit log."""
+def _requests_of(audit_path, user_agent):
     with open(audit_path) as f:
         requests = [json.loads(line) for line in f if line.strip()]
-    return [r for r in requests if r["userAgent"].startswith(CONTROLLER_AGENT)]
+    return [r for r in requests if r["userAgent"].startswith(user_agent)]
+
+
+def controller_requests(audit_path):
+    """The requests kcau-controller made, from kcau-sim's audit log."""
+    return _requests_of(audit_path, CONTROLLER_AGENT)
+
+
+def agent_requests(audit_path):
+    """The requests the real kcau-agents made, from kcau-sim's audit log."""
+    return _requests_of(audit_path, AGENT_USER_AGENT)
 
 
 def describe(request):
@@ -91,9 +108,11 @@ def describe(request):
             f" name {request['name'] or '(none)'}")
 
 
-def denied_requests(requests, docs, controller_namespaces):
-    """Those of `requests` the RBAC in `docs` would refuse, one line each, sorted."""
-    cluster_rules, namespace_rules = grants(docs)
+def denied_requests(requests, docs, controller_namespaces, subject=SUBJECT):
+    """Those of `requests` the RBAC in `docs` would refuse `subject`, one line each, sorted.
+    Its Roles in kcau-system stand for `controller_namespaces`: the controller's, where the
+    hook ConfigMaps the agents read live too."""
+    cluster_rules, namespace_rules = grants(docs, subject)
     denied = set()
     for request in requests:
         if any(allowed(r, request) for r in cluster_rules):
@@ -106,9 +125,24 @@ def denied_requests(requests, docs, controller_namespaces):
     return sorted(denied)
 
 
-def unused_grants(requests, docs):
-    """(apiGroup, resource, verb) granted to the controller that no request used."""
-    cluster_rules, namespace_rules = grants(docs)
+def agent_identity_problems(requests):
+    """Agent requests made with credentials other than the agent ServiceAccount's own token,
+    or that touch another node's Node object (what the API server's NodeRestriction-style
+    checks, not RBAC, would have to catch), one line each, sorted."""
+    problems = set()
+    for r in requests:
+        if r.get("user") != AGENT_USER:
+            problems.add(f"{describe(r)}: made as user {r.get('user') or '(none)'}, "
+                         f"not {AGENT_USER}")
+        elif r["resource"] == "nodes" and r["name"] and r["name"] != r.get("userNode"):
+            problems.add(f"{describe(r)}: the agent of node {r.get('userNode')} touched "
+                         f"another node")
+    return sorted(problems)
+
+
+def unused_grants(requests, docs, subject=SUBJECT):
+    """(apiGroup, resource, verb) granted to `subject` that no request used."""
+    cluster_rules, namespace_rules = grants(docs, subject)
     used = {(r["apiGroup"], _resource_of(r), r["verb"]) for r in requests}
     granted = {(group, resource, verb) for rule in cluster_rules + namespace_rules
                for group in rule.get("apiGroups", [])
@@ -121,9 +155,14 @@ if __name__ == "__main__":
     import sys
     if len(sys.argv) != 4 or sys.argv[1] != "--unused":
         sys.exit("usage: rbac_check.py --unused AUDIT_DIR DEPLOY_DIR")
-    all_requests = []
-    for path in sorted(glob.glob(os.path.join(sys.argv[2], "*.jsonl"))):
-        all_requests += controller_requests(path)
-    print(f"{len(all_requests)} controller requests in {sys.argv[2]}")
-    for group, resource, verb in unused_grants(all_requests, load_manifests(sys.argv[3])):
-        print(f"granted, never used: {verb} {group}/{resource}")
+    for who, read, subject in (("controller", controller_requests, SUBJECT),
+                               ("agent", agent_requests, AGENT_SUBJECT)):
+        all_requests = []
+        for path in sorted(glob.glob(os.path.join(sys.argv[2], "*.jsonl"))):
+            all_requests += read(path)
+        print(f"{len(all_requests)} {who} requests in {sys.argv[2]}")
+        if not all_requests:
+            continue  # no run of that client: nothing to say about its grants
+        for group, resource, verb in unused_grants(all_requests, load_manifests(sys.argv[3]),
+                                                   subject):
+            print(f"granted to the {who}, never used: {verb} {group}/{resource}")

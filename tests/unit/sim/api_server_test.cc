@@ -6,6 +6,8 @@
 #include <cpprest/http_client.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <set>
 
 #include "sim/kube_protobuf.h"
@@ -196,6 +198,48 @@ TEST_F(MixedFaultsTest, EachFailureDrawsOneOfTheCodesFromTheSeed) {
     EXPECT_EQ(client.request(http::methods::GET, "/api/v1/nodes").get().status_code(), codes[i])
         << i;
   }
+}
+
+// Besides its own token, kcau-sim accepts one token per client it issued (each real agent's),
+// and its audit log says whose each request was: the user, and the node a token is bound to.
+TEST(ClientTokensTest, EachTokenIsItsClientsAndTheAuditLogSaysWhose) {
+  const std::string audit = ::testing::TempDir() + "client_tokens_audit.jsonl";
+  std::remove(audit.c_str());
+  ApiServerOptions options{"127.0.0.1", FindFreePort(), "admin-token", 5, std::nullopt};
+  options.audit_log = audit;
+  options.client_tokens["agent-2-token"] = {"system:serviceaccount:kcau-system:kcau-agent",
+                                            "node-2"};
+  RealClock clock;
+  ObjectStore store(clock);
+  ASSERT_TRUE(
+      store.Create(kube::resources::Nodes(), "", Json::parse(R"({"metadata":{"name":"node-2"}})"))
+          .ok());
+  ApiServer server(store, clock, options);
+  ASSERT_TRUE(server.Start().ok());
+  http::client::http_client client(server.Url());
+  auto get = [&](const std::string& token, const std::string& user_agent) {
+    http::http_request req(http::methods::GET);
+    req.set_request_uri("/api/v1/nodes/node-2");
+    if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
+    req.headers().add("User-Agent", user_agent);
+    return client.request(req).get().status_code();
+  };
+  EXPECT_EQ(get("agent-2-token", "kcau-agent/0.1.0"), 200);
+  EXPECT_EQ(get("admin-token", "kcau-controller/0.1.0"), 200);
+  EXPECT_EQ(get("", "curl"), 401);
+  EXPECT_EQ(get("agent-3-token", "curl"), 401);
+  server.Stop();
+
+  std::ifstream in(audit);
+  std::vector<Json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line));
+  ASSERT_EQ(lines.size(), 2u) << "refused requests never reach a resource";
+  EXPECT_EQ(lines[0].at("user").as_string(), "system:serviceaccount:kcau-system:kcau-agent");
+  EXPECT_EQ(lines[0].at("userNode").as_string(), "node-2");
+  EXPECT_EQ(lines[0].at("userAgent").as_string(), "kcau-agent/0.1.0");
+  EXPECT_EQ(lines[1].at("user").as_string(), kAdminUser);
+  EXPECT_EQ(lines[1].at("userNode").as_string(), "");
+  std::remove(audit.c_str());
 }
 
 }  // namespace

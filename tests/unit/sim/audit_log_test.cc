@@ -31,7 +31,8 @@ TEST(AuditLogTest, EachRequestIsOneLineOfJson) {
     AuditLog log;
     EXPECT_FALSE(log.IsOpen());
     ASSERT_TRUE(log.Open(path).ok());
-    log.Record({"kcau-controller/0.1.0", "create", "", "pods", "eviction", "web", "web-1"});
+    log.Record({"kcau-controller/0.1.0", "create", "", "pods", "eviction", "web", "web-1",
+                "kubernetes-admin"});
     log.Record({"kubectl/v1.32", "list", "kcau.io", "updateruns", "", "", "say \"hi\""});
   }
   std::ifstream in(path);
@@ -39,9 +40,11 @@ TEST(AuditLogTest, EachRequestIsOneLineOfJson) {
   ASSERT_TRUE(std::getline(in, first));
   ASSERT_TRUE(std::getline(in, second));
   EXPECT_FALSE(std::getline(in, third));
-  EXPECT_EQ(first,
-            R"({"apiGroup":"","name":"web-1","namespace":"web","resource":"pods",)"
-            R"("subresource":"eviction","userAgent":"kcau-controller/0.1.0","verb":"create"})");
+  EXPECT_EQ(
+      first,
+      R"({"apiGroup":"","name":"web-1","namespace":"web","resource":"pods",)"
+      R"("subresource":"eviction","user":"kubernetes-admin","userAgent":"kcau-controller/0.1.0",)"
+      R"("userNode":"","verb":"create"})");
   EXPECT_NE(second.find(R"("name":"say \"hi\"")"), std::string::npos) << second;
   std::remove(path.c_str());
 }

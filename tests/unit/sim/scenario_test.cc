@@ -168,8 +168,66 @@ INSTANTIATE_TEST_SUITE_P(
                   "nodes: [{name: a}]\napi:\n  faults:\n    failCode: [500, 404]\n",
                   "cluster.yaml:4:21: api.faults.failCode[1]: must be 500 or 429"},
         Malformed{"NegativeCount", "nodes:\n  - namePrefix: w-\n    count: -1\n",
-                  "cluster.yaml:3:12: nodes[0].count: -1 is out of range [1, 100000]"}),
+                  "cluster.yaml:3:12: nodes[0].count: -1 is out of range [1, 100000]"},
+        Malformed{"UnknownAgentKind", "nodes:\n  - name: a\n    agent: robot\n",
+                  "cluster.yaml:3:12: nodes[0].agent: \"robot\" is not one of simulated, real"},
+        Malformed{"FilesWithoutARoot", "nodes:\n  - name: a\n    files: {/x: y}\n",
+                  "cluster.yaml:3:12: nodes[0].files: only a node with agent: real has a root to "
+                  "put files in"},
+        Malformed{"RelativeFilePath", "nodes:\n  - {name: a, agent: real, files: {x/y: z}}\n",
+                  "cluster.yaml:2:36: nodes[0].files[x/y]: \"x/y\" is not an absolute path of a "
+                  "file in the root"},
+        Malformed{"DotDotFilePath",
+                  "nodes:\n  - {name: a, agent: real, files: {/etc/../../x: z}}\n",
+                  "cluster.yaml:2:36: nodes[0].files[/etc/../../x]: \"/etc/../../x\" has an "
+                  "empty, \".\" or \"..\" component"},
+        Malformed{"SimsOwnFile",
+                  "nodes:\n  - {name: a, agent: real, files: {/var/run/kcau-sim/boot_id: x}}\n",
+                  "cluster.yaml:2:36: nodes[0].files[/var/run/kcau-sim/boot_id]: "
+                  "\"/var/run/kcau-sim/boot_id\" is kcau-sim's own (the boot ID and reboot "
+                  "requests)"},
+        Malformed{"BadFileMode",
+                  "nodes:\n  - name: a\n    agent: real\n    files:\n"
+                  "      /opt/x.sh: {content: x, mode: \"0999\"}\n",
+                  "cluster.yaml:5:37: nodes[0].files[/opt/x.sh].mode: \"0999\" is not an octal "
+                  "mode such as \"0755\""},
+        Malformed{
+            "FakedFaultOfARealAgent",
+            "nodeDefaults: {agent: real}\nnodes:\n  - name: a\n    faults: {failUpdates: 1}\n",
+            "cluster.yaml:4:13: nodes[0].faults: failUpdates, failPlugin and noAgent fake "
+            "the simulated agent; a real agent runs the real plug-ins (make one fail "
+            "through files in its root)"},
+        Malformed{"RealAgentNodeNameIsNoPath", "nodes:\n  - {name: ../a, agent: real}\n",
+                  "cluster.yaml:2:5: nodes[0].name: a lowercase RFC 1123 subdomain must consist "
+                  "of lower case alphanumeric characters, '-' or '.', and must start and end with "
+                  "an alphanumeric character (e.g. 'example.com', regex used for validation is "
+                  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.label; });
+
+// agent: real, and the files of its root: a string is the content (mode 0644), a mapping
+// gives content and mode; nodeDefaults apply as for any field, and a node may say otherwise.
+TEST(ScenarioTest, RealAgentNodesAndTheFilesOfTheirRoots) {
+  auto s = ParseScenario(
+      "nodeDefaults: {agent: real}\n"
+      "nodes:\n"
+      "  - name: a\n"
+      "    files:\n"
+      "      /run/reboot-required: \"\"\n"
+      "      /opt/fix/01.sh: {content: \"#!/bin/sh\\n\", mode: \"0755\"}\n"
+      "  - {name: b, agent: simulated}\n"
+      "  - {name: c}\n",
+      "c.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->nodes.size(), 3u);
+  EXPECT_EQ(s->nodes[0].agent, AgentKind::kReal);
+  EXPECT_EQ(s->nodes[0].files,
+            (std::map<std::string, RootFile>{{"/run/reboot-required", {"", 0644}},
+                                             {"/opt/fix/01.sh", {"#!/bin/sh\n", 0755}}}));
+  EXPECT_EQ(s->nodes[1].agent, AgentKind::kSimulated);
+  EXPECT_EQ(s->nodes[2].agent, AgentKind::kReal);
+  EXPECT_TRUE(s->nodes[2].files.empty());
+  EXPECT_EQ(DefaultScenario(2, 1).nodes[0].agent, AgentKind::kSimulated) << "the default";
+}
 
 TEST(ScenarioTest, FailCodeIsOneCodeOrAMixToDrawFrom) {
   auto one = ParseScenario("nodes: [{name: a}]\napi:\n  faults: {failCode: 429}\n", "c.yaml");
