@@ -1,6 +1,8 @@
 #include "sim/agent_root.h"
 
 #include <elf.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -74,6 +76,53 @@ Status Write(const std::string& root, const std::string& path, const std::string
   return agent::RootedFiles(root).WriteFile(path, content, mode);
 }
 
+// mkdir `root` (which must not exist), mode 0755: a root the script plug-in trusts is owned
+// by root and writable by nobody else.
+Status MakeRootDirectory(const std::string& root) {
+  std::error_code ec;
+  if (!fs::create_directory(root, ec)) {
+    return ec ? FileError("mkdir " + root, ec)
+              : AlreadyExistsError("mkdir " + root + ": it exists already");
+  }
+  fs::permissions(root, fs::perms(0755), ec);
+  return ec ? FileError("chmod " + root, ec) : Status::Ok();
+}
+
+// The boot ID and the scenario's files, last, so they win over what a template holds.
+Status WriteSimFiles(const std::string& root, const std::string& boot_id,
+                     const std::map<std::string, RootFile>& files) {
+  if (Status s = WriteRootBootId(root, boot_id); !s.ok()) return s;
+  for (const auto& [path, file] : files) {
+    if (Status s = Write(root, path, file.content, file.mode); !s.ok()) {
+      return Status(s.code(), "files[" + path + "]: " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+// Runs `cp -a FROM/. TO/`: std::filesystem::copy keeps neither owners nor device nodes.
+Status CopyTree(const std::string& from, const std::string& to) {
+  const std::string source = from + "/.";
+  const std::string target = to + "/";
+  std::vector<char*> argv = {const_cast<char*>("cp"),           const_cast<char*>("-a"),
+                             const_cast<char*>("--"),           const_cast<char*>(source.c_str()),
+                             const_cast<char*>(target.c_str()), nullptr};
+  pid_t pid = -1;
+  if (int err = posix_spawnp(&pid, "cp", nullptr, nullptr, argv.data(), environ); err != 0) {
+    return InternalError("cannot run cp: " +
+                         std::error_code(err, std::generic_category()).message());
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return InternalError("waiting for cp -a " + source + " " + target);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return InternalError("cp -a " + source + " " + target + " failed (status " +
+                         std::to_string(status) + "; its error is on kcau-sim's stderr)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<std::string> FindStaticBusybox() {
@@ -94,14 +143,8 @@ StatusOr<std::string> FindStaticBusybox() {
 
 Status MakeAgentRoot(const std::string& root, const std::string& busybox,
                      const std::string& boot_id, const std::map<std::string, RootFile>& files) {
+  if (Status made = MakeRootDirectory(root); !made.ok()) return made;
   std::error_code ec;
-  if (!fs::create_directory(root, ec)) {
-    return ec ? FileError("mkdir " + root, ec)
-              : AlreadyExistsError("mkdir " + root + ": it exists already");
-  }
-  // A root the script plug-in trusts: owned by root, writable by nobody else.
-  fs::permissions(root, fs::perms(0755), ec);
-  if (ec) return FileError("chmod " + root, ec);
   for (const auto& [dir, mode] :
        std::vector<std::pair<std::string, unsigned>>{{"/bin", 0755},
                                                      {"/etc", 0755},
@@ -131,13 +174,28 @@ Status MakeAgentRoot(const std::string& root, const std::string& busybox,
       !s.ok()) {
     return s;
   }
-  if (Status s = WriteRootBootId(root, boot_id); !s.ok()) return s;
-  for (const auto& [path, file] : files) {
-    if (Status s = Write(root, path, file.content, file.mode); !s.ok()) {
-      return Status(s.code(), "files[" + path + "]: " + s.message());
-    }
+  return WriteSimFiles(root, boot_id, files);
+}
+
+Status MakeAgentRootFromTemplate(const std::string& root, const std::string& root_template,
+                                 const std::string& boot_id,
+                                 const std::map<std::string, RootFile>& files) {
+  std::error_code ec;
+  if (!fs::is_directory(root_template, ec)) {
+    return NotFoundError("rootTemplate " + root_template + " is not a directory" +
+                         (ec ? ": " + ec.message() : ""));
   }
-  return Status::Ok();
+  if (Status made = MakeRootDirectory(root); !made.ok()) return made;
+  if (Status copied = CopyTree(root_template, root); !copied.ok()) {
+    return Status(copied.code(), "rootTemplate: " + copied.message());
+  }
+  // cp -a gave the root the template's own mode; the script plug-in trusts only 0755.
+  fs::permissions(root, fs::perms(0755), ec);
+  if (ec) return FileError("chmod " + root, ec);
+  for (const char* dir : {"/var/lib/kcau", kRootSimDir}) {
+    if (Status made = MakeDirectories(root, dir, fs::perms(0755)); !made.ok()) return made;
+  }
+  return WriteSimFiles(root, boot_id, files);
 }
 
 Status WriteRootBootId(const std::string& root, const std::string& boot_id) {

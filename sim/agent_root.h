@@ -34,6 +34,14 @@ StatusOr<std::string> FindStaticBusybox();
 Status MakeAgentRoot(const std::string& root, const std::string& busybox,
                      const std::string& boot_id, const std::map<std::string, RootFile>& files);
 
+// Makes a new root at `root` (its parent must exist; `root` must not) as a copy of the
+// directory `root_template` (`cp -a`: owners, modes, links and device nodes kept, so a
+// Debian root made by mmdebstrap stays one its apt and dpkg work in), then adds what the agent
+// needs (/var/lib/kcau, /run/kcau-sim) with `boot_id` and `files` written in.
+Status MakeAgentRootFromTemplate(const std::string& root, const std::string& root_template,
+                                 const std::string& boot_id,
+                                 const std::map<std::string, RootFile>& files);
+
 // Writes /run/kcau-sim/boot_id atomically (a reader never sees half an ID).
 Status WriteRootBootId(const std::string& root, const std::string& boot_id);
 

@@ -277,16 +277,18 @@ kcau::StatusOr<std::vector<std::string>> RealAgentNodes(const Flags& f,
 }
 
 // Each real agent's root, with the boot ID its Node has now (new, or from --state-file).
-// `files`: node -> the files its scenario puts in its root.
-kcau::Status PrepareRealAgentRoots(
-    kcau::sim::RealAgents& agents, const kcau::sim::ObjectStore& store,
-    const std::map<std::string, std::map<std::string, kcau::sim::RootFile>>& files,
-    bool state_loaded) {
-  for (const auto& [node, node_files] : files) {
+// `real_nodes`: node -> its scenario (the files it puts in its root, its root template).
+kcau::Status PrepareRealAgentRoots(kcau::sim::RealAgents& agents,
+                                   const kcau::sim::ObjectStore& store,
+                                   const std::map<std::string, kcau::sim::NodeScenario>& real_nodes,
+                                   bool state_loaded) {
+  for (const auto& [node, scenario] : real_nodes) {
     auto object = store.Get(kcau::kube::resources::Nodes(), {"", node});
     if (!object.ok()) return object.status();
     const std::string boot_id = object->at("status").at("nodeInfo").at("bootID").as_string();
-    if (kcau::Status s = agents.PrepareRoot(node, node_files, boot_id, state_loaded); !s.ok()) {
+    if (kcau::Status s =
+            agents.PrepareRoot(node, scenario.files, boot_id, state_loaded, scenario.root_template);
+        !s.ok()) {
       return kcau::Status(s.code(), "node " + node + ": " + s.message());
     }
   }
@@ -344,9 +346,9 @@ int main(int argc, char** argv) {
         kcau::sim::RealAgentOptions{flags.real_agents, flags.agent_roots, flags.agent_verify_key},
         *real_nodes);
   }
-  std::map<std::string, std::map<std::string, kcau::sim::RootFile>> real_files;
+  std::map<std::string, kcau::sim::NodeScenario> real_node_scenarios;
   for (const auto& node : scenario->nodes) {
-    if (node.agent == kcau::sim::AgentKind::kReal) real_files[node.name] = node.files;
+    if (node.agent == kcau::sim::AgentKind::kReal) real_node_scenarios[node.name] = node;
   }
   kcau::sim::NodeSimulator nodes(store, clock, std::move(*scenario), std::move(verify_keys),
                                  real_agents.get());
@@ -378,7 +380,7 @@ int main(int argc, char** argv) {
   }
   if (real_agents) {
     if (kcau::Status prepared =
-            PrepareRealAgentRoots(*real_agents, store, real_files, state_loaded);
+            PrepareRealAgentRoots(*real_agents, store, real_node_scenarios, state_loaded);
         !prepared.ok()) {
       spdlog::error("{}", prepared.message());
       return 1;

@@ -101,7 +101,8 @@ std::map<std::string, std::string> RealAgents::Tokens() const {
 
 Status RealAgents::PrepareRoot(const std::string& node,
                                const std::map<std::string, RootFile>& files,
-                               const std::string& boot_id, bool reuse) {
+                               const std::string& boot_id, bool reuse,
+                               const std::string& root_template) {
   const std::string root = RootOf(node);
   if (fs::exists(root)) {
     if (!reuse) {
@@ -111,6 +112,7 @@ Status RealAgents::PrepareRoot(const std::string& node,
     }
     return WriteRootBootId(root, boot_id);
   }
+  if (!root_template.empty()) return MakeAgentRootFromTemplate(root, root_template, boot_id, files);
   StatusOr<std::string> busybox = FindStaticBusybox();
   if (!busybox.ok()) return busybox.status();
   return MakeAgentRoot(root, *busybox, boot_id, files);

@@ -52,12 +52,13 @@ class RealAgents {
   // Each agent's bearer token -> its node.
   std::map<std::string, std::string> Tokens() const;
 
-  // Makes the node's root with `files` and `boot_id` in it. A root that exists is the disk of
+  // Makes the node's root with `files` and `boot_id` in it: a copy of `root_template` when one
+  // is given, kcau-sim's busybox layout otherwise. A root that exists is the disk of
   // a node kcau-sim already ran: kept as it is (only the boot ID written) when `reuse`
   // (kcau-sim restarted from its --state-file), refused otherwise (a new cluster must not
   // inherit an old node's journal).
   Status PrepareRoot(const std::string& node, const std::map<std::string, RootFile>& files,
-                     const std::string& boot_id, bool reuse);
+                     const std::string& boot_id, bool reuse, const std::string& root_template = "");
   // DIR/N.kubeconfig for every agent (mode 0600: it holds the agent's token).
   Status WriteKubeconfigs(const std::string& server, const std::string& ca_pem);
 

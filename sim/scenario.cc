@@ -179,6 +179,10 @@ void CheckAgentKind(const YAML::Node& n, const std::string& path, const NodeScen
       Reader::Fail(n["files"] ? n["files"] : n, path + ".files",
                    "only a node with agent: real has a root to put files in");
     }
+    if (!node.root_template.empty()) {
+      Reader::Fail(n["rootTemplate"] ? n["rootTemplate"] : n, path + ".rootTemplate",
+                   "only a node with agent: real has a root to copy a template into");
+    }
     return;
   }
   const YAML::Node where = n["faults"] ? n["faults"] : n;
@@ -205,6 +209,14 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
     }
   }
   if (n["files"]) node.files = ReadRootFiles(n["files"], path + ".files");
+  if (n["rootTemplate"]) {
+    node.root_template = Reader::String(n["rootTemplate"], path + ".rootTemplate");
+    // kcau-sim may run from any folder: a relative path would name different templates.
+    if (node.root_template.empty() || node.root_template[0] != '/') {
+      Reader::Fail(n["rootTemplate"], path + ".rootTemplate",
+                   "\"" + node.root_template + "\" is not an absolute path of a directory");
+    }
+  }
   if (n["labels"]) node.labels = Reader::StringMap(n["labels"], path + ".labels");
   if (n["zone"]) node.zone = Reader::String(n["zone"], path + ".zone");
   if (n["controlPlane"])
@@ -264,19 +276,11 @@ void ReadNodeFields(const YAML::Node& n, const std::string& path, NodeScenario& 
   }
 }
 
-const std::set<std::string> kNodeFields = {"labels",
-                                           "zone",
-                                           "controlPlane",
-                                           "updates",
-                                           "updateDuration",
-                                           "rebootDuration",
-                                           "rebootRequired",
-                                           "updatesAfterReboot",
-                                           "firmwareUpdates",
-                                           "agentVersion",
-                                           "faults",
-                                           "agent",
-                                           "files"};
+const std::set<std::string> kNodeFields = {
+    "labels",          "zone",           "controlPlane",   "updates",
+    "updateDuration",  "rebootDuration", "rebootRequired", "updatesAfterReboot",
+    "firmwareUpdates", "agentVersion",   "faults",         "agent",
+    "files",           "rootTemplate"};
 
 void ReadNodes(const YAML::Node& list, const NodeScenario& defaults, Scenario& out) {
   if (!list.IsSequence()) Reader::Fail(list, "nodes", "expected a list");

@@ -53,6 +53,9 @@ struct NodeScenario {
   // agent: real only: path in the node's root -> what to write there (sentinels such as
   // /run/reboot-required, a hotfix folder for the script plug-in).
   std::map<std::string, RootFile> files;
+  // agent: real only: an absolute path to a directory (a Debian root, say) copied as the
+  // node's root instead of kcau-sim's busybox layout; empty: the busybox layout.
+  std::string root_template;
   // Faults.
   int fail_updates = 0;                      // the first K update attempts fail
   bool no_agent = false;                     // no kcau agent runs here (no kcau.io/agent-version)

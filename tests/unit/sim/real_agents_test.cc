@@ -151,6 +151,56 @@ TEST_F(RealAgentsTest, RootHoldsWhatTheAgentNeedsAndTheScenarioFiles) {
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.ToString();
 }
 
+// A template root is copied as it is (modes, symlinks, owners), then gets what the agent
+// needs; the scenario's files win over the template's.
+TEST_F(RealAgentsTest, RootFromATemplateIsACopyWithTheSimsFilesAdded) {
+  const std::string tmpl = scratch_.path() + "/template";
+  fs::create_directories(tmpl + "/etc/apt");
+  fs::create_directories(tmpl + "/run");
+  fs::create_directories(tmpl + "/var/lib/dpkg");
+  fs::permissions(tmpl, fs::perms(0700));
+  std::ofstream(tmpl + "/etc/apt/sources.list") << "deb file:/srv/repo ./\n";
+  std::ofstream(tmpl + "/etc/motd") << "template\n";
+  std::ofstream(tmpl + "/var/lib/dpkg/status") << "Package: x\n";
+  fs::permissions(tmpl + "/var/lib/dpkg/status", fs::perms(0640));
+  fs::create_symlink("/run", tmpl + "/var/run");
+  const bool as_root = geteuid() == 0;  // only root can give a file away
+  if (as_root) ASSERT_EQ(chown((tmpl + "/etc/apt/sources.list").c_str(), 1000, 1000), 0);
+
+  const std::string root = Root("n1");
+  ASSERT_TRUE(MakeAgentRootFromTemplate(
+                  root, tmpl, "boot-1",
+                  {{"/etc/motd", {"scenario\n", 0644}}, {"/var/run/reboot-required", {"", 0644}}})
+                  .ok());
+  EXPECT_EQ(Read(root + "/etc/apt/sources.list"), "deb file:/srv/repo ./\n");
+  EXPECT_EQ(Read(root + "/var/lib/dpkg/status"), "Package: x\n");
+  EXPECT_EQ(fs::status(root + "/var/lib/dpkg/status").permissions(), fs::perms(0640));
+  EXPECT_EQ(fs::read_symlink(root + "/var/run"), "/run");
+  EXPECT_FALSE(fs::exists(root + "/bin/busybox")) << "no busybox layout";
+  EXPECT_EQ(fs::status(root).permissions(), fs::perms(0755)) << "a root the agent trusts";
+  EXPECT_TRUE(fs::is_directory(root + "/var/lib/kcau"));
+  EXPECT_EQ(Read(root + "/run/kcau-sim/boot_id"), "boot-1\n");
+  EXPECT_TRUE(fs::exists(root + "/run/reboot-required"));
+  EXPECT_EQ(Read(root + "/etc/motd"), "scenario\n");
+  struct stat sources {};
+  ASSERT_EQ(stat((root + "/etc/apt/sources.list").c_str(), &sources), 0);
+  EXPECT_EQ(sources.st_uid, as_root ? 1000u : geteuid()) << "cp -a keeps owners";
+  EXPECT_EQ(Read(tmpl + "/etc/motd"), "template\n") << "the template is left alone";
+  EXPECT_FALSE(fs::exists(tmpl + "/run/kcau-sim"));
+
+  Status again = MakeAgentRootFromTemplate(root, tmpl, "boot-2", {});
+  EXPECT_EQ(again.code(), StatusCode::kAlreadyExists) << again.ToString();
+  Status missing = MakeAgentRootFromTemplate(Root("n2"), tmpl + "-missing", "boot-1", {});
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing.ToString();
+  EXPECT_NE(missing.message().find("rootTemplate " + tmpl + "-missing"), std::string::npos);
+  EXPECT_FALSE(fs::exists(Root("n2")));
+
+  RealAgents agents(Options(), {"n3"});
+  ASSERT_TRUE(agents.PrepareRoot("n3", {}, "boot-3", /*reuse=*/false, tmpl).ok());
+  EXPECT_EQ(Read(Root("n3") + "/etc/motd"), "template\n");
+  EXPECT_EQ(Read(Root("n3") + "/run/kcau-sim/boot_id"), "boot-3\n");
+}
+
 TEST_F(RealAgentsTest, RebootRequestIsTakenOnceAndARebootEmptiesRun) {
   const std::string root = Root("n1");
   ASSERT_TRUE(MakeAgentRoot(root, busybox_, "boot-1", {{"/run/reboot-required", {"", 0644}}}).ok());

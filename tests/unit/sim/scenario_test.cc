@@ -191,6 +191,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "      /opt/x.sh: {content: x, mode: \"0999\"}\n",
                   "cluster.yaml:5:37: nodes[0].files[/opt/x.sh].mode: \"0999\" is not an octal "
                   "mode such as \"0755\""},
+        Malformed{"RootTemplateWithoutARoot", "nodes:\n  - {name: a, rootTemplate: /srv/t}\n",
+                  "cluster.yaml:2:29: nodes[0].rootTemplate: only a node with agent: real has a "
+                  "root to copy a template into"},
+        Malformed{"RelativeRootTemplate",
+                  "nodes:\n  - {name: a, agent: real, rootTemplate: srv/t}\n",
+                  "cluster.yaml:2:42: nodes[0].rootTemplate: \"srv/t\" is not an absolute path "
+                  "of a directory"},
         Malformed{
             "FakedFaultOfARealAgent",
             "nodeDefaults: {agent: real}\nnodes:\n  - name: a\n    faults: {failUpdates: 1}\n",
@@ -227,6 +234,21 @@ TEST(ScenarioTest, RealAgentNodesAndTheFilesOfTheirRoots) {
   EXPECT_EQ(s->nodes[2].agent, AgentKind::kReal);
   EXPECT_TRUE(s->nodes[2].files.empty());
   EXPECT_EQ(DefaultScenario(2, 1).nodes[0].agent, AgentKind::kSimulated) << "the default";
+}
+
+// rootTemplate: a node's root copied from a directory; nodeDefaults may give it to all.
+TEST(ScenarioTest, RealAgentNodesMayHaveARootTemplate) {
+  auto s = ParseScenario(
+      "nodeDefaults: {agent: real, rootTemplate: /var/cache/debian}\n"
+      "nodes:\n"
+      "  - {name: a}\n"
+      "  - {name: b, rootTemplate: /srv/other}\n",
+      "c.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->nodes.size(), 2u);
+  EXPECT_EQ(s->nodes[0].root_template, "/var/cache/debian");
+  EXPECT_EQ(s->nodes[1].root_template, "/srv/other");
+  EXPECT_EQ(DefaultScenario(1, 1).nodes[0].root_template, "") << "busybox layout by default";
 }
 
 TEST(ScenarioTest, FailCodeIsOneCodeOrAMixToDrawFrom) {
