@@ -743,8 +743,8 @@ Status ApiServer::Start() {
   return Status::Ok();
 }
 
-void ApiServer::Stop() {
-  if (impl_->stopping.exchange(true)) return;
+bool ApiServer::Stop() {
+  if (impl_->stopping.exchange(true)) return true;
   {
     std::lock_guard<std::mutex> lock(impl_->watches_mu);
     for (auto& w : impl_->watches) {
@@ -754,12 +754,22 @@ void ApiServer::Stop() {
   }
   if (impl_->listener) {
     try {
-      impl_->listener->close().wait();
+      auto closing = impl_->listener->close();
+      for (int i = 0; i < 50 && !closing.is_done(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (!closing.is_done()) {
+        spdlog::warn("kcau-sim: the HTTP listener did not close within 5 s; leaving it");
+        (void)impl_->listener.release();  // deliberately leaked: destroying it would wait too
+        return false;
+      }
+      closing.wait();
     } catch (const std::exception&) {
       // A listener that failed to open has nothing to close.
     }
     impl_->listener.reset();
   }
+  return true;
 }
 
 }  // namespace kcau::sim

@@ -69,8 +69,12 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   Status Start();
-  // Ends every watch stream and closes the listener.
-  void Stop();
+  // Ends every watch stream and closes the listener. False when cpprestsdk's listener did
+  // not finish closing within a few seconds: now and then its close waits for ever on a
+  // connection accepted while it closes (seen on SIGTERM right after a kubectl call). The
+  // listener is then left behind, and the caller should end the process with _Exit once its
+  // own work is saved, since the library's threads would keep an ordinary exit waiting too.
+  bool Stop();
   std::string Url() const;
 
  private:

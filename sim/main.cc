@@ -443,7 +443,7 @@ int main(int argc, char** argv) {
   spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), node_count);
   spdlog::info("kcau-sim: signal {}, stopping", stop_signals.Wait());
   nodes.Stop();
-  server.Stop();
+  const bool closed = server.Stop();
   if (!flags.state_file.empty()) {
     // Written whole to a temporary file, then renamed: a crash never leaves half a state.
     // Only its owner may read it: it holds the CA's key and the bearer token.
@@ -465,6 +465,12 @@ int main(int argc, char** argv) {
     }
     std::rename(tmp.c_str(), flags.state_file.c_str());
     spdlog::info("kcau-sim: state saved to {}", flags.state_file);
+  }
+  if (!closed) {
+    // See ApiServer::Stop: everything is saved; an ordinary exit would wait on the
+    // library's stuck threads.
+    spdlog::default_logger()->flush();
+    std::_Exit(0);
   }
   return 0;
 }
