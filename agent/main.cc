@@ -4,6 +4,7 @@
 // /metrics, /healthz and /readyz on --metrics-addr.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -124,5 +125,8 @@ int main(int argc, char** argv) {
   node_agent.Stop();
   informer.Stop();
   worker.join();
-  return 0;
+  // Stopped above; ending without destructors is deliberate (see kcau-controller's main:
+  // cpprestsdk's threads may still run continuations of the cancelled watch).
+  spdlog::default_logger()->flush();
+  std::_Exit(0);
 }
