@@ -14,8 +14,8 @@ rm -rf "$logs" && mkdir -p "$logs"
 
 here="$(cd "$(dirname "$0")" && pwd)"
 common="halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0:log_path=$logs/asan"
-# Suppressions cover third-party libraries only; each file says why.
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan:suppressions=$here/ubsan.supp"
+# The leak suppressions cover third-party libraries only (lsan.supp says why).
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 e2e='^(e2e|integration\.kubectl)'
 
