@@ -26,19 +26,12 @@ class ChrootHostTest : public ::testing::Test {
     const std::string busybox = testing::FindBusybox();
     // Installed by scripts/install-deps.sh; a missing one is a broken setup, not a skip.
     ASSERT_FALSE(busybox.empty()) << "busybox not found: apt-get install busybox-static";
-    // mkdtemp's 0700 would keep other users from even resolving "/" inside the root.
-    std::filesystem::permissions(root_.path(), std::filesystem::perms(0755));
-    root_.MakeDirectory("bin");
-    std::filesystem::copy_file(busybox, root_.At("bin/busybox"));
-    for (const std::string& applet : kApplets) root_.Symlink("busybox", "bin/" + applet);
-    root_.Write("etc/passwd",
-                "root:x:0:0:root:/root:/bin/sh\n"
-                "hook:x:1234:4321:hook runner:/:/bin/sh\n");
-    root_.MakeDirectory("tmp");
+    testing::LayOutBusyboxRoot(root_, busybox, kApplets,
+                               "root:x:0:0:root:/root:/bin/sh\n"
+                               "hook:x:1234:4321:hook runner:/:/bin/sh\n");
     std::filesystem::permissions(root_.At("tmp"),
                                  std::filesystem::perms::all | std::filesystem::perms::sticky_bit);
     root_.MakeDirectory("run");
-    root_.Symlink("/run", "var/run");
     root_.Write("run/kcau-sim/boot_id", "0f5b2c3e-1111-4a4a-8b8b-123456789abc\n");
     host_ = std::make_unique<ChrootHost>(clock_, root_.path(), root_.At("run/kcau-sim/boot_id"),
                                          [this](RebootKind kind) {

@@ -36,16 +36,9 @@ class NodeAgentTest : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "chroot needs root; running as uid " << geteuid();
     const std::string busybox = testing::FindBusybox();
     ASSERT_FALSE(busybox.empty()) << "busybox not found: apt-get install busybox-static";
-    std::filesystem::permissions(root_.path(), std::filesystem::perms(0755));
-    root_.MakeDirectory("bin");
-    std::filesystem::copy_file(busybox, root_.At("bin/busybox"));
-    for (const char* applet : {"sh", "echo", "touch", "cat", "id", "exit"}) {
-      root_.Symlink("busybox", std::string("bin/") + applet);
-    }
-    root_.Write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nhook:x:1000:1000::/:/bin/sh\n");
-    root_.MakeDirectory("tmp");
+    testing::LayOutBusyboxRoot(root_, busybox, {"sh", "echo", "touch", "cat", "id", "exit"},
+                               "root:x:0:0:root:/root:/bin/sh\nhook:x:1000:1000::/:/bin/sh\n");
     root_.MakeDirectory("var/lib/kcau");
-    root_.Symlink("/run", "var/run");
     root_.Write("run/kcau-sim/boot_id", "boot-1\n");
     host_ = std::make_unique<ChrootHost>(clock_, root_.path(), root_.At("run/kcau-sim/boot_id"),
                                          [this](RebootKind kind) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kcau::agent::testing {
 
@@ -68,5 +69,19 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Lays out the smallest root a ChrootHost can run commands in: busybox-static as bin/busybox
+// with `applets` linked to it, `passwd` as etc/passwd, a /tmp, and /var/run -> /run. The
+// root itself is made 0755 (mkdtemp's 0700 would keep other users from resolving "/").
+inline void LayOutBusyboxRoot(const TempDir& root, const std::string& busybox,
+                              const std::vector<std::string>& applets, const std::string& passwd) {
+  std::filesystem::permissions(root.path(), std::filesystem::perms(0755));
+  root.MakeDirectory("bin");
+  std::filesystem::copy_file(busybox, root.At("bin/busybox"));
+  for (const std::string& applet : applets) root.Symlink("busybox", "bin/" + applet);
+  root.Write("etc/passwd", passwd);
+  root.MakeDirectory("tmp");
+  root.Symlink("/run", "var/run");
+}
 
 }  // namespace kcau::agent::testing
