@@ -8,72 +8,13 @@
 
 #include "crd/duration.h"
 #include "crd/k8s_names.h"
+#include "crd/names.h"
 
 namespace kcau::crd {
 
 namespace {
 
 using web::json::value;
-
-// ------------------------------------------------------------------------- enum tables
-
-template <typename E>
-struct Name {
-  E e;
-  const char* name;
-};
-
-constexpr Name<RunPhase> kRunPhases[] = {{RunPhase::kPending, "Pending"},
-                                         {RunPhase::kRunning, "Running"},
-                                         {RunPhase::kSucceeded, "Succeeded"},
-                                         {RunPhase::kFailed, "Failed"}};
-constexpr Name<NodePhase> kNodePhases[] = {{NodePhase::kPending, "Pending"},
-                                           {NodePhase::kPreUpdateHook, "PreUpdateHook"},
-                                           {NodePhase::kCordoned, "Cordoned"},
-                                           {NodePhase::kDraining, "Draining"},
-                                           {NodePhase::kUpdating, "Updating"},
-                                           {NodePhase::kRebooting, "Rebooting"},
-                                           {NodePhase::kScanning, "Scanning"},
-                                           {NodePhase::kVerifying, "Verifying"},
-                                           {NodePhase::kPostUpdateHook, "PostUpdateHook"},
-                                           {NodePhase::kUncordoned, "Uncordoned"},
-                                           {NodePhase::kSucceeded, "Succeeded"},
-                                           {NodePhase::kFailed, "Failed"},
-                                           {NodePhase::kSkipped, "Skipped"}};
-constexpr Name<DrainMode> kDrainModes[] = {
-    {DrainMode::kNormal, "Normal"}, {DrainMode::kSkip, "Skip"}, {DrainMode::kForce, "Force"}};
-constexpr Name<FailbackMode> kFailbackModes[] = {{FailbackMode::kNoFailback, "NoFailback"},
-                                                 {FailbackMode::kImmediate, "Immediate"},
-                                                 {FailbackMode::kPolicy, "Policy"}};
-constexpr Name<RebootMode> kRebootModes[] = {
-    {RebootMode::kFullReboot, "FullReboot"},
-    {RebootMode::kSoftReboot, "SoftReboot"},
-    {RebootMode::kPluginCustomReboot, "PluginCustomReboot"},
-    {RebootMode::kOrchestratorDefault, "OrchestratorDefault"}};
-constexpr Name<RunMode> kRunModes[] = {{RunMode::kUpdate, "Update"}, {RunMode::kScan, "Scan"}};
-
-template <typename E, size_t N>
-const char* NameOf(const Name<E> (&table)[N], E e) {
-  for (const auto& n : table) {
-    if (n.e == e) return n.name;
-  }
-  return "Unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> Parse(const Name<E> (&table)[N], const std::string& name) {
-  for (const auto& n : table) {
-    if (name == n.name) return n.e;
-  }
-  return std::nullopt;
-}
-
-template <typename E, size_t N>
-std::string Choices(const Name<E> (&table)[N]) {
-  std::string out;
-  for (const auto& n : table) out += (out.empty() ? "" : ", ") + std::string(n.name);
-  return out;
-}
 
 // ------------------------------------------------------------------------------ reader
 
@@ -178,10 +119,10 @@ TimePoint Time(const value& v, const std::string& path) {
 }
 
 template <typename E, size_t N>
-E Enum(const Name<E> (&table)[N], const value& v, const std::string& path) {
+E Enum(const EnumName<E> (&table)[N], const value& v, const std::string& path) {
   const std::string s = String(v, path);
-  auto e = Parse(table, s);
-  if (!e) Fail(path, Quoted(s) + " is not one of " + Choices(table));
+  auto e = ParseEnum(table, s);
+  if (!e) Fail(path, Quoted(s) + " is not one of " + EnumChoices(table));
   return *e;
 }
 
@@ -325,13 +266,13 @@ UpdateRunSpec DecodeSpec(const value& v) {
     } else if (k == "agentTimeoutMinutes") {
       s.agent_timeout_minutes = Int(item, p);
     } else if (k == "drain") {
-      s.drain = Enum(kDrainModes, item, p);
+      s.drain = Enum(kDrainModeNames, item, p);
     } else if (k == "forceReboot") {
       s.force_reboot = Bool(item, p);
     } else if (k == "failbackMode") {
-      s.failback_mode = Enum(kFailbackModes, item, p);
+      s.failback_mode = Enum(kFailbackModeNames, item, p);
     } else if (k == "rebootMode") {
-      s.reboot_mode = Enum(kRebootModes, item, p);
+      s.reboot_mode = Enum(kRebootModeNames, item, p);
     } else if (k == "attemptSoftReboot") {
       s.attempt_soft_reboot = Bool(item, p);
     } else if (k == "osRollingUpgrade") {
@@ -345,7 +286,7 @@ UpdateRunSpec DecodeSpec(const value& v) {
     } else if (k == "forceRecovery") {
       s.force_recovery = Bool(item, p);
     } else if (k == "mode") {
-      s.mode = Enum(kRunModes, item, p);
+      s.mode = Enum(kRunModeNames, item, p);
     } else if (k == "stop") {
       s.stop = Bool(item, p);
     } else if (k == "maxUnavailable") {
@@ -385,7 +326,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
   for (const auto& [k, item] : v.as_object()) {
     const std::string p = "status." + k;
     if (k == "phase") {
-      st.phase = Enum(kRunPhases, item, p);
+      st.phase = Enum(kRunPhaseNames, item, p);
     } else if (k == "observedGeneration") {
       st.observed_generation = Int64(item, p);
     } else if (k == "revision") {
@@ -467,7 +408,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
         for (const auto& [nk, nv] : n.as_object()) {
           const std::string nnp = np + "." + nk;
           if (nk == "name") r.name = String(nv, nnp);
-          if (nk == "phase") r.phase = Enum(kNodePhases, nv, nnp);
+          if (nk == "phase") r.phase = Enum(kNodePhaseNames, nv, nnp);
           if (nk == "attempts") r.attempts = Int(nv, nnp);
           if (nk == "round") r.round = Int(nv, nnp);
           if (nk == "updatesInstalled") r.updates_installed = Int(nv, nnp);
@@ -482,7 +423,7 @@ UpdateRunStatus DecodeStatus(const value& v) {
           if (nk == "startTime") r.start_time = Time(nv, nnp);
           if (nk == "phaseTime") r.phase_time = Time(nv, nnp);
           if (nk == "finishTime") r.finish_time = Time(nv, nnp);
-          if (nk == "restoreTo") r.restore_to = Enum(kNodePhases, nv, nnp);
+          if (nk == "restoreTo") r.restore_to = Enum(kNodePhaseNames, nv, nnp);
         }
         st.plan.push_back(r.name);
         st.nodes.push_back(std::move(r));
@@ -542,21 +483,6 @@ value EncodeHook(const HookSpec& h) {
 }
 
 }  // namespace
-
-const char* RunPhaseName(RunPhase p) { return NameOf(kRunPhases, p); }
-std::optional<RunPhase> ParseRunPhase(const std::string& n) { return Parse(kRunPhases, n); }
-const char* NodePhaseName(NodePhase p) { return NameOf(kNodePhases, p); }
-std::optional<NodePhase> ParseNodePhase(const std::string& n) { return Parse(kNodePhases, n); }
-const char* DrainModeName(DrainMode m) { return NameOf(kDrainModes, m); }
-std::optional<DrainMode> ParseDrainMode(const std::string& n) { return Parse(kDrainModes, n); }
-const char* FailbackModeName(FailbackMode m) { return NameOf(kFailbackModes, m); }
-std::optional<FailbackMode> ParseFailbackMode(const std::string& n) {
-  return Parse(kFailbackModes, n);
-}
-const char* RebootModeName(RebootMode m) { return NameOf(kRebootModes, m); }
-std::optional<RebootMode> ParseRebootMode(const std::string& n) { return Parse(kRebootModes, n); }
-const char* RunModeName(RunMode m) { return NameOf(kRunModes, m); }
-std::optional<RunMode> ParseRunMode(const std::string& n) { return Parse(kRunModes, n); }
 
 StatusOr<UpdateRunSpec> DecodeUpdateRunSpec(const value& spec) {
   try {
@@ -781,11 +707,6 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
     if (!up_to_date.empty()) o["upToDateNodes"] = StrArray(up_to_date);
   }
   return o;
-}
-
-std::string NodeSucceededMessage(int updates_installed, bool rebooted) {
-  return std::to_string(updates_installed) + " updates installed" +
-         (rebooted ? ", rebooted" : ", no reboot needed");
 }
 
 }  // namespace kcau::crd

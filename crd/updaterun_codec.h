@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "crd/names.h"
 #include "crd/updaterun_types.h"
 
 namespace kcau::crd {
@@ -22,9 +23,6 @@ StatusOr<UpdateRunStatus> DecodeUpdateRunStatus(const web::json::value& status);
 
 web::json::value EncodeUpdateRunSpec(const UpdateRunSpec& spec);
 
-// The message of a node that updated without remarks.
-std::string NodeSucceededMessage(int updates_installed, bool rebooted);
-
 // Above this many nodes, status.nodes keeps only the nodes with something to say; those that
 // updated without remark are grouped by (attempts, updatesInstalled, rebooted) into
 // status.succeededNodes[].names (their times are in the NodeUpdated Events and the run's
@@ -34,18 +32,5 @@ std::string NodeSucceededMessage(int updates_installed, bool rebooted);
 inline constexpr size_t kCompactSucceededAbove = 500;
 
 web::json::value EncodeUpdateRunStatus(const UpdateRunStatus& status);
-
-const char* RunPhaseName(RunPhase phase);
-std::optional<RunPhase> ParseRunPhase(const std::string& name);
-const char* NodePhaseName(NodePhase phase);
-std::optional<NodePhase> ParseNodePhase(const std::string& name);
-const char* DrainModeName(DrainMode mode);
-std::optional<DrainMode> ParseDrainMode(const std::string& name);
-const char* FailbackModeName(FailbackMode mode);
-std::optional<FailbackMode> ParseFailbackMode(const std::string& name);
-const char* RebootModeName(RebootMode mode);
-std::optional<RebootMode> ParseRebootMode(const std::string& name);
-const char* RunModeName(RunMode mode);
-std::optional<RunMode> ParseRunMode(const std::string& name);
 
 }  // namespace kcau::crd

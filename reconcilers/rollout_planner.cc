@@ -4,7 +4,7 @@
 #include <map>
 
 #include "crd/duration.h"
-#include "crd/updaterun_codec.h"
+#include "crd/names.h"
 #include "crd/validation.h"
 #include "reconcilers/batch_admission.h"
 #include "reconcilers/conditions.h"
