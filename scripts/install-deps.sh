@@ -18,6 +18,9 @@ packages=(
   # apt-ftparchive), and dnf with --installroot over test rpms (rpmbuild, createrepo_c).
   mmdebstrap dpkg-dev apt-utils
   dnf dnf-plugins-core rpm createrepo-c
+  # The Helm chart is rendered by Go's text/template with sprig, as Helm renders it, and its
+  # values checked against values.schema.json.
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev python3-jsonschema
 )
 
 missing=()

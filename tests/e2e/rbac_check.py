@@ -33,6 +33,8 @@ AGENT_USER = "system:serviceaccount:kcau-system:kcau-agent"
 def load_manifests(deploy_dir):
     docs = []
     for path in sorted(glob.glob(os.path.join(deploy_dir, "*.yaml"))):
+        if os.path.basename(path) == "kustomization.yaml":
+            continue  # kustomize's own file, not an object
         with open(path) as f:
             docs.extend(d for d in yaml.safe_load_all(f) if d)
     return docs

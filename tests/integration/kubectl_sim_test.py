@@ -110,11 +110,11 @@ class KubectlAgainstSim(unittest.TestCase):
         self.assertNotEqual(c.run("get", "ur", "demo", check=False).returncode, 0)
 
     def test_install_manifests_apply(self):
-        """kcau's own install (README): the CRD, then deploy/ in order, applied twice."""
+        """kcau's own install (README): the kustomize base deploy/ (the CRD included),
+        applied twice."""
         c = self.c
         root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-        install = ["apply", "-f", os.path.join(root, "crd", "updaterun-crd.yaml"),
-                   "-f", os.path.join(root, "deploy")]
+        install = ["apply", "-k", os.path.join(root, "deploy")]
         first = c.run(*install).stdout
         for line in ("customresourcedefinition.apiextensions.k8s.io/updateruns.kcau.io",
                      "namespace/kcau-system created",
@@ -168,7 +168,7 @@ class KubectlAgainstSim(unittest.TestCase):
                                   "-o", "json").stdout)
         self.assertEqual(scaled["spec"]["replicas"], 3)
         self.assertIn("deployment.apps/kcau-controller configured", c.run(*install).stdout)
-        deleted = c.run("delete", "-f", os.path.join(root, "deploy")).stdout
+        deleted = c.run("delete", "-k", os.path.join(root, "deploy")).stdout
         self.assertIn('clusterrole.rbac.authorization.k8s.io "kcau-controller" deleted', deleted)
         self.assertNotEqual(
             c.run("get", "clusterrole", "kcau-controller", check=False).returncode, 0)
