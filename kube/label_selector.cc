@@ -153,15 +153,20 @@ namespace {
 
 const std::vector<std::string>& SelectablePaths() {
   // Events' involvedObject.* and reason/type: `kubectl get events --field-selector
-  // involvedObject.name=RUN` is how a user finds one run's Events.
+  // involvedObject.name=RUN` is how a user finds one run's Events, and `kubectl describe`
+  // selects an object's Events by involvedObject name, namespace, kind and uid.
   static const std::vector<std::string> paths = {"metadata.name",
                                                  "metadata.namespace",
                                                  "spec.nodeName",
                                                  "status.phase",
                                                  "spec.unschedulable",
                                                  "involvedObject.name",
+                                                 "involvedObject.namespace",
                                                  "involvedObject.kind",
                                                  "involvedObject.uid",
+                                                 "involvedObject.apiVersion",
+                                                 "involvedObject.resourceVersion",
+                                                 "involvedObject.fieldPath",
                                                  "reason",
                                                  "type"};
   return paths;
@@ -176,6 +181,12 @@ std::string SelectableField(const web::json::value& object, const std::string& p
   if (path == "involvedObject.name") return StringAt(object, "involvedObject", "name");
   if (path == "involvedObject.kind") return StringAt(object, "involvedObject", "kind");
   if (path == "involvedObject.uid") return StringAt(object, "involvedObject", "uid");
+  if (path == "involvedObject.namespace") return StringAt(object, "involvedObject", "namespace");
+  if (path == "involvedObject.apiVersion") return StringAt(object, "involvedObject", "apiVersion");
+  if (path == "involvedObject.resourceVersion") {
+    return StringAt(object, "involvedObject", "resourceVersion");
+  }
+  if (path == "involvedObject.fieldPath") return StringAt(object, "involvedObject", "fieldPath");
   if (path == "reason" && object.has_string_field("reason")) return object.at("reason").as_string();
   if (path == "type" && object.has_string_field("type")) return object.at("type").as_string();
   if (path == "spec.unschedulable") {

@@ -24,6 +24,7 @@
 #include "sim/crd_validation.h"
 #include "sim/kube_protobuf.h"
 #include "sim/object_names.h"
+#include "sim/openapi_v2.h"
 
 namespace kcau::sim {
 
@@ -400,9 +401,19 @@ struct ApiServer::Impl {
     }
     const auto method = req.method();
     if (audit.IsOpen()) Audit(req, *who, r, ns, name, sub, q("watch"));
-    if (!q("dryRun").empty() && method != http::methods::GET) {
-      // Honest refusal rather than a dry run that persists.
-      Reply(req, 400, StatusObject(400, "BadRequest", "kcau-sim does not support dryRun yet"));
+    // dryRun=All (kubectl apply --dry-run=server, kubectl diff): every check, nothing stored.
+    const bool dry_run = !q("dryRun").empty();
+    if (dry_run && q("dryRun") != "All") {
+      Reply(req, 400,
+            StatusObject(
+                400, "BadRequest",
+                "dryRun: Unsupported value: \"" + q("dryRun") + "\": supported values: \"All\""));
+      return;
+    }
+    if (dry_run && sub == "eviction") {
+      // Honest refusal rather than an eviction that happens.
+      Reply(req, 400,
+            StatusObject(400, "BadRequest", "kcau-sim does not support dryRun for evictions"));
       return;
     }
     if (name.empty()) {
@@ -461,9 +472,9 @@ struct ApiServer::Impl {
       if (method == http::methods::POST) {
         auto body = RequestObject(req);
         if (!body.ok()) return ReplyUndecodable(req, body.status());
-        auto created = store.Create(r, ns, *body);
+        auto created = store.Create(r, ns, *body, dry_run);
         if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(*body), &r);
-        AfterWrite(r, *created);
+        if (!dry_run) AfterWrite(r, *created);
         Reply(req, 201, *created);
         return;
       }
@@ -496,9 +507,9 @@ struct ApiServer::Impl {
     if (method == http::methods::PUT) {
       auto body = RequestObject(req);
       if (!body.ok()) return ReplyUndecodable(req, body.status());
-      auto updated = store.Update(r, key, *body, status_sub);
+      auto updated = store.Update(r, key, *body, status_sub, dry_run);
       if (!updated.ok()) return ReplyError(req, updated.status(), name, &r);
-      AfterWrite(r, *updated);
+      if (!dry_run) AfterWrite(r, *updated);
       Reply(req, 200, *updated);
       return;
     }
@@ -521,19 +532,33 @@ struct ApiServer::Impl {
         return;
       }
       Json patch = Json::parse(req.extract_string(true).get());
-      auto patched = store.Patch(r, key, type, patch, status_sub);
+      auto patched = store.Patch(r, key, type, patch, status_sub, dry_run);
       if (!patched.ok()) return ReplyError(req, patched.status(), name, &r);
-      AfterWrite(r, *patched);
+      if (!dry_run) AfterWrite(r, *patched);
       Reply(req, 200, *patched);
       return;
     }
     if (method == http::methods::DEL) {
-      auto deleted = store.Delete(r, key);
+      // kubectl sends dry-run deletes as DeleteOptions in the body: {"dryRun":["All"]}.
+      const bool dry_delete = dry_run || DeleteOptionsSayDryRun(req);
+      auto deleted = store.Delete(r, key, dry_delete);
       if (!deleted.ok()) return ReplyError(req, deleted.status(), name, &r);
       Reply(req, 200, *deleted);
       return;
     }
     Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
+  }
+
+  static bool DeleteOptionsSayDryRun(http::http_request& req) {
+    const std::string body = req.extract_string(true).get();
+    if (body.empty()) return false;
+    std::error_code ec;
+    const Json options = Json::parse(body, ec);
+    if (ec || !options.has_array_field("dryRun")) return false;
+    for (const auto& v : options.at("dryRun").as_array()) {
+      if (v.is_string() && v.as_string() == "All") return true;
+    }
+    return false;
   }
 
   // The object a create or update carries: JSON, or the Kubernetes protobuf encoding that
@@ -563,6 +588,19 @@ struct ApiServer::Impl {
   }
 
   void RouteOpenApi(http::http_request& req, const std::vector<std::string>& segs) {
+    if (segs.size() == 2 && segs[1] == "v2") {
+      const auto accept = req.headers().find(http::header_names::accept);
+      if (accept != req.headers().end() && accept->second.find("protobuf") != std::string::npos) {
+        http::http_response resp(http::status_codes::OK);
+        const std::string body = OpenApiV2Protobuf(store);
+        resp.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+        resp.headers().set_content_type(kOpenApiV2Protobuf);
+        ObserveReply(req.reply(resp));
+      } else {
+        Reply(req, 200, OpenApiV2Json(store));
+      }
+      return;
+    }
     if (segs.size() == 2 && segs[1] == "v3") {
       Reply(req, 200, OpenApiV3Index(store));
       return;

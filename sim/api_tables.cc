@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "sim/event_table.h"
+
 namespace kcau::sim {
 
 namespace {
@@ -193,6 +195,35 @@ std::optional<Json> ApiResourceList(const ObjectStore& store, const std::string&
   return list;
 }
 
+namespace {
+
+// apiVersion, kind and metadata, described as the API server adds them to a CRD's schema.
+void WithObjectFields(Json& schema) {
+  auto described = [](const char* type, const char* description) {
+    Json field = Json::object();
+    field["type"] = Str(type);
+    field["description"] = Str(description);
+    return field;
+  };
+  Json& properties = schema["properties"];
+  properties["apiVersion"] = described(
+      "string",
+      "APIVersion defines the versioned schema of this representation of an object. Servers "
+      "should convert recognized schemas to the latest internal value, and may reject "
+      "unrecognized values.");
+  properties["kind"] = described(
+      "string",
+      "Kind is a string value representing the REST resource this object represents. Servers "
+      "may infer this from the endpoint the client submits requests to. In CamelCase.");
+  properties["metadata"] =
+      described("object",
+                "Standard object's metadata. More info: "
+                "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                "api-conventions.md#metadata");
+}
+
+}  // namespace
+
 Json OpenApiV3Index(const ObjectStore& store) {
   Json paths = Json::object();
   for (const auto& [group, versions] : GroupVersions(store)) {
@@ -225,10 +256,17 @@ std::optional<Json> OpenApiV3Document(const ObjectStore& store, const std::strin
     paths[item]["put"] = Operation("put", r, true);
     paths[item]["patch"] = Operation("patch", r, true);
     paths[item]["delete"] = Operation("delete", r, false);
-    // Objects are validated by the server; the document only has to describe their shape.
+    // A CRD's kind is described by its own schema, as the API server publishes it, with
+    // the fields every object has; built-in kinds only by their shape (the server
+    // validates them, and kcau's tests explain only its own kind).
     Json schema = Json::object();
-    schema["type"] = Str("object");
-    schema["x-kubernetes-preserve-unknown-fields"] = Json::boolean(true);
+    if (auto crd_schema = store.OpenApiSchema(r)) {
+      schema = *crd_schema;
+      WithObjectFields(schema);
+    } else {
+      schema["type"] = Str("object");
+      schema["x-kubernetes-preserve-unknown-fields"] = Json::boolean(true);
+    }
     Json gvk = Json::object();
     gvk["group"] = Str(r.group);
     gvk["version"] = Str(r.version);
@@ -252,7 +290,9 @@ Json TableFor(const kube::Resource& r, const std::vector<Json>& objects,
   table["kind"] = Str("Table");
   table["apiVersion"] = Str("meta.k8s.io/v1");
   table["metadata"]["resourceVersion"] = Str(resource_version);
+  const bool events = r.plural == "events" && r.group.empty();
   std::vector<Json> columns = {Column("Name", "string", "name")};
+  if (events) columns = EventColumns();
   const bool runs = r.plural == "updateruns";
   const bool nodes = r.plural == "nodes" && r.group.empty();
   const bool pods = r.plural == "pods" && r.group.empty();
@@ -268,7 +308,7 @@ Json TableFor(const kube::Resource& r, const std::vector<Json>& objects,
     columns.push_back(Column("Status", "string"));
     columns.push_back(Column("Restarts", "integer"));
   }
-  columns.push_back(Column("Age", "string"));
+  if (!events) columns.push_back(Column("Age", "string"));
   if (nodes) columns.push_back(Column("Version", "string"));
   Json cols = Json::array(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) cols[i] = columns[i];
@@ -278,7 +318,9 @@ Json TableFor(const kube::Resource& r, const std::vector<Json>& objects,
   for (size_t i = 0; i < objects.size(); ++i) {
     const Json& o = objects[i];
     std::vector<Json> cells = {Str(Field(o, "metadata", "name"))};
-    if (runs) {
+    if (events) {
+      cells = EventCells(o, now);
+    } else if (runs) {
       cells.push_back(Str(Field(o, "status", "phase")));
       cells.push_back(Json::number(std::stoi(IntField(o, "status", "nodesSucceeded"))));
       cells.push_back(Json::number(std::stoi(IntField(o, "status", "nodesFailed"))));
@@ -305,8 +347,10 @@ Json TableFor(const kube::Resource& r, const std::vector<Json>& objects,
       cells.push_back(Json::number(0));
     }
     const auto created = ParseRfc3339(Field(o, "metadata", "creationTimestamp"));
-    cells.push_back(Str(created ? HumanAge(std::chrono::duration_cast<Duration>(now - *created))
-                                : "<unknown>"));
+    if (!events) {
+      cells.push_back(Str(created ? HumanAge(std::chrono::duration_cast<Duration>(now - *created))
+                                  : "<unknown>"));
+    }
     if (nodes) {
       std::string kubelet;
       if (o.has_object_field("status") && o.at("status").has_object_field("nodeInfo")) {

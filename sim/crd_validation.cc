@@ -64,7 +64,9 @@ Status ServeCrd(ObjectStore& store, const kube::Json& crd) {
       return InvalidArgumentError("CRD " + plural + "." + group + ": version " + v +
                                   " conflicts with the version already served");
     }
-    auto validator = std::make_shared<SchemaValidator>(version->at("schema").at("openAPIV3Schema"));
+    const kube::Json& schema = version->at("schema").at("openAPIV3Schema");
+    store.SetOpenApiSchema(info->resource, schema);
+    auto validator = std::make_shared<SchemaValidator>(schema);
     store.SetValidator(
         info->resource, [validator, resource = info->resource](const kube::Json& o) -> Status {
           auto violations = validator->Validate(o);

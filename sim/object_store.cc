@@ -237,6 +237,7 @@ struct ObjectStore::Impl {
   std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
   std::set<std::string> pdbs_dirty;                // guarded by mu
   std::map<std::string, Validator> validators;     // guarded by mu
+  std::map<std::string, Json> openapi_schemas;     // guarded by mu
 
   Status Validate(const kube::Resource& r, const Json& o) const {
     auto it = validators.find(ResourceId(r));
@@ -374,7 +375,7 @@ struct ObjectStore::Impl {
   // subresource split and optimistic concurrency. Caller holds mu.
   StatusOr<Json> Replace(const kube::Resource& r, const ResourceInfo& info,
                          const std::pair<std::string, std::string>& key, Json next,
-                         bool status_subresource, bool check_rv) {
+                         bool status_subresource, bool check_rv, bool dry_run) {
     auto& stored = objects[ResourceId(r)].at(key);
     const Json& meta_in = next.has_object_field("metadata") ? next.at("metadata") : Json::object();
     if (check_rv && meta_in.has_string_field("resourceVersion") &&
@@ -423,6 +424,7 @@ struct ObjectStore::Impl {
       result["metadata"]["generation"] =
           Json::number(IntOr(previous, "metadata", "generation", 1) + 1);
     }
+    if (dry_run) return result;
     ++rv;
     Stamp(result, r);
     stored = result;
@@ -511,6 +513,18 @@ void ObjectStore::SetValidator(const kube::Resource& r, Validator validator) {
   impl_->validators[ResourceId(r)] = std::move(validator);
 }
 
+void ObjectStore::SetOpenApiSchema(const kube::Resource& r, Json schema) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->openapi_schemas[ResourceId(r)] = std::move(schema);
+}
+
+std::optional<Json> ObjectStore::OpenApiSchema(const kube::Resource& r) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  auto it = impl_->openapi_schemas.find(ResourceId(r));
+  if (it == impl_->openapi_schemas.end()) return std::nullopt;
+  return it->second;
+}
+
 std::vector<ResourceInfo> ObjectStore::Resources() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<ResourceInfo> out;
@@ -580,7 +594,8 @@ void ObjectStore::Visit(const kube::Resource& r,
   for (const auto& [_, o] : objs->second) visit(o);
 }
 
-StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& ns, Json object) {
+StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& ns, Json object,
+                                   bool dry_run) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const ResourceInfo* info = impl_->Info(r);
   if (info == nullptr) return NotFoundError("the server could not find the requested resource");
@@ -635,6 +650,7 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
   meta["creationTimestamp"] = Json::string(FormatRfc3339(impl_->clock.Now()));
   meta["generation"] = Json::number(1);
   if (meta.has_field("resourceVersion")) meta.erase("resourceVersion");
+  if (dry_run) return object;
   ++impl_->rv;
   impl_->Stamp(object, r);
   objs[key] = object;
@@ -644,7 +660,7 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
 }
 
 StatusOr<Json> ObjectStore::Update(const kube::Resource& r, const kube::ObjectKey& key, Json object,
-                                   bool status_subresource) {
+                                   bool status_subresource, bool dry_run) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const ResourceInfo* info = impl_->Info(r);
   if (info == nullptr) return NotFoundError("the server could not find the requested resource");
@@ -660,12 +676,12 @@ StatusOr<Json> ObjectStore::Update(const kube::Resource& r, const kube::ObjectKe
     return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
                          "\" not found");
   }
-  return impl_->Replace(r, *info, k, std::move(object), status_subresource, true);
+  return impl_->Replace(r, *info, k, std::move(object), status_subresource, true, dry_run);
 }
 
 StatusOr<Json> ObjectStore::Patch(const kube::Resource& r, const kube::ObjectKey& key,
-                                  kube::PatchType type, const Json& patch,
-                                  bool status_subresource) {
+                                  kube::PatchType type, const Json& patch, bool status_subresource,
+                                  bool dry_run) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const ResourceInfo* info = impl_->Info(r);
   if (info == nullptr) return NotFoundError("the server could not find the requested resource");
@@ -701,10 +717,11 @@ StatusOr<Json> ObjectStore::Patch(const kube::Resource& r, const kube::ObjectKey
   if (!check_rv && next->has_object_field("metadata")) {
     (*next)["metadata"]["resourceVersion"] = it->second.at("metadata").at("resourceVersion");
   }
-  return impl_->Replace(r, *info, k, std::move(*next), status_subresource, check_rv);
+  return impl_->Replace(r, *info, k, std::move(*next), status_subresource, check_rv, dry_run);
 }
 
-StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKey& key) {
+StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKey& key,
+                                   bool dry_run) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->Info(r) == nullptr)
     return NotFoundError("the server could not find the requested resource");
@@ -714,6 +731,7 @@ StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKe
     return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
                          "\" not found");
   }
+  if (dry_run) return it->second;
   if (Impl::HasFinalizers(it->second)) {
     // As the API server does: an object with finalizers is only marked; it goes when the
     // last finalizer is removed (Replace).

@@ -81,6 +81,11 @@ class ObjectStore {
   // validation of the API server. A non-OK Status refuses the write.
   using Validator = std::function<Status(const Json& object)>;
   void SetValidator(const kube::Resource& r, Validator validator);
+  // The schema /openapi/v3 publishes for a resource (a CRD version's openAPIV3Schema), so
+  // `kubectl explain` describes its fields; resources without one are described as objects
+  // of any shape.
+  void SetOpenApiSchema(const kube::Resource& r, Json schema);
+  std::optional<Json> OpenApiSchema(const kube::Resource& r) const;
 
   StatusOr<Json> Get(const kube::Resource& r, const kube::ObjectKey& key) const;
   StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,
@@ -94,16 +99,20 @@ class ObjectStore {
   // kInvalidArgument, in the API server's words, for a name the kind does not allow
   // (sim/object_names.h). kAlreadyExists if the name is taken. With a status subresource, a
   // status in the request is dropped, as the API server does.
-  StatusOr<Json> Create(const kube::Resource& r, const std::string& ns, Json object);
+  //
+  // Writes with `dry_run` (the API server's dryRun=All) run every check and return the
+  // object as it would be stored, and store nothing: no resourceVersion, no watch event.
+  StatusOr<Json> Create(const kube::Resource& r, const std::string& ns, Json object,
+                        bool dry_run = false);
   // Replace. metadata.resourceVersion, when present, must match (kConflict otherwise).
   // status_subresource=false keeps the stored status (if the kind has the subresource);
   // status_subresource=true keeps the stored spec and everything but status.
   StatusOr<Json> Update(const kube::Resource& r, const kube::ObjectKey& key, Json object,
-                        bool status_subresource);
+                        bool status_subresource, bool dry_run = false);
   StatusOr<Json> Patch(const kube::Resource& r, const kube::ObjectKey& key, kube::PatchType type,
-                       const Json& patch, bool status_subresource);
+                       const Json& patch, bool status_subresource, bool dry_run = false);
   // Returns the deleted object.
-  StatusOr<Json> Delete(const kube::Resource& r, const kube::ObjectKey& key);
+  StatusOr<Json> Delete(const kube::Resource& r, const kube::ObjectKey& key, bool dry_run = false);
   // The Eviction subresource: deletes the pod unless a PodDisruptionBudget whose selector
   // matches it has status.disruptionsAllowed == 0 after counting; then kTooManyRequests
   // with the API server's message "Cannot evict pod as it would violate the pod's

@@ -15,6 +15,8 @@ add_library(kcau_sim_server ${CMAKE_CURRENT_SOURCE_DIR}/api_server.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/schema_validator.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/crd_validation.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/kube_protobuf.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/openapi_v2.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/event_table.cc
                             ${CMAKE_CURRENT_BINARY_DIR}/embedded_crd.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/node_simulator.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/kubeconfig_file.cc

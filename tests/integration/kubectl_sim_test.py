@@ -83,6 +83,73 @@ class KubectlAgainstSim(unittest.TestCase):
     def tearDown(self):
         self.c.stop()
 
+    def test_explain_describes_the_crds_fields(self):
+        """kubectl explain reads the CRD's schema from /openapi (v2 and v3, as kubectl 1.27
+        and 1.33 do)."""
+        kubectls = [k for k in (f"/usr/lib/google-cloud-sdk/bin/kubectl.1.{v}" for v in (27, 33))
+                    if os.path.exists(k)] or [self.c.kubectl]
+        for kubectl in kubectls:
+            with self.subTest(kubectl=kubectl):
+                r = subprocess.run([kubectl, "--kubeconfig", self.c.kubeconfig, "explain",
+                                    "updaterun.spec.maxUnavailable"],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("KIND:       UpdateRun", r.stdout)
+                self.assertIn("Nodes updated at once", r.stdout)
+                spec = subprocess.run([kubectl, "--kubeconfig", self.c.kubeconfig, "explain",
+                                       "updaterun.spec"], capture_output=True, text=True,
+                                      timeout=60)
+                self.assertIn("maxFailedNodes\t<integer>", spec.stdout)
+
+    def test_describe_and_get_events(self):
+        """describe lists a run's Events (its field selector), get events prints the API
+        server's columns."""
+        c = self.c
+        c.run("apply", "-f", "-", input=RUN)
+        uid = c.run("get", "ur", "demo", "-o", "jsonpath={.metadata.uid}").stdout
+        event = {"apiVersion": "v1", "kind": "Event",
+                 "metadata": {"name": "demo.1", "namespace": "default"},
+                 "involvedObject": {"apiVersion": "kcau.io/v1alpha1", "kind": "UpdateRun",
+                                    "name": "demo", "uid": uid},
+                 "reason": "NodeUpdated", "message": "node-1 updated", "type": "Normal",
+                 "source": {"component": "kcau-controller"}, "count": 3,
+                 "firstTimestamp": "2026-01-01T00:00:00Z",
+                 "lastTimestamp": "2026-01-01T00:00:00Z"}
+        c.run("create", "-f", "-", input=json.dumps(event))
+        described = c.run("describe", "updaterun", "demo").stdout
+        self.assertRegex(described, r"Normal\s+NodeUpdated\s+.*\(x3 over .*\)\s+"
+                                    r"kcau-controller\s+node-1 updated")
+        lines = c.run("get", "events").stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["LAST", "SEEN", "TYPE", "REASON", "OBJECT",
+                                            "MESSAGE"])
+        self.assertEqual(lines[1].split()[1:], ["Normal", "NodeUpdated", "updaterun/demo",
+                                                "node-1", "updated"])
+        wide = c.run("get", "events", "-o", "wide").stdout.splitlines()
+        self.assertIn("COUNT", wide[0])
+        self.assertIn("kcau-controller", wide[1])
+
+    def test_server_side_dry_run_and_diff_store_nothing(self):
+        c = self.c
+        dry = c.run("apply", "--dry-run=server", "-f", "-", input=RUN).stdout
+        self.assertIn("updaterun.kcau.io/demo created (server dry run)", dry)
+        self.assertNotEqual(c.run("get", "ur", "demo", check=False).returncode, 0)
+        c.run("apply", "-f", "-", input=RUN)
+        before = json.loads(c.run("get", "ur", "demo", "-o", "json").stdout)
+        edited = RUN + "  maxFailedNodes: 2\n"
+        diff = c.run("diff", "-f", "-", input=edited, check=False)
+        self.assertEqual(diff.returncode, 1, diff.stderr)  # 1: differences found
+        self.assertIn("+  maxFailedNodes: 2", diff.stdout)
+        self.assertIn("+  generation: 2", diff.stdout)
+        c.run("delete", "ur", "demo", "--dry-run=server")
+        after = json.loads(c.run("get", "ur", "demo", "-o", "json").stdout)
+        self.assertEqual(after["metadata"]["resourceVersion"],
+                         before["metadata"]["resourceVersion"])
+        self.assertNotIn("maxFailedNodes", after["spec"])
+        bad = c.run("apply", "--dry-run=server", "-f", "-",
+                    input=RUN.replace("plugins", "maxFailedNodes: -3\n  plugins"), check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("maxFailedNodes", bad.stderr)
+
     def test_get_apply_patch_wait_delete(self):
         c = self.c
         nodes = c.run("get", "nodes").stdout

@@ -342,5 +342,42 @@ TEST(JsonPatchTest, MergeJsonAndStrategic) {
             R"([{"status":"False","type":"Ready"},{"status":"False","type":"Disk"}])");
 }
 
+// dryRun=All: each write answers what it would store, and stores nothing.
+TEST_F(ObjectStoreTest, DryRunWritesCheckEverythingAndStoreNothing) {
+  const uint64_t rv_before = store_.CurrentResourceVersion();
+  auto created = store_.Create(res::Nodes(), "", Node("n1"), /*dry_run=*/true);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->at("metadata").at("name").as_string(), "n1");
+  EXPECT_EQ(Generation(*created), 1);
+  EXPECT_EQ(store_.Get(res::Nodes(), {"", "n1"}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_.CurrentResourceVersion(), rv_before);
+
+  auto stored = store_.Create(res::Nodes(), "", Node("n1"));
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(store_.Create(res::Nodes(), "", Node("n1"), true).status().code(),
+            StatusCode::kAlreadyExists);  // the checks still run
+  auto watch = store_.Watch(res::Nodes(), "", {}, Rv(*stored));
+  ASSERT_TRUE(watch.ok());
+
+  auto patched = store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                              Parse(R"({"spec":{"unschedulable":true}})"), false, true);
+  ASSERT_TRUE(patched.ok());
+  EXPECT_TRUE(patched->at("spec").at("unschedulable").as_bool());
+  EXPECT_EQ(Generation(*patched), 2);
+  Json replaced = *stored;
+  replaced["metadata"]["labels"]["zone"] = Json::string("b");
+  auto updated = store_.Update(res::Nodes(), {"", "n1"}, replaced, false, true);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->at("metadata").at("labels").at("zone").as_string(), "b");
+  ASSERT_TRUE(store_.Delete(res::Nodes(), {"", "n1"}, true).ok());
+
+  auto now = store_.Get(res::Nodes(), {"", "n1"});
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(*now, *stored);
+  EXPECT_EQ(store_.CurrentResourceVersion(), std::stoull(Rv(*stored)));
+  EXPECT_FALSE((*watch)->Pop(std::chrono::milliseconds(0)).has_value());
+  store_.StopWatch(*watch);
+}
+
 }  // namespace
 }  // namespace kcau::sim
