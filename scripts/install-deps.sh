@@ -21,6 +21,7 @@ packages=(
   # The Helm chart is rendered by Go's text/template with sprig, as Helm renders it, and its
   # values checked against values.schema.json.
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev python3-jsonschema
+  lua5.1                                # the Argo CD health check, run by a real Lua 5.1
 )
 
 missing=()
