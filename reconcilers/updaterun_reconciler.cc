@@ -5,20 +5,21 @@
 #include <optional>
 #include <utility>
 
-#include "agent/protocol.h"
 #include "common/verbosity.h"
 #include "crd/run_state.h"
 #include "crd/updaterun_codec.h"
 #include "crd/validation.h"
 #include "kube/kube_client.h"
+#include "reconcilers/applied_spec.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
+#include "reconcilers/invalid_run.h"
 #include "reconcilers/node_actions.h"
+#include "reconcilers/pod_counts.h"
 #include "reconcilers/rollout_planner.h"
 #include "reconcilers/run_finalizer.h"
 #include "reconcilers/run_lock.h"
 #include "reconcilers/run_prerequisites.h"
-#include "reconcilers/spec_edits.h"
 
 namespace kcau::reconcilers {
 
@@ -26,78 +27,10 @@ namespace {
 
 using kube::Json;
 
-int64_t GenerationOf(const Json& obj) {
-  if (obj.has_object_field("metadata") && obj.at("metadata").has_integer_field("generation")) {
-    return obj.at("metadata").at("generation").as_number().to_int64();
-  }
-  return 0;
-}
-
 // Status timestamps have second precision on the wire; deciding with the same precision
 // keeps a re-read status equal to the one just written, so an unchanged run writes nothing.
 TimePoint NowSeconds(const Clock& clock) {
   return std::chrono::floor<std::chrono::seconds>(clock.Now());
-}
-
-// The API server's schema should have refused a run we cannot read; if one gets through it
-// is ended with the reason, never retried in a hot loop (sample-controller "absorb the
-// error"). `reason` says which check refused it.
-PassOutcome EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
-                          const std::string& run_name, const Json& object,
-                          const std::string& reason, const std::string& message, TimePoint now) {
-  crd::UpdateRunStatus failed;
-  failed.phase = crd::RunPhase::kFailed;
-  const int64_t generation = GenerationOf(object);
-  failed.observed_generation = generation;
-  SetCondition(failed.conditions, crd::kConditionFailed, "True", reason, message, generation, now);
-  SetCondition(failed.conditions, crd::kConditionProgressing, "False", reason, message, generation,
-               now);
-  SetCondition(failed.conditions, crd::kConditionSucceeded, "False", reason, message, generation,
-               now);
-  const Json& old_status = object.has_object_field("status") ? object.at("status") : Json();
-  const bool same = old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
-                    old_status.at("observedGeneration").as_number().to_int64() == generation &&
-                    old_status.has_string_field("phase") &&
-                    old_status.at("phase").as_string() == "Failed";
-  if (same) return PassOutcome::Done(ReconcileResult::Terminal());
-  failed.revision = (old_status.is_object() && old_status.has_integer_field("revision")
-                         ? old_status.at("revision").as_number().to_int64()
-                         : 0) +
-                    1;
-  Json updated = object;
-  updated["status"] = crd::EncodeUpdateRunStatus(failed);
-  auto written = client.UpdateStatus(kube::resources::UpdateRuns(), updated);
-  if (!written.ok())
-    return PassOutcome::WriteFailed("writing status of " + run_name, written.status());
-  spdlog::warn("updaterun {}: {}: {}", run_name, reason, message);
-  Status ev = events.Record(run_name, "", RunEvent{"Warning", reason, message});
-  if (!ev.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, ev.ToString());
-  ReconcileResult result = ReconcileResult::Terminal();
-  result.status_written = true;
-  return PassOutcome::Done(result);
-}
-
-// Fills NodeView::evictable_pods for the nodes whose decision depends on it.
-Status CountPods(ClusterSource& cluster, const PodCountNeeds& needs, std::vector<NodeView>& nodes) {
-  if (needs.all) {
-    auto counts = cluster.EvictablePodsPerNode();
-    if (!counts.ok()) return counts.status();
-    for (auto& n : nodes) {
-      auto it = counts->find(n.name);
-      n.evictable_pods = it == counts->end() ? 0 : it->second;
-    }
-    return Status::Ok();
-  }
-  for (auto& n : nodes) {
-    for (const auto& wanted : needs.nodes) {
-      if (n.name != wanted) continue;
-      auto pods = cluster.EvictablePodsOn(n.name);
-      if (!pods.ok()) return pods.status();
-      n.evictable_pods = pods->count;
-      n.unmanaged_pods = std::move(pods->unmanaged);
-    }
-  }
-  return Status::Ok();
 }
 
 // whatIf and mode Scan change nothing: they take no run lock and need no finalizer.
@@ -118,71 +51,6 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
   if (news) d.events.push_back(RunEvent{"Normal", "Locked", why});
   d.requeue_after = kLockPollInterval;
   return d;
-}
-
-const Json& SpecOf(const Json& object) {
-  static const Json empty = Json::object();
-  return object.has_object_field("spec") ? object.at("spec") : empty;
-}
-
-// A started run decides with the spec it applies: the one it started with, plus the edits of
-// the fields that pace, bound or stop it, when valid (spec_edits.h). nullopt before the start.
-std::optional<SpecEdit> ApplySpecEdits(crd::UpdateRun& run, const Json& object) {
-  if (run.status.applied_spec.empty()) return std::nullopt;
-  const Json applied = Json::parse(run.status.applied_spec);
-  SpecEdit edit = ReconcileSpecEdit(SpecOf(object), applied);
-  if (!edit.applied.empty()) {
-    std::vector<std::string> names;
-    for (const auto& r : run.status.nodes) names.push_back(r.name);
-    auto decoded = crd::DecodeUpdateRunSpec(edit.effective);
-    std::vector<crd::FieldError> errors;
-    if (decoded.ok()) {
-      errors = crd::ValidateUpdateRunSpec(*decoded, names);
-    } else {
-      for (const auto& c : edit.applied) errors.push_back({c.field, decoded.status().message()});
-    }
-    RefuseInvalidChanges(edit, applied, errors);
-  }
-  auto effective = crd::DecodeUpdateRunSpec(edit.effective);
-  if (effective.ok()) run.spec = *effective;
-  return edit;
-}
-
-// Records the applied spec in the decided status when the run starts, keeps it current as
-// live edits are applied, and says what an edit changed: condition SpecApplied (once a run
-// was edited after its start) and, once per edit, Events.
-void RecordSpecEdit(const crd::UpdateRun& run, const Json& object,
-                    const std::optional<SpecEdit>& edit, RolloutDecision& decision, TimePoint now) {
-  auto& status = decision.status;
-  if (!edit) {
-    if (!status.nodes.empty()) status.applied_spec = SpecOf(object).serialize();  // the start
-    return;
-  }
-  status.applied_spec = edit->effective.serialize();
-  const bool new_edit = run.generation != run.status.observed_generation;
-  const bool edited = new_edit || FindCondition(status.conditions, crd::kConditionSpecApplied);
-  if (!edited) return;
-  if (edit->ignored.empty()) {
-    SetCondition(status.conditions, crd::kConditionSpecApplied, "True", "AsWritten",
-                 "the run applies its spec as written", run.generation, now);
-  } else {
-    SetCondition(status.conditions, crd::kConditionSpecApplied, "False", "ChangesIgnored",
-                 "not applied: " + DescribeChanges(edit->ignored, true) +
-                     "; a running run keeps these as it started (status.appliedSpec): stop it "
-                     "and start a new run to use them",
-                 run.generation, now);
-  }
-  if (!new_edit) return;
-  if (!edit->applied.empty()) {
-    decision.events.push_back(
-        RunEvent{"Normal", "SpecChangeApplied",
-                 "applied from now on: " + DescribeChanges(edit->applied, false)});
-  }
-  if (!edit->ignored.empty()) {
-    decision.events.push_back(
-        RunEvent{"Warning", "SpecChangeIgnored",
-                 "not applied to the running run: " + DescribeChanges(edit->ignored, true)});
-  }
 }
 
 }  // namespace
