@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "controller/result_handler.h"
+#include "crd/run_state.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "metrics/kcau_metrics.h"
@@ -20,19 +21,6 @@ std::string NameOf(const kube::Json& object) {
     return object.at("metadata").at("name").as_string();
   }
   return "";
-}
-
-// A run that reached Succeeded or Failed for its current generation: node changes cannot
-// affect it, so node events do not wake it (its own changes still do, via the run informer).
-bool Ended(const kube::Json& run) {
-  if (!run.has_object_field("status") || !run.at("status").has_string_field("phase")) return false;
-  const std::string phase = run.at("status").at("phase").as_string();
-  if (phase != "Succeeded" && phase != "Failed") return false;
-  const auto& status = run.at("status");
-  const auto& meta = run.at("metadata");
-  return status.has_integer_field("observedGeneration") && meta.has_integer_field("generation") &&
-         status.at("observedGeneration").as_number().to_int64() ==
-             meta.at("generation").as_number().to_int64();
 }
 
 // Lists in pages of 500, as client-go's reflector does: no single response holds 50,000 pods.
@@ -77,7 +65,8 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             if (type == "DELETED") EnqueueAllRuns();
           })),
       cluster_(*nodes_, *pods_),
-      reconciler_(client, cluster_, clock, metrics, signing_key, controller_namespace,
+      run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),
+      reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
@@ -124,7 +113,9 @@ void UpdateRunController::EnqueueAllRuns() {
   std::vector<std::string> active;
   runs_->Visit([&](const kube::Json& run) {
     const std::string name = NameOf(run);
-    if (!name.empty() && !Ended(run)) active.push_back(name);
+    // An ended run cannot be affected by a node change: node events do not wake it (its own
+    // changes still do, via the run informer).
+    if (!name.empty() && !crd::IsEnded(run)) active.push_back(name);
   });
   for (const auto& name : active) queue_.Add(name);
 }

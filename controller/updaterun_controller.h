@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "controller/run_metrics.h"
 #include "controller/work_queue.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/updaterun_reconciler.h"
@@ -81,6 +82,7 @@ class UpdateRunController {
   std::unique_ptr<kube::Informer> nodes_;
   std::unique_ptr<kube::Informer> pods_;
   reconcilers::CachedClusterSource cluster_;
+  std::unique_ptr<RunMetrics> run_metrics_;  // null without metrics_
   reconcilers::UpdateRunReconciler reconciler_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

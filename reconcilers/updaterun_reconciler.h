@@ -7,6 +7,11 @@
 // is re-read and the decision made again at once. A run starts only once it holds its
 // target's run lock (run_lock.h); while another run holds it, it stays Pending, Locked.
 //
+// A pass is a few named steps: read the run; ensure the finalizer (an ended run loses it, an
+// active one gains it before any node is touched); gate the start (hook prerequisites, the
+// run lock); decide (PlanRollout, then the run lock again); apply the decision (write
+// status, act on nodes, record Events, tell the RunObserver, release the lock).
+//
 // Timeouts (reboot, drain, hooks, warnAfter, stopAfter, a stale run lock) are measured with
 // ElapsedSince, so a step of the wall clock neither fires nor stalls them.
 //
@@ -19,12 +24,15 @@
 #include <string>
 
 #include "common/clock.h"
+#include "kube/json.h"
 #include "kube/resource.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/hook_runner_policy.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
+#include "reconcilers/run_observer.h"
+#include "reconcilers/run_status_write.h"
 
 namespace kcau::kube {
 class KubeClient;
@@ -35,20 +43,16 @@ class ClusterSource;
 namespace kcau::agent {
 class RequestSigningKey;
 }
-namespace kcau::metrics {
-struct KcauMetrics;
-}
-
 namespace kcau::reconcilers {
 
 class UpdateRunReconciler {
  public:
-  // metrics may be null (tests that do not read them). Run locks (Leases) and hook
-  // ConfigMaps are kept in `run_lock_namespace`; hooks run as `hook_policy` allows. Every
-  // request written to an agent is signed with `signing_key`, which must outlive the
+  // `observer` (the controller's metrics) may be null; it must outlive the reconciler. Run locks
+  // (Leases) and hook ConfigMaps are kept in `run_lock_namespace`; hooks run as `hook_policy`
+  // allows. Every request written to an agent is signed with `signing_key`, which must outlive the
   // reconciler.
   UpdateRunReconciler(kube::KubeClient& client, ClusterSource& cluster, const Clock& clock,
-                      metrics::KcauMetrics* metrics, const agent::RequestSigningKey& signing_key,
+                      RunObserver* observer, const agent::RequestSigningKey& signing_key,
                       const std::string& run_lock_namespace = "default",
                       HookRunnerPolicy hook_policy = {});
   UpdateRunReconciler(const UpdateRunReconciler&) = delete;
@@ -68,16 +72,31 @@ class UpdateRunReconciler {
   // Re-reads after a 409 before giving the key back to the queue's backoff.
   static constexpr int kConflictAttempts = 3;
   // Rewrites of a decided status after a 409 caused by a metadata-only change.
-  static constexpr int kMetadataRewrites = 3;
+  static constexpr int kMetadataRewrites = kStatusMetadataRewrites;
 
  private:
-  // One read-decide-write pass; `conflict` is set when the status write met a 409.
-  ReconcileResult ReconcileOnce(const std::string& run_name, bool& conflict);
+  // What one pass has read and decided so far, handed from step to step.
+  struct Pass;
+  // A step's verdict: nullopt to go on to the next step, else how the pass ends here.
+  using Stop = std::optional<PassOutcome>;
+
+  // One read-decide-write pass.
+  PassOutcome ReconcileOnce(const std::string& run_name);
+  Stop Read(Pass& pass);
+  Stop EnsureFinalizer(Pass& pass);
+  Stop ReadCluster(Pass& pass);
+  Stop GateStart(Pass& pass);
+  Stop Decide(Pass& pass);
+  PassOutcome Apply(Pass& pass);
+  Stop WriteDecidedStatus(Pass& pass);
+  Stop ActOnNodes(Pass& pass);
+  void RecordEvents(const Pass& pass);
+  Stop ReleaseEndedRun(Pass& pass);
 
   kube::KubeClient& client_;
   ClusterSource& cluster_;
   const Clock& clock_;
-  metrics::KcauMetrics* metrics_;
+  RunObserver* observer_;  // may be null
   const agent::RequestSigningKey& signing_key_;
   std::optional<kube::ObjectKey> own_pod_;
   std::function<void()> hand_over_;

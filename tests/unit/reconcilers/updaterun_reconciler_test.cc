@@ -10,6 +10,7 @@
 
 #include "agent/protocol.h"
 #include "agent/request_signature.h"
+#include "crd/names.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "reconcilers/cluster_source.h"
@@ -19,12 +20,15 @@
 #include "sim/object_store.h"
 #include "sim/store_client.h"
 #include "tests/unit/agent/test_keys.h"
+#include "tests/unit/reconcilers/recording_client.h"
 
 namespace kcau::reconcilers {
 namespace {
 
 using kube::Json;
+using testing::RecordingClient;
 namespace res = kube::resources;
+using Requests = std::vector<std::string>;
 
 const TimePoint kStart = WallClock::from_time_t(1800000000);
 
@@ -45,6 +49,17 @@ Json MakePodJson(const std::string& name, const std::string& node, const std::st
       R"(","namespace":"default","labels":{"app":"web"},"ownerReferences":[{"controller":true,"kind":")" +
       owner + R"(","name":"o","uid":"u","apiVersion":"apps/v1"}]},"spec":{"nodeName":")" + node +
       R"("},"status":{"phase":"Running"}})");
+}
+
+// The requests of `all` ("verb resource[/subresource] name") on `resources`: what a test
+// asserts on without spelling out, say, the run lock's own reads.
+Requests On(const Requests& all, const std::set<std::string>& resources) {
+  Requests out;
+  for (const auto& r : all) {
+    const size_t from = r.find(' ') + 1;
+    if (resources.count(r.substr(from, r.find_first_of("/ ", from) - from))) out.push_back(r);
+  }
+  return out;
 }
 
 class ReconcilerTest : public ::testing::Test {
@@ -234,6 +249,12 @@ class ReconcilerTest : public ::testing::Test {
            n.at("spec").at("unschedulable").as_bool();
   }
 
+  // "create leases NAME": the run lock's Lease being taken.
+  std::string LeaseCreated() {
+    auto lease = Lease();
+    return lease ? "create leases " + lease->at("metadata").at("name").as_string() : "no lease";
+  }
+
   // The controller's key, and the public half the agents hold.
   const agent::testing::TestKeyPair keys_ = agent::testing::GenerateTestKeyPair();
   const agent::RequestSigningKey signing_key_ =
@@ -244,6 +265,10 @@ class ReconcilerTest : public ::testing::Test {
   sim::ObjectStore store_;
   sim::StoreClient client_;
   ApiClusterSource cluster_{client_};
+  // For tests that assert on the requests made: the reconciler and its cluster reads go
+  // through `recorded_`.
+  RecordingClient recorded_{client_};
+  ApiClusterSource recorded_cluster_{recorded_};
   std::map<std::string, int> reboots_;
   std::set<std::string> failing_;        // nodes whose agent reports Failed
   std::set<std::string> installed_;      // nodes whose updates are in
@@ -253,7 +278,7 @@ class ReconcilerTest : public ::testing::Test {
 
 TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 60 && Phase() != "Succeeded"; ++pass) {
     ReconcileResult r = reconciler.Reconcile("run");
     ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
@@ -280,16 +305,66 @@ TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
   EXPECT_TRUE(reasons.count("NodeUpdated"));
   EXPECT_TRUE(reasons.count("RunSucceeded"));
 
-  // An ended run: reconciling again writes nothing at all.
+  // An ended run: reconciling again writes nothing at all, and reads only the run (not the
+  // nodes and pods).
   const uint64_t rv = store_.CurrentResourceVersion();
+  recorded_.Clear();
   EXPECT_TRUE(reconciler.Reconcile("run").terminal);
   EXPECT_TRUE(reconciler.Reconcile("run").terminal);
   EXPECT_EQ(store_.CurrentResourceVersion(), rv);
+  EXPECT_EQ(recorded_.Requests(), (Requests{"get updateruns run", "get updateruns run"}));
+}
+
+// The first pass of a new run: kcau's finalizer before anything else, then the run lock, the
+// status, and only then the first request to a node (the scan) and the Events.
+TEST_F(ReconcilerTest, FirstPassHoldsTheFinalizerThenWritesStatusBeforeActing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(Phase(), "Running");
+  EXPECT_EQ(recorded_.Writes(),
+            (Requests{"patch updateruns run", LeaseCreated(), "update updateruns/status run",
+                      "patch nodes n1", "create events RunStarted",
+                      "create events NodeStatusNotification"}));
+  EXPECT_EQ(On(recorded_.Requests(), {"updateruns", "nodes", "pods"}),
+            (Requests{"get updateruns run", "patch updateruns run", "list nodes", "list pods",
+                      "update updateruns/status run", "patch nodes n1"}));
+}
+
+// A cordon pass, a drain pass and the update request: each writes the phase it announces
+// before acting on the node, then says so in an Event.
+TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  PlayAgents();  // n1's scan: it has updates
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Cordoned");
+  EXPECT_TRUE(Cordoned("n1"));
+  // n2's scan is asked for while n1 is taken.
+  EXPECT_EQ(recorded_.Writes(),
+            (Requests{"patch updateruns/status run", "patch nodes n1", "patch nodes n2",
+                      "create events NodeStatusNotification", "create events NodeUpdateStarted",
+                      "create events NodeStatusNotification"}));
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok());
+  EXPECT_EQ(recorded_.Writes(),
+            (Requests{"patch updateruns/status run", "create pods/eviction n1-web",
+                      "create events NodeStatusNotification"}));
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Updating");
+  EXPECT_FALSE(InstallRequested("n1").empty());
+  EXPECT_EQ(recorded_.Writes(), (Requests{"patch updateruns/status run", "patch nodes n1",
+                                          "create events NodeStatusNotification"}));
 }
 
 TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
   // Drive until the first node is asked to update, then let its agent answer Installed
   // without the reboot finishing.
   const std::string token = DriveUntilInstallRequested(reconciler, "n1");
@@ -301,9 +376,13 @@ TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   ReconcileResult first = reconciler.Reconcile("run");  // -> Rebooting
   ASSERT_TRUE(first.requeue_after.has_value());
   const uint64_t rv = store_.CurrentResourceVersion();
+  recorded_.Clear();
   ReconcileResult second = reconciler.Reconcile("run");
   EXPECT_EQ(store_.CurrentResourceVersion(), rv) << "a waiting pass wrote something";
   EXPECT_TRUE(second.requeue_after.has_value());
+  EXPECT_EQ(recorded_.Writes(), Requests{});
+  EXPECT_EQ(On(recorded_.Requests(), {"updateruns", "nodes"}),
+            (Requests{"get updateruns run", "list nodes"}));
 }
 
 TEST_F(ReconcilerTest, UndecodableSpecEndsInvalidOnceAndTouchesNothing) {
@@ -377,12 +456,19 @@ class ConcurrentEditClient : public sim::StoreClient {
 TEST_F(ReconcilerTest, ConflictingStatusWriteIsReReadAndDecidedAgainAtOnce) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   ConcurrentEditClient client(store_);
+  RecordingClient recorded(client);
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
+  UpdateRunReconciler reconciler(recorded, cluster, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
   EXPECT_TRUE(r.status_written);
   EXPECT_EQ(client.status_writes, 2);  // the refused write, then the re-decided one
+  // The refused write is followed by a read of the run, and nothing touches a node before
+  // the status lands.
+  EXPECT_EQ(On(recorded.Requests(), {"updateruns", "nodes", "pods", "events"}),
+            (Requests{"get updateruns run", "patch updateruns run", "update updateruns/status run",
+                      "get updateruns run", "update updateruns/status run", "patch nodes n1",
+                      "create events RunStarted", "create events NodeStatusNotification"}));
   Json run = Run();
   EXPECT_EQ(run.at("metadata").at("annotations").at("edited-by").as_string(), "someone-else-0");
   EXPECT_EQ(run.at("status").at("phase").as_string(), "Running");
@@ -392,8 +478,9 @@ TEST_F(ReconcilerTest, PersistentConflictGoesToTheQueueAndTouchesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   ConcurrentEditClient client(store_);
   client.edits_left = 100;  // someone who keeps editing the run
+  RecordingClient recorded(client);
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
+  UpdateRunReconciler reconciler(recorded, cluster, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kError);
   EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
@@ -405,6 +492,14 @@ TEST_F(ReconcilerTest, PersistentConflictGoesToTheQueueAndTouchesNothing) {
   for (int i = 1; i <= 3; ++i) {
     EXPECT_FALSE(Node("n" + std::to_string(i)).at("spec").has_field("unschedulable"));
   }
+  // The finalizer and the lock are taken once; then only refused status writes, no node or
+  // Event.
+  Requests writes{"patch updateruns run", LeaseCreated()};
+  writes.insert(
+      writes.end(),
+      UpdateRunReconciler::kConflictAttempts * (1 + UpdateRunReconciler::kMetadataRewrites),
+      "update updateruns/status run");
+  EXPECT_EQ(recorded.Writes(), writes);
 }
 
 TEST_F(ReconcilerTest, MetadataEditsNeverConflictWithLaterStatusWrites) {
@@ -437,13 +532,20 @@ TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
   ConcurrentEditClient client(store_);
   client.edit_before_patches = true;
   client.edit_status = true;  // someone who keeps writing the status
+  RecordingClient recorded(client);
   ApiClusterSource cluster(client);
-  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
+  UpdateRunReconciler reconciler(recorded, cluster, clock_, nullptr, signing_key_);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kError);
   EXPECT_NE(r.error.find("Conflict"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("testing value /status/revision failed"), std::string::npos) << r.error;
   EXPECT_EQ(client.status_patches, UpdateRunReconciler::kConflictAttempts);
+  // Each attempt re-reads the run and decides again; none acts.
+  Requests each_attempt;
+  for (int i = 0; i < UpdateRunReconciler::kConflictAttempts; ++i) {
+    each_attempt.insert(each_attempt.end(), {"get updateruns run", "patch updateruns/status run"});
+  }
+  EXPECT_EQ(On(recorded.Requests(), {"updateruns", "nodes", "pods", "events"}), each_attempt);
   // No decision was written, so nothing any of them asked for was done.
   auto nodes_after = store_.List(res::Nodes(), "", {}).value().items;
   ASSERT_EQ(nodes_after.size(), nodes_before.size());
@@ -499,11 +601,48 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(reboots_["n" + std::to_string(i)], 1);
 }
 
+// What the reconciler tells its RunObserver (the controller's metrics), one line a call.
+class RecordingObserver : public RunObserver {
+ public:
+  void RunReconciled(const std::string& run, const crd::UpdateRunStatus& before,
+                     const RolloutDecision& decision, const ActionOutcome& acted) override {
+    calls.push_back("reconciled " + run + ": " + crd::RunPhaseName(before.phase) + " -> " +
+                    crd::RunPhaseName(decision.status.phase) + ", " +
+                    std::to_string(acted.pods_evicted) + " evicted");
+  }
+  void RunGone(const std::string& run) override { calls.push_back("gone " + run); }
+  std::vector<std::string> calls;
+};
+
 TEST_F(ReconcilerTest, DeletedRunIsForgotten) {
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  RecordingObserver observer;
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, &observer, signing_key_);
   ReconcileResult r = reconciler.Reconcile("absent");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess);
   EXPECT_FALSE(r.requeue_after.has_value());
+  EXPECT_EQ(observer.calls, (Requests{"gone absent"}));
+}
+
+// Each pass that decides tells the observer what it read, decided and did; a pass stopped
+// by a conflict, or over an ended run, tells it nothing.
+TEST_F(ReconcilerTest, ObserverHearsEachDecidedPass) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  RecordingObserver observer;
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, &observer, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  PlayAgents();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);  // cordon
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);  // drain
+  EXPECT_EQ(observer.calls, (Requests{"reconciled run: Pending -> Running, 0 evicted",
+                                      "reconciled run: Running -> Running, 0 evicted",
+                                      "reconciled run: Running -> Running, 1 evicted"}));
+  observer.calls.clear();
+  DriveTo(reconciler, "run", "Succeeded");
+  ASSERT_FALSE(observer.calls.empty());
+  EXPECT_EQ(observer.calls.back(), "reconciled run: Running -> Succeeded, 0 evicted");
+  observer.calls.clear();
+  EXPECT_TRUE(reconciler.Reconcile("run").terminal);
+  EXPECT_EQ(observer.calls, Requests{});
 }
 
 // The run lock: a second run over the same nodes waits, Locked, until the first ends.

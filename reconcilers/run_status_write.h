@@ -1,0 +1,30 @@
+// Writes a decided UpdateRun status as a compare-and-swap on what the decision was made from,
+// so a decision made from a stale read is never written (and so never acted on). Labels and
+// annotations, which GitOps tools and people change at any time, never make it fail.
+//
+// Thread-safety: stateless; safe wherever the KubeClient is.
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "crd/updaterun_types.h"
+#include "kube/json.h"
+
+namespace kcau::kube {
+class KubeClient;
+}
+
+namespace kcau::reconcilers {
+
+// Rewrites of a decided status after a 409 caused by a metadata-only change.
+inline constexpr int kStatusMetadataRewrites = 3;
+
+// Writes `status` (its revision one above the one read) for run `run_name`, decided from
+// `decided_from`, which was decoded from `read`. A change of the spec or the status since the
+// read is a kConflict error: the caller decides again. Returns the run as written.
+StatusOr<kube::Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_name,
+                                    const crd::UpdateRun& decided_from, const kube::Json& read,
+                                    kube::Json status);
+
+}  // namespace kcau::reconcilers

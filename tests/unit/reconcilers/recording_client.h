@@ -1,0 +1,105 @@
+// A KubeClient that forwards every call to another and records the request, as RBAC names it
+// (verb, resource, subresource, name), the way sample-controller's tests read their fake
+// clientset's actions: tests assert on the requests the reconciler made, in order, not only
+// on their effects. An Event's name is the API server's unique one, so its record carries
+// the Event's reason instead ("create events RunStarted").
+//
+// Thread-safety: safe from any thread, as the client it wraps.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kube/kube_client.h"
+
+namespace kcau::reconcilers::testing {
+
+class RecordingClient : public kube::KubeClient {
+ public:
+  explicit RecordingClient(kube::KubeClient& next) : next_(next) {}
+
+  // Every request so far, as "verb resource[/subresource] name" ("patch updateruns/status
+  // run", "create pods/eviction n1-web", "list nodes").
+  std::vector<std::string> Requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  // The requests that change something: no get, list or watch.
+  std::vector<std::string> Writes() const {
+    std::vector<std::string> writes;
+    for (const auto& r : Requests()) {
+      if (r.rfind("get ", 0) != 0 && r.rfind("list ", 0) != 0 && r.rfind("watch ", 0) != 0) {
+        writes.push_back(r);
+      }
+    }
+    return writes;
+  }
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.clear();
+  }
+
+  StatusOr<kube::Json> Get(const kube::Resource& r, const kube::ObjectKey& key) override {
+    Record("get", r.plural, key.name);
+    return next_.Get(r, key);
+  }
+  StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,
+                                  const kube::ListOptions& options) override {
+    Record("list", r.plural, "");
+    return next_.List(r, ns, options);
+  }
+  StatusOr<kube::Json> Create(const kube::Resource& r, const kube::Json& object) override {
+    Record("create", r.plural, r.plural == "events" ? Field(object, "reason") : NameOf(object));
+    return next_.Create(r, object);
+  }
+  StatusOr<kube::Json> Update(const kube::Resource& r, const kube::Json& object) override {
+    Record("update", r.plural, NameOf(object));
+    return next_.Update(r, object);
+  }
+  StatusOr<kube::Json> UpdateStatus(const kube::Resource& r, const kube::Json& object) override {
+    Record("update", r.plural + "/status", NameOf(object));
+    return next_.UpdateStatus(r, object);
+  }
+  StatusOr<kube::Json> Patch(const kube::Resource& r, const kube::ObjectKey& key,
+                             kube::PatchType type, const kube::Json& patch,
+                             bool status_subresource) override {
+    Record("patch", status_subresource ? r.plural + "/status" : r.plural, key.name);
+    return next_.Patch(r, key, type, patch, status_subresource);
+  }
+  Status Delete(const kube::Resource& r, const kube::ObjectKey& key) override {
+    Record("delete", r.plural, key.name);
+    return next_.Delete(r, key);
+  }
+  Status Evict(const kube::ObjectKey& pod) override {
+    Record("create", "pods/eviction", pod.name);
+    return next_.Evict(pod);
+  }
+  StatusOr<std::unique_ptr<kube::WatchStream>> Watch(const kube::Resource& r, const std::string& ns,
+                                                     const kube::ListOptions& options,
+                                                     const std::string& resource_version) override {
+    Record("watch", r.plural, "");
+    return next_.Watch(r, ns, options, resource_version);
+  }
+
+ private:
+  static std::string Field(const kube::Json& object, const char* field) {
+    return object.has_string_field(field) ? object.at(field).as_string() : "";
+  }
+  static std::string NameOf(const kube::Json& object) {
+    return object.has_object_field("metadata") ? Field(object.at("metadata"), "name") : "";
+  }
+  void Record(const std::string& verb, const std::string& resource, const std::string& name) {
+    std::string request = verb + " " + resource;
+    if (!name.empty()) request += " " + name;
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back(std::move(request));
+  }
+
+  kube::KubeClient& next_;
+  mutable std::mutex mu_;
+  std::vector<std::string> requests_;  // guarded by mu_
+};
+
+}  // namespace kcau::reconcilers::testing
