@@ -2,35 +2,20 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "crd/k8s_names.h"
 #include "crd/validation.h"
 #include "crd/yaml_json.h"
+#include "tests/unit/crd/source_files.h"
 
 namespace kcau::crd {
 namespace {
 
 using web::json::value;
-
-std::string ReadFile(const std::string& relative) {
-  std::ifstream in(std::string(KCAU_SOURCE_DIR) + "/" + relative);
-  EXPECT_TRUE(in.good()) << relative;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-value Yaml(const std::string& text) {
-  auto v = YamlToJson(text);
-  EXPECT_TRUE(v.ok()) << v.status().ToString();
-  return v.ok() ? *v : value();
-}
 
 TEST(CodecTest, DecodesEveryField) {
   auto run = DecodeUpdateRun(Yaml(ReadFile("tests/testdata/updaterun/full.yaml")));
@@ -329,22 +314,6 @@ const value& SpecSchemaAt(const value& spec_props, const std::string& path) {
     begin = dot + 1;
   }
   return *node;
-}
-
-const value& SpecSchema() {
-  static const value props = [] {
-    auto docs = YamlToJsonDocuments(ReadFile("crd/updaterun-crd.yaml"));
-    EXPECT_TRUE(docs.ok()) << docs.status().ToString();
-    return docs->at(0)
-        .at("spec")
-        .at("versions")
-        .at(0)
-        .at("schema")
-        .at("openAPIV3Schema")
-        .at("properties")
-        .at("spec");
-  }();
-  return props;
 }
 
 int64_t SchemaInt(const value& node, const char* keyword) {
