@@ -1,3 +1,5 @@
+// The UpdateRun codec (decoding with path-naming errors, round trips, the compact status of
+// large runs) and the CRD manifest against the code (fields, bounds, name patterns).
 #include "crd/updaterun_codec.h"
 
 #include <gtest/gtest.h>
