@@ -164,7 +164,7 @@ TEST(CodecTest, StatusRoundTrips) {
   EXPECT_EQ(*decoded, st);
 }
 
-// Kubernetes refuses objects over 1.5 MiB (etcd's request limit). The 512 KiB goal of issue
+// Kubernetes refuses objects over 1.5 MiB (etcd's request limit); kcau aims at 512 KiB.
 // Large runs need a summarised node list; this guards the hard limit and prints the figure.
 TEST(CodecTest, FiveThousandNodeStatusFitsInAnObject) {
   UpdateRunStatus st;
