@@ -1,6 +1,7 @@
 // UpdateRun <-> JSON, exactly as the API server stores it. Decoding checks every field's
 // type and names the JSON path of the first problem ("spec.maxRetriesPerNode: expected
 // integer, got string"); unknown spec fields are refused, as strict field validation would.
+// The spec's fields are those of the field table (crd/updaterun_fields.h).
 // Encoding writes camelCase, RFC 3339 times, and omits empty optionals so a 5,000-node
 // status stays compact.
 // Pure functions, thread-safe.

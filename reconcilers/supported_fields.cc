@@ -1,42 +1,20 @@
+// The allow-list is the field table's Honoured column (crd/updaterun_fields.h), built once.
+// Thread-safe: a function-local static, read-only after its initialisation.
 #include "reconcilers/supported_fields.h"
+
+#include "crd/updaterun_fields.h"
 
 namespace kcau::reconcilers {
 
 const std::set<std::string>& SupportedSpecFields() {
   // Grows as each row of README.md's parameter table becomes real.
-  static const std::set<std::string> fields = {
-      "spec.nodeSelector",
-      "spec.plugins",
-      "spec.maxFailedNodes",
-      "spec.maxRetriesPerNode",
-      "spec.nodeOrder",
-      "spec.siteAwareUpdatingOrder",
-      "spec.rebootTimeoutMinutes",
-      "spec.maxUnavailable",
-      "spec.requireAllNodesOnline",
-      "spec.whatIf",
-      "spec.drain",
-      "spec.drainTimeoutMinutes",
-      "spec.agentTimeoutMinutes",
-      "spec.forceReboot",
-      "spec.warnAfter",
-      "spec.stopAfter",
-      "spec.stop",
-      "spec.failbackMode",
-      "spec.forceRecovery",
-      "spec.mode",
-      "spec.runPluginsSerially",
-      "spec.stopOnPluginFailure",
-      "spec.separateReboots",
-      "spec.preUpdateHook",
-      "spec.postUpdateHook",
-      "spec.hookRunner",
-      "spec.rebootMode",
-      "spec.attemptSoftReboot",
-      "spec.skipUpdateChecks",
-      "spec.osRollingUpgrade",
-      "spec.forceSelfUpdate",
-  };
+  static const std::set<std::string> fields = [] {
+    std::set<std::string> honoured;
+    for (const crd::SpecField& field : crd::SpecFields()) {
+      if (field.honoured == crd::Honoured::kYes) honoured.insert(field.Path());
+    }
+    return honoured;
+  }();
   return fields;
 }
 

@@ -1,6 +1,7 @@
 // Which UpdateRun spec fields the reconciler honours today. A run that sets any other field
 // fails fast with reason Unsupported naming it: a field silently ignored would mean, say,
-// `drain: Skip` draining anyway or `stopAfter` never stopping. Pure, thread-safe.
+// `drain: Skip` draining anyway or `stopAfter` never stopping. Which fields those are is the
+// Honoured column of the spec field table (crd/updaterun_fields.h). Pure, thread-safe.
 #pragma once
 
 #include <set>

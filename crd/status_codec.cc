@@ -1,0 +1,278 @@
+// UpdateRun status <-> JSON, including the compact form of a large run's status (see
+// kCompactSucceededAbove in crd/updaterun_codec.h). Pure functions, thread-safe.
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "crd/json_reader.h"
+#include "crd/json_writer.h"
+#include "crd/names.h"
+#include "crd/updaterun_codec.h"
+
+namespace kcau::crd {
+
+namespace {
+
+using jsonio::Bool;
+using jsonio::Enum;
+using jsonio::Expect;
+using jsonio::Int;
+using jsonio::Int64;
+using jsonio::ItemPath;
+using jsonio::Items;
+using jsonio::Str;
+using jsonio::StrArray;
+using jsonio::String;
+using jsonio::Strings;
+using jsonio::Time;
+using web::json::value;
+
+// ---------------------------------------------------------------------------- decoding
+
+// status.succeededNodes[i]: one NodeResult per name of the group.
+void DecodeSucceededGroup(const value& g, const std::string& gp, std::vector<NodeResult>& out) {
+  Expect(g, value::Object, gp, "object");
+  NodeResult r;
+  r.phase = NodePhase::kSucceeded;
+  if (g.has_field("attempts")) r.attempts = Int(g.at("attempts"), gp + ".attempts");
+  if (g.has_field("updatesInstalled")) {
+    r.updates_installed = Int(g.at("updatesInstalled"), gp + ".updatesInstalled");
+  }
+  if (g.has_field("rebooted")) r.rebooted = Bool(g.at("rebooted"), gp + ".rebooted");
+  r.message = NodeSucceededMessage(r.updates_installed, r.rebooted);
+  if (!g.has_field("names")) return;
+  for (const auto& name : Strings(g.at("names"), gp + ".names")) {
+    r.name = name;
+    out.push_back(r);
+  }
+}
+
+Condition DecodeCondition(const value& c, const std::string& cp) {
+  Expect(c, value::Object, cp, "object");
+  Condition cond;
+  for (const auto& [ck, cv] : c.as_object()) {
+    const std::string ccp = cp + "." + ck;
+    if (ck == "type") cond.type = String(cv, ccp);
+    if (ck == "status") cond.status = String(cv, ccp);
+    if (ck == "reason") cond.reason = String(cv, ccp);
+    if (ck == "message") cond.message = String(cv, ccp);
+    if (ck == "lastTransitionTime") cond.last_transition_time = Time(cv, ccp);
+    if (ck == "observedGeneration") cond.observed_generation = Int64(cv, ccp);
+  }
+  return cond;
+}
+
+NodeResult DecodeNode(const value& n, const std::string& np) {
+  Expect(n, value::Object, np, "object");
+  NodeResult r;
+  for (const auto& [nk, nv] : n.as_object()) {
+    const std::string nnp = np + "." + nk;
+    if (nk == "name") r.name = String(nv, nnp);
+    if (nk == "phase") r.phase = Enum(kNodePhaseNames, nv, nnp);
+    if (nk == "attempts") r.attempts = Int(nv, nnp);
+    if (nk == "round") r.round = Int(nv, nnp);
+    if (nk == "updatesInstalled") r.updates_installed = Int(nv, nnp);
+    if (nk == "updatesFound") r.updates_found = Int(nv, nnp);
+    if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
+    if (nk == "rebootKind") r.reboot_kind = String(nv, nnp);
+    if (nk == "staged") r.staged = Bool(nv, nnp);
+    if (nk == "bootIDBefore") r.boot_id_before = String(nv, nnp);
+    if (nk == "wasUnschedulable") r.was_unschedulable = Bool(nv, nnp);
+    if (nk == "requestToken") r.request_token = String(nv, nnp);
+    if (nk == "message") r.message = String(nv, nnp);
+    if (nk == "startTime") r.start_time = Time(nv, nnp);
+    if (nk == "phaseTime") r.phase_time = Time(nv, nnp);
+    if (nk == "finishTime") r.finish_time = Time(nv, nnp);
+    if (nk == "restoreTo") r.restore_to = Enum(kNodePhaseNames, nv, nnp);
+  }
+  return r;
+}
+
+// Status is written by the controller; be tolerant of fields it does not know (a newer
+// controller may have written them) but strict about types.
+UpdateRunStatus DecodeStatus(const value& v) {
+  UpdateRunStatus st;
+  if (v.is_null()) return st;
+  Expect(v, value::Object, "status", "object");
+  std::vector<NodeResult> grouped;  // status.succeededNodes, after status.nodes
+  for (const auto& [k, item] : v.as_object()) {
+    const std::string p = "status." + k;
+    if (k == "phase") {
+      st.phase = Enum(kRunPhaseNames, item, p);
+    } else if (k == "observedGeneration") {
+      st.observed_generation = Int64(item, p);
+    } else if (k == "revision") {
+      st.revision = Int64(item, p);
+    } else if (k == "plan") {
+      // Written by earlier versions; the node list's order is the plan.
+    } else if (k == "appliedSpec") {
+      Expect(item, value::Object, p, "object");
+      st.applied_spec = item.serialize();
+    } else if (k == "nodesTotal") {
+      st.nodes_total = Int(item, p);
+    } else if (k == "nodesSucceeded") {
+      st.nodes_succeeded = Int(item, p);
+    } else if (k == "nodesFailed") {
+      st.nodes_failed = Int(item, p);
+    } else if (k == "startTime") {
+      st.start_time = Time(item, p);
+    } else if (k == "completionTime") {
+      st.completion_time = Time(item, p);
+    } else if (k == "succeededNodes") {
+      Expect(item, value::Array, p, "array");
+      size_t i = 0;
+      for (const auto& g : item.as_array()) DecodeSucceededGroup(g, ItemPath(p, i++), grouped);
+    } else if (k == "upToDateNodes") {
+      for (const auto& name : Strings(item, p)) {
+        NodeResult r;
+        r.name = name;
+        r.phase = NodePhase::kSkipped;
+        r.message = kNoUpdatesApply;
+        grouped.push_back(r);
+      }
+    } else if (k == "batches") {
+      st.batches = Items(item, p, Strings);
+    } else if (k == "conditions") {
+      st.conditions = Items(item, p, DecodeCondition);
+    } else if (k == "nodes") {
+      for (NodeResult& r : Items(item, p, DecodeNode)) {
+        st.plan.push_back(r.name);
+        st.nodes.push_back(std::move(r));
+      }
+    }
+  }
+  for (auto& r : grouped) {
+    st.plan.push_back(r.name);
+    st.nodes.push_back(std::move(r));
+  }
+  return st;
+}
+
+// ---------------------------------------------------------------------------- encoding
+
+// Phases in which a node is being worked on (a staging report matters only then).
+bool InFlightPhase(NodePhase p) {
+  return p != NodePhase::kPending && p != NodePhase::kSucceeded && p != NodePhase::kFailed &&
+         p != NodePhase::kSkipped;
+}
+
+// A succeeded node whose entry says nothing a group cannot (see kCompactSucceededAbove).
+bool Groupable(const NodeResult& r) {
+  return r.phase == NodePhase::kSucceeded && !r.was_unschedulable && r.updates_found == 0 &&
+         (r.reboot_kind.empty() || r.reboot_kind == "full") &&
+         r.message == NodeSucceededMessage(r.updates_installed, r.rebooted);
+}
+
+// A node skipped with nothing to install whose entry says nothing more than that: in a large
+// run most nodes may be up to date, so they are listed by name only (upToDateNodes).
+bool UpToDate(const NodeResult& r) {
+  return r.phase == NodePhase::kSkipped && r.message == kNoUpdatesApply && r.attempts == 0 &&
+         r.round == 0 && r.updates_installed == 0 && r.updates_found == 0 && !r.rebooted &&
+         r.reboot_kind.empty() && !r.was_unschedulable && !r.restore_to;
+}
+
+value EncodeCondition(const Condition& c) {
+  value e = value::object();
+  e["type"] = Str(c.type);
+  e["status"] = Str(c.status);
+  e["reason"] = Str(c.reason);
+  e["message"] = Str(c.message);
+  e["lastTransitionTime"] = Str(FormatRfc3339(c.last_transition_time));
+  e["observedGeneration"] = value::number(c.observed_generation);
+  return e;
+}
+
+value EncodeNode(const NodeResult& r) {
+  value e = value::object();
+  e["name"] = Str(r.name);
+  e["phase"] = Str(NodePhaseName(r.phase));
+  if (r.attempts != 0) e["attempts"] = value::number(r.attempts);
+  if (r.round != 0) e["round"] = value::number(r.round);
+  if (r.updates_installed != 0) e["updatesInstalled"] = value::number(r.updates_installed);
+  if (r.updates_found != 0) e["updatesFound"] = value::number(r.updates_found);
+  if (r.rebooted) e["rebooted"] = value::boolean(true);
+  if (!r.reboot_kind.empty()) e["rebootKind"] = Str(r.reboot_kind);
+  if (r.staged && InFlightPhase(r.phase)) e["staged"] = value::boolean(true);
+  if (!r.boot_id_before.empty()) e["bootIDBefore"] = Str(r.boot_id_before);
+  if (r.was_unschedulable) e["wasUnschedulable"] = value::boolean(true);
+  if (!r.request_token.empty()) e["requestToken"] = Str(r.request_token);
+  if (!r.message.empty()) e["message"] = Str(r.message);
+  if (r.start_time) e["startTime"] = Str(FormatRfc3339(*r.start_time));
+  if (r.phase_time) e["phaseTime"] = Str(FormatRfc3339(*r.phase_time));
+  if (r.finish_time) e["finishTime"] = Str(FormatRfc3339(*r.finish_time));
+  if (r.restore_to) e["restoreTo"] = Str(NodePhaseName(*r.restore_to));
+  return e;
+}
+
+// status.nodes, and for a large run status.succeededNodes and status.upToDateNodes.
+void EncodeNodes(const std::vector<NodeResult>& nodes, value& o) {
+  const bool compact = nodes.size() > kCompactSucceededAbove;
+  value arr = value::array();
+  size_t n = 0;
+  // attempts, updatesInstalled, rebooted -> names: the compact form of succeeded nodes.
+  std::map<std::tuple<int, int, bool>, std::vector<std::string>> groups;
+  std::vector<std::string> up_to_date;
+  for (const NodeResult& r : nodes) {
+    if (compact && Groupable(r)) {
+      groups[{r.attempts, r.updates_installed, r.rebooted}].push_back(r.name);
+    } else if (compact && UpToDate(r)) {
+      up_to_date.push_back(r.name);
+    } else {
+      arr[n++] = EncodeNode(r);
+    }
+  }
+  if (n > 0) o["nodes"] = arr;
+  if (!groups.empty()) {
+    value grouped = value::array(groups.size());
+    size_t g = 0;
+    for (const auto& [key, names] : groups) {
+      value e = value::object();
+      e["attempts"] = value::number(std::get<0>(key));
+      e["updatesInstalled"] = value::number(std::get<1>(key));
+      e["rebooted"] = value::boolean(std::get<2>(key));
+      e["names"] = StrArray(names);
+      grouped[g++] = e;
+    }
+    o["succeededNodes"] = grouped;
+  }
+  if (!up_to_date.empty()) o["upToDateNodes"] = StrArray(up_to_date);
+}
+
+}  // namespace
+
+StatusOr<UpdateRunStatus> DecodeUpdateRunStatus(const value& status) {
+  try {
+    return DecodeStatus(status);
+  } catch (const jsonio::DecodeError& e) {
+    return InvalidArgumentError(e.what());
+  }
+}
+
+value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
+  value o = value::object();
+  o["phase"] = Str(RunPhaseName(st.phase));
+  if (st.observed_generation != 0) o["observedGeneration"] = value::number(st.observed_generation);
+  if (st.revision != 0) o["revision"] = value::number(st.revision);
+  if (!st.conditions.empty()) {
+    value arr = value::array(st.conditions.size());
+    for (size_t i = 0; i < st.conditions.size(); ++i) arr[i] = EncodeCondition(st.conditions[i]);
+    o["conditions"] = arr;
+  }
+  // The plan is the order of status.nodes: writing it again would double the names'
+  // share of a large run's status.
+  o["nodesTotal"] = value::number(st.nodes_total);
+  o["nodesSucceeded"] = value::number(st.nodes_succeeded);
+  o["nodesFailed"] = value::number(st.nodes_failed);
+  if (st.start_time) o["startTime"] = Str(FormatRfc3339(*st.start_time));
+  if (st.completion_time) o["completionTime"] = Str(FormatRfc3339(*st.completion_time));
+  if (!st.applied_spec.empty()) o["appliedSpec"] = value::parse(st.applied_spec);
+  if (!st.batches.empty()) {
+    value arr = value::array(st.batches.size());
+    for (size_t i = 0; i < st.batches.size(); ++i) arr[i] = StrArray(st.batches[i]);
+    o["batches"] = arr;
+  }
+  if (!st.nodes.empty()) EncodeNodes(st.nodes, o);
+  return o;
+}
+
+}  // namespace kcau::crd
