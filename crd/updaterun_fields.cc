@@ -155,10 +155,12 @@ constexpr Origin kKcauOwn{"", true};
 
 constexpr Honoured kHonoured = Honoured::kYes;
 constexpr Honoured kNotYet = Honoured::kNotYet;
+constexpr MidRunEdit kLive = MidRunEdit::kApplied;
 
 // A row whose member is read and written by its type's codec.
 template <auto member>
-SpecField Row(const char* json_name, Origin origin, Honoured honoured) {
+SpecField Row(const char* json_name, Origin origin, Honoured honoured,
+              MidRunEdit mid_run_edit = MidRunEdit::kFixedAtStart) {
   using Codec = MemberCodec<std::remove_cvref_t<decltype(std::declval<UpdateRunSpec&>().*member)>>;
   return SpecField{
       json_name,
@@ -167,6 +169,7 @@ SpecField Row(const char* json_name, Origin origin, Honoured honoured) {
       origin.cmdlet_parameter,
       origin.kcau_own,
       honoured,
+      mid_run_edit,
       [](const value& v, const std::string& path, UpdateRunSpec& spec) {
         Codec::Decode(v, path, spec.*member);
       },
@@ -184,6 +187,7 @@ SpecField PluginsRow() {
       "CauPluginName, CauPluginArguments",
       false,
       kHonoured,
+      MidRunEdit::kFixedAtStart,
       [](const value& v, const std::string& path, UpdateRunSpec& spec) {
         spec.plugins = DecodePlugins(v, path);
       },
@@ -229,8 +233,9 @@ const std::vector<SpecField>& SpecFields() {
       Row<&S::stop_on_plugin_failure>("stopOnPluginFailure", Cmdlet("StopOnPluginFailure"),
                                       kHonoured),
       Row<&S::separate_reboots>("separateReboots", Cmdlet("SeparateReboots"), kHonoured),
-      Row<&S::max_failed_nodes>("maxFailedNodes", Cmdlet("MaxFailedNodes"), kHonoured),
-      Row<&S::max_retries_per_node>("maxRetriesPerNode", Cmdlet("MaxRetriesPerNode"), kHonoured),
+      Row<&S::max_failed_nodes>("maxFailedNodes", Cmdlet("MaxFailedNodes"), kHonoured, kLive),
+      Row<&S::max_retries_per_node>("maxRetriesPerNode", Cmdlet("MaxRetriesPerNode"), kHonoured,
+                                    kLive),
       Row<&S::node_order>("nodeOrder", Cmdlet("NodeOrder"), kHonoured),
       Row<&S::site_aware_updating_order>("siteAwareUpdatingOrder", Cmdlet("SiteAwareUpdatingOrder"),
                                          kHonoured),
@@ -239,27 +244,27 @@ const std::vector<SpecField>& SpecFields() {
       Row<&S::hook_runner>("hookRunner", Cmdlet("ConfigurationName"), kHonoured),
       Row<&S::require_all_nodes_online>("requireAllNodesOnline", Cmdlet("RequireAllNodesOnline"),
                                         kHonoured),
-      Row<&S::warn_after>("warnAfter", Cmdlet("WarnAfter"), kHonoured),
-      Row<&S::stop_after>("stopAfter", Cmdlet("StopAfter"), kHonoured),
+      Row<&S::warn_after>("warnAfter", Cmdlet("WarnAfter"), kHonoured, kLive),
+      Row<&S::stop_after>("stopAfter", Cmdlet("StopAfter"), kHonoured, kLive),
       Row<&S::reboot_timeout_minutes>("rebootTimeoutMinutes", Cmdlet("RebootTimeoutMinutes"),
-                                      kHonoured),
+                                      kHonoured, kLive),
       Row<&S::drain_timeout_minutes>("drainTimeoutMinutes",
-                                     Cmdlet("SuspendClusterNodeTimeoutMinutes"), kHonoured),
-      Row<&S::agent_timeout_minutes>("agentTimeoutMinutes", kKcauOwn, kHonoured),
+                                     Cmdlet("SuspendClusterNodeTimeoutMinutes"), kHonoured, kLive),
+      Row<&S::agent_timeout_minutes>("agentTimeoutMinutes", kKcauOwn, kHonoured, kLive),
       Row<&S::drain>("drain", Cmdlet("ForcePauseNoDrain, ForcePauseAndDrain"), kHonoured),
       Row<&S::force_reboot>("forceReboot", Cmdlet("ForcePauseDrainAndReboot"), kHonoured),
-      Row<&S::failback_mode>("failbackMode", Cmdlet("FailbackMode"), kHonoured),
+      Row<&S::failback_mode>("failbackMode", Cmdlet("FailbackMode"), kHonoured, kLive),
       Row<&S::reboot_mode>("rebootMode", Cmdlet("RebootMode"), kHonoured),
       Row<&S::attempt_soft_reboot>("attemptSoftReboot", Cmdlet("AttemptSoftReboot"), kHonoured),
       Row<&S::os_rolling_upgrade>("osRollingUpgrade", Cmdlet("OsRollingUpgrade"), kHonoured),
-      Row<&S::skip_update_checks>("skipUpdateChecks", Cmdlet("SkipUpdateChecks"), kHonoured),
+      Row<&S::skip_update_checks>("skipUpdateChecks", Cmdlet("SkipUpdateChecks"), kHonoured, kLive),
       Row<&S::force_self_update>("forceSelfUpdate", Cmdlet("ForceSelfUpdate"), kHonoured),
       Row<&S::what_if>("whatIf", Cmdlet("WhatIf"), kHonoured),
-      Row<&S::force_recovery>("forceRecovery", Cmdlet("ForceRecovery"), kHonoured),
+      Row<&S::force_recovery>("forceRecovery", Cmdlet("ForceRecovery"), kHonoured, kLive),
       Row<&S::mode>("mode", Cmdlet("Invoke-CauScan"), kHonoured),
-      Row<&S::stop>("stop", Cmdlet("Stop-CauRun"), kHonoured),
-      Row<&S::max_unavailable>("maxUnavailable", kKcauOwn, kHonoured),
-      Row<&S::settle>("settle", kKcauOwn, kNotYet),
+      Row<&S::stop>("stop", Cmdlet("Stop-CauRun"), kHonoured, kLive),
+      Row<&S::max_unavailable>("maxUnavailable", kKcauOwn, kHonoured, kLive),
+      Row<&S::settle>("settle", kKcauOwn, kNotYet, kLive),
   };
   return fields;
 }

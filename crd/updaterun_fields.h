@@ -41,6 +41,12 @@ const char* FieldKindName(FieldKind kind);  // "boolean", "duration", "object li
 // (reason Unsupported) naming it, rather than having it silently ignored.
 enum class Honoured { kYes, kNotYet };
 
+// Whether an edit of the field made after the run started is applied to the running run
+// (reconcilers/spec_edits.h, docs/spec-edits.md): the pacing, the failure budget, the
+// timeouts and the stop controls are; what decides which nodes and what runs on them is
+// fixed when the run starts.
+enum class MidRunEdit { kFixedAtStart, kApplied };
+
 struct SpecField {
   std::string json_name;  // "maxFailedNodes"; its JSON path is "spec." + json_name
   FieldKind kind;
@@ -50,6 +56,7 @@ struct SpecField {
   std::string cmdlet_parameter;
   bool kcau_own;  // beyond CAU: no cmdlet parameter has this meaning
   Honoured honoured;
+  MidRunEdit mid_run_edit;
   // Reads the field's JSON value (at `path`) into its member of `spec`. Throws
   // jsonio::DecodeError naming the path of the problem: call it through DecodeUpdateRunSpec.
   void (*decode)(const web::json::value& item, const std::string& path, UpdateRunSpec& spec);

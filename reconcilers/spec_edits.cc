@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "crd/updaterun_fields.h"
+
 namespace kcau::reconcilers {
 
 namespace {
@@ -41,12 +43,13 @@ void Put(Json& object, const std::string& key, const Json& from) {
 }  // namespace
 
 const std::vector<std::string>& LiveSpecFields() {
-  static const std::vector<std::string> fields = {
-      "maxUnavailable",      "maxFailedNodes",   "maxRetriesPerNode", "rebootTimeoutMinutes",
-      "drainTimeoutMinutes", "warnAfter",        "stopAfter",         "stop",
-      "failbackMode",        "skipUpdateChecks", "forceRecovery",     "settle",
-      "agentTimeoutMinutes",
-  };
+  static const std::vector<std::string> fields = [] {
+    std::vector<std::string> live;
+    for (const auto& field : crd::SpecFields()) {
+      if (field.mid_run_edit == crd::MidRunEdit::kApplied) live.push_back(field.json_name);
+    }
+    return live;
+  }();
   return fields;
 }
 

@@ -2,8 +2,9 @@
 //
 // A run applies its spec as it was when it started (status.appliedSpec), except the fields
 // that only pace it, bound it or stop it, which an operator must be able to change while it
-// runs (kLiveSpecFields: maxUnavailable, the failure budget and retries, the timeouts,
-// warnAfter/stopAfter, stop, failbackMode, skipUpdateChecks, forceRecovery, settle). Every
+// runs (the rows of crd/updaterun_fields.h marked MidRunEdit::kApplied: maxUnavailable, the
+// failure budget and retries, the timeouts, warnAfter/stopAfter, stop, failbackMode,
+// skipUpdateChecks, forceRecovery, settle). Every
 // other field decides *what* is done to a node or *which* nodes (plug-ins and their
 // arguments, hooks and whom they run as, reboot mode, drain, the selector and orders) and
 // is kept as started: half the nodes patched one way and half another, or a hook identity
@@ -22,7 +23,7 @@
 
 namespace kcau::reconcilers {
 
-// JSON names of the spec fields a running run applies when edited.
+// JSON names of the spec fields a running run applies when edited, from the field table.
 const std::vector<std::string>& LiveSpecFields();
 
 struct FieldChange {

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "crd/updaterun_codec.h"
@@ -204,6 +205,32 @@ TEST(SpecFieldsTest, EveryFieldMirrorsACmdletParameterOrIsKcausOwn) {
       EXPECT_TRUE(in_readme) << parameter << " not in README.md's row of the field";
     }
   }
+}
+
+// docs/spec-edits.md's table: the left column is what a running run applies, the right what
+// it keeps as started; each field in exactly the column of its row's mid_run_edit.
+TEST(SpecFieldsTest, DocumentedMidRunEditsMatchTheTable) {
+  const std::string doc = ReadFile("docs/spec-edits.md");
+  std::set<std::string> applied, kept;
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t middle = line.find(" | ", 2);
+    ASSERT_NE(middle, std::string::npos) << line;
+    for (auto [from, to, into] : {std::make_tuple(size_t{0}, middle, &applied),
+                                  std::make_tuple(middle, line.size(), &kept)}) {
+      for (size_t at = line.find('`', from); at != std::string::npos && at < to;
+           at = line.find('`', line.find('`', at + 1) + 1)) {
+        into->insert(line.substr(at + 1, line.find('`', at + 1) - at - 1));
+      }
+    }
+  }
+  for (const auto& field : SpecFields()) {
+    const bool live = field.mid_run_edit == MidRunEdit::kApplied;
+    EXPECT_EQ(applied.count(field.json_name), live ? 1u : 0u) << field.json_name;
+    EXPECT_EQ(kept.count(field.json_name), live ? 0u : 1u) << field.json_name;
+  }
+  EXPECT_EQ(applied.size() + kept.size(), SpecFields().size());
 }
 
 }  // namespace
