@@ -18,6 +18,7 @@ packages=(
   # apt-ftparchive), and dnf with --installroot over test rpms (rpmbuild, createrepo_c).
   mmdebstrap dpkg-dev apt-utils
   dnf dnf-plugins-core rpm createrepo-c
+  umoci                                 # make image: OCI images without a daemon (mmdebstrap above)
 )
 
 missing=()

@@ -55,8 +55,8 @@ def blob(layout, digest):
         return json.load(f)
 
 
-def run(*command, **kwargs):
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)
+def run(*command, timeout=120, **kwargs):
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 class Image(unittest.TestCase):
@@ -69,7 +69,7 @@ class Image(unittest.TestCase):
         cls.out = os.path.join(cls.work, "images")
         started = time.monotonic()
         built = run("bash", os.path.join(SOURCE_DIR, "scripts/build-images.sh"), BUILD_DIR,
-                    cls.out, cwd=SOURCE_DIR)
+                    cls.out, cwd=SOURCE_DIR, timeout=540)
         if built.returncode != 0:
             shutil.rmtree(cls.work)
             raise AssertionError("scripts/build-images.sh failed:\n" + built.stdout +
