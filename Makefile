@@ -30,7 +30,8 @@ demo: build
 
 # OCI images of kcau-controller and kcau-agent in $(BUILD_DIR)/images (docs/images.md): the two
 # binaries on a Debian root made with mmdebstrap (cached in /var/cache/kcau-test), packed with
-# umoci. Needs root the first time (mmdebstrap); later runs take seconds and work offline.
+# umoci. The first run makes that root from Debian's mirror (about a minute); later runs take
+# seconds and work offline.
 image: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target kcau-controller kcau-agent

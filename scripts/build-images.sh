@@ -10,9 +10,10 @@
 # name carries a hash of how it is made, so a changed package list makes a new one). Only the
 # first run needs Debian's mirror; later runs work offline.
 #
-# Out: OUT_DIR/kcau-controller and OUT_DIR/kcau-agent (OCI image layouts, tagged with the
-# project's version) and OUT_DIR/<name>-<version>.tar (the same as an oci-archive). Packed with
-# umoci: no daemon, no registry. The names in deploy/*.yaml are kcau/<name>:<version>.
+# Out: OUT_DIR/kcau-controller and OUT_DIR/kcau-agent (OCI image layouts) and
+# OUT_DIR/<name>-<version>.tar (the same as an oci-archive), each holding one image whose
+# reference is the name deploy/*.yaml uses, kcau/<name>:<version> (the project's version), so
+# `podman load` and `skopeo copy` name it so. Packed with umoci: no daemon, no registry.
 #
 # Labels (IMAGE_SOURCE, IMAGE_LICENSES override): org.opencontainers.image.source is the git
 # remote "origin" when there is one and left out otherwise; .licenses is NOASSERTION because
@@ -85,7 +86,8 @@ mkdir -p "$OUT_DIR"
 # build_image NAME BINARY USER DESCRIPTION
 build_image() {
   local name=$1 binary=$2 user=$3 description=$4
-  local layout=$OUT_DIR/$name image=$OUT_DIR/$name:$VERSION
+  local layout=$OUT_DIR/$name reference=kcau/$name:$VERSION
+  local image=$layout:$reference
   local staging=$WORK/$name
   mkdir -p "$staging/usr/local/bin"
   strip --strip-debug -o "$staging/usr/local/bin/$name" "$BUILD_DIR/$binary"
@@ -116,7 +118,8 @@ build_image() {
   umoci gc --layout "$layout"
   tar -C "$layout" -cf "$OUT_DIR/$name-$VERSION.tar.tmp" .
   mv "$OUT_DIR/$name-$VERSION.tar.tmp" "$OUT_DIR/$name-$VERSION.tar"
-  echo "build-images: kcau/$name:$VERSION  oci:$layout:$VERSION  oci-archive:$OUT_DIR/$name-$VERSION.tar ($(du -sh "$layout" | cut -f1) compressed)"
+  echo "build-images: $reference: oci:$image, oci-archive:$OUT_DIR/$name-$VERSION.tar" \
+    "($(du -sh "$layout" | cut -f1) compressed)"
 }
 
 build_image kcau-controller controller/kcau-controller 65532:65532 \
