@@ -70,7 +70,7 @@ mkdir -p "$CACHE"
   flock 9
   if [ ! -f "$BASE_TAR" ]; then
     echo "build-images: making the Debian root $BASE_TAR (mmdebstrap, once)"
-    mmdebstrap --quiet "${BASE_ARGS[@]}" "$BASE_TAR.tmp"
+    mmdebstrap --quiet "${BASE_ARGS[@]}" "$BASE_TAR.tmp" || { rm -f "$BASE_TAR.tmp"; exit 1; }
     mv "$BASE_TAR.tmp" "$BASE_TAR"
   fi
 ) 9>>"$CACHE/.lock"
