@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 
 SANITIZE_DIR ?= build-sanitize
 
-.PHONY: all deps build test test-sanitize demo format clean
+.PHONY: all deps build test test-sanitize demo image format clean
 
 all: build
 
@@ -27,6 +27,15 @@ test-sanitize: deps
 
 demo: build
 	bash scripts/demo.sh $(BUILD_DIR)
+
+# OCI images of kcau-controller and kcau-agent in $(BUILD_DIR)/images (docs/images.md): the two
+# binaries on a Debian root made with mmdebstrap (cached in /var/cache/kcau-test), packed with
+# umoci. The first run makes that root from Debian's mirror (about a minute); later runs take
+# seconds and work offline.
+image: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target kcau-controller kcau-agent
+	bash scripts/build-images.sh $(BUILD_DIR) $(BUILD_DIR)/images
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -22,6 +22,7 @@ packages=(
   # values checked against values.schema.json.
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev python3-jsonschema
   lua5.1                                # the Argo CD health check, run by a real Lua 5.1
+  umoci                                 # make image: OCI images without a daemon (mmdebstrap above)
 )
 
 missing=()
