@@ -233,5 +233,27 @@ TEST(SpecFieldsTest, DocumentedMidRunEditsMatchTheTable) {
   EXPECT_EQ(applied.size() + kept.size(), SpecFields().size());
 }
 
+// Every field of the CRD, spec and status, nested ones included, is described: `kubectl
+// explain updaterun.<path>` prints each description.
+void ExpectDescribed(const value& schema, const std::string& path) {
+  if (schema.has_object_field("items")) ExpectDescribed(schema.at("items"), path + "[]");
+  if (!schema.has_object_field("properties")) return;
+  for (const auto& [name, property] : schema.at("properties").as_object()) {
+    const std::string at = path.empty() ? name : path + "." + name;
+    EXPECT_TRUE(property.has_string_field("description") &&
+                !property.at("description").as_string().empty())
+        << at << " has no description in crd/updaterun-crd.yaml";
+    ExpectDescribed(property, at);
+  }
+}
+
+TEST(SpecFieldsTest, EveryCrdFieldIsDescribed) {
+  auto docs = YamlToJsonDocuments(ReadFile("crd/updaterun-crd.yaml"));
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  const value& schema =
+      docs->at(0).at("spec").at("versions").at(0).at("schema").at("openAPIV3Schema");
+  ExpectDescribed(schema, "");
+}
+
 }  // namespace
 }  // namespace kcau::crd
