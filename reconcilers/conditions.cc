@@ -2,6 +2,25 @@
 
 namespace kcau::reconcilers {
 
+const char* ConditionStatusName(ConditionStatus status) {
+  switch (status) {
+    case ConditionStatus::kTrue:
+      return "True";
+    case ConditionStatus::kFalse:
+      return "False";
+    case ConditionStatus::kUnknown:
+      return "Unknown";
+  }
+  return "Unknown";
+}
+
+bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
+                  ConditionStatus status, const std::string& reason, const std::string& message,
+                  int64_t generation, TimePoint now) {
+  return SetCondition(conditions, type, std::string(ConditionStatusName(status)), reason, message,
+                      generation, now);
+}
+
 bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
                   const std::string& status, const std::string& reason, const std::string& message,
                   int64_t generation, TimePoint now) {

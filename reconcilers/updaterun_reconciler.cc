@@ -409,7 +409,8 @@ ReconcileResult UpdateRunReconciler::ReconcileOnce(const std::string& run_name, 
     if (lock->verdict == RunLockVerdict::kWait) locked_out = WaitForLock(*run, lock->message, now);
   }
   const ElapsedFn elapsed = [this](TimePoint then) { return elapsed_.Since(then); };
-  RolloutDecision decision = locked_out ? *locked_out : PlanRollout(*run, *nodes, now, elapsed);
+  RolloutDecision decision =
+      locked_out ? *locked_out : PlanRollout(*run, *nodes, now, elapsed, KCAU_VERSION);
   if (!locked_out && !ended) RecordSpecEdit(*run, *object, edit, decision, now);
   if (!locked_out && !decision.terminal && !decision.status.plan.empty() && !ReadOnly(*run)) {
     // Active (or starting): the run must hold its target's lock before it touches a node.

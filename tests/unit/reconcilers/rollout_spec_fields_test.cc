@@ -22,6 +22,7 @@ using testing::kStart;
 using testing::MakeNode;
 using testing::MakeRun;
 using testing::NodeIn;
+using testing::PlanRollout;
 using testing::Workers;
 using testing::World;
 
