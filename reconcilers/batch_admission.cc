@@ -94,7 +94,7 @@ std::vector<std::vector<std::string>> PredictBatches(const std::vector<std::stri
     // comes (a NotReady control-plane node now may be back by then).
     std::vector<NodeView> healthy;
     if (!wave.empty() &&
-        AdmissionBlocker(*n, wave, healthy, max_unavailable, site_aware).blocked()) {
+        AdmissionBlocker(*n, wave, healthy, max_unavailable, site_aware).IsBlocked()) {
       batches.emplace_back();
       for (const NodeView* w : wave) batches.back().push_back(w->name);
       wave.clear();

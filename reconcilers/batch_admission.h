@@ -42,7 +42,7 @@ struct Blocker {
   Kind kind = Kind::kNone;
   std::string detail;
 
-  bool blocked() const { return kind != Kind::kNone; }
+  bool IsBlocked() const { return kind != Kind::kNone; }
   // The cluster's health or another run holds the node back, not the run's own pace: the
   // run says so in its Progressing condition (reason Blocked) and looks again later.
   bool HeldFromOutside() const { return kind == Kind::kQuorum || kind == Kind::kRunLock; }

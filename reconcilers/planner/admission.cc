@@ -68,7 +68,7 @@ void Pass::Admit() {
       if (scans_ahead >= MaxInFlight()) break;
       // A node another run holds is not asked anything until it may be taken.
       if (next != nullptr) blocker = HeldByAnotherRun(*next);
-      if (blocker.blocked()) break;
+      if (blocker.IsBlocked()) break;
       StartNode(r);
       if (PreScanning(r)) {
         ++scans_ahead;
@@ -82,8 +82,8 @@ void Pass::Admit() {
     }
     if (next != nullptr && !Scanning()) {  // a scan disturbs nothing: every node at once
       blocker = AdmissionBlocker(*next, taken, all_nodes_, MaxInFlight(), SiteAware());
-      if (!blocker.blocked()) blocker = HeldByAnotherRun(*next);
-      if (blocker.blocked()) break;
+      if (!blocker.IsBlocked()) blocker = HeldByAnotherRun(*next);
+      if (blocker.IsBlocked()) break;
     }
     if (pending) {
       StartNode(r);

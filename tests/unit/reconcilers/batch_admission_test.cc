@@ -35,7 +35,7 @@ TEST_P(AdmissionBlockerTest, KindDetailAndMessage) {
   const Blocker got =
       AdmissionBlocker(c.cluster.front(), in_flight, c.cluster, c.max_unavailable, c.site_aware);
   EXPECT_EQ(got, c.want);
-  EXPECT_EQ(got.blocked(), c.want.kind != Kind::kNone);
+  EXPECT_EQ(got.IsBlocked(), c.want.kind != Kind::kNone);
   EXPECT_EQ(BlockerMessage(got), c.want_message);
   EXPECT_EQ(got.HeldFromOutside(), c.held_from_outside);
 }
