@@ -53,10 +53,11 @@ void RecordSpecEdit(const crd::UpdateRun& run, const Json& object,
   const bool edited = new_edit || FindCondition(status.conditions, crd::kConditionSpecApplied);
   if (!edited) return;
   if (edit->ignored.empty()) {
-    SetCondition(status.conditions, crd::kConditionSpecApplied, "True", "AsWritten",
+    SetCondition(status.conditions, crd::kConditionSpecApplied, ConditionStatus::kTrue, "AsWritten",
                  "the run applies its spec as written", run.generation, now);
   } else {
-    SetCondition(status.conditions, crd::kConditionSpecApplied, "False", "ChangesIgnored",
+    SetCondition(status.conditions, crd::kConditionSpecApplied, ConditionStatus::kFalse,
+                 "ChangesIgnored",
                  "not applied: " + DescribeChanges(edit->ignored, true) +
                      "; a running run keeps these as it started (status.appliedSpec): stop it "
                      "and start a new run to use them",
@@ -64,14 +65,13 @@ void RecordSpecEdit(const crd::UpdateRun& run, const Json& object,
   }
   if (!new_edit) return;
   if (!edit->applied.empty()) {
-    decision.events.push_back(
-        RunEvent{"Normal", "SpecChangeApplied",
-                 "applied from now on: " + DescribeChanges(edit->applied, false)});
+    decision.events.push_back(RunEvent::Normal(
+        "SpecChangeApplied", "applied from now on: " + DescribeChanges(edit->applied, false)));
   }
   if (!edit->ignored.empty()) {
-    decision.events.push_back(
-        RunEvent{"Warning", "SpecChangeIgnored",
-                 "not applied to the running run: " + DescribeChanges(edit->ignored, true)});
+    decision.events.push_back(RunEvent::Warning(
+        "SpecChangeIgnored",
+        "not applied to the running run: " + DescribeChanges(edit->ignored, true)));
   }
 }
 

@@ -6,8 +6,6 @@ namespace kcau::reconcilers {
 
 namespace {
 
-constexpr char kQuorumPrefix[] = "quorum: ";
-
 const NodeView* Find(const std::vector<NodeView>& cluster, const std::string& name) {
   for (const auto& n : cluster) {
     if (n.name == name) return &n;
@@ -34,39 +32,55 @@ int MaxUnavailable(const crd::UpdateRunSpec& spec, int selected_nodes) {
   return std::max(1, n);
 }
 
-std::string AdmissionBlocker(const NodeView& next, const std::vector<const NodeView*>& in_flight,
-                             const std::vector<NodeView>& cluster, int max_unavailable,
-                             bool site_aware) {
+std::string BlockerMessage(const Blocker& blocker) {
+  switch (blocker.kind) {
+    case Blocker::Kind::kNone:
+      return "";
+    case Blocker::Kind::kPace:
+    case Blocker::Kind::kSite:
+      return blocker.detail;
+    case Blocker::Kind::kQuorum:
+      return "quorum: " + blocker.detail;
+    case Blocker::Kind::kRunLock:
+      return "locked: " + blocker.detail;
+  }
+  return blocker.detail;
+}
+
+Blocker AdmissionBlocker(const NodeView& next, const std::vector<const NodeView*>& in_flight,
+                         const std::vector<NodeView>& cluster, int max_unavailable,
+                         bool site_aware) {
+  using Kind = Blocker::Kind;
   if (static_cast<int>(in_flight.size()) >= max_unavailable) {
-    return "maxUnavailable=" + std::to_string(max_unavailable) + " nodes in flight";
+    return {Kind::kPace, "maxUnavailable=" + std::to_string(max_unavailable) + " nodes in flight"};
   }
   if (site_aware) {
     const std::string zone = ZoneOf(next);
     for (const NodeView* n : in_flight) {
       if (ZoneOf(*n) != zone) {
-        return "site " + (zone.empty() ? std::string("(no zone)") : zone) + " waits for site " +
-               (ZoneOf(*n).empty() ? std::string("(no zone)") : ZoneOf(*n)) + " to finish";
+        return {Kind::kSite,
+                "site " + (zone.empty() ? std::string("(no zone)") : zone) + " waits for site " +
+                    (ZoneOf(*n).empty() ? std::string("(no zone)") : ZoneOf(*n)) + " to finish"};
       }
     }
   }
-  if (!IsControlPlane(next)) return "";
+  if (!IsControlPlane(next)) return {};
   for (const NodeView* n : in_flight) {
     if (IsControlPlane(*n)) {
-      return std::string(kQuorumPrefix) + "control-plane node " + n->name +
-             " is being updated (one control-plane node at a time)";
+      return {Kind::kQuorum, "control-plane node " + n->name +
+                                 " is being updated (one control-plane node at a time)"};
     }
   }
   for (const auto& n : cluster) {
     if (n.name == next.name || !IsControlPlane(n)) continue;
     if (!n.ready || n.unschedulable) {
-      return std::string(kQuorumPrefix) + "control-plane node " + n.name + " is " +
-             (!n.ready ? "NotReady" : "cordoned") + "; " + next.name + " waits until it is back";
+      return {Kind::kQuorum, "control-plane node " + n.name + " is " +
+                                 (!n.ready ? "NotReady" : "cordoned") + "; " + next.name +
+                                 " waits until it is back"};
     }
   }
-  return "";
+  return {};
 }
-
-bool IsQuorumBlocker(const std::string& blocker) { return blocker.rfind(kQuorumPrefix, 0) == 0; }
 
 std::vector<std::vector<std::string>> PredictBatches(const std::vector<std::string>& order,
                                                      const std::vector<NodeView>& cluster,
@@ -80,7 +94,7 @@ std::vector<std::vector<std::string>> PredictBatches(const std::vector<std::stri
     // comes (a NotReady control-plane node now may be back by then).
     std::vector<NodeView> healthy;
     if (!wave.empty() &&
-        !AdmissionBlocker(*n, wave, healthy, max_unavailable, site_aware).empty()) {
+        AdmissionBlocker(*n, wave, healthy, max_unavailable, site_aware).IsBlocked()) {
       batches.emplace_back();
       for (const NodeView* w : wave) batches.back().push_back(w->name);
       wave.clear();

@@ -2,9 +2,22 @@
 
 namespace kcau::reconcilers {
 
+const char* ConditionStatusName(ConditionStatus status) {
+  switch (status) {
+    case ConditionStatus::kTrue:
+      return "True";
+    case ConditionStatus::kFalse:
+      return "False";
+    case ConditionStatus::kUnknown:
+      return "Unknown";
+  }
+  return "Unknown";
+}
+
 bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
-                  const std::string& status, const std::string& reason, const std::string& message,
-                  int64_t generation, TimePoint now) {
+                  ConditionStatus condition_status, const std::string& reason,
+                  const std::string& message, int64_t generation, TimePoint now) {
+  const std::string status = ConditionStatusName(condition_status);
   for (auto& c : conditions) {
     if (c.type != type) continue;
     const bool flipped = c.status != status;

@@ -9,10 +9,16 @@
 
 namespace kcau::reconcilers {
 
+// A condition's status, written to the API as "True", "False" or "Unknown".
+enum class ConditionStatus { kTrue, kFalse, kUnknown };
+
+// The API's word for `status`: "True", "False", "Unknown".
+const char* ConditionStatusName(ConditionStatus status);
+
 // Returns true when the condition's status flipped (or it is new): the caller then logs and
 // emits an Event. reason/message/observedGeneration are refreshed either way.
 bool SetCondition(std::vector<crd::Condition>& conditions, const std::string& type,
-                  const std::string& status, const std::string& reason, const std::string& message,
+                  ConditionStatus status, const std::string& reason, const std::string& message,
                   int64_t generation, TimePoint now);
 
 const crd::Condition* FindCondition(const std::vector<crd::Condition>& conditions,

@@ -29,11 +29,12 @@ PassOutcome EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
   failed.phase = crd::RunPhase::kFailed;
   const int64_t generation = GenerationOf(object);
   failed.observed_generation = generation;
-  SetCondition(failed.conditions, crd::kConditionFailed, "True", reason, message, generation, now);
-  SetCondition(failed.conditions, crd::kConditionProgressing, "False", reason, message, generation,
-               now);
-  SetCondition(failed.conditions, crd::kConditionSucceeded, "False", reason, message, generation,
-               now);
+  SetCondition(failed.conditions, crd::kConditionFailed, ConditionStatus::kTrue, reason, message,
+               generation, now);
+  SetCondition(failed.conditions, crd::kConditionProgressing, ConditionStatus::kFalse, reason,
+               message, generation, now);
+  SetCondition(failed.conditions, crd::kConditionSucceeded, ConditionStatus::kFalse, reason,
+               message, generation, now);
   const Json& old_status = object.has_object_field("status") ? object.at("status") : Json();
   const bool same = old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
                     old_status.at("observedGeneration").as_number().to_int64() == generation &&
@@ -51,7 +52,7 @@ PassOutcome EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
     return PassOutcome::WriteFailed("writing status of " + run_name, written.status());
   }
   spdlog::warn("updaterun {}: {}: {}", run_name, reason, message);
-  Status ev = events.Record(run_name, "", RunEvent{"Warning", reason, message});
+  Status ev = events.Record(run_name, "", RunEvent::Warning(reason, message));
   if (!ev.ok()) spdlog::warn("updaterun {}: recording event: {}", run_name, ev.ToString());
   ReconcileResult result = ReconcileResult::Terminal();
   result.status_written = true;

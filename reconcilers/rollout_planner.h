@@ -12,6 +12,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -45,12 +47,20 @@ struct NodeAction {
   bool operator==(const NodeAction&) const = default;
 };
 
-// A Kubernetes Event to publish on the UpdateRun once the status write succeeded.
+// A Kubernetes Event to publish on the UpdateRun once the status write succeeded. Made with
+// Normal() or Warning(), so the type is never misspelt.
 struct RunEvent {
   std::string type;  // Normal, Warning
   std::string reason;
   std::string message;
   bool operator==(const RunEvent&) const = default;
+
+  static RunEvent Normal(std::string reason, std::string message) {
+    return RunEvent{"Normal", std::move(reason), std::move(message)};
+  }
+  static RunEvent Warning(std::string reason, std::string message) {
+    return RunEvent{"Warning", std::move(reason), std::move(message)};
+  }
 };
 
 struct RolloutDecision {
@@ -81,13 +91,11 @@ inline constexpr int kDefaultAgentTimeoutMinutes = 15;
 
 // `elapsed` says how long ago a status timestamp was; the controller passes one that is
 // immune to steps of the wall clock (reconcilers/elapsed_since.h). `now` itself is only
-// written into status, for people.
+// written into status, for people. `controller_version` is the version the agents must run
+// (pre-flight check, forceSelfUpdate): the controller passes its own.
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
-                            TimePoint now, const ElapsedFn& elapsed);
-// The same with elapsed time read off the wall clock (now - then): for tests of everything
-// but clock steps.
-RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
-                            TimePoint now);
+                            TimePoint now, const ElapsedFn& elapsed,
+                            std::string_view controller_version);
 
 // How many node names a condition message lists before "and N more": a 5,000-node plan in
 // one message would be most of the status.

@@ -46,9 +46,9 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
   d.status.observed_generation = run.generation;
   const crd::Condition* before = FindCondition(d.status.conditions, crd::kConditionProgressing);
   const bool news = before == nullptr || before->reason != "Locked" || before->message != why;
-  SetCondition(d.status.conditions, crd::kConditionProgressing, "False", "Locked", why,
-               run.generation, now);
-  if (news) d.events.push_back(RunEvent{"Normal", "Locked", why});
+  SetCondition(d.status.conditions, crd::kConditionProgressing, ConditionStatus::kFalse, "Locked",
+               why, run.generation, now);
+  if (news) d.events.push_back(RunEvent::Normal("Locked", why));
   d.requeue_after = kLockPollInterval;
   return d;
 }
@@ -232,7 +232,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Decide(Pass& pass) {
   if (pass.decision) return std::nullopt;  // waiting for the lock
   const crd::UpdateRun& run = pass.run;
   const ElapsedFn elapsed = [this](TimePoint then) { return elapsed_.Since(then); };
-  pass.decision = PlanRollout(run, pass.nodes, pass.now, elapsed);
+  pass.decision = PlanRollout(run, pass.nodes, pass.now, elapsed, KCAU_VERSION);
   RolloutDecision& decision = *pass.decision;
   if (!pass.ended) RecordSpecEdit(run, pass.read, pass.edit, decision, pass.now);
   if (decision.terminal || decision.status.plan.empty() || ReadOnly(run)) return std::nullopt;
@@ -249,10 +249,9 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Decide(Pass& pass) {
     // half-way would be worse; finish, and say so.
     spdlog::warn("updaterun {}: run lock taken by another run: {}", pass.name, lock->message);
   } else if (lock->verdict == RunLockVerdict::kRecover) {
-    decision.events.push_back(RunEvent{"Warning", "LockRecovered",
-                                       "forceRecovery: took over the run lock " +
-                                           locks_.lease_namespace() + "/" + RunLockName(run.spec) +
-                                           ": " + lock->message});
+    decision.events.push_back(RunEvent::Warning(
+        "LockRecovered", "forceRecovery: took over the run lock " + locks_.lease_namespace() + "/" +
+                             RunLockName(run.spec) + ": " + lock->message));
   }
   return std::nullopt;
 }

@@ -25,6 +25,21 @@ namespace kcau::reconcilers::testing {
 
 inline const TimePoint kStart = WallClock::from_time_t(1800000000);
 
+// PlanRollout as the controller calls it, with this build's version as the controller's.
+inline RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
+                                   TimePoint now, const ElapsedFn& elapsed) {
+  return reconcilers::PlanRollout(run, nodes, now, elapsed, KCAU_VERSION);
+}
+// The same with elapsed time read off the wall clock (now - then): for tests of everything
+// but clock steps.
+inline RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
+                                   TimePoint now) {
+  const ElapsedFn by_wall_clock = [now](TimePoint then) {
+    return std::chrono::duration_cast<Duration>(now - then);
+  };
+  return PlanRollout(run, nodes, now, by_wall_clock);
+}
+
 inline const crd::NodeResult& NodeIn(const crd::UpdateRunStatus& st, const std::string& name) {
   for (const auto& r : st.nodes) {
     if (r.name == name) return r;

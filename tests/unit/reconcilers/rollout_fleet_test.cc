@@ -20,6 +20,7 @@ using testing::Drive;
 using testing::kStart;
 using testing::MakeRun;
 using testing::NodeIn;
+using testing::PlanRollout;
 using testing::Workers;
 using testing::World;
 

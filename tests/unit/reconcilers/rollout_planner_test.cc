@@ -19,6 +19,7 @@ using testing::kStart;
 using testing::MakeNode;
 using testing::MakeRun;
 using testing::NodeIn;
+using testing::PlanRollout;
 using testing::ThreeNodes;
 using testing::World;
 

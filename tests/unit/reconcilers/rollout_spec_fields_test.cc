@@ -22,6 +22,7 @@ using testing::kStart;
 using testing::MakeNode;
 using testing::MakeRun;
 using testing::NodeIn;
+using testing::PlanRollout;
 using testing::Workers;
 using testing::World;
 
@@ -318,6 +319,26 @@ TEST(RolloutSpecTest, AnOldAgentIsSkippedUnlessForceSelfUpdateRollsThemFirst) {
   EXPECT_EQ(run.status.phase, RunPhase::kSucceeded);
   EXPECT_EQ(NodeIn(run.status, "old").phase, NodePhase::kSucceeded);
   EXPECT_EQ(w.nodes["old"].agent_version, KCAU_VERSION);
+}
+
+// The version the agents must run is the one the controller passes in, not one the planner
+// knows by itself.
+TEST(RolloutSpecTest, AgentsAreCheckedAgainstTheControllerVersionPassedIn) {
+  World w = Workers(1);
+  const ElapsedFn no_time = [](TimePoint) { return Duration::zero(); };
+  RolloutDecision d = reconcilers::PlanRollout(MakeRun(), w.View(), kStart, no_time, "9.9.9");
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kSkipped);
+  EXPECT_NE(NodeIn(d.status, "w1")
+                .message.find(std::string("its agent runs ") + KCAU_VERSION +
+                              ", not the controller's 9.9.9"),
+            std::string::npos)
+      << NodeIn(d.status, "w1").message;
+
+  crd::UpdateRun rolling = MakeRun();
+  rolling.spec.force_self_update = true;
+  rolling.spec.fields_present.insert("spec.forceSelfUpdate");
+  d = reconcilers::PlanRollout(rolling, w.View(), kStart, no_time, "9.9.9");
+  EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kRollAgents, "", "9.9.9"}}));
 }
 
 TEST(RolloutSpecTest, SkipUpdateChecksTakesThemAnyway) {

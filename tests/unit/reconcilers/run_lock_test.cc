@@ -12,6 +12,7 @@ namespace {
 
 using std::chrono::seconds;
 using testing::kStart;
+using testing::PlanRollout;
 
 struct LockCase {
   const char* name;

@@ -1,0 +1,112 @@
+// One step of a node in flight, by its phase (the node state machine of
+// docs/architecture.md), and the ways a node ends: succeeded, failed where it stands, or
+// restored (brought back into service, then ended Failed or Skipped). Pure.
+#include "crd/names.h"
+#include "reconcilers/planner/pass.h"
+#include "reconcilers/planner/planner_messages.h"
+
+namespace kcau::reconcilers::planner {
+
+using crd::NodePhase;
+
+void Pass::StepNode(NodeResult& r) {
+  const NodeView* view = Find(r.name);
+  if (view == nullptr) {
+    EndNodeFailed(r, nullptr, "node no longer exists (deleted while being updated)");
+    return;
+  }
+  switch (r.phase) {
+    case NodePhase::kCordoned:
+      StepCordoned(r, *view);
+      return;
+    case NodePhase::kDraining:
+      StepDraining(r, *view);
+      return;
+    case NodePhase::kUpdating:
+      StepUpdating(r, *view);
+      return;
+    case NodePhase::kScanning:
+      StepScanning(r, *view);
+      return;
+    case NodePhase::kPreUpdateHook:
+    case NodePhase::kPostUpdateHook:
+      StepHook(r, *view);
+      return;
+    case NodePhase::kRebooting:
+      StepRebooting(r, *view);
+      return;
+    case NodePhase::kVerifying:
+      StepVerifying(r, *view);
+      return;
+    case NodePhase::kUncordoned:
+      if (r.restore_to) WithdrawUnanswered(r, *view);
+      if (r.was_unschedulable || !view->unschedulable) {
+        if (r.restore_to) {
+          EndNodeRestored(r);
+        } else {
+          AfterUpdate(r);
+        }
+        return;
+      }
+      Act(ActionType::kUncordon, r.name);
+      return;
+    default:
+      // An in-flight phase this version does not know (written by a newer controller):
+      // a failure rather than a spin.
+      EndNodeFailed(r, view, std::string("unexpected phase ") + crd::NodePhaseName(r.phase));
+      return;
+  }
+}
+
+// The node enters its final `phase` now, with `message`.
+void Pass::EndNode(NodeResult& r, NodePhase phase, const std::string& message) {
+  Enter(r, phase);
+  r.finish_time = now_;
+  r.message = message;
+}
+
+void Pass::EndNodeSucceeded(NodeResult& r) {
+  const bool left_cordoned =
+      run_.spec.failback_mode == crd::FailbackMode::kNoFailback && !r.was_unschedulable;
+  EndNode(r, NodePhase::kSucceeded,
+          NodeSucceededText(r.name, r.updates_installed, r.rebooted, r.reboot_kind,
+                            r.was_unschedulable, left_cordoned));
+  Event(RunEvent::Normal("NodeUpdated", r.name + ": " + r.message));
+}
+
+// Fails the node where it stands: a node the run cordoned stays cordoned, for inspection.
+void Pass::EndNodeFailed(NodeResult& r, const NodeView* view, const std::string& why) {
+  std::string message = why;
+  if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
+    message += "; node left cordoned for inspection (kubectl uncordon " + r.name + " releases it)";
+  }
+  EndNode(r, NodePhase::kFailed, message);
+  Event(RunEvent::Warning("NodeFailed", r.name + ": " + r.message));
+}
+
+// Brings a node that will not be (fully) updated back into service: uncordoned (unless an
+// admin had cordoned it), then it ends in `to` with `why` as its message.
+void Pass::RestoreNode(NodeResult& r, NodePhase to, const std::string& why) {
+  r.restore_to = to;
+  r.message = why;
+  Enter(r, NodePhase::kUncordoned);
+  const NodeView* view = Find(r.name);
+  if (view != nullptr) WithdrawUnanswered(r, *view);
+  if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
+    Act(ActionType::kUncordon, r.name);
+    return;
+  }
+  EndNodeRestored(r);
+}
+
+// A node being restored is uncordoned (or was meant to stay cordoned): it ends as
+// RestoreNode was told.
+void Pass::EndNodeRestored(NodeResult& r) {
+  const NodePhase to = *r.restore_to;
+  r.restore_to.reset();
+  EndNode(r, to, r.message + RestoredSuffix(r.was_unschedulable));
+  Event(RunEvent::Warning(to == NodePhase::kFailed ? "NodeFailed" : "NodeSkipped",
+                          r.name + ": " + r.message));
+}
+
+}  // namespace kcau::reconcilers::planner

@@ -1,0 +1,176 @@
+// The node state machine's Updating phase (docs/architecture.md): the agent is asked to
+// install, attempt by attempt (maxRetriesPerNode) and round by round (separateReboots, the
+// re-scans after a reboot), and an agent that never answers is given up on. Pure.
+#include <algorithm>
+
+#include "reconcilers/planner/pass.h"
+#include "reconcilers/planner/planner_messages.h"
+
+namespace kcau::reconcilers::planner {
+
+using crd::NodePhase;
+
+void Pass::StepUpdating(NodeResult& r, const NodeView& view) {
+  const auto& result = view.agent_result;
+  if (!result || result->token != r.request_token) {
+    if (AgentTimedOut(r)) {
+      AgentSilent(r, view);
+      return;
+    }
+    // The agent has not taken this attempt's request yet: (re)write it in case the write
+    // was lost when the controller stopped between status and action.
+    if (view.request_token != r.request_token) {
+      d_.actions.push_back(UpdateRequest(r));
+    }
+    RequeueForAgent(r);
+    return;
+  }
+  switch (result->state) {
+    case agent::AgentState::kInstalling:
+      if (!result->staged.empty() && !r.staged) {
+        // Downloaded and ready to install (CAU's UpdateStagingResult); once per round.
+        r.staged = true;
+        Event(RunEvent::Normal("UpdatesStaged", r.name + ": " +
+                                                    std::to_string(result->staged.size()) +
+                                                    " staged: " + JoinSome(result->staged)));
+      }
+      Requeue(kAgentPollInterval);
+      return;
+    case agent::AgentState::kInstalled:
+      r.updates_installed += result->updates_installed;  // summed over the rounds
+      if (!result->titles.empty()) {
+        // The titles go to an Event, not to status (5,000 nodes × titles would not fit).
+        Event(RunEvent::Normal("UpdatesInstalled", r.name + ": " +
+                                                       std::to_string(result->titles.size()) +
+                                                       " installed: " + JoinSome(result->titles)));
+      }
+      if (result->reboot_required) {
+        // As the agent did it, with its reason when that is not what was asked (a soft
+        // reboot that fell back to a full one).
+        r.reboot_kind =
+            result->reboot_kind + (result->message.empty() ? "" : " (" + result->message + ")");
+        Enter(r, NodePhase::kRebooting);
+        // The node may already be back (a fast reboot between two passes).
+        StepNode(r);
+        return;
+      }
+      Enter(r, NodePhase::kVerifying);
+      StepVerifying(r, view);
+      return;
+    case agent::AgentState::kFailed: {
+      const std::string why = "update attempt " + std::to_string(r.attempts) + " of " +
+                              std::to_string(MaxAttempts()) + " failed: " + result->message;
+      if (r.attempts >= MaxAttempts()) {
+        EndNodeFailed(r, &view, why);
+        return;
+      }
+      Event(RunEvent::Warning("NodeUpdateRetry", r.name + ": " + why + "; retrying"));
+      StartAttempt(r);
+      return;
+    }
+    case agent::AgentState::kScanned:
+      // A scan answer to an install request: the agent did not install anything.
+      EndNodeFailed(r, &view, "the agent only scanned; nothing was installed");
+      return;
+  }
+}
+
+void Pass::StartAttempt(NodeResult& r) {
+  // An attempt a pre-update hook began goes on into its update; any later one is new.
+  // (The request before it is the node's scan, or none.)
+  const bool begun_by_hook =
+      run_.spec.pre_update_hook && (r.request_token.empty() || IsScanToken(r.request_token));
+  if (!begun_by_hook) r.attempts += 1;
+  r.round = 1;
+  r.message.clear();
+  RequestRound(r);
+}
+
+// Another round of the same attempt: the next plug-in (separateReboots), or a re-scan
+// after a reboot. The boot ID is taken again so the round's own reboot is recognised.
+void Pass::StartRound(NodeResult& r, const NodeView& view) {
+  r.round += 1;
+  r.boot_id_before = view.boot_id;
+  RequestRound(r);
+}
+
+void Pass::RequestRound(NodeResult& r) {
+  r.staged = false;
+  r.request_token = RequestToken(run_, r.name, r.attempts, r.round);
+  Enter(r, NodePhase::kUpdating);
+  d_.actions.push_back(UpdateRequest(r));
+  Requeue(kAgentPollInterval);
+}
+
+// forceReboot: the first round of an attempt reboots whatever it finds; the re-scan after
+// that reboot does not force another.
+NodeAction Pass::UpdateRequest(const NodeResult& r) const {
+  NodeAction a{ActionType::kRequestUpdate, r.name, r.request_token, PluginOfRound(r.round)};
+  a.force_reboot = run_.spec.force_reboot.value_or(false) && r.round <= 1;
+  return a;
+}
+
+// separateReboots: round k runs plug-in k alone; every other round runs them all.
+int Pass::PluginOfRound(int round) const {
+  const int plugins = static_cast<int>(run_.spec.plugins.size());
+  return run_.spec.separate_reboots.value_or(false) && round <= plugins ? round - 1 : -1;
+}
+
+int Pass::PlannedRounds() const {
+  return run_.spec.separate_reboots.value_or(false)
+             ? std::max<int>(1, static_cast<int>(run_.spec.plugins.size()))
+             : 1;
+}
+
+// After a round, on a node back and Ready: is another round due?
+bool Pass::AnotherRound(const NodeResult& r, const NodeView& view) const {
+  if (r.round < PlannedRounds()) return true;
+  const bool rebooted_this_round = view.boot_id != r.boot_id_before;
+  return rebooted_this_round && r.round < PlannedRounds() + kMaxRescanRounds;
+}
+
+// An agent that has written no result at all for this request within agentTimeoutMinutes
+// (none runs there, it crashed, it hangs) fails the attempt, which is retried within
+// maxRetriesPerNode. Then the node fails: its request is withdrawn and, if the run had
+// cordoned it, it is uncordoned, so no node stays drained waiting for an agent.
+bool Pass::AgentTimedOut(const NodeResult& r) const {
+  return Elapsed(r.phase_time) >= AgentTimeout();
+}
+
+void Pass::RequeueForAgent(const NodeResult& r) {
+  Requeue(std::min<Duration>(kAgentPollInterval, AgentTimeout() - Elapsed(r.phase_time)));
+}
+
+void Pass::AgentSilent(NodeResult& r, const NodeView& view) {
+  const bool scan = r.phase == NodePhase::kScanning;
+  if (scan) ScanFailed(r);
+  const std::string why = AgentSilentMessage(
+      scan, r.request_token, run_.spec.agent_timeout_minutes.value_or(kDefaultAgentTimeoutMinutes),
+      r.attempts, MaxAttempts());
+  if (r.attempts < MaxAttempts()) {
+    Event(RunEvent::Warning(scan ? "NodeScanRetry" : "NodeUpdateRetry",
+                            r.name + ": " + why + "; retrying"));
+    if (scan) {
+      StartScan(r);
+    } else {
+      StartAttempt(r);
+    }
+    return;
+  }
+  if (scan) {  // asked before the node was taken: nothing to undo
+    WithdrawUnanswered(r, view);
+    EndNodeFailed(r, &view, why + "; the node was not cordoned");
+    return;
+  }
+  RestoreNode(r, NodePhase::kFailed, why);
+}
+
+// A request the run gives up on while no answer came is taken back: an agent that wakes
+// up later must not install and reboot a node that is back in service.
+void Pass::WithdrawUnanswered(const NodeResult& r, const NodeView& view) {
+  if (r.request_token.empty() || view.request_token != r.request_token) return;
+  if (view.agent_result && view.agent_result->token == r.request_token) return;  // answered
+  Act(ActionType::kWithdrawRequest, r.name, r.request_token);
+}
+
+}  // namespace kcau::reconcilers::planner
