@@ -5,6 +5,7 @@
 #include "crd/updaterun_codec.h"
 #include "kube/kube_client.h"
 #include "reconcilers/conditions.h"
+#include "reconcilers/kstatus_conditions.h"
 #include "reconcilers/rollout_planner.h"
 
 namespace kcau::reconcilers {
@@ -35,6 +36,7 @@ PassOutcome EndInvalidRun(kube::KubeClient& client, EventRecorder& events,
                message, generation, now);
   SetCondition(failed.conditions, crd::kConditionSucceeded, ConditionStatus::kFalse, reason,
                message, generation, now);
+  SetKstatusConditions(failed, generation, now);
   const Json& old_status = object.has_object_field("status") ? object.at("status") : Json();
   const bool same = old_status.is_object() && old_status.has_integer_field("observedGeneration") &&
                     old_status.at("observedGeneration").as_number().to_int64() == generation &&

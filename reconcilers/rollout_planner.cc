@@ -2,6 +2,7 @@
 // reconcilers/planner/, one file per question (planner/pass.h lists them).
 #include "reconcilers/rollout_planner.h"
 
+#include "reconcilers/kstatus_conditions.h"
 #include "reconcilers/planner/pass.h"
 
 namespace kcau::reconcilers {
@@ -12,7 +13,9 @@ using crd::RunPhase;
 RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeView>& nodes,
                             TimePoint now, const ElapsedFn& elapsed,
                             std::string_view controller_version) {
-  return planner::Pass(run, nodes, now, elapsed, controller_version).Run();
+  RolloutDecision decision = planner::Pass(run, nodes, now, elapsed, controller_version).Run();
+  SetKstatusConditions(decision.status, run.generation, now);
+  return decision;
 }
 
 PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run) {

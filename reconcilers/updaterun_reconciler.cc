@@ -14,6 +14,7 @@
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
 #include "reconcilers/invalid_run.h"
+#include "reconcilers/kstatus_conditions.h"
 #include "reconcilers/node_actions.h"
 #include "reconcilers/pod_counts.h"
 #include "reconcilers/rollout_planner.h"
@@ -48,6 +49,7 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
   const bool news = before == nullptr || before->reason != "Locked" || before->message != why;
   SetCondition(d.status.conditions, crd::kConditionProgressing, ConditionStatus::kFalse, "Locked",
                why, run.generation, now);
+  SetKstatusConditions(d.status, run.generation, now);
   if (news) d.events.push_back(RunEvent::Normal("Locked", why));
   d.requeue_after = kLockPollInterval;
   return d;

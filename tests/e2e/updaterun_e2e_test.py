@@ -95,6 +95,30 @@ class UpdateRunSucceeds(unittest.TestCase):
                    if e["involvedObject"].get("name") == "patch-tuesday"}
         self.assertTrue({"RunStarted", "NodeUpdated", "RunSucceeded"} <= reasons, reasons)
 
+        # kstatus: Ready, and a spec edit of the ended run is observed (every condition at the
+        # new generation) so kubectl wait returns at once instead of hanging; Argo CD's health
+        # check (the real Lua) reads the live object as Healthy.
+        c.kubectl_run("wait", "--for=condition=Ready", "updaterun/patch-tuesday",
+                      "--timeout=10s", timeout=20)
+        c.kubectl_run("patch", "updaterun", "patch-tuesday", "--type=merge",
+                      "-p", '{"spec":{"maxRetriesPerNode":2}}')
+        c.kubectl_run("wait", "--for=jsonpath={.status.observedGeneration}=2",
+                      "updaterun/patch-tuesday", "--timeout=20s", timeout=30)
+        c.kubectl_run("wait", "--for=condition=Ready", "updaterun/patch-tuesday",
+                      "--timeout=10s", timeout=20)
+        c.kubectl_run("wait", "--for=condition=Succeeded", "updaterun/patch-tuesday",
+                      "--timeout=10s", timeout=20)
+        run = c.get_json("updaterun", "patch-tuesday")
+        self.assertEqual(run["status"]["phase"], "Succeeded")
+        for cond in run["status"]["conditions"]:
+            self.assertEqual(cond["observedGeneration"], 2, cond["type"])
+        self.assertEqual(condition(run, "Stalled")["status"], "False")
+        self.assertEqual(condition(run, "Reconciling")["status"], "False")
+        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+        import argocd_health_test  # noqa: E402
+        argocd_health_test.SOURCE_DIR = SOURCE_DIR
+        self.assertEqual(argocd_health_test.health(run)[0], "Healthy")
+
 
 class ControllerKilledMidRun(unittest.TestCase):
     """SIGKILL the controller while a node is in flight; a new one must finish the run from
@@ -297,6 +321,18 @@ spec:
         for other in ("node-2", "node-3"):
             self.assertEqual(results[other]["phase"], "Skipped")
             self.assertFalse(nodes[other]["spec"].get("unschedulable", False))
+        # kstatus: Stalled with the run's reason; Argo CD's health check reads Degraded.
+        stalled = condition(run, "Stalled")
+        self.assertEqual((stalled["status"], stalled["reason"]), ("True", "TooManyFailedNodes"))
+        self.assertEqual(condition(run, "Ready")["status"], "False")
+        c.kubectl_run("wait", "--for=condition=Stalled", "updaterun/stuck", "--timeout=10s",
+                      timeout=20)
+        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+        import argocd_health_test  # noqa: E402
+        argocd_health_test.SOURCE_DIR = SOURCE_DIR
+        health, message = argocd_health_test.health(run)
+        self.assertEqual(health, "Degraded")
+        self.assertIn("TooManyFailedNodes", message)
 
 
 class FailedUpdateIsRetried(unittest.TestCase):

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <set>
 
@@ -1364,6 +1365,42 @@ TEST_F(ReconcilerTest, EventsOfARunWithALongNameAreRecorded) {
                e.at("involvedObject").at("name").as_string() == name;
   }
   EXPECT_EQ(started, 1);
+}
+
+// A spec edit of an ended run is an edit of a record: observed (every condition moves to the
+// new generation, Ready stays True), never started again, and nothing else is touched.
+TEST_F(ReconcilerTest, EditOfAnEndedRunIsObservedAndStartsNothing) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  DriveTo(reconciler, "run", "Succeeded");
+  auto edited = store_.Patch(res::UpdateRuns(), {"", "run"}, kube::PatchType::kMerge,
+                             Parse(R"({"spec":{"maxFailedNodes":2}})"), false);
+  ASSERT_TRUE(edited.ok());
+  const int64_t generation = edited->at("metadata").at("generation").as_number().to_int64();
+  ASSERT_EQ(generation, 2);
+  recorded_.Clear();
+  EXPECT_TRUE(reconciler.Reconcile("run").terminal);
+  const Json run = Run();
+  EXPECT_EQ(run.at("status").at("phase").as_string(), "Succeeded");
+  EXPECT_EQ(run.at("status").at("observedGeneration").as_number().to_int64(), generation);
+  std::map<std::string, std::string> conditions;
+  for (const auto& c : run.at("status").at("conditions").as_array()) {
+    EXPECT_EQ(c.at("observedGeneration").as_number().to_int64(), generation)
+        << c.at("type").as_string();
+    conditions[c.at("type").as_string()] = c.at("status").as_string();
+  }
+  EXPECT_EQ(conditions["Ready"], "True");
+  EXPECT_EQ(conditions["Reconciling"], "False");
+  EXPECT_EQ(conditions["Stalled"], "False");
+  for (const auto& request : recorded_.Requests()) {
+    EXPECT_TRUE(request.rfind("get ", 0) == 0 || request.rfind("list ", 0) == 0 ||
+                request == "patch updateruns/status run")
+        << request;
+  }
+  // Observed: the next pass is the record's shortcut again.
+  recorded_.Clear();
+  EXPECT_TRUE(reconciler.Reconcile("run").terminal);
+  EXPECT_EQ(recorded_.Requests(), (Requests{"get updateruns run"}));
 }
 
 }  // namespace
