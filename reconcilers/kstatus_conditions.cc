@@ -25,37 +25,25 @@ std::string Progress(const crd::UpdateRunStatus& status) {
 }  // namespace
 
 void SetKstatusConditions(crd::UpdateRunStatus& status, int64_t generation, TimePoint now) {
-  const auto yes = ConditionStatus::kTrue;
-  const auto no = ConditionStatus::kFalse;
-  auto set = [&](const char* type, ConditionStatus value,
-                 const std::pair<std::string, std::string>& why) {
-    SetCondition(status.conditions, type, value, why.first, why.second, generation, now);
+  // Per phase: the run's own condition that tells the story, and the three kstatus values.
+  struct Row {
+    const char* story;
+    const char* fallback_reason;
+    bool reconciling, ready, stalled;
   };
-  switch (status.phase) {
-    case crd::RunPhase::kPending:
-    case crd::RunPhase::kRunning: {
-      const auto why = Explained(status, crd::kConditionProgressing,
-                                 status.phase == crd::RunPhase::kPending ? "Pending" : "Running",
-                                 Progress(status));
-      set(kConditionReconciling, yes, why);
-      set(kConditionReady, no, why);
-      set(kConditionStalled, no, why);
-      break;
-    }
-    case crd::RunPhase::kSucceeded: {
-      const auto why = Explained(status, crd::kConditionSucceeded, "Succeeded", Progress(status));
-      set(kConditionReconciling, no, why);
-      set(kConditionReady, yes, why);
-      set(kConditionStalled, no, why);
-      break;
-    }
-    case crd::RunPhase::kFailed: {
-      const auto why = Explained(status, crd::kConditionFailed, "Failed", Progress(status));
-      set(kConditionReconciling, no, why);
-      set(kConditionReady, no, why);
-      set(kConditionStalled, yes, why);
-      break;
-    }
+  const bool pending = status.phase == crd::RunPhase::kPending;
+  const Row row =
+      status.phase == crd::RunPhase::kSucceeded
+          ? Row{crd::kConditionSucceeded, "Succeeded", false, true, false}
+      : status.phase == crd::RunPhase::kFailed
+          ? Row{crd::kConditionFailed, "Failed", false, false, true}
+          : Row{crd::kConditionProgressing, pending ? "Pending" : "Running", true, false, false};
+  const auto why = Explained(status, row.story, row.fallback_reason, Progress(status));
+  for (auto [type, value] : {std::make_pair(kConditionReconciling, row.reconciling),
+                             std::make_pair(kConditionReady, row.ready),
+                             std::make_pair(kConditionStalled, row.stalled)}) {
+    SetCondition(status.conditions, type, value ? ConditionStatus::kTrue : ConditionStatus::kFalse,
+                 why.first, why.second, generation, now);
   }
   for (auto& c : status.conditions) c.observed_generation = generation;
 }
