@@ -62,6 +62,26 @@ Condition DecodeCondition(const value& c, const std::string& cp) {
   return cond;
 }
 
+Blocked DecodeBlocked(const value& b, const std::string& bp) {
+  Expect(b, value::Object, bp, "object");
+  Blocked blocked;
+  for (const auto& [k, v] : b.as_object()) {
+    const std::string kp = bp + "." + k;
+    if (k == "reason") blocked.reason = String(v, kp);
+    if (k == "message") blocked.message = String(v, kp);
+    if (k == "since") blocked.since = Time(v, kp);
+  }
+  return blocked;
+}
+
+value EncodeBlocked(const Blocked& b) {
+  value e = value::object();
+  e["reason"] = Str(b.reason);
+  e["message"] = Str(b.message);
+  e["since"] = Str(FormatRfc3339(b.since));
+  return e;
+}
+
 NodeResult DecodeNode(const value& n, const std::string& np) {
   Expect(n, value::Object, np, "object");
   NodeResult r;
@@ -84,6 +104,7 @@ NodeResult DecodeNode(const value& n, const std::string& np) {
     if (nk == "phaseTime") r.phase_time = Time(nv, nnp);
     if (nk == "finishTime") r.finish_time = Time(nv, nnp);
     if (nk == "restoreTo") r.restore_to = Enum(kNodePhaseNames, nv, nnp);
+    if (nk == "blocked") r.blocked = DecodeBlocked(nv, nnp);
   }
   return r;
 }
@@ -105,6 +126,8 @@ UpdateRunStatus DecodeStatus(const value& v) {
       st.revision = Int64(item, p);
     } else if (k == "plan") {
       // Written by earlier versions; the node list's order is the plan.
+    } else if (k == "blocked") {
+      st.blocked = DecodeBlocked(item, p);
     } else if (k == "appliedSpec") {
       Expect(item, value::Object, p, "object");
       st.applied_spec = item.serialize();
@@ -159,7 +182,7 @@ bool InFlightPhase(NodePhase p) {
 // A succeeded node whose entry says nothing a group cannot (see kCompactSucceededAbove).
 bool Groupable(const NodeResult& r) {
   return r.phase == NodePhase::kSucceeded && !r.was_unschedulable && r.updates_found == 0 &&
-         (r.reboot_kind.empty() || r.reboot_kind == "full") &&
+         !r.blocked && (r.reboot_kind.empty() || r.reboot_kind == "full") &&
          r.message == NodeSucceededMessage(r.updates_installed, r.rebooted);
 }
 
@@ -168,7 +191,7 @@ bool Groupable(const NodeResult& r) {
 bool UpToDate(const NodeResult& r) {
   return r.phase == NodePhase::kSkipped && r.message == kNoUpdatesApply && r.attempts == 0 &&
          r.round == 0 && r.updates_installed == 0 && r.updates_found == 0 && !r.rebooted &&
-         r.reboot_kind.empty() && !r.was_unschedulable && !r.restore_to;
+         r.reboot_kind.empty() && !r.was_unschedulable && !r.restore_to && !r.blocked;
 }
 
 value EncodeCondition(const Condition& c) {
@@ -201,6 +224,7 @@ value EncodeNode(const NodeResult& r) {
   if (r.phase_time) e["phaseTime"] = Str(FormatRfc3339(*r.phase_time));
   if (r.finish_time) e["finishTime"] = Str(FormatRfc3339(*r.finish_time));
   if (r.restore_to) e["restoreTo"] = Str(NodePhaseName(*r.restore_to));
+  if (r.blocked) e["blocked"] = EncodeBlocked(*r.blocked);
   return e;
 }
 
@@ -266,6 +290,7 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
   if (st.start_time) o["startTime"] = Str(FormatRfc3339(*st.start_time));
   if (st.completion_time) o["completionTime"] = Str(FormatRfc3339(*st.completion_time));
   if (!st.applied_spec.empty()) o["appliedSpec"] = value::parse(st.applied_spec);
+  if (st.blocked) o["blocked"] = EncodeBlocked(*st.blocked);
   if (!st.batches.empty()) {
     value arr = value::array(st.batches.size());
     for (size_t i = 0; i < st.batches.size(); ++i) arr[i] = StrArray(st.batches[i]);

@@ -148,8 +148,8 @@ inline constexpr char kConditionSpecApplied[] = "SpecApplied";
 
 enum class RunPhase { kPending, kRunning, kSucceeded, kFailed };
 
-// The node state machine of docs/architecture.md. A phase is written to status *before* the action it
-// announces, so a restarted controller knows what may be half-done.
+// The node state machine of docs/architecture.md. A phase is written to status *before* the action
+// it announces, so a restarted controller knows what may be half-done.
 enum class NodePhase {
   kPending,
   kPreUpdateHook,
@@ -169,6 +169,23 @@ enum class NodePhase {
 // The message of a node Skipped because its agent's scan, asked before the node was taken,
 // found nothing to install: it was not cordoned, drained or rebooted.
 inline constexpr char kNoUpdatesApply[] = "no updates apply";
+
+// Why a node, or a run, cannot go on right now, and since when: what a person looks for
+// while a drain or a start waits. Set when the block starts, cleared when it lifts (an
+// Event marks each), so status never says "Draining" for an hour without saying why.
+struct Blocked {
+  // What blocks: PodDisruptionBudget (evictions refused), UnmanagedPods (pods without a
+  // controller and no drain Force), Quorum, RunLock (another run's cordon), Locked (another
+  // run holds the run lock), AgentsUpdating (forceSelfUpdate).
+  std::string reason;
+  std::string message;  // names what blocks: the pods and their budgets, the run, the nodes
+  TimePoint since;
+  bool operator==(const Blocked&) const = default;
+};
+
+// The reasons of Blocked.
+inline constexpr char kBlockedByDisruptionBudget[] = "PodDisruptionBudget";
+inline constexpr char kBlockedByUnmanagedPods[] = "UnmanagedPods";
 
 // CAU's NodeResult: what happened to one node in this run.
 struct NodeResult {
@@ -194,6 +211,7 @@ struct NodeResult {
   // (cancelled, failure budget spent, drain timed out): once uncordoned it ends in this
   // phase (Skipped or Failed), with `message` saying why.
   std::optional<NodePhase> restore_to;
+  std::optional<Blocked> blocked;  // while the node cannot go on
   bool operator==(const NodeResult&) const = default;
 };
 
@@ -218,6 +236,9 @@ struct UpdateRunStatus {
   // made since are applied only to the fields that pace, bound or stop a run
   // (reconcilers/spec_edits.h). Empty before the start.
   std::string applied_spec;
+  // While the run cannot take its next node for a reason outside its own pace: quorum, the
+  // run lock, another run's cordon, agents being updated.
+  std::optional<Blocked> blocked;
   bool operator==(const UpdateRunStatus&) const = default;
 };
 

@@ -1,5 +1,4 @@
 #include "kube/rest_client.h"
-
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +14,7 @@
 #include <system_error>
 
 #include "common/verbosity.h"
+#include "kube/disruption_budget.h"
 #include "kube/token_bucket.h"
 
 namespace kcau::kube {
@@ -46,6 +46,16 @@ Status FromHttp(int code, const std::string& body) {
     Json s = Json::parse(body);
     if (s.has_string_field("message")) message = s.at("message").as_string();
     if (s.has_string_field("reason")) reason = s.at("reason").as_string();
+    // An eviction a budget refuses names the budget in a DisruptionBudget cause only; keep it
+    // in the message (kube/disruption_budget.h reads it back).
+    if (s.has_object_field("details") && s.at("details").has_array_field("causes")) {
+      for (const auto& cause : s.at("details").at("causes").as_array()) {
+        if (cause.has_string_field("reason") && cause.has_string_field("message") &&
+            cause.at("reason").as_string() == kDisruptionBudgetCause) {
+          message = WithDisruptionBudgetCause(message, cause.at("message").as_string());
+        }
+      }
+    }
   } catch (const std::exception&) {
     // Not a Status object: keep the raw body as the message.
   }

@@ -5,6 +5,7 @@
 
 #include "agent/protocol.h"
 #include "agent/request_signature.h"
+#include "kube/disruption_budget.h"
 #include "kube/kube_client.h"
 #include "reconcilers/pod_rules.h"
 
@@ -119,6 +120,8 @@ Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool
   const bool others = !to_evict.empty();
   if (own_pod_here && !others) to_evict.push_back(*own_pod);
   outcome.own_pod_left = outcome.own_pod_left || (own_pod_here && others);
+  std::vector<std::string>& refused = outcome.eviction_refusals[node];
+  refused.clear();
   for (const auto& key : to_evict) {
     Status s = client.Evict(key);
     if (s.ok()) {
@@ -128,8 +131,12 @@ Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool
       if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
       if (deleted.ok()) ++outcome.pods_deleted;
     } else if (s.code() == StatusCode::kTooManyRequests) {
-      // A PodDisruptionBudget says not now: the planner looks again shortly.
+      // A PodDisruptionBudget says not now: the planner looks again shortly, and status
+      // names the pod and its budget meanwhile.
       ++outcome.evictions_blocked;
+      const std::string budget = kube::DisruptionBudgetOf(s);
+      refused.push_back(key.ns + "/" + key.name +
+                        (budget.empty() ? "" : " (budget " + key.ns + "/" + budget + ")"));
     } else if (s.code() != StatusCode::kNotFound) {
       return s;
     }

@@ -6,7 +6,9 @@
 // Thread-safety: stateless; safe wherever the KubeClient is.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
@@ -30,6 +32,9 @@ struct ActionOutcome {
   int pods_failed_back = 0;   // failbackMode Policy: evicted so they can spread back
   // A drain met the controller's own pod while other pods were still to go: it was left.
   bool own_pod_left = false;
+  // Per node drained: the pods whose eviction a PodDisruptionBudget refused, "ns/pod (budget
+  // name)"; empty when every eviction went.
+  std::map<std::string, std::vector<std::string>> eviction_refusals;
 };
 
 // RebootMode and AttemptSoftReboot as the agent's kcau.io/reboot-mode ("full", "soft",

@@ -31,6 +31,9 @@ struct NodeView {
   // Of those, the pods without a controller ("ns/name"): lost once evicted, so moved only
   // with drain: Force. Filled with evictable_pods for nodes being drained.
   std::vector<std::string> unmanaged_pods;
+  // Of those, the pods whose eviction a PodDisruptionBudget refused at the last drain of this
+  // node, each with its budget: "ns/pod (budget name)". Filled for nodes being drained.
+  std::vector<std::string> eviction_refusals;
 
   bool operator==(const NodeView&) const = default;
 };

@@ -50,6 +50,11 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
   SetCondition(d.status.conditions, crd::kConditionProgressing, ConditionStatus::kFalse, "Locked",
                why, run.generation, now);
   SetKstatusConditions(d.status, run.generation, now);
+  // The Locked Event marks the start; the planner lifts the block once the run has the lock.
+  if (!d.status.blocked || d.status.blocked->reason != "Locked") {
+    d.status.blocked = crd::Blocked{"Locked", why, now};
+  }
+  d.status.blocked->message = why;
   if (news) d.events.push_back(RunEvent::Normal("Locked", why));
   d.requeue_after = kLockPollInterval;
   return d;
@@ -121,6 +126,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
   if (!object.ok()) {
     if (object.status().code() == StatusCode::kNotFound) {
       if (observer_ != nullptr) observer_->RunGone(pass.name);
+      refusals_.Forget(pass.name);
       return PassOutcome::Done(ReconcileResult::Done());  // deleted: nothing left to do
     }
     return PassOutcome::Done(ReconcileResult::Error("reading updaterun " + pass.name + ": " +
@@ -182,6 +188,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReadCluster(Pass& pass) {
   if (Status counted = CountPods(cluster_, PodCountsNeeded(pass.run), pass.nodes); !counted.ok()) {
     return PassOutcome::Done(ReconcileResult::Error("counting pods: " + counted.ToString()));
   }
+  refusals_.Fill(pass.name, pass.nodes);
   return std::nullopt;
 }
 
@@ -331,6 +338,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
   for (const auto& action : pass.decision->actions) {
     Status s = ApplyNodeAction(client_, action, pass.run.spec, locks_.lease_namespace(),
                                signing_key_, pass.acted, own_pod_);
+    refusals_.Record(pass.name, pass.acted.eviction_refusals);
     if (!s.ok()) {
       return PassOutcome::Done(ReconcileResult::Error("updaterun " + pass.name + ", node " +
                                                       action.node + ": " + s.ToString()));
@@ -352,6 +360,7 @@ void UpdateRunReconciler::RecordEvents(const Pass& pass) {
 UpdateRunReconciler::Stop UpdateRunReconciler::ReleaseEndedRun(Pass& pass) {
   const RolloutDecision& decision = *pass.decision;
   if (!decision.terminal) return std::nullopt;
+  refusals_.Forget(pass.name);
   if (!pass.run.status.plan.empty()) {
     // Free the lock unless Locked. (A lock left by a failed release holds nothing:
     // DecideRunLock lets the next run take a lock whose holder ended cleanly.)

@@ -28,6 +28,7 @@
 #include "kube/resource.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
+#include "reconcilers/eviction_refusals.h"
 #include "reconcilers/hook_runner_policy.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
@@ -104,6 +105,8 @@ class UpdateRunReconciler {
   // Timeouts from status timestamps, immune to wall-clock steps; shared by every run.
   ElapsedSince elapsed_;
   RunLockStore locks_;
+  // What each run's last drains learned of PodDisruptionBudgets, for the next pass.
+  EvictionRefusals refusals_;
   const HookRunnerPolicy hook_policy_;
 };
 

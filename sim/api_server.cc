@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kube/disruption_budget.h"
 #include "sim/api_tables.h"
 #include "sim/audit_log.h"
 #include "sim/crd_validation.h"
@@ -165,6 +166,17 @@ Json StatusObject(int code, const std::string& reason, std::string message,
       }
     }
     s["details"] = d;
+  }
+  if (code == 429) {
+    // A budget's refusal: the message as the API server words it, the budget in a cause.
+    const size_t open = message.find(" (The disruption budget ");
+    if (open != std::string::npos && message.back() == ')') {
+      Json cause = Json::object();
+      cause["reason"] = Json::string(kube::kDisruptionBudgetCause);
+      cause["message"] = Json::string(message.substr(open + 2, message.size() - open - 3));
+      s["details"]["causes"][0] = cause;
+      message = message.substr(0, open);
+    }
   }
   if (!message.empty()) s["message"] = Json::string(message);
   if (!reason.empty()) s["reason"] = Json::string(reason);

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "kube/disruption_budget.h"
 #include "kube/label_selector.h"
 #include "sim/json_patch.h"
 #include "sim/object_names.h"
@@ -781,8 +782,11 @@ Status ObjectStore::Evict(const kube::ObjectKey& pod) {
     for (Json* pdb : budgets) {
       // An unhealthy pod may always go: evicting it cannot lower availability.
       if (IntOr(*pdb, "status", "disruptionsAllowed", 0) <= 0 && healthy) {
-        return TooManyRequestsError(
-            "Cannot evict pod as it would violate the pod's disruption budget.");
+        return TooManyRequestsError(kube::WithDisruptionBudgetCause(
+            "Cannot evict pod as it would violate the pod's disruption budget.",
+            kube::DisruptionBudgetCauseMessage((*pdb)["metadata"]["name"].as_string(),
+                                               IntOr(*pdb, "status", "desiredHealthy", 0),
+                                               IntOr(*pdb, "status", "currentHealthy", 0))));
       }
     }
     if (healthy) {

@@ -26,9 +26,10 @@ bool Pass::AgentsBeingRolled() {
   }
   if (behind.empty()) return false;
   Act(ActionType::kRollAgents, "", controller_version_);
-  SetRunCondition(crd::kConditionProgressing, ConditionStatus::kTrue, "UpdatingAgents",
-                  "forceSelfUpdate: waiting for the agents to run " + controller_version_ + " on " +
-                      JoinSome(behind));
+  const std::string why = "forceSelfUpdate: waiting for the agents to run " + controller_version_ +
+                          " on " + JoinSome(behind);
+  SetRunCondition(crd::kConditionProgressing, ConditionStatus::kTrue, "UpdatingAgents", why);
+  BlockRun("AgentsUpdating", why);
   Requeue(kHookPollInterval);
   return true;
 }
@@ -99,9 +100,11 @@ void Pass::Admit() {
   if (blocker.HeldFromOutside()) {
     SetRunCondition(crd::kConditionProgressing, ConditionStatus::kTrue, "Blocked",
                     BlockerMessage(blocker));
+    BlockRun(blocker.kind == Blocker::Kind::kQuorum ? "Quorum" : "RunLock", blocker.detail);
     Requeue(kRebootPollInterval);
     return;
   }
+  UnblockRun();
   SetRunCondition(crd::kConditionProgressing, ConditionStatus::kTrue, "Started", StartedMessage());
   const bool busy = std::any_of(st.nodes.begin(), st.nodes.end(),
                                 [](const NodeResult& r) { return InFlight(r.phase); });

@@ -37,12 +37,21 @@ void Pass::StepCordoned(NodeResult& r, const NodeView& view) {
 // and drain Force deletes what is left (ForcePauseAndDrain).
 void Pass::StepDraining(NodeResult& r, const NodeView& view) {
   if (view.evictable_pods == 0) {
+    UnblockNode(r);
     StartAttempt(r);
     return;
   }
   const auto& spec = run_.spec;
   const bool force = spec.drain == crd::DrainMode::kForce;
   NoteUnmanagedPods(r, view, force);
+  if (!view.eviction_refusals.empty()) {
+    BlockNode(r, crd::kBlockedByDisruptionBudget, EvictionsRefusedMessage(view.eviction_refusals));
+  } else if (!view.unmanaged_pods.empty() && !force) {
+    // NoteUnmanagedPods announced it (UnmanagedPodsBlockDrain).
+    BlockNode(r, crd::kBlockedByUnmanagedPods, r.message, /*announce=*/false);
+  } else {
+    UnblockNode(r);
+  }
   const Duration waited = Elapsed(r.phase_time);
   if (spec.drain_timeout_minutes || force) {
     const Duration timeout = std::chrono::minutes(spec.drain_timeout_minutes.value_or(0));

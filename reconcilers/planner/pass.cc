@@ -96,6 +96,7 @@ std::vector<std::string> Pass::NodesIn(NodePhase phase) const {
 // event exporter or `kubectl get events` follows each node through the state machine.
 void Pass::Enter(NodeResult& r, NodePhase phase) {
   if (r.phase != phase) {
+    UnblockNode(r);  // a block holds a node in one phase
     Event(RunEvent::Normal("NodeStatusNotification", r.name + ": " + crd::NodePhaseName(phase)));
   }
   r.phase = phase;

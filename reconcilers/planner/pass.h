@@ -129,6 +129,13 @@ class Pass {
   void StepVerifying(NodeResult& r, const NodeView& view);
   void WaitOrTimeOut(NodeResult& r, const NodeView& view, const std::string& what);
 
+  // blocks.cc: what holds a node or the run up, said in status and in Events.
+  void BlockNode(NodeResult& r, const std::string& reason, const std::string& message,
+                 bool announce = true);
+  void UnblockNode(NodeResult& r);
+  void BlockRun(const std::string& reason, const std::string& message);
+  void UnblockRun();
+
   // pass.cc: bookkeeping.
   std::vector<std::string> NodesIn(NodePhase phase) const;
   void Enter(NodeResult& r, NodePhase phase);

@@ -2,6 +2,7 @@
 #include "reconcilers/planner/planner_messages.h"
 
 #include "agent/protocol.h"
+#include "crd/duration.h"
 #include "crd/names.h"
 #include "reconcilers/rollout_planner.h"
 
@@ -174,6 +175,14 @@ std::string NodeSucceededText(const std::string& node, int updates_installed, bo
          (left_cordoned ? "; left cordoned (failbackMode NoFailback): kubectl uncordon " + node +
                               " releases it"
                         : "");
+}
+
+std::string BlockLiftedMessage(const std::string& reason, Duration lasted) {
+  return reason + " block lifted after " + crd::FormatDuration(lasted);
+}
+
+std::string EvictionsRefusedMessage(const std::vector<std::string>& pods_and_budgets) {
+  return "evictions refused by a PodDisruptionBudget: " + JoinSome(pods_and_budgets);
 }
 
 }  // namespace kcau::reconcilers::planner

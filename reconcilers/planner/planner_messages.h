@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
+
 namespace kcau::reconcilers::planner {
 
 // "a, b, c".
@@ -57,6 +59,13 @@ std::string CompletedMessage(size_t succeeded, int nodes_total,
                              const std::vector<std::string>& skipped);
 std::string CompletedWithFailuresMessage(const std::vector<std::string>& failed,
                                          int failure_budget);
+
+// --- blocks ---
+// "PodDisruptionBudget block lifted after 2m30s".
+std::string BlockLiftedMessage(const std::string& reason, Duration lasted);
+// The evictions a budget refuses, each pod with its budget: "evictions refused: default/web-1
+// (budget web), default/web-2 (budget web)", the names cut at kNamesInMessages.
+std::string EvictionsRefusedMessage(const std::vector<std::string>& pods_and_budgets);
 
 // --- a node ---
 std::string UnmanagedPodsMessage(bool force, const std::vector<std::string>& pods);

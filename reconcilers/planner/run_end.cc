@@ -119,6 +119,7 @@ void Pass::EndRun(RunPhase phase, const std::string& reason, const std::string& 
   const bool ok = phase == RunPhase::kSucceeded;
   st.phase = phase;
   st.completion_time = now_;
+  UnblockRun();
   const auto yes = ConditionStatus::kTrue;
   const auto no = ConditionStatus::kFalse;
   SetRunCondition(crd::kConditionProgressing, no, reason, message);

@@ -10,6 +10,7 @@
 
 #include <cpprest/http_client.h>
 
+#include "kube/disruption_budget.h"
 #include "kube/informer.h"
 #include "kube/rest_client.h"
 #include "sim/api_server.h"
@@ -160,6 +161,8 @@ TEST_F(KubeClientTest, EvictionRefusedByABudgetIsTooManyRequests) {
   Status refused = client_->Evict({"web", "p2"});
   EXPECT_EQ(refused.code(), StatusCode::kTooManyRequests) << refused.ToString();
   EXPECT_NE(refused.message().find("disruption budget"), std::string::npos);
+  // The budget travels as the API server sends it, in a DisruptionBudget cause.
+  EXPECT_EQ(kube::DisruptionBudgetOf(refused), "web");
 }
 
 TEST_F(KubeClientTest, WatchDeliversEventsInOrderAndResumes) {

@@ -1403,5 +1403,66 @@ TEST_F(ReconcilerTest, EditOfAnEndedRunIsObservedAndStartsNothing) {
   EXPECT_EQ(recorded_.Requests(), (Requests{"get updateruns run"}));
 }
 
+// A drain a PodDisruptionBudget holds up says so where a person looks: the node's status
+// names the pod and its budget and since when, one Event marks the start and one the end, and
+// the block goes once the budget allows the eviction.
+TEST_F(ReconcilerTest, DrainBlockedByABudgetNamesThePodAndTheBudget) {
+  // A ready pod: the budget protects it (an unready one may always go).
+  ASSERT_TRUE(store_
+                  .Patch(res::Pods(), {"default", "n1-web"}, kube::PatchType::kMerge,
+                         Parse(R"({"status":{"conditions":[{"type":"Ready","status":"True"}]}})"),
+                         /*status_subresource=*/true)
+                  .ok());
+  ASSERT_TRUE(store_
+                  .Create(res::PodDisruptionBudgets(), "default",
+                          Parse(R"({"metadata":{"name":"web"},"spec":{"maxUnavailable":0,)"
+                                R"("selector":{"matchLabels":{"app":"web"}}}})"))
+                  .ok());
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1"],"nodeSelector":)"
+            R"({"matchLabels":{"kubernetes.io/hostname":"n1"}}})");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  auto blocked_of_n1 = [&]() -> Json {
+    const Json run = Run();
+    for (const auto& n : run.at("status").at("nodes").as_array()) {
+      if (n.at("name").as_string() == "n1" && n.has_object_field("blocked")) {
+        return n.at("blocked");
+      }
+    }
+    return Json::null();
+  };
+  for (int pass = 0; pass < 8; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(2));
+  }
+  ASSERT_EQ(NodePhase("n1"), "Draining");
+  const Json blocked = blocked_of_n1();
+  ASSERT_TRUE(blocked.is_object()) << Run().serialize();
+  EXPECT_EQ(blocked.at("reason").as_string(), "PodDisruptionBudget");
+  EXPECT_EQ(blocked.at("message").as_string(),
+            "evictions refused by a PodDisruptionBudget: default/n1-web (budget default/web)");
+  const std::string since = blocked.at("since").as_string();
+  // Still blocked a pass later: the same block, from the same moment.
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  clock_.Advance(std::chrono::seconds(2));
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(blocked_of_n1().at("since").as_string(), since);
+
+  // The budget goes: the pod is evicted, the block lifts, the node goes on.
+  ASSERT_TRUE(store_.Delete(res::PodDisruptionBudgets(), {"default", "web"}).ok());
+  DriveTo(reconciler, "run", "Succeeded");
+  EXPECT_TRUE(blocked_of_n1().is_null());
+  std::map<std::string, int> reasons;
+  std::string lifted;
+  const auto events = store_.List(res::Events(), "default", {});
+  for (const auto& e : events.value().items) {
+    ++reasons[e.at("reason").as_string()];
+    if (e.at("reason").as_string() == "NodeUnblocked") lifted = e.at("message").as_string();
+  }
+  EXPECT_EQ(reasons["NodeBlocked"], 1);
+  EXPECT_EQ(reasons["NodeUnblocked"], 1);
+  EXPECT_EQ(lifted.rfind("n1: PodDisruptionBudget block lifted after ", 0), 0u) << lifted;
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kube/disruption_budget.h"
 #include "sim/json_patch.h"
 
 namespace kcau::sim {
@@ -183,7 +184,12 @@ TEST_F(ObjectStoreTest, EvictionHonoursPodDisruptionBudgets) {
   EXPECT_TRUE(store_.Evict({"web", "p1"}).ok());
   Status refused = store_.Evict({"web", "p2"});
   EXPECT_EQ(refused.code(), StatusCode::kTooManyRequests);
-  EXPECT_EQ(refused.message(), "Cannot evict pod as it would violate the pod's disruption budget.");
+  // The API server's message, and its DisruptionBudget cause naming the budget (on the wire:
+  // details.causes).
+  EXPECT_EQ(refused.message(),
+            "Cannot evict pod as it would violate the pod's disruption budget. (The disruption "
+            "budget web needs 1 healthy pods and has 1 currently)");
+  EXPECT_EQ(kube::DisruptionBudgetOf(refused), "web");
   EXPECT_TRUE(store_.Get(res::Pods(), {"web", "p2"}).ok());
   EXPECT_TRUE(store_.Evict({"web", "p3"}).ok()) << "an unready pod may always be evicted";
   EXPECT_EQ(store_.Evict({"web", "gone"}).code(), StatusCode::kNotFound);
