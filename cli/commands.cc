@@ -262,11 +262,8 @@ class Cli {
       return Fail("--output: expected yaml, json or name, got \"" + output + "\"");
     }
     if (dry_run == "true" || dry_run == "client") {
-      // No cluster to ask which nodes exist: nodeOrder's names are taken on trust here; the
-      // controller checks them when the run starts.
-      auto spec = CheckSpec(*input, crd::DecodeUpdateRunSpec(input->spec).ok()
-                                        ? crd::DecodeUpdateRunSpec(input->spec)->node_order
-                                        : std::vector<std::string>{});
+      // No cluster to ask which nodes exist: the controller checks what depends on them.
+      auto spec = CheckSpec(*input, nullptr);
       if (!spec.ok()) return Fail(spec.status().message());
       const Json object = UpdateRunObject(name, crd::EncodeUpdateRunSpec(*spec));
       if (output == "yaml") {
@@ -281,7 +278,7 @@ class Cli {
     }
     auto nodes = SelectedNodes(input->spec);
     if (!nodes.ok()) return ApiFail("listing the nodes to check the spec against", nodes.status());
-    auto spec = CheckSpec(*input, *nodes);
+    auto spec = CheckSpec(*input, &*nodes);
     if (!spec.ok()) return Fail(spec.status().message());
     const Json spec_json = crd::EncodeUpdateRunSpec(*spec);
     if (nodes->empty()) env_.err << "kubectl-cau: warning: no node matches the run's selector\n";

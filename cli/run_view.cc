@@ -76,17 +76,21 @@ std::string ProgressBar(const NodeCounts& c, int width) {
   const int total = c.done + c.in_flight + c.failed + c.pending;
   std::string bar;
   if (total > 0) {
-    // Cumulative rounding, so the segments always fill exactly `width`.
-    int shown = 0;
+    // Cumulative rounding, so the segments fill exactly `width`; a class with any node keeps
+    // at least one mark, taken from the largest ones rather than hidden by rounding.
+    const std::pair<int, char> classes[] = {
+        {c.done, '#'}, {c.in_flight, '>'}, {c.failed, 'x'}, {c.pending, '.'}};
     int counted = 0;
-    for (const auto& [n, mark] : {std::pair{c.done, '#'}, std::pair{c.in_flight, '>'},
-                                  std::pair{c.failed, 'x'}, std::pair{c.pending, '.'}}) {
+    for (size_t i = 0; i < 4; ++i) {
+      const auto [n, mark] = classes[i];
       counted += n;
+      int later = 0;  // classes after this one that need a mark
+      for (size_t j = i + 1; j < 4; ++j) later += classes[j].first > 0 ? 1 : 0;
+      const int shown = static_cast<int>(bar.size());
       const int upto = (counted * width + total / 2) / total;
-      // A class with any node shows at least one mark.
-      const int len = std::max(upto - shown, n > 0 && shown < width ? 1 : 0);
-      bar.append(static_cast<size_t>(std::min(len, width - shown)), mark);
-      shown += std::min(len, width - shown);
+      int len = std::max(upto - shown, n > 0 ? 1 : 0);
+      len = std::max(0, std::min(len, width - shown - later));
+      bar.append(static_cast<size_t>(len), mark);
     }
   }
   bar.resize(static_cast<size_t>(width), '.');

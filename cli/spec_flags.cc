@@ -366,7 +366,7 @@ StatusOr<SpecInput> SpecFromFlags(const ParsedArgs& args, SpecInput input,
 }
 
 StatusOr<crd::UpdateRunSpec> CheckSpec(const SpecInput& input,
-                                       const std::vector<std::string>& selected_nodes) {
+                                       const std::vector<std::string>* selected_nodes) {
   auto spec = crd::DecodeUpdateRunSpec(input.spec);
   if (!spec.ok()) {
     const std::string& m = spec.status().message();
@@ -374,7 +374,20 @@ StatusOr<crd::UpdateRunSpec> CheckSpec(const SpecInput& input,
     if (colon == std::string::npos) return spec.status();
     return InvalidArgumentError(Named(input, m.substr(0, colon), m.substr(colon + 2)));
   }
-  const std::vector<crd::FieldError> errors = crd::ValidateUpdateRunSpec(*spec, selected_nodes);
+  std::vector<crd::FieldError> errors;
+  if (selected_nodes != nullptr) {
+    errors = crd::ValidateUpdateRunSpec(*spec, *selected_nodes);
+  } else {
+    // With no node selected the count-dependent checks do not apply, but every nodeOrder
+    // name would be unknown: those entries are judged again as if each named node existed,
+    // which leaves only their own problems (empty, duplicated, not a name).
+    for (crd::FieldError& e : crd::ValidateUpdateRunSpec(*spec, {})) {
+      if (e.field.rfind("spec.nodeOrder[", 0) != 0) errors.push_back(std::move(e));
+    }
+    for (crd::FieldError& e : crd::ValidateUpdateRunSpec(*spec, spec->node_order)) {
+      if (e.field.rfind("spec.nodeOrder[", 0) == 0) errors.push_back(std::move(e));
+    }
+  }
   if (!errors.empty()) {
     std::string message;
     for (const crd::FieldError& e : errors) {

@@ -68,8 +68,11 @@ StatusOr<SpecInput> SpecFromFlags(const ParsedArgs& args, SpecInput base,
                                   const std::set<std::string>& allowed = {});
 
 // Decodes (types) and validates (crd::ValidateUpdateRunSpec) the spec; every problem is
-// named by the flag or file that set its field.
+// named by the flag or file that set its field. `selected_nodes`: the nodes the selector
+// selects, or nullptr when there is no cluster to ask (a dry run): the checks that depend on
+// the cluster (nodeOrder's names exist, maxFailedNodes below the node count) are then left
+// to the controller, every other one is made.
 StatusOr<crd::UpdateRunSpec> CheckSpec(const SpecInput& input,
-                                       const std::vector<std::string>& selected_nodes);
+                                       const std::vector<std::string>* selected_nodes);
 
 }  // namespace kcau::cli
