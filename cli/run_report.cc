@@ -16,8 +16,9 @@ std::string Seconds(const std::optional<TimePoint>& from, const std::optional<Ti
   return std::to_string(s) + "s";
 }
 
-// Left-aligned columns, two spaces apart, like kubectl's tables.
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+}  // namespace
+
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -33,8 +34,6 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
   }
   return out.str();
 }
-
-}  // namespace
 
 std::string FormatProgress(const crd::UpdateRun& run) {
   const auto& st = run.status;
@@ -62,7 +61,7 @@ std::string FormatReport(const crd::UpdateRun& run) {
                     std::to_string(n.updates_installed), n.rebooted ? "yes" : "no",
                     Seconds(n.start_time, n.finish_time), n.message});
   }
-  out << Table(rows);
+  out << FormatTable(rows);
   return out.str();
 }
 

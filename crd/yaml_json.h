@@ -1,6 +1,7 @@
-// YAML manifests as the JSON the API server stores, with plain scalars typed as Kubernetes
-// reads them (YAML 1.2 core schema: true/false, null, integers, floats; quoted scalars stay
-// strings). Parse errors name the line and column.
+// YAML manifests as the JSON the API server stores, with plain scalars typed as kubectl
+// reads them (sigs.k8s.io/yaml, i.e. YAML 1.1: true/false and also yes/no, on/off, y/n in
+// their three casings are booleans; null, ~, integers, floats; quoted scalars stay strings),
+// and JSON back as YAML that reads the same way. Parse errors name the line and column.
 // Pure functions, thread-safe.
 #pragma once
 
@@ -17,5 +18,9 @@ namespace kcau::crd {
 StatusOr<std::vector<web::json::value>> YamlToJsonDocuments(const std::string& yaml);
 // Exactly one document.
 StatusOr<web::json::value> YamlToJson(const std::string& yaml);
+
+// Block-style YAML of `json` (keys in the value's order). A string that would read back as
+// something else (a boolean such as "yes", a number, null, "") is double-quoted.
+std::string JsonToYaml(const web::json::value& json);
 
 }  // namespace kcau::crd

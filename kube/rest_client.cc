@@ -229,6 +229,18 @@ struct RestClient::Impl {
       if (!cfg.client_key_file.empty()) {
         ctx.use_private_key_file(cfg.client_key_file, boost::asio::ssl::context::pem);
       }
+      // An exec plugin's certificate: read for each new connection, so one that replaced an
+      // expired certificate is used from then on. A failing plugin was reported by Send.
+      if (cfg.exec) {
+        auto credential = cfg.exec->Get();
+        if (credential.ok() && !credential->client_certificate_data.empty()) {
+          const std::string& cert = credential->client_certificate_data;
+          const std::string& key = credential->client_key_data;
+          ctx.use_certificate_chain(boost::asio::buffer(cert.data(), cert.size()));
+          ctx.use_private_key(boost::asio::buffer(key.data(), key.size()),
+                              boost::asio::ssl::context::pem);
+        }
+      }
     });
     return c;
   }
@@ -245,7 +257,19 @@ struct RestClient::Impl {
     token_read = std::chrono::steady_clock::now();
   }
 
+  // The exec plugin's credential (run when none is cached or it expired): an error says why
+  // the plugin gave none, which is what the user needs rather than the API server's 401.
+  Status ExecCredentialReady() {
+    if (!config.exec) return Status::Ok();
+    auto credential = config.exec->Get();
+    return credential.ok() ? Status::Ok() : credential.status();
+  }
+
   std::string Token() {
+    if (config.exec) {
+      auto credential = config.exec->Get();
+      return credential.ok() && !credential->token.empty() ? credential->token : config.token;
+    }
     std::lock_guard<std::mutex> lock(token_mu);
     if (config.token_file.empty()) return config.token;
     // Projected service-account tokens rotate: re-read the file at most once a minute.
@@ -259,6 +283,11 @@ struct RestClient::Impl {
   // a second, so a server refusing every token is not met with a file read per request).
   // True when a different token was found, i.e. retrying may help.
   bool RefreshTokenAfterUnauthorized() {
+    if (config.exec) {
+      // The plugin's credential was revoked or expired early: ask the plugin again.
+      config.exec->Invalidate();
+      return true;
+    }
     std::lock_guard<std::mutex> lock(token_mu);
     if (config.token_file.empty()) return false;
     if (std::chrono::steady_clock::now() - token_read < std::chrono::seconds(1)) return false;
@@ -291,6 +320,7 @@ struct RestClient::Impl {
   StatusOr<Json> Send(const std::function<http::http_request()>& make) {
     for (int attempt = 0;; ++attempt) {
       clock.Sleep(throttle->Reserve());
+      if (Status ready = ExecCredentialReady(); !ready.ok()) return ready;
       try {
         http::http_request req = make();
         const bool eviction = req.request_uri().path().find("/eviction") != std::string::npos;
@@ -438,6 +468,7 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   }
   pplx::cancellation_token_source cts;
   impl_->clock.Sleep(impl_->throttle->Reserve());
+  if (Status ready = impl_->ExecCredentialReady(); !ready.ok()) return ready;
   try {
     const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
     auto make = [&] { return impl_->Request(http::methods::GET, path_query); };

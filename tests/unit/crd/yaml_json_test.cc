@@ -30,5 +30,28 @@ TEST(YamlJsonTest, ErrorsNameLineAndColumn) {
   EXPECT_NE(v.status().message().find("column "), std::string::npos);
 }
 
+TEST(YamlJsonTest, Yaml11BooleansAsKubectlReadsThem) {
+  auto v = YamlToJson(
+      "a: yes\nb: No\nc: ON\nd: off\ne: y\nf: N\ng: 'yes'\nh: \"on\"\ni: yess\nj: True\n");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->serialize(),
+            R"({"a":true,"b":false,"c":true,"d":false,"e":true,"f":false,"g":"yes","h":"on",)"
+            R"("i":"yess","j":true})");
+}
+
+TEST(YamlJsonTest, JsonToYamlQuotesStringsThatWouldReadAsSomethingElse) {
+  auto v = YamlToJson(
+      "s: {yes: 'yes', num: '42', empty: '', nul: 'null', plain: node-1, colon: 'a: b'}\n"
+      "n: 3\nb: false\nlist: [x, 'off']\nz: ~\n");
+  ASSERT_TRUE(v.ok());
+  const std::string yaml = JsonToYaml(*v);
+  EXPECT_NE(yaml.find("\"yes\": \"yes\""), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("num: \"42\""), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("plain: node-1"), std::string::npos) << yaml;
+  auto back = YamlToJson(yaml);
+  ASSERT_TRUE(back.ok()) << yaml;
+  EXPECT_EQ(back->serialize(), v->serialize()) << yaml;
+}
+
 }  // namespace
 }  // namespace kcau::crd

@@ -86,6 +86,114 @@ clusters: []
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(KubeconfigTest, KubeconfigListMergesAsKubectlDoes) {
+  // The first file sets the current context and defines "shared"; the second redefines it
+  // (ignored: the first definition wins), adds the cluster and a context of its own.
+  const std::string first = Write("first", R"(current-context: work
+contexts:
+- name: work
+  context: {cluster: work-cluster, user: shared}
+users:
+- name: shared
+  user: {token: from-first}
+)");
+  const std::string second = Write("second", R"(current-context: other
+clusters:
+- name: work-cluster
+  cluster: {server: "https://work:6443", certificate-authority: ca.pem}
+users:
+- name: shared
+  user: {token: from-second}
+contexts:
+- name: other
+  context: {cluster: work-cluster, user: shared}
+)");
+  setenv("KUBECONFIG", (first + "::" + (dir_ / "missing").string() + ":" + second).c_str(), 1);
+  const std::vector<std::string> paths = KubeconfigPaths("");
+  unsetenv("KUBECONFIG");
+  EXPECT_EQ(paths, (std::vector<std::string>{first, (dir_ / "missing").string(), second}))
+      << "empty entries are dropped";
+  auto c = LoadKubeconfigFiles(paths);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server, "https://work:6443");
+  EXPECT_EQ(c->token, "from-first");
+  EXPECT_EQ(c->ca_file, (dir_ / "ca.pem").string()) << "relative to the file that said it";
+  auto other = LoadKubeconfigFiles(paths, "other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->token, "from-first") << "a context of the second file, the first's user";
+
+  EXPECT_EQ(KubeconfigPaths("/explicit"), std::vector<std::string>{"/explicit"});
+  auto none = LoadKubeconfigFiles({(dir_ / "a").string(), (dir_ / "b").string()});
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(KubeconfigTest, UnusableUsersSayWhy) {
+  const std::string path = Write("config", R"(current-context: gke
+clusters:
+- name: c
+  cluster: {server: "https://c:443"}
+users:
+- name: gke-user
+  user:
+    auth-provider: {name: gcp, config: {}}
+- name: basic
+  user: {username: admin, password: hunter2}
+contexts:
+- name: gke
+  context: {cluster: c, user: gke-user}
+- name: basic
+  context: {cluster: c, user: basic}
+)");
+  auto gke = LoadKubeconfig(path);
+  ASSERT_FALSE(gke.ok());
+  EXPECT_NE(gke.status().message().find(
+                "user \"gke-user\" uses auth-provider gcp, which kcau (kubectl-cau, "
+                "kcau-controller) does not support; use an exec plugin"),
+            std::string::npos)
+      << gke.status().message();
+  auto basic = LoadKubeconfig(path, "basic");
+  ASSERT_FALSE(basic.ok());
+  EXPECT_NE(basic.status().message().find("username/password"), std::string::npos);
+  EXPECT_EQ(basic.status().message().find("hunter2"), std::string::npos);
+}
+
+TEST_F(KubeconfigTest, ExecUsersGetAnExecCredentialSource) {
+  const std::string path = Write("config", R"(current-context: lab
+clusters:
+- name: lab
+  cluster: {server: "https://lab:6443", insecure-skip-tls-verify: true}
+users:
+- name: sso
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: bin/login.sh
+      args: [token, --audience=lab]
+      env: [{name: MODE, value: cli}]
+      installHint: ask the platform team
+      provideClusterInfo: true
+      interactiveMode: Never
+contexts:
+- name: lab
+  context: {cluster: lab, user: sso}
+)");
+  auto c = LoadKubeconfig(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(c->exec);
+  const ExecConfig& e = c->exec->config();
+  EXPECT_EQ(e.api_version, "client.authentication.k8s.io/v1");
+  EXPECT_EQ(e.command, "bin/login.sh");
+  EXPECT_EQ(e.args, (std::vector<std::string>{"token", "--audience=lab"}));
+  ASSERT_EQ(e.env.size(), 1u);
+  EXPECT_EQ(e.env[0], (std::pair<std::string, std::string>{"MODE", "cli"}));
+  EXPECT_EQ(e.base_dir, dir_.string());
+  EXPECT_TRUE(e.provide_cluster_info);
+  EXPECT_EQ(e.server, "https://lab:6443");
+  EXPECT_TRUE(e.insecure_skip_tls_verify);
+  EXPECT_EQ(e.user_name, "sso");
+  EXPECT_NE(Describe(*c).find("exec plugin bin/login.sh"), std::string::npos);
+}
+
 TEST_F(KubeconfigTest, InClusterReadsTheServiceAccount) {
   Write("token", "sa-token\n");
   setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
