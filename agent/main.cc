@@ -12,16 +12,23 @@
 
 #include "agent/agent_options.h"
 #include "agent/chroot_host.h"
+#include "agent/measured_plugin.h"
 #include "agent/node_agent.h"
 #include "agent/nsenter_host.h"
 #include "agent/plugin.h"
+#include "agent/plugins/packages_plugin.h"
+#include "agent/plugins/reboot_required_plugin.h"
+#include "agent/plugins/script_plugin.h"
 #include "common/stop_signals.h"
 #include "common/verbosity.h"
 #include "kube/informer.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
+#include "metrics/agent_metrics.h"
+#include "metrics/callback_collector.h"
 #include "metrics/http_endpoint.h"
-#include "metrics/registry.h"
+#include "metrics/process_metrics.h"
+#include "metrics/rest_client_metrics.h"
 
 namespace {
 
@@ -80,6 +87,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   config->user_agent = "kcau-agent/" KCAU_VERSION;
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::RestClientMetrics rest_metrics(*registry);
+  config->request_observer = &rest_metrics;
   auto client = kube::RestClient::Create(*config);
   if (!client.ok()) {
     spdlog::error("kubernetes client: {}", client.status().message());
@@ -88,13 +98,18 @@ int main(int argc, char** argv) {
 
   RealClock clock;
   std::unique_ptr<agent::Host> host = MakeHost(*options, clock);
-  metrics::Registry registry;
-  agent::NodeAgent node_agent(**client, options->node, *host, *keys, agent::MakePlugin,
-                              options->state_dir, &registry);
+  metrics::AgentMetrics agent_metrics(
+      *registry, KCAU_VERSION,
+      {agent::kPackagesPlugin, agent::kRebootRequiredPlugin, agent::kScriptPlugin});
+  agent::NodeAgent node_agent(**client, options->node, *host, *keys,
+                              agent::MeasuredPlugins(agent::MakePlugin, clock, agent_metrics),
+                              options->state_dir, &agent_metrics);
+  auto process = std::make_shared<metrics::CallbackCollector>();
+  metrics::AddProcessMetrics(*process);
 
   std::atomic<bool> announced{false};
   metrics::MetricsServer server(
-      options->metrics_addr, registry,
+      options->metrics_addr, {registry, process},
       {{"announced", [&] { return std::string(announced ? "" : "version not announced yet"); }}});
   if (Status started = server.Start(); !started.ok()) {
     spdlog::error("metrics endpoint: {}", started.message());

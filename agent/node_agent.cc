@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kube/kube_client.h"
-#include "metrics/registry.h"
+#include "metrics/agent_metrics.h"
 
 namespace kcau::agent {
 
@@ -15,7 +15,7 @@ using kube::Json;
 
 NodeAgent::NodeAgent(kube::KubeClient& client, std::string node, Host& host,
                      const RequestVerifyKeys& keys, PluginFactory plugins,
-                     const std::string& state_dir, metrics::Registry* metrics)
+                     const std::string& state_dir, metrics::AgentMetrics* metrics)
     : client_(client),
       node_(std::move(node)),
       metrics_(metrics),
@@ -42,19 +42,10 @@ NodeAgent::NodeAgent(kube::KubeClient& client, std::string node, Host& host,
             Status s = PublishAnnotation(kHookResultAnnotation, EncodeHookResult(r));
             if (s.ok()) Count("hook", r.running ? "Running" : r.succeeded ? "Succeeded" : "Failed");
             return s;
-          }) {
-  if (metrics_ == nullptr) return;
-  results_ = metrics_->Counter("kcau_agent_results_total",
-                               "Answers this agent published, by request and state.",
-                               {"request", "state"});
-  // Every known label set from the start, so a rate() over the first answer is right.
-  for (const char* state : {"Installing", "Installed", "Failed", "Scanned"})
-    Count("update", state, 0);
-  for (const char* state : {"Running", "Succeeded", "Failed"}) Count("hook", state, 0);
-}
+          }) {}
 
-void NodeAgent::Count(const char* request, const std::string& state, double by) {
-  if (metrics_ != nullptr) results_.Inc({request, state}, by);
+void NodeAgent::Count(const char* request, const std::string& state) {
+  if (metrics_ != nullptr) metrics_->CountAnswer(request, state);
 }
 
 Status NodeAgent::PublishAnnotation(const std::string& key, const std::string& value) {

@@ -16,10 +16,12 @@
 #include "agent/journal.h"
 #include "agent/update_handler.h"
 #include "common/status.h"
-#include "metrics/registry.h"
 
 namespace kcau::kube {
 class KubeClient;
+}
+namespace kcau::metrics {
+struct AgentMetrics;
 }
 
 namespace kcau::agent {
@@ -30,7 +32,7 @@ class NodeAgent {
   // agent publishes, by request kind and state.
   NodeAgent(kube::KubeClient& client, std::string node, Host& host, const RequestVerifyKeys& keys,
             PluginFactory plugins, const std::string& state_dir,
-            metrics::Registry* metrics = nullptr);
+            metrics::AgentMetrics* metrics = nullptr);
   NodeAgent(const NodeAgent&) = delete;
   NodeAgent& operator=(const NodeAgent&) = delete;
 
@@ -47,12 +49,11 @@ class NodeAgent {
 
  private:
   Status PublishAnnotation(const std::string& key, const std::string& value);
-  void Count(const char* request, const std::string& state, double by = 1);
+  void Count(const char* request, const std::string& state);
 
   kube::KubeClient& client_;
   const std::string node_;
-  metrics::Registry* metrics_;
-  metrics::Family results_;  // kcau_agent_results_total, when metrics_
+  metrics::AgentMetrics* metrics_;
   Journal update_journal_;
   Journal hook_journal_;
   UpdateHandler updates_;

@@ -19,9 +19,11 @@
 #include "controller/updaterun_controller.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
+#include "metrics/callback_collector.h"
 #include "metrics/http_endpoint.h"
 #include "metrics/kcau_metrics.h"
-#include "metrics/registry.h"
+#include "metrics/process_metrics.h"
+#include "metrics/rest_client_metrics.h"
 
 namespace {
 
@@ -85,6 +87,9 @@ int main(int argc, char** argv) {
   config->qps = options->kube_api_qps;
   config->burst = options->kube_api_burst;
   config->user_agent = "kcau-controller/" KCAU_VERSION;
+  auto registry = std::make_shared<prometheus::Registry>();
+  metrics::RestClientMetrics rest_metrics(*registry);
+  config->request_observer = &rest_metrics;
   auto client = kube::RestClient::Create(*config);
   if (!client.ok()) {
     spdlog::error("kubernetes client: {}", client.status().message());
@@ -92,11 +97,14 @@ int main(int argc, char** argv) {
   }
 
   RealClock clock;
-  metrics::Registry registry;
-  metrics::KcauMetrics kcau_metrics(registry, KCAU_VERSION);
+  metrics::KcauMetrics kcau_metrics(*registry, KCAU_VERSION, "updaterun", options->workers);
   controller::UpdateRunController updateruns(**client, clock, &kcau_metrics, options->workers,
                                              options->resync_period, *signing_key,
                                              options->controller_namespace, options->hook_runner);
+  // Read at each scrape: this process, and the informers' relists and watch restarts.
+  auto scraped = std::make_shared<metrics::CallbackCollector>();
+  metrics::AddProcessMetrics(*scraped);
+  updateruns.AddInformerMetrics(*scraped);
   std::unique_ptr<controller::LeaderElector> elector;
   const char* env_pod = std::getenv("POD_NAME");
   const char* env_ns = std::getenv("POD_NAMESPACE");
@@ -128,7 +136,7 @@ int main(int argc, char** argv) {
     checks.push_back(
         {"leader-election", [&] { return std::string(leading ? "leading" : "standby"); }, true});
   }
-  metrics::MetricsServer server(options->metrics_addr, registry, std::move(checks));
+  metrics::MetricsServer server(options->metrics_addr, {registry, scraped}, std::move(checks));
   Status started = server.Start();
   if (!started.ok()) {
     spdlog::error("metrics endpoint: {}", started.message());
@@ -145,12 +153,12 @@ int main(int argc, char** argv) {
     le.renew_deadline = options->renew_deadline;
     le.retry_period = options->retry_period;
     elector = std::make_unique<controller::LeaderElector>(**client, clock, le);
-    kcau_metrics.leader.Set({"kcau-controller"}, 0);
+    kcau_metrics.leader.Add({{"name", le.lease_name}}).Set(0);
     updateruns.StartInformers();
-    election = std::thread([&] {
+    election = std::thread([&, lease_name = le.lease_name] {
       elector->Run(
           [&] {
-            kcau_metrics.leader.Set({"kcau-controller"}, 1);
+            kcau_metrics.leader.Add({{"name", lease_name}}).Set(1);
             leading = true;
             updateruns.StartWorkers();
           },

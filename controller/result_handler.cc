@@ -19,7 +19,8 @@ std::string HandleReconcileResult(WorkQueue& queue, const std::string& key,
   } else if (result.requeue_after && !result.terminal) {
     queue.Forget(key);
     queue.AddAfter(key, *result.requeue_after);
-    label = "requeue_after";
+    // controller-runtime's "requeue" is a look again without a delay.
+    label = *result.requeue_after > Duration::zero() ? "requeue_after" : "requeue";
   } else {
     queue.Forget(key);
     label = "success";

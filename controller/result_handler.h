@@ -14,7 +14,8 @@ struct KcauMetrics;
 
 namespace kcau::controller {
 
-// Returns the result label counted: "success", "error", "requeue_after".
+// Returns the result label counted: "success", "error", "requeue" (look again at once),
+// "requeue_after" (a timer).
 std::string HandleReconcileResult(WorkQueue& queue, const std::string& key,
                                   const reconcilers::ReconcileResult& result,
                                   metrics::KcauMetrics* metrics);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include "crd/run_state.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
+#include "metrics/callback_collector.h"
 #include "metrics/kcau_metrics.h"
 #include "reconcilers/object_views.h"
 
@@ -30,6 +32,10 @@ kube::ListOptions Paged() {
   return options;
 }
 
+// The controller's and its queue's name in metrics (controller-runtime names both so).
+constexpr char kController[] = "updaterun";
+constexpr char kQueue[] = "updaterun";
+
 // How long a worker blocks on an empty queue before checking for shutdown.
 constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
 
@@ -46,7 +52,9 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       metrics_(metrics),
       workers_(workers),
       resync_period_(resync_period),
-      queue_(clock),
+      queue_(clock, {},
+             metrics != nullptr ? std::optional<metrics::WorkQueueMetrics>(metrics->Queue(kQueue))
+                                : std::nullopt),
       runs_(std::make_unique<kube::Informer>(
           client, kube::resources::UpdateRuns(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
@@ -123,13 +131,16 @@ void UpdateRunController::EnqueueAllRuns() {
 void UpdateRunController::WorkerLoop() {
   while (!stopping_) {
     std::optional<std::string> key = queue_.Get(kWorkerPoll);
-    if (metrics_ != nullptr) metrics_->SetQueueDepth("updaterun", queue_.Len());
     if (!key) continue;
-    const auto started = std::chrono::steady_clock::now();
+    if (metrics_ != nullptr)
+      metrics_->active_workers.Add({{"controller", kController}}).Increment();
+    const MonoTime started = clock_.Monotonic();
     reconcilers::ReconcileResult result = reconciler_.Reconcile(*key);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (metrics_ != nullptr) metrics_->ObserveReconcileTime("updaterun", seconds);
+    if (metrics_ != nullptr) {
+      metrics_->ObserveReconcileTime(
+          kController, std::chrono::duration<double>(clock_.Monotonic() - started).count());
+      metrics_->active_workers.Add({{"controller", kController}}).Decrement();
+    }
     HandleReconcileResult(queue_, *key, result, metrics_);
     if (result.status_written) queue_.HoldFor(*key, kStatusWriteSpacing);
     queue_.Done(*key);
@@ -148,6 +159,28 @@ void UpdateRunController::PublishRunsByPhase() {
     ++counts[phase];
   });
   metrics_->SetRunsByPhase(counts);
+}
+
+void UpdateRunController::AddInformerMetrics(metrics::CallbackCollector& collector) const {
+  auto per_informer = [this](int (kube::Informer::*count)() const) {
+    return [this, count] {
+      std::vector<metrics::Sample> samples;
+      for (const kube::Informer* informer : {runs_.get(), nodes_.get(), pods_.get()}) {
+        // The first list and the first watch are not restarts.
+        samples.push_back({{{"resource", informer->resource().plural}},
+                           static_cast<double>(std::max(0, (informer->*count)() - 1))});
+      }
+      return samples;
+    };
+  };
+  collector.Add("kcau_informer_relists_total",
+                "Times an informer listed again after its first list (its watch history was "
+                "compacted away: 410 Gone).",
+                prometheus::MetricType::Counter, per_informer(&kube::Informer::Lists));
+  collector.Add("kcau_informer_watch_restarts_total",
+                "Times an informer opened a watch again after its first (the server ended the "
+                "stream, an error, a relist).",
+                prometheus::MetricType::Counter, per_informer(&kube::Informer::Watches));
 }
 
 void UpdateRunController::ResyncLoop() {

@@ -29,7 +29,8 @@ class Informer;
 }  // namespace kcau::kube
 namespace kcau::metrics {
 struct KcauMetrics;
-}
+class CallbackCollector;
+}  // namespace kcau::metrics
 
 namespace kcau::controller {
 
@@ -58,6 +59,10 @@ class UpdateRunController {
   // Empty once every informer has listed (before that a decision could miss a node), else
   // which cache is not synced yet.
   std::string NotReadyReason() const;
+
+  // kcau_informer_relists_total and kcau_informer_watch_restarts_total{resource} of its
+  // informers, read at each scrape; `collector` must not outlive this controller.
+  void AddInformerMetrics(metrics::CallbackCollector& collector) const;
 
   // See UpdateRunReconciler::SetOwnPod. Before Start().
   void SetOwnPod(kube::ObjectKey pod, std::function<void()> hand_over) {

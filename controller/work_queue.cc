@@ -4,8 +4,21 @@
 
 namespace kcau::controller {
 
-WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff)
-    : clock_(clock), backoff_(backoff) {}
+WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff,
+                     std::optional<metrics::WorkQueueMetrics> metrics)
+    : clock_(clock), backoff_(backoff), metrics_(std::move(metrics)) {}
+
+namespace {
+
+double Seconds(MonoTime::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+void WorkQueue::PushLocked(const std::string& key) {
+  queue_.push_back(key);
+  if (metrics_) metrics_->depth.Set(static_cast<double>(queue_.size()));
+  cv_.notify_one();
+}
 
 bool WorkQueue::DeferIfHeldLocked(const std::string& key) {
   auto hold = holds_.find(key);
@@ -27,10 +40,13 @@ bool WorkQueue::DeferIfHeldLocked(const std::string& key) {
 void WorkQueue::EnqueueLocked(const std::string& key) {
   if (dirty_.count(key) == 0 && processing_.count(key) == 0 && DeferIfHeldLocked(key)) return;
   if (!dirty_.insert(key).second) return;  // already waiting: de-duplicate
+  if (metrics_) {
+    metrics_->adds.Increment();
+    added_at_[key] = clock_.Monotonic();
+  }
   // A key being processed is queued again by Done(), so it never runs twice at once.
   if (processing_.count(key)) return;
-  queue_.push_back(key);
-  cv_.notify_one();
+  PushLocked(key);
 }
 
 void WorkQueue::Add(const std::string& key) {
@@ -67,6 +83,7 @@ void WorkQueue::AddRateLimited(const std::string& key) {
     delay = backoff_.base;
     for (int i = 0; i < failures && delay < backoff_.cap; ++i) delay *= 2;
     delay = std::min(delay, backoff_.cap);
+    if (metrics_) metrics_->retries.Increment();
   }
   AddAfter(key, delay);
 }
@@ -121,19 +138,34 @@ std::optional<std::string> WorkQueue::Get(Duration max_wait) {
   queue_.pop_front();
   dirty_.erase(key);
   processing_.insert(key);
+  if (metrics_) {
+    const MonoTime now = clock_.Monotonic();
+    metrics_->depth.Set(static_cast<double>(queue_.size()));
+    if (auto it = added_at_.find(key); it != added_at_.end()) {
+      metrics_->queue_duration.Observe(Seconds(now - it->second));
+      added_at_.erase(it);
+    }
+    started_at_[key] = now;
+  }
   return key;
 }
 
 void WorkQueue::Done(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   processing_.erase(key);
+  if (metrics_) {
+    if (auto it = started_at_.find(key); it != started_at_.end()) {
+      metrics_->work_duration.Observe(Seconds(clock_.Monotonic() - it->second));
+      started_at_.erase(it);
+    }
+  }
   if (dirty_.count(key) && !shutting_down_) {
     if (DeferIfHeldLocked(key)) {
       dirty_.erase(key);  // the hold's timer brings it back
+      added_at_.erase(key);
       return;
     }
-    queue_.push_back(key);
-    cv_.notify_one();
+    PushLocked(key);
   }
 }
 

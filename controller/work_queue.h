@@ -9,6 +9,9 @@
 //     adds become one. This is what coalesces a run's status writes.
 // Due times come from the injected Clock's monotonic time, so tests advance a FakeClock
 // instead of sleeping, and a step of the wall clock neither fires nor stalls a timer.
+// With metrics it keeps client-go's workqueue_* series: depth (keys ready), adds (keys newly
+// queued; a de-duplicated add is not one), retries (AddRateLimited), time queued (from the
+// add to Get) and time worked (from Get to Done), both on the injected monotonic clock.
 //
 // Thread-safety: every method is safe from any thread; one mutex guards all state.
 #pragma once
@@ -22,6 +25,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "metrics/kcau_metrics.h"
 
 namespace kcau::controller {
 
@@ -32,7 +36,8 @@ struct BackoffPolicy {
 
 class WorkQueue {
  public:
-  explicit WorkQueue(const Clock& clock, BackoffPolicy backoff = {});
+  explicit WorkQueue(const Clock& clock, BackoffPolicy backoff = {},
+                     std::optional<metrics::WorkQueueMetrics> metrics = std::nullopt);
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
@@ -61,9 +66,12 @@ class WorkQueue {
   void EnqueueLocked(const std::string& key);
   // True when `key` is held: a timer for the hold's end is set instead of queueing it.
   bool DeferIfHeldLocked(const std::string& key);
+  // Appends a ready key, and says so to the depth gauge.
+  void PushLocked(const std::string& key);
 
   const Clock& clock_;
   const BackoffPolicy backoff_;
+  const std::optional<metrics::WorkQueueMetrics> metrics_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;                // guarded by mu_: ready, in order
@@ -72,6 +80,8 @@ class WorkQueue {
   std::multimap<MonoTime, std::string> timers_;  // guarded by mu_: AddAfter, by due time
   std::map<std::string, int> failures_;          // guarded by mu_
   std::map<std::string, MonoTime> holds_;        // guarded by mu_: held until
+  std::map<std::string, MonoTime> added_at_;     // guarded by mu_: queued since (metrics)
+  std::map<std::string, MonoTime> started_at_;   // guarded by mu_: handed out at (metrics)
   bool shutting_down_ = false;                   // guarded by mu_
 };
 

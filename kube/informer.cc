@@ -166,6 +166,7 @@ void Informer::Run() {
       Backoff();
       continue;
     }
+    ++watches_;
     {
       std::lock_guard<std::mutex> lock(stream_mu_);
       stream_ = std::move(*stream);

@@ -51,6 +51,10 @@ class Informer {
   size_t Size() const;
   // How many times the informer listed (1 + relists after 410 Gone): for tests and metrics.
   int Lists() const { return lists_; }
+  // How many watch streams it opened (1 + restarts: a stream the server ended, an error, a
+  // relist): for metrics.
+  int Watches() const { return watches_; }
+  const Resource& resource() const { return resource_; }
 
  private:
   void Run();
@@ -68,6 +72,7 @@ class Informer {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};
   std::atomic<int> lists_{0};
+  std::atomic<int> watches_{0};
   std::thread thread_;
   std::mutex stream_mu_;
   std::unique_ptr<WatchStream> stream_;  // guarded by stream_mu_

@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "kube/exec_credential.h"
+#include "kube/request_observer.h"
 
 namespace kcau::kube {
 
@@ -35,6 +36,9 @@ struct ClientConfig {
   int burst = 30;
   // Sent as User-Agent: names the program in the API server's logs and audit records.
   std::string user_agent = "kcau/" KCAU_VERSION;
+  // Told of every request sent (kube/request_observer.h); not owned, must outlive the
+  // client. Null: nobody is told.
+  RequestObserver* request_observer = nullptr;
 };
 
 StatusOr<ClientConfig> LoadKubeconfig(const std::string& path, const std::string& context = "");

@@ -305,6 +305,13 @@ struct RestClient::Impl {
     spdlog::info("{} {} {} in {} ms", req.method(), req.request_uri().to_string(), code, ms);
   }
 
+  // Tells the configured observer of one request sent (kube/request_observer.h).
+  void Observe(const http::method& m, int code, std::chrono::steady_clock::time_point started) {
+    if (config.request_observer == nullptr) return;
+    config.request_observer->RequestDone(
+        m, code, std::chrono::duration<double>(std::chrono::steady_clock::now() - started));
+  }
+
   http::http_request Request(const http::method& m, const std::string& path_query) {
     http::http_request req(m);
     req.set_request_uri(path_query);
@@ -325,9 +332,16 @@ struct RestClient::Impl {
         http::http_request req = make();
         const bool eviction = req.request_uri().path().find("/eviction") != std::string::npos;
         const auto started = std::chrono::steady_clock::now();
-        http::http_response resp = Exchange(*client, req, make, pplx::cancellation_token::none());
-        const std::string body = resp.extract_string(true).get();
+        http::http_response resp;
+        try {
+          resp = Exchange(*client, req, make, pplx::cancellation_token::none());
+        } catch (const std::exception&) {
+          Observe(req.method(), 0, started);
+          throw;
+        }
         const int code = resp.status_code();
+        Observe(req.method(), code, started);
+        const std::string body = resp.extract_string(true).get();
         if (V(6)) LogRequest(req, code, started);
         if (code == 401 && attempt == 0 && RefreshTokenAfterUnauthorized()) continue;
         // A throttled server says when to come back; honour it a few times. Not for
@@ -472,7 +486,15 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   try {
     const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
     auto make = [&] { return impl_->Request(http::methods::GET, path_query); };
-    http::http_response resp = Exchange(*impl_->watch_client, make(), make, cts.get_token());
+    const auto started = std::chrono::steady_clock::now();
+    http::http_response resp;
+    try {
+      resp = Exchange(*impl_->watch_client, make(), make, cts.get_token());
+    } catch (const std::exception&) {
+      impl_->Observe(http::methods::GET, 0, started);
+      throw;
+    }
+    impl_->Observe(http::methods::GET, resp.status_code(), started);
     if (V(6)) spdlog::info("WATCH {} {}", r.CollectionPath(ns), resp.status_code());
     if (resp.status_code() != 200) {
       // The informer retries with backoff; let that retry carry a rotated token.

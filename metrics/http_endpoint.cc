@@ -1,7 +1,5 @@
 #include "metrics/http_endpoint.h"
 
-#include "metrics/exposition.h"
-
 namespace kcau::metrics {
 
 namespace {
@@ -27,13 +25,13 @@ std::string Readyz(const std::vector<ReadinessCheck>& checks, bool& ready) {
 }  // namespace
 
 struct MetricsServer::Impl {
-  const Registry& registry;
+  Collectables collectables;
   std::vector<ReadinessCheck> checks;
   std::unique_ptr<HttpServer> server;
 
   HttpResponse Handle(const HttpRequest& request) const {
     if (request.method != "GET") return {405, kPlainTextContentType, "method not allowed\n"};
-    if (request.path == "/metrics") return {200, kTextContentType, RenderText(registry)};
+    if (request.path == "/metrics") return {200, kTextContentType, MetricsText(collectables)};
     if (request.path == "/healthz" || request.path == "/livez") {
       return {200, kPlainTextContentType, "ok\n"};
     }
@@ -46,9 +44,9 @@ struct MetricsServer::Impl {
   }
 };
 
-MetricsServer::MetricsServer(std::string address, const Registry& registry,
+MetricsServer::MetricsServer(std::string address, Collectables collectables,
                              std::vector<ReadinessCheck> checks, HttpServerLimits limits)
-    : impl_(new Impl{registry, std::move(checks), nullptr}) {
+    : impl_(new Impl{std::move(collectables), std::move(checks), nullptr}) {
   impl_->server = std::make_unique<HttpServer>(
       std::move(address), limits,
       [impl = impl_.get()](const HttpRequest& r) { return impl->Handle(r); });

@@ -1,4 +1,5 @@
-// The controller's HTTP endpoint: GET /metrics (Prometheus text), /healthz, /readyz.
+// The HTTP endpoint of kcau-controller and kcau-agent: GET /metrics (Prometheus text, what
+// the collectables hold, written by prometheus-cpp's TextSerializer), /healthz, /readyz.
 // /readyz lists its checks as the API server does ("[+]informers-synced ok" /
 // "[-]informers-synced failed: ..."): 200 when every required check passes, 503 otherwise.
 // Informational checks (whether this replica leads) are listed but never fail readiness: a
@@ -7,7 +8,8 @@
 // keep a slow or hostile client from holding the endpoint the kubelet probes.
 //
 // Thread-safety: Start/Stop/Port from one thread; requests are served on the server's thread
-// and only read the registry and call the readiness callbacks, which must be thread-safe.
+// and only collect the collectables and call the readiness callbacks, which must be
+// thread-safe.
 #pragma once
 
 #include <functional>
@@ -17,7 +19,7 @@
 
 #include "common/status.h"
 #include "metrics/http_server.h"
-#include "metrics/registry.h"
+#include "metrics/metrics_text.h"
 
 namespace kcau::metrics {
 
@@ -33,7 +35,9 @@ class MetricsServer {
  public:
   // address: "127.0.0.1:PORT", or ":PORT" / "0.0.0.0:PORT" for every interface (what a pod
   // needs); see HttpServer.
-  MetricsServer(std::string address, const Registry& registry, std::vector<ReadinessCheck> checks,
+  // /metrics serves what every one of `collectables` holds (a prometheus::Registry, and
+  // collectors read at scrape time such as the process metrics).
+  MetricsServer(std::string address, Collectables collectables, std::vector<ReadinessCheck> checks,
                 HttpServerLimits limits = {});
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;

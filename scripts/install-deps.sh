@@ -8,6 +8,7 @@ packages=(
   cmake make g++ pkg-config ccache      # toolchain
   libcpprest-dev libboost-dev libssl-dev # HTTP client/server, JSON, TLS
   libyaml-cpp-dev libspdlog-dev libfmt-dev
+  prometheus-cpp-dev                    # metrics: registry, families, text exposition
   libgtest-dev libgmock-dev             # unit tests
   prometheus                            # promtool checks the /metrics exposition
   python3 python3-kubernetes python3-yaml # the real Python client as a test peer

@@ -9,12 +9,17 @@
 
 #include <filesystem>
 
+#include <prometheus/registry.h>
+
 #include "agent/chroot_host.h"
+#include "agent/measured_plugin.h"
+#include "metrics/agent_metrics.h"
 #include "reconcilers/node_actions.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
 #include "tests/unit/agent/temp_dir.h"
 #include "tests/unit/agent/test_keys.h"
+#include "tests/unit/metrics/sample_value.h"
 
 namespace kcau::agent {
 namespace {
@@ -59,7 +64,8 @@ class NodeAgentTest : public ::testing::Test {
         Json::string("echo hello from $KCAU_HOOK on $KCAU_NODE\ntouch /tmp/hooked\n");
     cm["data"]["failing"] = Json::string("echo cannot drain the database\nexit 3\n");
     ASSERT_TRUE(store_.Create({"", "v1", "configmaps", "ConfigMap", true}, "kcau-system", cm).ok());
-    agent_ = std::make_unique<NodeAgent>(client_, "n1", *host_, agent_keys_, MakePlugin,
+    agent_ = std::make_unique<NodeAgent>(client_, "n1", *host_, agent_keys_,
+                                         MeasuredPlugins(MakePlugin, clock_, metrics_),
                                          "/var/lib/kcau", &metrics_);
   }
 
@@ -88,7 +94,8 @@ class NodeAgentTest : public ::testing::Test {
   testing::TempDir root_;
   std::unique_ptr<ChrootHost> host_;
   std::vector<RebootKind> reboots_;
-  metrics::Registry metrics_;
+  prometheus::Registry registry_;
+  metrics::AgentMetrics metrics_{registry_, "test", {"reboot-required"}};
   std::unique_ptr<NodeAgent> agent_;
   crd::UpdateRunSpec spec_;
 };
@@ -119,8 +126,20 @@ TEST_F(NodeAgentTest, RebootRequiredPluginRebootsOnceThroughTheRealPath) {
   ASSERT_TRUE(agent_->Sync().ok());
   EXPECT_EQ(reboots_.size(), 1u);
   EXPECT_NE(root_.Read("var/lib/kcau/update.json").find("\"done\""), std::string::npos);
-  EXPECT_EQ(metrics_.Value("kcau_agent_results_total", {"update", "Installed"}), 1);
-  EXPECT_EQ(metrics_.Value("kcau_agent_results_total", {"update", "Installing"}), 1);
+  EXPECT_EQ(metrics::SampleValue(registry_, "kcau_agent_results_total",
+                                 {{"request", "update"}, {"state", "Installed"}}),
+            1);
+  EXPECT_EQ(metrics::SampleValue(registry_, "kcau_agent_results_total",
+                                 {{"request", "update"}, {"state", "Installing"}}),
+            1);
+  // The plug-in's install ran once, through the measured factory.
+  EXPECT_EQ(metrics::SampleValue(
+                registry_, "kcau_plugin_results_total",
+                {{"plugin", "reboot-required"}, {"operation", "install"}, {"result", "succeeded"}}),
+            1);
+  EXPECT_EQ(metrics::HistogramCount(registry_, "kcau_plugin_duration_seconds",
+                                    {{"plugin", "reboot-required"}, {"operation", "install"}}),
+            1u);
 }
 
 TEST_F(NodeAgentTest, HookScriptRunsOnTheHostAndItsOutputIsInTheResult) {

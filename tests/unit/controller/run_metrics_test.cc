@@ -4,12 +4,20 @@
 
 #include <gtest/gtest.h>
 
-#include "metrics/exposition.h"
+#include <prometheus/registry.h>
+
 #include "metrics/kcau_metrics.h"
-#include "metrics/registry.h"
+#include "metrics/metrics_text.h"
+#include "tests/unit/metrics/sample_value.h"
 
 namespace kcau::controller {
 namespace {
+
+using metrics::HistogramCount;
+using metrics::HistogramSum;
+using metrics::SampleValue;
+
+const TimePoint kT0 = TimePoint{} + std::chrono::seconds(1'700'000'000);
 
 crd::NodeResult Node(const std::string& name, crd::NodePhase phase, bool rebooted = false) {
   crd::NodeResult r;
@@ -19,18 +27,29 @@ crd::NodeResult Node(const std::string& name, crd::NodePhase phase, bool reboote
   return r;
 }
 
+crd::NodeResult At(crd::NodeResult r, int phase_began_s) {
+  r.phase_time = kT0 + std::chrono::seconds(phase_began_s);
+  return r;
+}
+
 class RunMetricsTest : public ::testing::Test {
  protected:
-  metrics::Registry registry_;
+  double Value(const std::string& name, const prometheus::Labels& labels = {}) {
+    return SampleValue(registry_, name, labels).value_or(-1);
+  }
+
+  prometheus::Registry registry_;
   metrics::KcauMetrics metrics_{registry_, "test"};
   RunMetrics observer_{metrics_};
 };
 
 TEST_F(RunMetricsTest, CountsTransitionsOnceAndNodesByPhase) {
   crd::UpdateRunStatus before;
-  before.nodes = {Node("n1", crd::NodePhase::kRebooting), Node("n2", crd::NodePhase::kUpdating),
+  before.revision = 4;
+  before.nodes = {Node("n1", crd::NodePhase::kRebooting), Node("n2", crd::NodePhase::kVerifying),
                   Node("n3", crd::NodePhase::kSucceeded, true)};
   reconcilers::RolloutDecision decision;
+  decision.status = before;
   decision.status.nodes = {Node("n1", crd::NodePhase::kSucceeded, true),
                            Node("n2", crd::NodePhase::kFailed),
                            Node("n3", crd::NodePhase::kSucceeded, true)};
@@ -41,37 +60,124 @@ TEST_F(RunMetricsTest, CountsTransitionsOnceAndNodesByPhase) {
   acted.pods_failed_back = 4;
   observer_.RunReconciled("run", before, decision, acted);
 
-  EXPECT_EQ(registry_.Value("kcau_node_updates_total", {"succeeded"}), 1);  // n3 was done
-  EXPECT_EQ(registry_.Value("kcau_node_updates_total", {"failed"}), 1);
-  EXPECT_EQ(registry_.Value("kcau_node_reboots_total"), 1);
-  EXPECT_EQ(registry_.Value("kcau_updaterun_nodes", {"run", "Succeeded"}), 2);
-  EXPECT_EQ(registry_.Value("kcau_updaterun_nodes", {"run", "Failed"}), 1);
-  EXPECT_EQ(registry_.Value("kcau_evictions_total", {"evicted"}), 2);
-  EXPECT_EQ(registry_.Value("kcau_evictions_total", {"blocked"}), 1);
-  EXPECT_EQ(registry_.Value("kcau_evictions_total", {"deleted"}), 3);
-  EXPECT_EQ(registry_.Value("kcau_evictions_total", {"failback"}), 4);
+  EXPECT_EQ(Value("kcau_node_updates_total", {{"result", "succeeded"}}), 1);  // n3 was done
+  EXPECT_EQ(Value("kcau_node_updates_total", {{"result", "failed"}}), 1);
+  EXPECT_EQ(Value("kcau_node_reboots_total"), 1);
+  EXPECT_EQ(Value("kcau_updaterun_nodes", {{"updaterun", "run"}, {"phase", "Succeeded"}}), 2);
+  EXPECT_EQ(Value("kcau_updaterun_nodes", {{"updaterun", "run"}, {"phase", "Failed"}}), 1);
+  // Every phase is there, at 0 when no node is in it.
+  EXPECT_EQ(Value("kcau_updaterun_nodes", {{"updaterun", "run"}, {"phase", "Draining"}}), 0);
+  EXPECT_EQ(Value("kcau_updaterun_failed_nodes", {{"updaterun", "run"}}), 1);
+  EXPECT_EQ(Value("kcau_evictions_total", {{"result", "evicted"}}), 2);
+  EXPECT_EQ(Value("kcau_evictions_total", {{"result", "blocked"}}), 1);
+  EXPECT_EQ(Value("kcau_evictions_total", {{"result", "deleted"}}), 3);
+  EXPECT_EQ(Value("kcau_evictions_total", {{"result", "failback"}}), 4);
 
-  // The same pass again (nothing changed since): no counter moves.
-  observer_.RunReconciled("run", decision.status, decision, {});
-  EXPECT_EQ(registry_.Value("kcau_node_updates_total", {"succeeded"}), 1);
-  EXPECT_EQ(registry_.Value("kcau_node_updates_total", {"failed"}), 1);
-  EXPECT_EQ(registry_.Value("kcau_node_reboots_total"), 1);
-  EXPECT_EQ(registry_.Value("kcau_evictions_total", {"evicted"}), 2);
+  // The next pass reads what was written (a new revision) and changes nothing: nothing moves.
+  crd::UpdateRunStatus written = decision.status;
+  written.revision = 5;
+  reconcilers::RolloutDecision same;
+  same.status = written;
+  observer_.RunReconciled("run", written, same, {});
+  // The same change reported again (the same revision read): counted once.
+  observer_.RunReconciled("run", before, decision, {});
+  EXPECT_EQ(Value("kcau_node_updates_total", {{"result", "succeeded"}}), 1);
+  EXPECT_EQ(Value("kcau_node_updates_total", {{"result", "failed"}}), 1);
+  EXPECT_EQ(Value("kcau_node_reboots_total"), 1);
+  EXPECT_EQ(Value("kcau_evictions_total", {{"result", "evicted"}}), 2);
+}
+
+TEST_F(RunMetricsTest, PhaseDurationsComeFromTheStatusTimestamps) {
+  crd::UpdateRunStatus before;
+  before.revision = 7;
+  crd::NodeResult finishing = At(Node("n4", crd::NodePhase::kVerifying), 500);
+  finishing.start_time = kT0;
+  before.nodes = {At(Node("n1", crd::NodePhase::kDraining), 0),
+                  At(Node("n2", crd::NodePhase::kUpdating), 10),
+                  At(Node("n3", crd::NodePhase::kRebooting), 100), finishing};
+  reconcilers::RolloutDecision decision;
+  decision.status = before;
+  crd::NodeResult finished = At(Node("n4", crd::NodePhase::kSucceeded), 900);
+  finished.start_time = kT0;
+  finished.finish_time = kT0 + std::chrono::seconds(900);
+  decision.status.nodes = {At(Node("n1", crd::NodePhase::kUpdating), 90),
+                           At(Node("n2", crd::NodePhase::kRebooting), 250),
+                           At(Node("n3", crd::NodePhase::kVerifying), 400), finished};
+  observer_.RunReconciled("run", before, decision, {});
+
+  EXPECT_EQ(HistogramCount(registry_, "kcau_node_drain_duration_seconds"), 1u);
+  EXPECT_EQ(HistogramSum(registry_, "kcau_node_drain_duration_seconds"), 90);
+  EXPECT_EQ(HistogramSum(registry_, "kcau_node_install_duration_seconds"), 240);
+  EXPECT_EQ(HistogramSum(registry_, "kcau_node_reboot_duration_seconds"), 300);
+  EXPECT_EQ(HistogramSum(registry_, "kcau_node_update_duration_seconds", {{"result", "succeeded"}}),
+            900);
+  EXPECT_EQ(Value("kcau_agent_answers_total", {{"result", "installed"}}), 1);  // n2
+
+  // The decided status read back by the next pass, identical: no transition is seen again.
+  crd::UpdateRunStatus written = decision.status;
+  written.revision = 8;
+  reconcilers::RolloutDecision again;
+  again.status = written;
+  observer_.RunReconciled("run", written, again, {});
+  EXPECT_EQ(HistogramCount(registry_, "kcau_node_drain_duration_seconds"), 1u);
+  EXPECT_EQ(HistogramCount(registry_, "kcau_node_install_duration_seconds"), 1u);
+  EXPECT_EQ(HistogramCount(registry_, "kcau_node_reboot_duration_seconds"), 1u);
+  EXPECT_EQ(
+      HistogramCount(registry_, "kcau_node_update_duration_seconds", {{"result", "succeeded"}}),
+      1u);
+  EXPECT_EQ(Value("kcau_agent_answers_total", {{"result", "installed"}}), 1);
+}
+
+TEST_F(RunMetricsTest, RunGaugesSayBudgetRetriesTimesAndWarnAfter) {
+  reconcilers::RolloutDecision decision;
+  crd::UpdateRunStatus& st = decision.status;
+  st.nodes_total = 3;
+  st.start_time = kT0;
+  st.applied_spec = R"({"maxFailedNodes":2,"warnAfter":"10m"})";
+  crd::NodeResult retried = Node("n1", crd::NodePhase::kUpdating);
+  retried.attempts = 3;
+  st.nodes = {retried, Node("n2", crd::NodePhase::kPending), Node("n3", crd::NodePhase::kFailed)};
+  observer_.RunReconciled("run", {}, decision, {});
+  const prometheus::Labels run = {{"updaterun", "run"}};
+  EXPECT_EQ(Value("kcau_updaterun_max_failed_nodes", run), 2);
+  EXPECT_EQ(Value("kcau_updaterun_failed_nodes", run), 1);
+  EXPECT_EQ(Value("kcau_updaterun_retries", run), 2);
+  EXPECT_EQ(Value("kcau_updaterun_start_time_seconds", run), 1'700'000'000);
+  EXPECT_FALSE(SampleValue(registry_, "kcau_updaterun_completion_time_seconds", run));
+  EXPECT_EQ(Value("kcau_updaterun_warn_after_passed", run), 0);
+
+  // Ended 20 minutes in: warnAfter (10m) passed, whatever the Warning condition says now.
+  st.completion_time = kT0 + std::chrono::minutes(20);
+  st.conditions.push_back({crd::kConditionWarning, "True", "NodesFailed", "", kT0, 1});
+  observer_.RunReconciled("run", {}, decision, {});
+  EXPECT_EQ(Value("kcau_updaterun_completion_time_seconds", run), 1'700'001'200);
+  EXPECT_EQ(Value("kcau_updaterun_warn_after_passed", run), 1);
+
+  // Without maxFailedNodes the budget is the default for the nodes selected.
+  st.applied_spec = "{}";
+  observer_.RunReconciled("run", {}, decision, {});
+  EXPECT_EQ(Value("kcau_updaterun_max_failed_nodes", run), 1);
 }
 
 TEST_F(RunMetricsTest, AGoneRunLeavesNoSeries) {
   reconcilers::RolloutDecision decision;
   decision.status.nodes = {Node("n1", crd::NodePhase::kDraining)};
+  decision.status.start_time = kT0;
+  decision.status.applied_spec = "{}";
   observer_.RunReconciled("gone", {}, decision, {});
   observer_.RunReconciled("kept", {}, decision, {});
-  ASSERT_NE(metrics::RenderText(registry_).find(
+  ASSERT_NE(metrics::MetricsText(registry_).find(
                 "kcau_updaterun_nodes{phase=\"Draining\",updaterun=\"gone\"} 1"),
             std::string::npos)
-      << metrics::RenderText(registry_);
+      << metrics::MetricsText(registry_);
   observer_.RunGone("gone");
-  const std::string text = metrics::RenderText(registry_);
+  const std::string text = metrics::MetricsText(registry_);
   EXPECT_EQ(text.find("updaterun=\"gone\""), std::string::npos) << text;
-  EXPECT_NE(text.find("updaterun=\"kept\""), std::string::npos) << text;
+  EXPECT_NE(text.find("kcau_updaterun_start_time_seconds{updaterun=\"kept\"}"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kcau_updaterun_nodes{phase=\"Draining\",updaterun=\"kept\"} 1"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace

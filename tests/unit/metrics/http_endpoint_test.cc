@@ -12,7 +12,8 @@
 #include <cerrno>
 #include <thread>
 
-#include "metrics/exposition.h"
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 namespace kcau::metrics {
 namespace {
@@ -111,24 +112,27 @@ bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfin
 class MetricsServerTest : public ::testing::Test {
  protected:
   void Start(HttpServerLimits limits = {}) {
-    registry_.Gauge("up_gauge", "Up.").Set({}, 1);
-    server_ = std::make_unique<MetricsServer>("127.0.0.1:0", registry_,
+    AddUpGauge();
+    server_ = std::make_unique<MetricsServer>("127.0.0.1:0", Collectables{registry_},
                                               std::vector<ReadinessCheck>{}, limits);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_GT(server_->Port(), 0);
   }
   int port() const { return server_->Port(); }
+  void AddUpGauge() {
+    prometheus::BuildGauge().Name("up_gauge").Help("Up.").Register(*registry_).Add({}).Set(1);
+  }
 
-  Registry registry_;
+  std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   std::unique_ptr<MetricsServer> server_;
 };
 
 TEST_F(MetricsServerTest, ServesMetricsHealthAndReadiness) {
-  registry_.Gauge("up_gauge", "Up.").Set({}, 1);
+  AddUpGauge();
   std::atomic<bool> ready{false};
   std::atomic<bool> leading{false};
   MetricsServer server(
-      "127.0.0.1:0", registry_,
+      "127.0.0.1:0", {registry_},
       {{"informers-synced", [&] { return ready ? std::string() : "nodes cache not synced"; }},
        {"leader-election", [&] { return std::string(leading ? "leading" : "standby"); }, true}});
   ASSERT_TRUE(server.Start().ok());
@@ -315,10 +319,9 @@ TEST_F(MetricsServerTest, StopClosesOpenConnections) {
 }
 
 TEST(MetricsServerAddressTest, BadAddressesAreRefusedByName) {
-  Registry registry;
   for (const std::string address : {"nonsense", "127.0.0.1:http", "127.0.0.1:70000", ":"}) {
     SCOPED_TRACE(address);
-    MetricsServer server(address, registry, {});
+    MetricsServer server(address, {}, {});
     Status s = server.Start();
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
     EXPECT_NE(s.message().find("\"" + address + "\""), std::string::npos) << s.message();
@@ -326,11 +329,10 @@ TEST(MetricsServerAddressTest, BadAddressesAreRefusedByName) {
 }
 
 TEST(MetricsServerAddressTest, ABusyPortIsUnavailable) {
-  Registry registry;
-  MetricsServer first("127.0.0.1:0", registry, {});
+  MetricsServer first("127.0.0.1:0", {}, {});
   ASSERT_TRUE(first.Start().ok());
   const std::string address = "127.0.0.1:" + std::to_string(first.Port());
-  MetricsServer second(address, registry, {});
+  MetricsServer second(address, {}, {});
   Status s = second.Start();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_NE(s.message().find("cannot listen on " + address), std::string::npos) << s.message();
