@@ -183,9 +183,14 @@ struct Blocked {
   bool operator==(const Blocked&) const = default;
 };
 
-// The reasons of Blocked.
+// The reasons of Blocked: of a node,
 inline constexpr char kBlockedByDisruptionBudget[] = "PodDisruptionBudget";
 inline constexpr char kBlockedByUnmanagedPods[] = "UnmanagedPods";
+// and of a run.
+inline constexpr char kBlockedByQuorum[] = "Quorum";
+inline constexpr char kBlockedByRunLock[] = "RunLock";  // another run's cordon on a node
+inline constexpr char kBlockedByLocked[] = "Locked";    // another run holds the run lock
+inline constexpr char kBlockedByAgentsUpdating[] = "AgentsUpdating";
 
 // CAU's NodeResult: what happened to one node in this run.
 struct NodeResult {

@@ -1,5 +1,6 @@
 #include "metrics/kcau_metrics.h"
 
+#include "crd/updaterun_types.h"
 #include "metrics/build_info.h"
 
 namespace kcau::metrics {
@@ -56,12 +57,15 @@ const std::vector<std::string>& KcauMetrics::RunPhases() {
 }
 
 const std::vector<std::string>& KcauMetrics::NodeBlockReasons() {
-  static const std::vector<std::string> reasons = {"PodDisruptionBudget", "UnmanagedPods"};
+  static const std::vector<std::string> reasons = {crd::kBlockedByDisruptionBudget,
+                                                   crd::kBlockedByUnmanagedPods};
   return reasons;
 }
 
 const std::vector<std::string>& KcauMetrics::RunBlockReasons() {
-  static const std::vector<std::string> reasons = {"Quorum", "RunLock", "Locked", "AgentsUpdating"};
+  static const std::vector<std::string> reasons = {crd::kBlockedByQuorum, crd::kBlockedByRunLock,
+                                                   crd::kBlockedByLocked,
+                                                   crd::kBlockedByAgentsUpdating};
   return reasons;
 }
 

@@ -51,8 +51,8 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
                why, run.generation, now);
   SetKstatusConditions(d.status, run.generation, now);
   // The Locked Event marks the start; the planner lifts the block once the run has the lock.
-  if (!d.status.blocked || d.status.blocked->reason != "Locked") {
-    d.status.blocked = crd::Blocked{"Locked", why, now};
+  if (!d.status.blocked || d.status.blocked->reason != crd::kBlockedByLocked) {
+    d.status.blocked = crd::Blocked{crd::kBlockedByLocked, why, now};
   }
   d.status.blocked->message = why;
   if (news) d.events.push_back(RunEvent::Normal("Locked", why));

@@ -29,7 +29,7 @@ bool Pass::AgentsBeingRolled() {
   const std::string why = "forceSelfUpdate: waiting for the agents to run " + controller_version_ +
                           " on " + JoinSome(behind);
   SetRunCondition(crd::kConditionProgressing, ConditionStatus::kTrue, "UpdatingAgents", why);
-  BlockRun("AgentsUpdating", why);
+  BlockRun(crd::kBlockedByAgentsUpdating, why);
   Requeue(kHookPollInterval);
   return true;
 }
@@ -100,7 +100,9 @@ void Pass::Admit() {
   if (blocker.HeldFromOutside()) {
     SetRunCondition(crd::kConditionProgressing, ConditionStatus::kTrue, "Blocked",
                     BlockerMessage(blocker));
-    BlockRun(blocker.kind == Blocker::Kind::kQuorum ? "Quorum" : "RunLock", blocker.detail);
+    BlockRun(
+        blocker.kind == Blocker::Kind::kQuorum ? crd::kBlockedByQuorum : crd::kBlockedByRunLock,
+        blocker.detail);
     Requeue(kRebootPollInterval);
     return;
   }
