@@ -105,6 +105,9 @@ std::string ControllerUsage() {
          "                          A run asking for a user or service account not allowed\n"
          "                          ends Failed (HookRunnerNotAllowed) before any node is "
          "touched.\n"
+         "  --node-phase-events     an Event at every node phase change (NodeStatusNotification),\n"
+         "                          node start and staged updates (default false: one Event\n"
+         "                          per node outcome, plus warnings and installed updates)\n"
          "  --leader-elect          elect a leader on a Lease; only the leader acts\n"
          "  --leader-elect-namespace NS   the Lease's namespace (default kcau-system)\n"
          "  --leader-elect-id ID    this replica's identity (default hostname_pid)\n"
@@ -140,6 +143,10 @@ StatusOr<ControllerOptions> ParseControllerOptions(const std::vector<std::string
         o.workers = ParsePositiveInt("--workers", v);
       } else if (TakeValue(args, i, "--resync-seconds", v)) {
         o.resync_period = std::chrono::seconds(ParsePositiveInt("--resync-seconds", v));
+      } else if (args[i] == "--node-phase-events" || args[i] == "--node-phase-events=true") {
+        o.node_phase_events = true;
+      } else if (args[i] == "--node-phase-events=false") {
+        o.node_phase_events = false;
       } else if (args[i] == "--leader-elect" || args[i] == "--leader-elect=true") {
         o.leader_elect = true;
       } else if (TakeValue(args, i, "--hook-allowed-users", v)) {

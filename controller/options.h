@@ -39,6 +39,10 @@ struct ControllerOptions {
   // the downward API): drains move it last and hand the lead over first.
   std::string pod_namespace;
   std::string pod_name;
+  // --node-phase-events: an Event for every node phase change (CAU's NodeStatusNotification),
+  // the start of each node and its staged updates; off, a node tells its story in one Event
+  // (NodeUpdated, NodeFailed, NodeSkipped) plus its warnings and installed updates.
+  bool node_phase_events = false;
   bool show_version = false;
   bool show_help = false;
 };

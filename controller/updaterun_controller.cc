@@ -78,6 +78,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
                   std::move(hook_policy)) {
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
+  pods_->SetIndex(reconcilers::CachedClusterSource::PodNodeIndex);
 }
 
 UpdateRunController::~UpdateRunController() { Stop(); }
@@ -142,7 +143,6 @@ void UpdateRunController::WorkerLoop() {
       metrics_->active_workers.Add({{"controller", kController}}).Decrement();
     }
     HandleReconcileResult(queue_, *key, result, metrics_);
-    if (result.status_written) queue_.HoldFor(*key, kStatusWriteSpacing);
     queue_.Done(*key);
     PublishRunsByPhase();
   }

@@ -1,9 +1,10 @@
 // Wires the UpdateRun reconciler to the cluster: informers on UpdateRuns, Nodes and Pods feed
 // the work queue ("look again" signals only) and, slimmed to the fields decisions read, are
 // the cache the reconciler reads nodes and pods from; worker threads drain the queue; a
-// resync timer re-enqueues every run so timers and missed events never strand a run. A run
-// whose status was just written is held for kStatusWriteSpacing, so however many events
-// arrive its status is written at most a few times a second.
+// resync timer re-enqueues every run so timers and missed events never strand a run. Events
+// are coalesced by the queue, not by a timer: those that arrive while a run is queued or
+// being reconciled become one more pass, and the first after a quiet spell is acted on at
+// once (a node back from its reboot is answered in milliseconds, not after a fixed hold).
 //
 // Thread-safety: Start/Stop from one thread; NotReadyReason() from any (the /readyz handler).
 #pragma once
@@ -55,7 +56,6 @@ class UpdateRunController {
     StartWorkers();
   }
   void Stop();
-  static constexpr Duration kStatusWriteSpacing = std::chrono::milliseconds(250);
   // Empty once every informer has listed (before that a decision could miss a node), else
   // which cache is not synced yet.
   std::string NotReadyReason() const;
@@ -63,6 +63,9 @@ class UpdateRunController {
   // kcau_informer_relists_total and kcau_informer_watch_restarts_total{resource} of its
   // informers, read at each scrape; `collector` must not outlive this controller.
   void AddInformerMetrics(metrics::CallbackCollector& collector) const;
+
+  // See UpdateRunReconciler::SetNodePhaseEvents. Before Start().
+  void SetNodePhaseEvents(bool on) { reconciler_.SetNodePhaseEvents(on); }
 
   // See UpdateRunReconciler::SetOwnPod. Before Start().
   void SetOwnPod(kube::ObjectKey pod, std::function<void()> hand_over) {

@@ -1,5 +1,6 @@
 #include "kube/informer.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <random>
@@ -69,6 +70,44 @@ void Informer::Visit(const std::function<void(const Json&)>& visit) const {
   for (const auto& [_, o] : cache_) visit(o);
 }
 
+void Informer::VisitIndexed(const std::string& value,
+                            const std::function<void(const Json&)>& visit) const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto keys = index_.find(value);
+  if (keys == index_.end()) return;
+  for (const auto& key : keys->second) {
+    auto it = cache_.find(key);
+    if (it != cache_.end()) visit(it->second);
+  }
+}
+
+void Informer::StoreLocked(const std::string& key, const Json* object) {
+  auto it = cache_.find(key);
+  if (index_fn_ && it != cache_.end()) {
+    const std::string old_value = index_fn_(it->second);
+    if (!old_value.empty()) {
+      auto keys = index_.find(old_value);
+      if (keys != index_.end()) {
+        keys->second.erase(key);
+        if (keys->second.empty()) index_.erase(keys);
+      }
+    }
+  }
+  if (object == nullptr) {
+    if (it != cache_.end()) cache_.erase(it);
+    return;
+  }
+  if (it == cache_.end()) {
+    cache_.emplace(key, *object);
+  } else {
+    it->second = *object;
+  }
+  if (index_fn_) {
+    const std::string value = index_fn_(*object);
+    if (!value.empty()) index_[value].insert(key);
+  }
+}
+
 size_t Informer::Size() const {
   std::lock_guard<std::mutex> lock(cache_mu_);
   return cache_.size();
@@ -81,21 +120,17 @@ std::optional<Json> Informer::Get(const std::string& ns, const std::string& name
   return it->second;
 }
 
-void Informer::Deliver(const std::string& type, const Json& full) {
+void Informer::Deliver(const std::string& type, const Json& full, bool transformed) {
   Json slim;
   const Json* kept = &full;
-  if (transform_) {
+  if (transform_ && !transformed) {
     slim = transform_(full);
     kept = &slim;
   }
   const Json& object = *kept;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
-    if (type == "DELETED") {
-      cache_.erase(KeyOf(object));
-    } else {
-      cache_[KeyOf(object)] = object;
-    }
+    StoreLocked(KeyOf(object), type == "DELETED" ? nullptr : &object);
   }
   handler_(type, object);
 }
@@ -108,8 +143,16 @@ bool Informer::ListAndDeliver() {
   }
   ++lists_;
   // Deliver the difference against the cache: deletions missed while disconnected first.
+  // Each item is slimmed as it is taken and the list freed at once, so a 50,000-pod relist
+  // holds the whole objects once, not twice.
   std::map<std::string, Json> fresh;
-  for (const auto& item : list->items) fresh[KeyOf(item)] = item;
+  for (auto& item : list->items) {
+    Json kept = transform_ ? transform_(item) : std::move(item);
+    item = Json();
+    std::string key = KeyOf(kept);
+    fresh[std::move(key)] = std::move(kept);
+  }
+  std::vector<Json>().swap(list->items);
   std::vector<Json> gone;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
@@ -117,7 +160,7 @@ bool Informer::ListAndDeliver() {
       if (!fresh.count(key)) gone.push_back(obj);
     }
   }
-  for (const auto& obj : gone) Deliver("DELETED", obj);
+  for (const auto& obj : gone) Deliver("DELETED", obj, /*transformed=*/true);
   for (const auto& [key, obj] : fresh) {
     std::string type;
     {
@@ -129,8 +172,13 @@ bool Informer::ListAndDeliver() {
         type = "MODIFIED";
       }
     }
-    if (!type.empty()) Deliver(type, obj);
+    if (!type.empty()) Deliver(type, obj, /*transformed=*/true);
   }
+  fresh.clear();
+  // The list's pages were the largest allocations this process makes; glibc keeps freed
+  // heap unless asked, so a controller that listed 50,000 pods once would hold that much
+  // for good.
+  malloc_trim(0);
   last_rv_ = list->resource_version;
   synced_ = true;
   backoff_ = kBackoffBase;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,8 +39,15 @@ class Informer {
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
+  // What an object is indexed by (client-go's Indexers, one index): a pod's node, say; ""
+  // leaves it out of the index. Kept current on every event, so VisitIndexed reads the
+  // objects of one value without scanning the cache.
+  using IndexFunc = std::function<std::string(const Json& object)>;
+
   // Before Start().
   void SetTransform(Transform transform) { transform_ = std::move(transform); }
+  void SetIndex(IndexFunc index) { index_fn_ = std::move(index); }
+  bool Indexed() const { return static_cast<bool>(index_fn_); }
   void Start();
   void Stop();
   bool HasSynced() const { return synced_; }
@@ -48,6 +56,8 @@ class Informer {
   // Reads every cached object in place (no copies: the pod cache is large). The cache is
   // locked meanwhile, so `visit` must be quick and must not call back into the informer.
   void Visit(const std::function<void(const Json&)>& visit) const;
+  // Reads in place the cached objects whose index value (SetIndex) is `value`; as Visit.
+  void VisitIndexed(const std::string& value, const std::function<void(const Json&)>& visit) const;
   size_t Size() const;
   // How many times the informer listed (1 + relists after 410 Gone): for tests and metrics.
   int Lists() const { return lists_; }
@@ -59,8 +69,11 @@ class Informer {
  private:
   void Run();
   bool ListAndDeliver();
-  void Deliver(const std::string& type, const Json& object);
+  // `transformed`: `object` is already as the Transform makes it.
+  void Deliver(const std::string& type, const Json& object, bool transformed = false);
   void Backoff();
+  // Stores (or with `object` null, erases) `key`, keeping the index in step.
+  void StoreLocked(const std::string& key, const Json* object);
 
   KubeClient& client_;
   const Resource resource_;
@@ -68,6 +81,7 @@ class Informer {
   const ListOptions options_;
   const Handler handler_;
   Transform transform_;
+  IndexFunc index_fn_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};
@@ -80,7 +94,9 @@ class Informer {
   std::condition_variable wait_cv_;
   mutable std::mutex cache_mu_;
   std::map<std::string, Json> cache_;  // guarded by cache_mu_; key "ns/name"
-  std::string last_rv_;                // the informer thread's only
+  // Index value -> keys of the cached objects that have it; guarded by cache_mu_.
+  std::map<std::string, std::set<std::string>> index_;
+  std::string last_rv_;  // the informer thread's only
   std::chrono::milliseconds backoff_{200};
 };
 

@@ -39,12 +39,18 @@ StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
   return views;
 }
 
-StatusOr<PodsToEvict> ApiClusterSource::EvictablePodsOn(const std::string& node) {
+StatusOr<PodsToEvict> ClusterSource::EvictablePodsOn(const std::string& node) {
+  auto on_node = PodsOn(node);
+  if (!on_node.ok()) return on_node.status();
+  PodsToEvict pods;
+  for (const auto& pod : *on_node) AddIfEvictable(pod, pods);
+  return pods;
+}
+
+StatusOr<std::vector<Json>> ApiClusterSource::PodsOn(const std::string& node) {
   auto list = client_.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!list.ok()) return list.status();
-  PodsToEvict pods;
-  for (const auto& pod : list->items) AddIfEvictable(pod, pods);
-  return pods;
+  return std::move(list->items);
 }
 
 StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
@@ -74,14 +80,16 @@ StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   return views;
 }
 
-StatusOr<PodsToEvict> CachedClusterSource::EvictablePodsOn(const std::string& node) {
+StatusOr<std::vector<Json>> CachedClusterSource::PodsOn(const std::string& node) {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
-  PodsToEvict pods;
-  pods_.Visit([&](const Json& pod) {
-    if (NodeNameOfPod(pod) == node) AddIfEvictable(pod, pods);
-  });
+  // Without the index every pod would look absent, and a drain would end at once.
+  if (!pods_.Indexed()) return InternalError("pods cache not indexed by node (PodNodeIndex)");
+  std::vector<Json> pods;
+  pods_.VisitIndexed(node, [&](const Json& pod) { pods.push_back(pod); });
   return pods;
 }
+
+std::string CachedClusterSource::PodNodeIndex(const Json& pod) { return NodeNameOfPod(pod); }
 
 StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;

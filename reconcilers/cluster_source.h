@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "kube/json.h"
 #include "reconcilers/node_view.h"
 
 namespace kcau::kube {
@@ -34,8 +35,10 @@ class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
+  // The pods bound to `node` (slimmed as SlimPod keeps them, or whole): what a drain reads.
+  virtual StatusOr<std::vector<kube::Json>> PodsOn(const std::string& node) = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
-  virtual StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node) = 0;
+  StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node);
   // The same for every node at once; nodes without such pods are absent.
   virtual StatusOr<std::map<std::string, int>> EvictablePodsPerNode() = 0;
 };
@@ -44,7 +47,7 @@ class ApiClusterSource : public ClusterSource {
  public:
   explicit ApiClusterSource(kube::KubeClient& client) : client_(client) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node) override;
+  StatusOr<std::vector<kube::Json>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:
@@ -52,14 +55,18 @@ class ApiClusterSource : public ClusterSource {
 };
 
 // Reads the caches of a node informer and a pod informer (which should be slimmed with
-// SlimNode/SlimPod). The informers must outlive this object.
+// SlimNode/SlimPod, the pods indexed by node with PodNodeIndex: PodsOn reads one node's pods
+// without scanning them all). The informers must outlive this object.
 class CachedClusterSource : public ClusterSource {
  public:
   CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods)
       : nodes_(nodes), pods_(pods) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node) override;
+  StatusOr<std::vector<kube::Json>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
+
+  // The index PodsOn reads: a pod's spec.nodeName. Set it on the pod informer.
+  static std::string PodNodeIndex(const kube::Json& pod);
 
  private:
   const kube::Informer& nodes_;

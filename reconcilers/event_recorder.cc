@@ -7,9 +7,52 @@
 
 namespace kcau::reconcilers {
 
+using kube::Json;
+
 Status EventRecorder::Record(const std::string& run_name, const std::string& run_uid,
                              const RunEvent& event) {
-  using kube::Json;
+  // client-go's aggregation key, less the source (always this controller).
+  const std::string key =
+      run_name + '\0' + run_uid + '\0' + event.type + '\0' + event.reason + '\0' + event.message;
+  const MonoTime now = clock_.Monotonic();
+  Series repeat;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ForgetEndedLocked(now);
+    auto it = series_.find(key);
+    if (it != series_.end()) {
+      it->second.count++;
+      it->second.last = now;
+      repeat = it->second;
+    }
+  }
+  if (!repeat.name.empty()) {
+    Status s = Repeat(repeat);
+    if (s.code() != StatusCode::kNotFound) return s;
+    // Its Event is gone: start a new series below.
+  }
+  return Create(run_name, run_uid, event, key);
+}
+
+void EventRecorder::ForgetEndedLocked(MonoTime now) {
+  if (now - last_sweep_ < kSeriesWindow / 10) return;  // a sweep a minute is plenty
+  last_sweep_ = now;
+  for (auto it = series_.begin(); it != series_.end();) {
+    it = now - it->second.last > kSeriesWindow ? series_.erase(it) : std::next(it);
+  }
+}
+
+Status EventRecorder::Repeat(const Series& series) {
+  Json patch = Json::object();
+  patch["count"] = Json::number(series.count);
+  patch["lastTimestamp"] = Json::string(FormatRfc3339(clock_.Now()));
+  auto patched = client_.Patch(kube::resources::Events(), {namespace_, series.name},
+                               kube::PatchType::kMerge, patch);
+  return patched.ok() ? Status::Ok() : patched.status();
+}
+
+Status EventRecorder::Create(const std::string& run_name, const std::string& run_uid,
+                             const RunEvent& event, const std::string& series_key) {
   const TimePoint now = clock_.Now();
   const auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
@@ -41,7 +84,10 @@ Status EventRecorder::Record(const std::string& run_name, const std::string& run
   ev["lastTimestamp"] = Json::string(FormatRfc3339(now));
   ev["count"] = Json::number(1);
   auto created = client_.Create(kube::resources::Events(), ev);
-  return created.ok() ? Status::Ok() : created.status();
+  if (!created.ok()) return created.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  series_[series_key] = Series{name, 1, clock_.Monotonic()};
+  return Status::Ok();
 }
 
 }  // namespace kcau::reconcilers

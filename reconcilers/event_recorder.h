@@ -2,10 +2,17 @@
 // exporters show what the run did. Events are best effort: a failure to record one is
 // logged by the caller, never a reason to redo a reconcile.
 //
-// Thread-safety: safe to share; the name counter is atomic.
+// Repeats are aggregated as client-go's EventRecorder does: the same type, reason and
+// message about the same run within kSeriesWindow of the last one patches that Event's count
+// and lastTimestamp instead of creating another (a drain a budget holds for an hour, a
+// retried node, are one Event each with a count, not hundreds of objects).
+//
+// Thread-safety: safe to share; the name counter is atomic and the series are under a mutex.
 #pragma once
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "common/clock.h"
@@ -21,6 +28,9 @@ struct RunEvent;
 
 class EventRecorder {
  public:
+  // client-go's: repeats further apart than this start a new Event.
+  static constexpr Duration kSeriesWindow = std::chrono::minutes(10);
+
   // Events of cluster-scoped objects go to `namespace_` ("default"), as kubectl expects.
   EventRecorder(kube::KubeClient& client, const Clock& clock, std::string ns = "default")
       : client_(client), clock_(clock), namespace_(std::move(ns)) {}
@@ -28,10 +38,27 @@ class EventRecorder {
   Status Record(const std::string& run_name, const std::string& run_uid, const RunEvent& event);
 
  private:
+  // The Event a repeat is folded into.
+  struct Series {
+    std::string name;  // the Event object's
+    int count = 0;
+    MonoTime last;  // monotonic: a step of the wall clock neither ends nor extends a series
+  };
+
+  Status Create(const std::string& run_name, const std::string& run_uid, const RunEvent& event,
+                const std::string& series_key);
+  // Counts a repeat on its Event; NotFound when that Event is gone (expired, deleted).
+  Status Repeat(const Series& series);
+  // Drops series that ended (no repeat within the window), so the map stays small.
+  void ForgetEndedLocked(MonoTime now);
+
   kube::KubeClient& client_;
   const Clock& clock_;
   const std::string namespace_;
   std::atomic<uint64_t> sequence_{0};
+  std::mutex mu_;
+  std::map<std::string, Series> series_;  // guarded by mu_; key: run, uid, type, reason, message
+  MonoTime last_sweep_{};                 // guarded by mu_
 };
 
 }  // namespace kcau::reconcilers

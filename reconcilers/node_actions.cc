@@ -7,6 +7,7 @@
 #include "agent/request_signature.h"
 #include "kube/disruption_budget.h"
 #include "kube/kube_client.h"
+#include "reconcilers/cluster_source.h"
 #include "reconcilers/pod_rules.h"
 
 namespace kcau::reconcilers {
@@ -96,13 +97,14 @@ Status WithdrawRequest(kube::KubeClient& client, const std::string& node) {
 
 // `force` (drain Force, after the drain timeout): a pod whose eviction a PodDisruptionBudget
 // refuses is deleted instead, as ForcePauseAndDrain moves roles that cannot move.
-Status Drain(kube::KubeClient& client, const std::string& node, bool force, bool evict_unmanaged,
-             const std::optional<kube::ObjectKey>& own_pod, ActionOutcome& outcome) {
-  auto pods = client.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
+Status Drain(kube::KubeClient& client, ClusterSource& cluster, const std::string& node, bool force,
+             bool evict_unmanaged, const std::optional<kube::ObjectKey>& own_pod,
+             ActionOutcome& outcome) {
+  auto pods = cluster.PodsOn(node);
   if (!pods.ok()) return pods.status();
   std::vector<kube::ObjectKey> to_evict;
   bool own_pod_here = false;
-  for (const auto& pod : pods->items) {
+  for (const auto& pod : *pods) {
     if (IsDaemonSetOrMirrorPod(pod) || IsTerminating(pod)) continue;
     // Nothing recreates a pod without a controller: as kubectl drain, only with --force
     // (drain: Force). The planner names such pods in the node's status either way.
@@ -211,6 +213,17 @@ Status RollAgents(kube::KubeClient& client, const NodeAction& action,
 
 }  // namespace
 
+void MergeActionOutcome(const ActionOutcome& part, ActionOutcome& total) {
+  total.pods_evicted += part.pods_evicted;
+  total.evictions_blocked += part.evictions_blocked;
+  total.pods_deleted += part.pods_deleted;
+  total.pods_failed_back += part.pods_failed_back;
+  total.own_pod_left = total.own_pod_left || part.own_pod_left;
+  for (const auto& [node, refused] : part.eviction_refusals) {
+    total.eviction_refusals[node] = refused;
+  }
+}
+
 std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
   switch (spec.reboot_mode.value_or(crd::RebootMode::kOrchestratorDefault)) {
     case crd::RebootMode::kSoftReboot:
@@ -225,7 +238,7 @@ std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
   return spec.attempt_soft_reboot.value_or(false) ? "soft" : "full";
 }
 
-Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
+Status ApplyNodeAction(kube::KubeClient& client, ClusterSource& cluster, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
                        const agent::RequestSigningKey& signing_key, ActionOutcome& outcome,
                        const std::optional<kube::ObjectKey>& own_pod) {
@@ -235,10 +248,10 @@ Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
     case ActionType::kUncordon:
       return SetUnschedulable(client, action.node, false, "");
     case ActionType::kDrain:
-      return Drain(client, action.node, false, spec.drain == crd::DrainMode::kForce, own_pod,
-                   outcome);
+      return Drain(client, cluster, action.node, false, spec.drain == crd::DrainMode::kForce,
+                   own_pod, outcome);
     case ActionType::kForceDrain:
-      return Drain(client, action.node, true, true, own_pod, outcome);
+      return Drain(client, cluster, action.node, true, true, own_pod, outcome);
     case ActionType::kRequestUpdate:
       return RequestUpdate(client, action, spec, signing_key);
     case ActionType::kRunHook:

@@ -25,6 +25,8 @@ class RequestSigningKey;
 
 namespace kcau::reconcilers {
 
+class ClusterSource;
+
 struct ActionOutcome {
   int pods_evicted = 0;
   int evictions_blocked = 0;  // refused with 429 by a PodDisruptionBudget: retried later
@@ -37,15 +39,21 @@ struct ActionOutcome {
   std::map<std::string, std::vector<std::string>> eviction_refusals;
 };
 
+// Adds what `part` (the actions of one node) did to `total` (the pass's).
+void MergeActionOutcome(const ActionOutcome& part, ActionOutcome& total);
+
 // RebootMode and AttemptSoftReboot as the agent's kcau.io/reboot-mode ("full", "soft",
 // "plugin"): OrchestratorDefault (the default) is a full reboot unless attemptSoftReboot asks
 // to try a soft one first.
 std::string AgentRebootMode(const crd::UpdateRunSpec& spec);
 
+// A drain reads the node's pods from `cluster` (the informers' cache in the controller: no
+// List per drain). A cache a moment behind is safe: a pod it misses is found at the next
+// drain poll, and one already gone answers its eviction with 404, which counts as done.
 // `own_pod`: the controller's own pod, if known. A drain evicts it last, only when no other
 // pod is left to go (and the reconciler hands the lead over before that, when another
 // replica can take it: updaterun_reconciler.h).
-Status ApplyNodeAction(kube::KubeClient& client, const NodeAction& action,
+Status ApplyNodeAction(kube::KubeClient& client, ClusterSource& cluster, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
                        const agent::RequestSigningKey& signing_key, ActionOutcome& outcome,
                        const std::optional<kube::ObjectKey>& own_pod = std::nullopt);

@@ -27,4 +27,9 @@ StatusOr<kube::Json> WriteRunStatus(kube::KubeClient& client, const std::string&
                                     const crd::UpdateRun& decided_from, const kube::Json& read,
                                     kube::Json status);
 
+// Appends to `ops` the JSON patch operations (add, replace, remove under /status) that turn
+// status `before` into `after`; entries of status.nodes that name the same nodes in the same
+// order are replaced one by one. Both must be JSON objects.
+void AppendStatusPatch(const kube::Json& before, const kube::Json& after, kube::Json& ops);
+
 }  // namespace kcau::reconcilers

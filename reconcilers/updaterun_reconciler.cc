@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -60,6 +62,11 @@ RolloutDecision WaitForLock(const crd::UpdateRun& run, const std::string& why, T
   return d;
 }
 
+// The Events that follow a node from phase to phase (SetNodePhaseEvents).
+bool IsNodePhaseEvent(const RunEvent& event) {
+  return event.reason == "NodeStatusNotification" || event.reason == "NodeUpdateStarted";
+}
+
 }  // namespace
 
 // The state one pass builds step by step. `read` is the run as the pass found it; `current`
@@ -93,7 +100,8 @@ UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource
       events_(client, clock),
       elapsed_(clock),
       locks_(client, run_lock_namespace, elapsed_),
-      hook_policy_(std::move(hook_policy)) {}
+      hook_policy_(std::move(hook_policy)),
+      executor_(kActionsInFlight) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   ReconcileResult result;
@@ -334,15 +342,56 @@ UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
   return std::nullopt;
 }
 
+// A node's own actions run in order (cordon before drain, the request after); different
+// nodes' actions run side by side on the executor, so one wave of drains does not hold every
+// other node's transition. An action that fails stops what follows on its node; the first
+// failure, in the planner's order, is the pass's error.
 UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
-  for (const auto& action : pass.decision->actions) {
-    Status s = ApplyNodeAction(client_, action, pass.run.spec, locks_.lease_namespace(),
-                               signing_key_, pass.acted, own_pod_);
-    refusals_.Record(pass.name, pass.acted.eviction_refusals);
-    if (!s.ok()) {
-      return PassOutcome::Done(ReconcileResult::Error("updaterun " + pass.name + ", node " +
-                                                      action.node + ": " + s.ToString()));
+  const std::vector<NodeAction>& actions = pass.decision->actions;
+  if (actions.empty()) return std::nullopt;
+  std::vector<std::vector<const NodeAction*>> by_node;
+  std::map<std::string, size_t> slot;  // node -> its index in by_node
+  for (const auto& action : actions) {
+    auto [it, added] = slot.emplace(action.node, by_node.size());
+    if (added) by_node.emplace_back();
+    by_node[it->second].push_back(&action);
+  }
+  struct Done {
+    ActionOutcome outcome;
+    Status status;
+    const NodeAction* failed = nullptr;
+  };
+  std::vector<Done> done(by_node.size());
+  std::vector<std::function<void()>> jobs;
+  jobs.reserve(by_node.size());
+  for (size_t i = 0; i < by_node.size(); ++i) {
+    jobs.push_back([&, i] {
+      for (const NodeAction* action : by_node[i]) {
+        Status s =
+            ApplyNodeAction(client_, cluster_, *action, pass.run.spec, locks_.lease_namespace(),
+                            signing_key_, done[i].outcome, own_pod_);
+        if (!s.ok()) {
+          done[i].status = s;
+          done[i].failed = action;
+          return;
+        }
+      }
+    });
+  }
+  executor_.RunAll(std::move(jobs));
+  const NodeAction* failed = nullptr;
+  Status failure;
+  for (auto& d : done) {
+    MergeActionOutcome(d.outcome, pass.acted);
+    if (d.failed != nullptr && (failed == nullptr || d.failed < failed)) {
+      failed = d.failed;
+      failure = d.status;
     }
+  }
+  refusals_.Record(pass.name, pass.acted.eviction_refusals);
+  if (failed != nullptr) {
+    return PassOutcome::Done(ReconcileResult::Error("updaterun " + pass.name + ", node " +
+                                                    failed->node + ": " + failure.ToString()));
   }
   return std::nullopt;
 }
@@ -350,6 +399,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
 // Events are told, not relied on: one that cannot be recorded is logged and the pass goes on.
 void UpdateRunReconciler::RecordEvents(const Pass& pass) {
   for (const auto& event : pass.decision->events) {
+    if (!node_phase_events_ && IsNodePhaseEvent(event)) continue;
     spdlog::info("updaterun {}: {}: {}", pass.name, event.reason, event.message);
     Status s = events_.Record(pass.name, pass.run.uid, event);
     if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", pass.name, s.ToString());

@@ -26,6 +26,7 @@
 #include "common/clock.h"
 #include "kube/json.h"
 #include "kube/resource.h"
+#include "reconcilers/bounded_executor.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/eviction_refusals.h"
@@ -70,10 +71,18 @@ class UpdateRunReconciler {
     hand_over_ = std::move(hand_over);
   }
 
+  // Whether the Events that follow a node phase by phase (NodeStatusNotification, CAU's
+  // per-phase notification, and NodeUpdateStarted) are published; off by default, so a node's
+  // story is its outcome Event (NodeUpdated, NodeFailed, NodeSkipped), its warnings and its
+  // updates. Status has every phase either way. Call before the first Reconcile.
+  void SetNodePhaseEvents(bool on) { node_phase_events_ = on; }
+
   // Re-reads after a 409 before giving the key back to the queue's backoff.
   static constexpr int kConflictAttempts = 3;
   // Rewrites of a decided status after a 409 caused by a metadata-only change.
   static constexpr int kMetadataRewrites = kStatusMetadataRewrites;
+  // Node actions (API requests) in flight at once, across the runs reconciled meanwhile.
+  static constexpr int kActionsInFlight = 8;
 
  private:
   // What one pass has read and decided so far, handed from step to step.
@@ -101,6 +110,7 @@ class UpdateRunReconciler {
   const agent::RequestSigningKey& signing_key_;
   std::optional<kube::ObjectKey> own_pod_;
   std::function<void()> hand_over_;
+  bool node_phase_events_ = false;
   EventRecorder events_;
   // Timeouts from status timestamps, immune to wall-clock steps; shared by every run.
   ElapsedSince elapsed_;
@@ -108,6 +118,8 @@ class UpdateRunReconciler {
   // What each run's last drains learned of PodDisruptionBudgets, for the next pass.
   EvictionRefusals refusals_;
   const HookRunnerPolicy hook_policy_;
+  // Applies a pass's node actions side by side (ActOnNodes).
+  BoundedExecutor executor_;
 };
 
 }  // namespace kcau::reconcilers

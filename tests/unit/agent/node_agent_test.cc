@@ -14,6 +14,7 @@
 #include "agent/chroot_host.h"
 #include "agent/measured_plugin.h"
 #include "metrics/agent_metrics.h"
+#include "reconcilers/cluster_source.h"
 #include "reconcilers/node_actions.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
@@ -71,8 +72,8 @@ class NodeAgentTest : public ::testing::Test {
 
   void Act(reconcilers::NodeAction action) {
     reconcilers::ActionOutcome outcome;
-    ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, action, spec_, "kcau-system", controller_key_,
-                                             outcome)
+    ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, cluster_, action, spec_, "kcau-system",
+                                             controller_key_, outcome)
                     .ok());
   }
 
@@ -88,6 +89,7 @@ class NodeAgentTest : public ::testing::Test {
   FakeClock clock_;
   sim::ObjectStore store_;
   sim::StoreClient client_;
+  reconcilers::ApiClusterSource cluster_{client_};
   testing::TestKeyPair keys_;
   RequestSigningKey controller_key_;
   RequestVerifyKeys agent_keys_;

@@ -20,6 +20,22 @@ TEST(ControllerOptionsTest, DefaultsAndBothFlagForms) {
   EXPECT_EQ(o->log_level, "info");
 }
 
+// Per-phase node Events are opted into; by default a node's story is one Event.
+TEST(ControllerOptionsTest, NodePhaseEventsAreOffUnlessAskedFor) {
+  auto defaults = ParseControllerOptions({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->node_phase_events);
+  for (const char* flag : {"--node-phase-events", "--node-phase-events=true"}) {
+    auto o = ParseControllerOptions({flag});
+    ASSERT_TRUE(o.ok()) << flag;
+    EXPECT_TRUE(o->node_phase_events) << flag;
+  }
+  auto off = ParseControllerOptions({"--node-phase-events=false"});
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->node_phase_events);
+  EXPECT_NE(ControllerUsage().find("--node-phase-events"), std::string::npos);
+}
+
 // The endpoint carries no authentication: unless a manifest asks for more, only the machine
 // itself reaches it.
 TEST(ControllerOptionsTest, MetricsListenOnLoopbackByDefault) {

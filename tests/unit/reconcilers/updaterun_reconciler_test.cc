@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 #include "kube/kube_client.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/elapsed_since.h"
+#include "reconcilers/event_recorder.h"
 #include "reconcilers/object_views.h"
 #include "reconcilers/rollout_planner.h"
 #include "sim/object_store.h"
@@ -321,6 +323,7 @@ TEST_F(ReconcilerTest, RunsToSuccessThroughTheApi) {
 TEST_F(ReconcilerTest, FirstPassHoldsTheFinalizerThenWritesStatusBeforeActing) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetNodePhaseEvents(true);  // each phase also an Event: the order shows
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   EXPECT_EQ(Phase(), "Running");
   EXPECT_EQ(recorded_.Writes(),
@@ -337,6 +340,7 @@ TEST_F(ReconcilerTest, FirstPassHoldsTheFinalizerThenWritesStatusBeforeActing) {
 TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetNodePhaseEvents(true);  // each phase also an Event: the order shows
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   PlayAgents();  // n1's scan: it has updates
   recorded_.Clear();
@@ -344,7 +348,11 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
   EXPECT_EQ(NodePhase("n1"), "Cordoned");
   EXPECT_TRUE(Cordoned("n1"));
   // n2's scan is asked for while n1 is taken.
-  EXPECT_EQ(recorded_.Writes(),
+  // n1's cordon and n2's scan request go side by side, in either order.
+  Requests writes = recorded_.Writes();
+  ASSERT_GE(writes.size(), 3u);
+  std::sort(writes.begin() + 1, writes.begin() + 3);
+  EXPECT_EQ(writes,
             (Requests{"patch updateruns/status run", "patch nodes n1", "patch nodes n2",
                       "create events NodeStatusNotification", "create events NodeUpdateStarted",
                       "create events NodeStatusNotification"}));
@@ -460,6 +468,7 @@ TEST_F(ReconcilerTest, ConflictingStatusWriteIsReReadAndDecidedAgainAtOnce) {
   RecordingClient recorded(client);
   ApiClusterSource cluster(client);
   UpdateRunReconciler reconciler(recorded, cluster, clock_, nullptr, signing_key_);
+  reconciler.SetNodePhaseEvents(true);
   ReconcileResult r = reconciler.Reconcile("run");
   EXPECT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
   EXPECT_TRUE(r.status_written);
@@ -563,6 +572,7 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
   nodes.SetTransform(SlimNode);
   pods.SetTransform(SlimPod);
+  pods.SetIndex(CachedClusterSource::PodNodeIndex);
   nodes.Start();
   pods.Start();
   // Waits until a cache holds exactly the store's objects at their current versions
@@ -1462,6 +1472,81 @@ TEST_F(ReconcilerTest, DrainBlockedByABudgetNamesThePodAndTheBudget) {
   EXPECT_EQ(reasons["NodeBlocked"], 1);
   EXPECT_EQ(reasons["NodeUnblocked"], 1);
   EXPECT_EQ(lifted.rfind("n1: PodDisruptionBudget block lifted after ", 0), 0u) << lifted;
+}
+
+// By default a node's story is one outcome Event plus its updates; the per-phase ones
+// (NodeStatusNotification, NodeUpdateStarted) come only when asked for. Status has every
+// phase either way. The writes a node costs stay few: its status entries travel as patches.
+TEST_F(ReconcilerTest, ANodeIsOneEventUnlessPhaseEventsAreAskedFor) {
+  for (bool phase_events : {false, true}) {
+    SCOPED_TRACE(phase_events ? "phase events" : "default");
+    const std::string name = phase_events ? "verbose" : "quiet";
+    CreateRun(R"({"plugins":[{"name":"packages"}],"maxUnavailable":"100%"})", name);
+    UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+    reconciler.SetNodePhaseEvents(phase_events);
+    for (int pass = 0; pass < 60 && Phase(name) != "Succeeded"; ++pass) {
+      ASSERT_EQ(reconciler.Reconcile(name).status, ReconcileResult::Status::kSuccess);
+      PlayAgents();
+      clock_.Advance(std::chrono::seconds(1));
+    }
+    ASSERT_EQ(Phase(name), "Succeeded");
+    std::map<std::string, int> reasons;
+    const kube::ObjectList events = store_.List(res::Events(), "default", {}).value();
+    for (const auto& e : events.items) {
+      if (e.at("involvedObject").at("name").as_string() == name) {
+        ++reasons[e.at("reason").as_string()];
+      }
+    }
+    EXPECT_EQ(reasons["NodeUpdated"], 3);
+    EXPECT_EQ(reasons["NodeStatusNotification"] > 0, phase_events);
+    EXPECT_EQ(reasons["NodeUpdateStarted"], phase_events ? 3 : 0);
+    // Another run over the same nodes next: this one's lock is released.
+    for (int i = 1; i <= 3; ++i) installed_.erase("n" + std::to_string(i));
+  }
+}
+
+// Repeats of an Event within ten minutes are one Event with a count (client-go's series);
+// later, or once that Event is gone, a new one is made.
+TEST_F(ReconcilerTest, RepeatedEventsAreCountedOnOneEvent) {
+  EventRecorder events(recorded_, clock_);
+  const RunEvent held = RunEvent::Warning("NodeBlocked", "n1: a budget holds the drain");
+  auto listed = [&] {
+    const kube::ObjectList events = store_.List(res::Events(), "default", {}).value();
+    return events.items;
+  };
+  ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
+  clock_.Advance(std::chrono::minutes(4));
+  ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
+  clock_.Advance(std::chrono::minutes(9));  // 9 minutes after the last repeat: the same series
+  ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
+  ASSERT_TRUE(events.Record("run", "uid-1", RunEvent::Warning("NodeBlocked", "n2: other")).ok());
+  auto items = listed();
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& e : items) {
+    const bool first = e.at("message").as_string() == held.message;
+    EXPECT_EQ(e.at("count").as_integer(), first ? 3 : 1);
+    if (first) EXPECT_NE(e.at("firstTimestamp"), e.at("lastTimestamp"));
+  }
+  EXPECT_EQ(recorded_.Writes(),
+            (Requests{"create events NodeBlocked",
+                      "patch events " + items[0].at("metadata").at("name").as_string(),
+                      "patch events " + items[0].at("metadata").at("name").as_string(),
+                      "create events NodeBlocked"}))
+      << "(the first Event listed is the repeated one: names sort by creation time)";
+
+  // Eleven minutes of quiet end the series.
+  clock_.Advance(std::chrono::minutes(11));
+  ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
+  EXPECT_EQ(listed().size(), 3u);
+  // A repeat whose Event was deleted meanwhile starts a new one.
+  const std::vector<Json> to_delete = listed();
+  for (const auto& e : to_delete) {
+    ASSERT_TRUE(
+        store_.Delete(res::Events(), {"default", e.at("metadata").at("name").as_string()}).ok());
+  }
+  ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
+  ASSERT_EQ(listed().size(), 1u);
+  EXPECT_EQ(listed()[0].at("count").as_integer(), 1);
 }
 
 }  // namespace

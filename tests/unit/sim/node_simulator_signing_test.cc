@@ -12,6 +12,7 @@
 
 #include "agent/protocol.h"
 #include "agent/request_signature.h"
+#include "reconcilers/cluster_source.h"
 #include "reconcilers/node_actions.h"
 #include "sim/node_simulator.h"
 #include "sim/object_store.h"
@@ -69,16 +70,16 @@ class SignedRequestsTest : public ::testing::Test {
     reconcilers::NodeAction action{reconcilers::ActionType::kRequestUpdate, node, token};
     action.force_reboot = true;  // every request acted on reboots: reboots count them
     reconcilers::ActionOutcome outcome;
-    ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, action, spec_, "default",
+    ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, cluster_, action, spec_, "default",
                                              key ? *key : controller_key_, outcome)
                     .ok());
   }
 
   void Apply(const reconcilers::NodeAction& action) {
     reconcilers::ActionOutcome outcome;
-    ASSERT_TRUE(
-        reconcilers::ApplyNodeAction(client_, action, spec_, "default", controller_key_, outcome)
-            .ok());
+    ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, cluster_, action, spec_, "default",
+                                             controller_key_, outcome)
+                    .ok());
   }
 
   void Annotate(const std::string& node, const agent::Annotations& annotations) {
@@ -148,6 +149,7 @@ class SignedRequestsTest : public ::testing::Test {
   RealClock clock_;
   ObjectStore store_;
   StoreClient client_;
+  reconcilers::ApiClusterSource cluster_{client_};
   Scenario scenario_;
   crd::UpdateRunSpec spec_;
   const agent::testing::TestKeyPair keys_ = agent::testing::GenerateTestKeyPair();
@@ -205,8 +207,9 @@ TEST_F(SignedRequestsTest, HookRequestsTooAreRunOnlyWhenSigned) {
   reconcilers::NodeAction hook{reconcilers::ActionType::kRunHook, "node-2", "run/uid/node-2/1/pre"};
   hook.hook = "pre";
   reconcilers::ActionOutcome outcome;
-  ASSERT_TRUE(
-      reconcilers::ApplyNodeAction(client_, hook, spec_, "default", controller_key_, outcome).ok());
+  ASSERT_TRUE(reconcilers::ApplyNodeAction(client_, cluster_, hook, spec_, "default",
+                                           controller_key_, outcome)
+                  .ok());
   auto ran = HookAnswerTo("node-2", "run/uid/node-2/1/pre");
   ASSERT_TRUE(ran.has_value());
   EXPECT_TRUE(ran->succeeded) << ran->message;

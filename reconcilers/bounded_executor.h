@@ -1,0 +1,43 @@
+// A small fixed pool of threads that runs a batch of independent jobs and waits for them all:
+// what lets one pass apply its node actions side by side, so that a wave of drains does not
+// hold every other node's transition behind it, while never having more than `threads`
+// requests of its own in flight (the API server and the client's rate limit see a bounded
+// load, however large the wave).
+//
+// Thread-safety: RunAll may be called from several threads at once (several workers, each
+// with its own run); their jobs share the pool's threads. Jobs must not call RunAll.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace kcau::reconcilers {
+
+class BoundedExecutor {
+ public:
+  // `threads` < 2 runs every job on the caller's thread, one after another.
+  explicit BoundedExecutor(int threads);
+  ~BoundedExecutor();
+  BoundedExecutor(const BoundedExecutor&) = delete;
+  BoundedExecutor& operator=(const BoundedExecutor&) = delete;
+
+  // Runs every job (on the pool's threads and the caller's) and returns once all have ended.
+  void RunAll(std::vector<std::function<void()>> jobs);
+
+  int threads() const { return static_cast<int>(threads_.size()); }
+
+ private:
+  void Loop();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace kcau::reconcilers

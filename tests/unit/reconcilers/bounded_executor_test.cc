@@ -1,0 +1,63 @@
+// BoundedExecutor: every job runs, never more than the bound at once, and RunAll returns only
+// once its jobs have ended, also with two callers sharing the pool.
+#include "reconcilers/bounded_executor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace kcau::reconcilers {
+namespace {
+
+// Jobs that record how many run at once; each waits a moment so that they overlap.
+struct Overlap {
+  std::atomic<int> running{0};
+  std::atomic<int> most{0};
+  std::atomic<int> done{0};
+  std::function<void()> Job() {
+    return [this] {
+      const int now = ++running;
+      for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+      }
+      // Not a timing assertion: only gives the other threads a chance to overlap.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      --running;
+      ++done;
+    };
+  }
+};
+
+TEST(BoundedExecutorTest, RunsEveryJobAtMostTheBoundAtOnce) {
+  for (int bound : {1, 2, 4}) {
+    SCOPED_TRACE(bound);
+    BoundedExecutor executor(bound);
+    Overlap overlap;
+    std::vector<std::function<void()>> jobs;
+    for (int i = 0; i < 20; ++i) jobs.push_back(overlap.Job());
+    executor.RunAll(std::move(jobs));
+    EXPECT_EQ(overlap.done, 20);  // all ended before RunAll returned
+    EXPECT_LE(overlap.most, bound);
+    if (bound > 1) EXPECT_GT(overlap.most, 1);  // side by side, not one after another
+  }
+}
+
+TEST(BoundedExecutorTest, TwoCallersShareThePool) {
+  BoundedExecutor executor(3);
+  Overlap a, b;
+  auto batch = [](Overlap& o) {
+    std::vector<std::function<void()>> jobs;
+    for (int i = 0; i < 10; ++i) jobs.push_back(o.Job());
+    return jobs;
+  };
+  std::thread other([&] { executor.RunAll(batch(b)); });
+  executor.RunAll(batch(a));
+  EXPECT_EQ(a.done, 10);
+  other.join();
+  EXPECT_EQ(b.done, 10);
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers
