@@ -120,9 +120,10 @@ def matrix(quick):
                 if batches > MAX_BATCHES:
                     skipped.append((nodes, mu, timing,
                                     f"{batches} batches one after another (ideal makespan "
-                                    f"{ideal_makespan_s(nodes, mu, timing):.0f} s, hours in "
-                                    "practice) measure the one-node path again, which the "
-                                    "100-node case already does"))
+                                    f"{ideal_makespan_s(nodes, mu, timing):.0f} s; every batch also "
+                                    "costs the controller's round trips, so far longer) "
+                                    "measure the one-node path again, which the 100-node "
+                                    "case already does"))
                     continue
                 cases.append((nodes, mu, timing))
     return cases, skipped
