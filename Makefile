@@ -40,7 +40,7 @@ image: deps
 # Benchmarks (docs/bench.md): whole UpdateRuns of kcau-controller against kcau-sim at 100,
 # 1,000 and 5,000 nodes; figures and ratios to the goals printed and written to
 # bench/results/<date>-<commit>.md. Never part of `make test`. BENCH=quick: 100 and 1,000 nodes
-# only (about 18 minutes on 2 cores; 5,000 nodes add more: docs/bench.md).
+# only (18 minutes on 2 cores; the full matrix about an hour: docs/bench.md).
 BENCH ?= full
 bench: build
 	python3 bench/controller_bench.py $(BUILD_DIR) . $(if $(filter quick,$(BENCH)),--quick,)
