@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 
 SANITIZE_DIR ?= build-sanitize
 
-.PHONY: all deps build test test-sanitize demo image format clean
+.PHONY: all deps build test test-sanitize demo image bench format clean
 
 all: build
 
@@ -36,6 +36,14 @@ image: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target kcau-controller kcau-agent
 	bash scripts/build-images.sh $(BUILD_DIR) $(BUILD_DIR)/images
+
+# Benchmarks (docs/bench.md): whole UpdateRuns of kcau-controller against kcau-sim at 100,
+# 1,000 and 5,000 nodes; figures and ratios to the goals printed and written to
+# bench/results/<date>-<commit>.md. Never part of `make test`. BENCH=quick: 100 and 1,000 nodes
+# only (18 minutes on 2 cores; the full matrix about an hour: docs/bench.md).
+BENCH ?= full
+bench: build
+	python3 bench/controller_bench.py $(BUILD_DIR) . $(if $(filter quick,$(BENCH)),--quick,)
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

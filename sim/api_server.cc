@@ -224,7 +224,7 @@ struct ApiServer::Impl {
     auto agent = req.headers().find("User-Agent");
     audit.Record({agent == req.headers().end() ? "" : agent->second,
                   AuditVerb(req.method(), !name.empty(), IsTrue(watch)), r.group, r.plural, sub, ns,
-                  name, who.user, who.node});
+                  name, who.user, who.node, clock.Now()});
   }
 
   // A CustomResourceDefinition written is served from now on (its kind, its schema).
@@ -756,6 +756,8 @@ ApiServer::ApiServer(ObjectStore& store, const Clock& clock, ApiServerOptions op
     : impl_(std::make_unique<Impl>(store, clock, std::move(options))) {}
 
 ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::RecordAudit(const AuditEntry& entry) { impl_->audit.Record(entry); }
 
 std::string ApiServer::Url() const {
   return std::string(impl_->options.tls ? "https://" : "http://") + impl_->options.host + ":" +

@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "sim/audit_log.h"
 #include "sim/certificates.h"
 #include "sim/object_store.h"
 
@@ -76,6 +77,9 @@ class ApiServer {
   // own work is saved, since the library's threads would keep an ordinary exit waiting too.
   bool Stop();
   std::string Url() const;
+  // Appends a request that reached the store without HTTP (a simulated kubelet's) to the
+  // audit log, if there is one. Safe from any thread.
+  void RecordAudit(const AuditEntry& entry);
 
  private:
   struct Impl;

@@ -2,6 +2,8 @@
 
 #include <cpprest/json.h>
 
+#include <cstdio>
+
 namespace kcau::sim {
 
 std::string AuditVerb(const std::string& method, bool has_name, bool watch) {
@@ -11,6 +13,37 @@ std::string AuditVerb(const std::string& method, bool has_name, bool watch) {
   if (method == "PATCH") return "patch";
   if (method == "DELETE") return has_name ? "delete" : "deletecollection";
   return "";
+}
+
+namespace {
+
+// RFC 3339 in UTC with microseconds, as the API server's audit events carry their times.
+std::string FormatMicros(TimePoint t) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - seconds).count();
+  std::string text = FormatRfc3339(seconds);  // "...:SSZ"
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%06lld", static_cast<long long>(micros));
+  text.insert(text.size() - 1, fraction);
+  return text;
+}
+
+}  // namespace
+
+AuditEntry KubeletStatusEntry(const std::string& node, bool ready, const std::string& new_boot_id,
+                              TimePoint when) {
+  AuditEntry entry;
+  entry.user_agent = "kubelet/v1.32.0 (linux/amd64) kcau-sim";
+  entry.verb = "patch";
+  entry.resource = "nodes";
+  entry.subresource = "status";
+  entry.name = node;
+  entry.user = "system:node:" + node;
+  entry.user_node = node;
+  entry.received = when;
+  entry.annotations[kReadyAnnotation] = ready ? "True" : "False";
+  if (!new_boot_id.empty()) entry.annotations[kBootIdAnnotation] = new_boot_id;
+  return entry;
 }
 
 std::string AuditLine(const AuditEntry& entry) {
@@ -25,6 +58,13 @@ std::string AuditLine(const AuditEntry& entry) {
   line["user"] = web::json::value::string(entry.user);
   // As a bound service-account token's authentication.kubernetes.io/node-name.
   line["userNode"] = web::json::value::string(entry.user_node);
+  if (entry.received != TimePoint{}) {
+    line["requestReceivedTimestamp"] = web::json::value::string(FormatMicros(entry.received));
+  }
+  if (!entry.annotations.empty()) {
+    auto& annotations = line["annotations"] = web::json::value::object();
+    for (const auto& [k, v] : entry.annotations) annotations[k] = web::json::value::string(v);
+  }
   return line.serialize();
 }
 

@@ -439,6 +439,10 @@ int main(int argc, char** argv) {
     spdlog::error("cannot write kubeconfig {}", flags.kubeconfig);
     return 1;
   }
+  nodes.OnKubeletWrite(
+      [&server, &clock](const std::string& node, bool ready, const std::string& new_boot_id) {
+        server.RecordAudit(kcau::sim::KubeletStatusEntry(node, ready, new_boot_id, clock.Now()));
+      });
   nodes.Start();
   spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), node_count);
   spdlog::info("kcau-sim: signal {}, stopping", stop_signals.Wait());

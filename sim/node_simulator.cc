@@ -253,6 +253,9 @@ struct NodeSimulator::Impl {
   std::set<std::string> os_upgrading;                // nodes rebooting into a new OS image
   std::string rolled_to;       // the agent version the DaemonSet last rolled to
   std::vector<Json> to_place;  // evicted pods whose replacement is due
+  // Workers a replacement pod may go to (not cordoned, Ready, not control plane), kept from
+  // the node watch so that placing a burst looks at no node that did not change.
+  std::set<std::string> schedulable;
   SteadyTime next_placement{};
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   uint64_t seq = 0;
@@ -261,6 +264,7 @@ struct NodeSimulator::Impl {
   RealAgents* const real_agents;                 // null: every agent is simulated
   std::map<std::string, SteadyTime> restart_at;  // real agents to start again, and when
   SteadyTime next_agent_poll{};
+  KubeletWriteObserver kubelet_observer;  // set before the thread starts
 
   Impl(ObjectStore& s, const Clock& c, Scenario sc, agent::RequestVerifyKeys keys, RealAgents* real)
       : store(s),
@@ -296,7 +300,11 @@ struct NodeSimulator::Impl {
     patch["status"]["conditions"] = NodeConditions(ready, Now(), why, nodes[node].disk_pressure);
     if (!boot_id.empty()) patch["status"]["nodeInfo"]["bootID"] = Json::string(boot_id);
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
-    if (!s.ok()) spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
+    if (!s.ok()) {
+      spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
+    } else if (kubelet_observer) {
+      kubelet_observer(node, ready, boot_id);
+    }
   }
 
   // What one request asks of a node's agent, worked out when it arrives.
@@ -739,30 +747,36 @@ struct NodeSimulator::Impl {
     next_placement = now + std::chrono::milliseconds(50);
     std::vector<Json> queued;
     queued.swap(to_place);
-    std::map<std::string, int> load;  // schedulable worker -> pods on it
-    store.Visit(res::Nodes(), [&](const Json& n) {
-      const bool cordoned = n.at("spec").has_boolean_field("unschedulable") &&
-                            n.at("spec").at("unschedulable").as_bool();
-      if (!cordoned && NodeIsReady(n) && !IsControlPlane(n)) {
-        load[n.at("metadata").at("name").as_string()] = 0;
-      }
-    });
-    store.Visit(res::Pods(), [&](const Json& p) {
-      if (!p.at("spec").has_string_field("nodeName")) return;
-      auto it = load.find(p.at("spec").at("nodeName").as_string());
-      if (it != load.end()) ++it->second;
-    });
+    // Least-loaded first, ties by name: (pods on it, worker) for every schedulable worker,
+    // the counts from the store's pods-by-node index.
+    const std::map<std::string, size_t> pods_on = store.PodCountByNode();
+    std::set<std::pair<size_t, std::string>> by_load;
+    for (const auto& node : schedulable) {
+      auto count = pods_on.find(node);
+      by_load.emplace(count == pods_on.end() ? 0 : count->second, node);
+    }
     for (const Json& old_pod : queued) {
-      auto best = std::min_element(load.begin(), load.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second < b.second : a.first < b.first;
-      });
-      if (best == load.end()) {
+      if (by_load.empty()) {
         // Nowhere to go yet: try again, as the scheduler would keep the pod Pending.
         After(scenario.pod_restart_delay, [this, old_pod] { Reschedule(old_pod); });
         continue;
       }
-      ++best->second;
-      Place(old_pod, best->first);
+      auto [load, node] = *by_load.begin();
+      by_load.erase(by_load.begin());
+      by_load.emplace(load + 1, node);
+      Place(old_pod, node);
+    }
+  }
+
+  void TrackSchedulable(const std::string& event_type, const Json& node) {
+    const std::string name = node.at("metadata").at("name").as_string();
+    const bool cordoned = node.has_object_field("spec") &&
+                          node.at("spec").has_boolean_field("unschedulable") &&
+                          node.at("spec").at("unschedulable").as_bool();
+    if (event_type != "DELETED" && !cordoned && NodeIsReady(node) && !IsControlPlane(node)) {
+      schedulable.insert(name);
+    } else {
+      schedulable.erase(name);
     }
   }
 
@@ -1016,11 +1030,11 @@ struct NodeSimulator::Impl {
         timers.pop();
         fn();
       }
-      PlaceQueued();
       PollRealAgents();
       bool any = false;
       while (auto e = (*node_watch)->Pop(std::chrono::milliseconds(0))) {
         any = true;
+        TrackSchedulable(e->type, e->object);
         if (e->type != "DELETED") OnNode(e->object);
       }
       while (auto e = (*daemonsets)->Pop(std::chrono::milliseconds(0))) {
@@ -1031,6 +1045,8 @@ struct NodeSimulator::Impl {
         any = true;
         if (e->type == "DELETED") OnPodDeleted(e->object);
       }
+      // After the node events: replacements go by the nodes as they are now.
+      PlaceQueued();
       if (!any) {
         // Sleep until the next timer or 20 ms, whichever is first.
         auto wait = std::chrono::milliseconds(20);
@@ -1106,6 +1122,10 @@ void NodeSimulator::Start() {
 void NodeSimulator::Stop() {
   impl_->stopping = true;
   if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void NodeSimulator::OnKubeletWrite(KubeletWriteObserver observer) {
+  impl_->kubelet_observer = std::move(observer);
 }
 
 std::map<std::string, int> NodeSimulator::Reboots() const {

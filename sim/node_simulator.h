@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,14 @@ class NodeSimulator {
   Status Populate();
   void Start();
   void Stop();
+
+  // Told of every Node status write of a simulated kubelet, after it is stored: the node's
+  // Ready condition, and its new boot ID when it booted anew (else empty). kcau-sim records
+  // these in its audit log, as an API server logs a kubelet's requests. Set before Start;
+  // called from the simulator's thread.
+  using KubeletWriteObserver =
+      std::function<void(const std::string& node, bool ready, const std::string& new_boot_id)>;
+  void OnKubeletWrite(KubeletWriteObserver observer);
 
   // Reboots each node has gone through (for tests and the demo's report).
   std::map<std::string, int> Reboots() const;

@@ -239,6 +239,11 @@ struct ObjectStore::Impl {
   std::set<std::string> pdbs_dirty;                // guarded by mu
   std::map<std::string, Validator> validators;     // guarded by mu
   std::map<std::string, Json> openapi_schemas;     // guarded by mu
+  // Pods by spec.nodeName ("" for unscheduled ones), each node's keys in the order of
+  // `objects`: kubectl drain and the simulator ask for one node's pods among 50,000, and a
+  // full scan for each of those would hold the lock for milliseconds. Kept by Stored and
+  // Erased, the only ways pods enter, change or leave `objects`.
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> pods_by_node;  // mu
 
   Status Validate(const kube::Resource& r, const Json& o) const {
     auto it = validators.find(ResourceId(r));
@@ -250,6 +255,64 @@ struct ObjectStore::Impl {
   const ResourceInfo* Info(const kube::Resource& r) const {
     auto it = resources.find(ResourceId(r));
     return it == resources.end() ? nullptr : &it->second;
+  }
+
+  static bool IsPodsId(const std::string& resource_id) {
+    return resource_id == ResourceId(kube::resources::Pods());
+  }
+
+  // Stores `object` at `key` (a new object, or over the one there) and keeps the indexes.
+  void Stored(const std::string& resource_id, const std::pair<std::string, std::string>& key,
+              const Json& object) {
+    auto& objs = objects[resource_id];
+    auto it = objs.find(key);
+    if (IsPodsId(resource_id)) {
+      if (it != objs.end()) Unindex(key, it->second);
+      pods_by_node[NodeNameOf(object)].insert(key);
+    }
+    if (it == objs.end()) {
+      objs.emplace(key, object);
+    } else if (&it->second != &object) {
+      it->second = object;
+    }
+  }
+
+  // Removes the object at `key` (which exists) and its index entries.
+  void Erased(const std::string& resource_id, const std::pair<std::string, std::string>& key) {
+    auto& objs = objects[resource_id];
+    auto it = objs.find(key);
+    if (IsPodsId(resource_id)) Unindex(key, it->second);
+    objs.erase(it);
+  }
+
+  void Unindex(const std::pair<std::string, std::string>& key, const Json& pod) {
+    auto node = pods_by_node.find(NodeNameOf(pod));
+    if (node == pods_by_node.end()) return;
+    node->second.erase(key);
+    if (node->second.empty()) pods_by_node.erase(node);
+  }
+
+  static std::string NodeNameOf(const Json& pod) {
+    return pod.has_object_field("spec") && pod.at("spec").has_string_field("nodeName")
+               ? pod.at("spec").at("nodeName").as_string()
+               : "";
+  }
+
+  // The keys of the pods a field selector's `spec.nodeName=X` confines a list to, in the
+  // order of `objects`; nullptr when the selector names no node (every pod is a candidate).
+  const std::set<std::pair<std::string, std::string>>* PodKeysSelected(
+      const std::string& resource_id, const Filter& filter) const {
+    static const std::set<std::pair<std::string, std::string>> kNone;
+    if (!IsPodsId(resource_id)) return nullptr;
+    for (const auto& req : filter.fields.requirements) {
+      if (req.key != "spec.nodeName" || req.op != kube::SelectorRequirement::Op::kEquals ||
+          req.values.size() != 1) {
+        continue;
+      }
+      auto it = pods_by_node.find(req.values[0]);
+      return it == pods_by_node.end() ? &kNone : &it->second;
+    }
+    return nullptr;
   }
 
   std::pair<std::string, std::string> Key(const kube::Resource& r, const std::string& ns,
@@ -428,12 +491,12 @@ struct ObjectStore::Impl {
     if (dry_run) return result;
     ++rv;
     Stamp(result, r);
-    stored = result;
+    Stored(ResourceId(r), key, result);
     Record(ResourceId(r), "MODIFIED", result, previous);
     AfterChange(r, result);
     if (Terminating(result) && !HasFinalizers(result)) {
       // The last finalizer went: the deletion the finalizers held back happens now.
-      objects[ResourceId(r)].erase(key);
+      Erased(ResourceId(r), key);
       ++rv;
       Stamp(result, r);
       Record(ResourceId(r), "DELETED", result, result);
@@ -569,30 +632,43 @@ StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std:
   }
   auto objs = impl_->objects.find(ResourceId(r));
   if (objs == impl_->objects.end()) return list;
-  auto it = after ? objs->second.upper_bound(*after) : objs->second.begin();
-  for (; it != objs->second.end(); ++it) {
-    if (!filter->Matches(it->second)) continue;
+  // The objects to filter, in key order from just after `after`: one node's pods through
+  // the index when the field selector names the node, else every object of the kind.
+  std::vector<const std::pair<const std::pair<std::string, std::string>, Json>*> candidates;
+  if (const auto* keys = impl_->PodKeysSelected(ResourceId(r), *filter)) {
+    for (auto k = after ? keys->upper_bound(*after) : keys->begin(); k != keys->end(); ++k) {
+      candidates.push_back(&*objs->second.find(*k));
+    }
+  } else {
+    for (auto it = after ? objs->second.upper_bound(*after) : objs->second.begin();
+         it != objs->second.end(); ++it) {
+      candidates.push_back(&*it);
+    }
+  }
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (!filter->Matches(candidates[i]->second)) continue;
     if (options.limit > 0 && static_cast<int64_t>(list.items.size()) == options.limit) {
       // Full page and at least one more match: hand out where to go on from.
-      const auto& last = std::prev(it)->first;
+      const auto& last = candidates[i - 1]->first;
       list.continue_token =
           EncodeContinueToken({std::stoull(list.resource_version), last.first, last.second});
-      for (; it != objs->second.end(); ++it) {
-        list.remaining_item_count += filter->Matches(it->second) ? 1 : 0;
+      for (; i < candidates.size(); ++i) {
+        list.remaining_item_count += filter->Matches(candidates[i]->second) ? 1 : 0;
       }
       break;
     }
-    list.items.push_back(it->second);
+    list.items.push_back(candidates[i]->second);
   }
   return list;
 }
 
-void ObjectStore::Visit(const kube::Resource& r,
-                        const std::function<void(const Json&)>& visit) const {
+std::map<std::string, size_t> ObjectStore::PodCountByNode() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  auto objs = impl_->objects.find(ResourceId(r));
-  if (objs == impl_->objects.end()) return;
-  for (const auto& [_, o] : objs->second) visit(o);
+  std::map<std::string, size_t> counts;
+  for (const auto& [node, keys] : impl_->pods_by_node) {
+    if (!node.empty()) counts[node] = keys.size();
+  }
+  return counts;
 }
 
 StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& ns, Json object,
@@ -654,7 +730,7 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
   if (dry_run) return object;
   ++impl_->rv;
   impl_->Stamp(object, r);
-  objs[key] = object;
+  impl_->Stored(ResourceId(r), key, object);
   impl_->Record(ResourceId(r), "ADDED", object, Json::null());
   impl_->AfterChange(r, object);
   return object;
@@ -748,7 +824,7 @@ StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKe
     return object;
   }
   Json object = it->second;
-  objs.erase(it);
+  impl_->Erased(ResourceId(r), impl_->Key(r, key.ns, key.name));
   ++impl_->rv;
   impl_->Stamp(object, r);
   impl_->Record(ResourceId(r), "DELETED", object, object);
@@ -885,7 +961,7 @@ Status ObjectStore::ImportState(const Json& state) {
       const Json& meta = object.at("metadata");
       const std::string ns =
           meta.has_string_field("namespace") ? meta.at("namespace").as_string() : "";
-      impl_->objects[resource_id][{ns, meta.at("name").as_string()}] = object;
+      impl_->Stored(resource_id, {ns, meta.at("name").as_string()}, object);
     }
     impl_->rv = state.at("resourceVersion").as_number().to_uint64();
   } catch (const std::exception& e) {

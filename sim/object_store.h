@@ -90,10 +90,9 @@ class ObjectStore {
   StatusOr<Json> Get(const kube::Resource& r, const kube::ObjectKey& key) const;
   StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,
                                   const kube::ListOptions& options) const;
-  // Calls `visit` on every stored object of `r`, under the store's lock and without copies:
-  // for the simulator's own bookkeeping over tens of thousands of pods. `visit` must not
-  // call back into the store.
-  void Visit(const kube::Resource& r, const std::function<void(const Json&)>& visit) const;
+  // How many pods each node has (spec.nodeName), from the index a list by
+  // `fieldSelector=spec.nodeName=X` uses: no pod is looked at. Nodes without pods are absent.
+  std::map<std::string, size_t> PodCountByNode() const;
   // Fills metadata (uid, resourceVersion, creationTimestamp, generation=1, namespace from
   // `ns` when the object has none; a name from metadata.generateName when it has none).
   // kInvalidArgument, in the API server's words, for a name the kind does not allow

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -47,6 +48,31 @@ TEST(AuditLogTest, EachRequestIsOneLineOfJson) {
       R"("userNode":"","verb":"create"})");
   EXPECT_NE(second.find(R"("name":"say \"hi\"")"), std::string::npos) << second;
   std::remove(path.c_str());
+}
+
+// The benchmarks time the controller's reactions from the log: each line says when its
+// request arrived, to the microsecond, and a simulated kubelet's status write says whether
+// the node is Ready and which boot ID it came back with.
+TEST(AuditLogTest, LinesCarryTheirTimeAndKubeletWritesTheirNodeState) {
+  const TimePoint when = WallClock::from_time_t(1800000000) + std::chrono::microseconds(1234);
+  AuditEntry request{"kcau-controller/0.1.0", "patch", "", "nodes", "", "", "n1",
+                     "kubernetes-admin"};
+  request.received = when;
+  const std::string line = AuditLine(request);
+  EXPECT_NE(line.find(R"("requestReceivedTimestamp":"2027-01-15T08:00:00.001234Z")"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find("annotations"), std::string::npos) << line;
+
+  EXPECT_EQ(AuditLine(KubeletStatusEntry("n1", true, "b-2", when)),
+            R"({"annotations":{"sim.kcau.io/new-boot-id":"b-2","sim.kcau.io/ready":"True"},)"
+            R"("apiGroup":"","name":"n1","namespace":"","requestReceivedTimestamp":)"
+            R"("2027-01-15T08:00:00.001234Z","resource":"nodes","subresource":"status",)"
+            R"("user":"system:node:n1","userAgent":"kubelet/v1.32.0 (linux/amd64) kcau-sim",)"
+            R"("userNode":"n1","verb":"patch"})");
+  const std::string rebooting = AuditLine(KubeletStatusEntry("n1", false, "", when));
+  EXPECT_NE(rebooting.find(R"("annotations":{"sim.kcau.io/ready":"False"})"), std::string::npos)
+      << rebooting;
 }
 
 TEST(AuditLogTest, AnUnwritablePathIsAnError) {

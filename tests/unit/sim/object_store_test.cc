@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "kube/disruption_budget.h"
 #include "sim/json_patch.h"
 
@@ -129,6 +133,108 @@ TEST_F(ObjectStoreTest, ListFiltersBySelectors) {
   EXPECT_EQ(store_.List(res::Nodes(), "", {"zone in (a,b)", ""})->items.size(), 2u);
   EXPECT_EQ(store_.List(res::Nodes(), "", {"", "bad.field=x"}).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+// The pods-by-node index behind `fieldSelector=spec.nodeName=X` and PodCountByNode must say
+// what a full scan says after every kind of write: creates, moves (update, merge patch, JSON
+// patch), deletes, evictions, deletes held by a finalizer and released, and a reload.
+std::vector<std::string> NamesOf(const kube::ObjectList& list) {
+  std::vector<std::string> names;
+  for (const auto& o : list.items) {
+    names.push_back(o.at("metadata").at("namespace").as_string() + "/" +
+                    o.at("metadata").at("name").as_string());
+  }
+  return names;
+}
+
+void ExpectIndexMatchesScan(const ObjectStore& store, const std::string& step) {
+  SCOPED_TRACE(step);
+  const auto all = store.List(res::Pods(), "", {});
+  ASSERT_TRUE(all.ok());
+  std::map<std::string, std::vector<std::string>> scanned;  // node -> "ns/name", key order
+  std::map<std::string, size_t> counts;
+  for (const auto& p : all->items) {
+    const std::string node =
+        p.at("spec").has_string_field("nodeName") ? p.at("spec").at("nodeName").as_string() : "";
+    scanned[node].push_back(p.at("metadata").at("namespace").as_string() + "/" +
+                            p.at("metadata").at("name").as_string());
+    if (!node.empty()) ++counts[node];
+  }
+  EXPECT_EQ(store.PodCountByNode(), counts);
+  for (const std::string node : {"n1", "n2", "n3", "nowhere", ""}) {
+    auto listed = store.List(res::Pods(), "", {"", "spec.nodeName=" + node});
+    ASSERT_TRUE(listed.ok()) << node;
+    EXPECT_EQ(NamesOf(*listed), scanned[node]) << "node " << node;
+    // One namespace, and paged: the same pods, pages resuming through the index.
+    auto in_web = store.List(res::Pods(), "web", {"", "spec.nodeName=" + node});
+    std::vector<std::string> web_only;
+    for (const auto& n : scanned[node]) {
+      if (n.rfind("web/", 0) == 0) web_only.push_back(n);
+    }
+    EXPECT_EQ(NamesOf(*in_web), web_only) << "node " << node << " in web";
+    kube::ListOptions paged{"", "spec.nodeName=" + node};
+    paged.limit = 2;
+    std::vector<std::string> pages;
+    for (int page = 0; page < 20; ++page) {
+      auto got = store.List(res::Pods(), "", paged);
+      ASSERT_TRUE(got.ok());
+      const auto names = NamesOf(*got);
+      pages.insert(pages.end(), names.begin(), names.end());
+      if (got->continue_token.empty()) break;
+      EXPECT_EQ(got->remaining_item_count,
+                static_cast<int64_t>(scanned[node].size() - pages.size()));
+      paged.continue_token = got->continue_token;
+    }
+    EXPECT_EQ(pages, scanned[node]) << "node " << node << " paged";
+  }
+}
+
+TEST_F(ObjectStoreTest, PodsByNodeIndexAgreesWithAFullScan) {
+  for (int i = 0; i < 9; ++i) {
+    const std::string node = "n" + std::to_string(i % 3 + 1);
+    const std::string ns = i % 2 ? "web" : "db";
+    Json pod = Pod("p" + std::to_string(i), node);
+    pod["metadata"]["namespace"] = Json::string(ns);
+    ASSERT_TRUE(store_.Create(res::Pods(), ns, pod).ok());
+  }
+  Json unscheduled = Pod("pending", "n1");
+  unscheduled["spec"].erase("nodeName");
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", unscheduled).ok());
+  ExpectIndexMatchesScan(store_, "created");
+
+  // Moves: a replace, merge and JSON patches, a pending pod scheduled; a dry run moves nothing.
+  auto patch = [&](const std::string& ns, const std::string& name, kube::PatchType type,
+                   const std::string& body, bool dry_run = false) {
+    return store_.Patch(res::Pods(), {ns, name}, type, Parse(body), false, dry_run).ok();
+  };
+  const auto merge = kube::PatchType::kMerge;
+  auto p0 = store_.Get(res::Pods(), {"db", "p0"});
+  ASSERT_TRUE(p0.ok());
+  (*p0)["spec"]["nodeName"] = Json::string("n2");
+  ASSERT_TRUE(store_.Update(res::Pods(), {"db", "p0"}, *p0, false).ok());
+  ASSERT_TRUE(patch("web", "p1", merge, R"({"spec":{"nodeName":"n3"}})"));
+  ASSERT_TRUE(
+      patch("web", "p3", kube::PatchType::kJson, R"([{"op":"remove","path":"/spec/nodeName"}])"));
+  ASSERT_TRUE(patch("web", "pending", merge, R"({"spec":{"nodeName":"n1"}})"));
+  ASSERT_TRUE(patch("db", "p2", merge, R"({"spec":{"nodeName":"n1"}})", /*dry_run=*/true));
+  ExpectIndexMatchesScan(store_, "moved");
+
+  ASSERT_TRUE(store_.Delete(res::Pods(), {"db", "p4"}).ok());
+  ASSERT_TRUE(store_.Evict({"web", "p5"}).ok());
+  ASSERT_TRUE(store_.Delete(res::Pods(), {"db", "p6"}, /*dry_run=*/true).ok());
+  ExpectIndexMatchesScan(store_, "deleted");
+
+  // Held by a finalizer: listed until the finalizer goes, then gone from the index too.
+  ASSERT_TRUE(patch("db", "p8", merge, R"({"metadata":{"finalizers":["example.com/hold"]}})"));
+  ASSERT_TRUE(store_.Delete(res::Pods(), {"db", "p8"}).ok());
+  ExpectIndexMatchesScan(store_, "terminating");
+  ASSERT_TRUE(patch("db", "p8", merge, R"({"metadata":{"finalizers":[]}})"));
+  EXPECT_FALSE(store_.Get(res::Pods(), {"db", "p8"}).ok());
+  ExpectIndexMatchesScan(store_, "finalizer released");
+
+  ObjectStore loaded(clock_);
+  ASSERT_TRUE(loaded.ImportState(store_.ExportState()).ok());
+  ExpectIndexMatchesScan(loaded, "reloaded");
 }
 
 TEST_F(ObjectStoreTest, ListPagesWithLimitAndContinue) {

@@ -1,0 +1,93 @@
+"""What kcau-sim's audit log (sim/audit_log.h) says about one UpdateRun: its makespan, the
+controller's writes, and how fast the controller reacts to a node coming back.
+
+Every line carries requestReceivedTimestamp (microseconds). The simulated kubelets' status
+writes are in the log too (user system:node:NAME), annotated with the node's Ready condition
+and, when it booted anew, its new boot ID.
+"""
+
+import bisect
+import collections
+import datetime
+import json
+
+CONTROLLER_AGENT = "kcau-controller/"
+WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+READY = "sim.kcau.io/ready"
+NEW_BOOT_ID = "sim.kcau.io/new-boot-id"
+
+
+def timestamp(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def percentile(sorted_values, p):
+    """Nearest rank: the smallest value at or above p percent of the values."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
+
+
+class RunAudit:
+    def __init__(self):
+        self.makespan_s = None
+        self.writes = 0
+        self.writes_by_kind = collections.Counter()
+        self.evictions = 0
+        self.lease_writes = 0
+        self.reactions = 0
+        self.reaction_ms = {}
+
+
+def analyse(path, run_name):
+    with open(path) as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    created = None  # when the UpdateRun was created (by kubectl)
+    last_status_write = None
+    node_writes = collections.defaultdict(list)  # node -> times of the controller's writes
+    node_back = []  # (time, node): Ready with a new boot ID
+    audit = RunAudit()
+    for e in lines:
+        if "requestReceivedTimestamp" not in e:
+            continue
+        t = timestamp(e["requestReceivedTimestamp"])
+        controller = e["userAgent"].startswith(CONTROLLER_AGENT)
+        if (e["resource"] == "updateruns" and e["verb"] == "create" and not controller and
+                created is None):
+            created = t
+        annotations = e.get("annotations", {})
+        if e["user"].startswith("system:node:") and annotations.get(READY) == "True" and \
+                annotations.get(NEW_BOOT_ID):
+            node_back.append((t, e["name"]))
+        if not controller or e["verb"] not in WRITE_VERBS or created is None or t < created:
+            continue
+        if e["resource"] == "pods" and e["subresource"] == "eviction":
+            audit.evictions += 1
+            continue
+        if e["resource"] == "leases":
+            audit.lease_writes += 1
+            continue
+        audit.writes += 1
+        kind = e["resource"] + ("/" + e["subresource"] if e["subresource"] else "")
+        audit.writes_by_kind[f"{e['verb']} {kind}"] += 1
+        if e["resource"] == "updateruns" and e["subresource"] == "status" and \
+                e["name"] == run_name:
+            last_status_write = t
+        if e["resource"] == "nodes":
+            node_writes[e["name"]].append(t)
+    if created is not None and last_status_write is not None:
+        audit.makespan_s = last_status_write - created
+    reactions = []
+    for t, node in node_back:
+        writes = node_writes.get(node, [])
+        i = bisect.bisect_right(writes, t)
+        if i < len(writes):
+            reactions.append((writes[i] - t) * 1000.0)
+    reactions.sort()
+    audit.reactions = len(reactions)
+    if reactions:
+        audit.reaction_ms = {"p50": percentile(reactions, 50), "p99": percentile(reactions, 99),
+                             "max": reactions[-1]}
+    return audit
