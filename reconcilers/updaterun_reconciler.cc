@@ -13,6 +13,7 @@
 #include "reconcilers/applied_spec.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
+#include "reconcilers/event_log_fields.h"
 #include "reconcilers/invalid_run.h"
 #include "reconcilers/kstatus_conditions.h"
 #include "reconcilers/node_actions.h"
@@ -350,7 +351,8 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
 // Events are told, not relied on: one that cannot be recorded is logged and the pass goes on.
 void UpdateRunReconciler::RecordEvents(const Pass& pass) {
   for (const auto& event : pass.decision->events) {
-    spdlog::info("updaterun {}: {}: {}", pass.name, event.reason, event.message);
+    LogWith(spdlog::level::info, EventLogFields(event, pass.decision->status),
+            "updaterun {}: {}: {}", pass.name, event.reason, event.message);
     Status s = events_.Record(pass.name, pass.run.uid, event);
     if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", pass.name, s.ToString());
   }
