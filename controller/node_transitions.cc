@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "crd/duration.h"
+
 namespace kcau::controller {
 
 namespace {
@@ -14,6 +16,10 @@ using crd::NodeResult;
 // How the planner words an attempt that ended because the node's agent never answered
 // (reconcilers' AgentSilent), in the node's message or the retry Event.
 constexpr char kNoAnswer[] = "no answer from kcau-agent";
+
+// How the planner's NodeUnblocked Event words a block that lifted, after "<node>: <reason>":
+// " block lifted after <Go duration>", the duration as the planner measured it.
+constexpr char kBlockLifted[] = " block lifted after ";
 
 std::optional<double> SecondsBetween(const std::optional<TimePoint>& from,
                                      const std::optional<TimePoint>& to) {
@@ -43,6 +49,38 @@ bool TimedOut(const NodeResult& old, const NodeResult& now,
     }
   }
   return false;
+}
+
+std::optional<double> LiftedAfter(const std::string& node, const std::string& reason,
+                                  const std::vector<reconcilers::RunEvent>& events) {
+  const std::string prefix = node + ": " + reason + kBlockLifted;
+  for (const auto& e : events) {
+    if (e.message.rfind(prefix, 0) != 0) continue;
+    auto lasted = crd::ParseDuration(e.message.substr(prefix.size()));
+    if (lasted.ok()) return std::chrono::duration<double>(*lasted).count();
+  }
+  return std::nullopt;
+}
+
+// The node's block ended in this pass (lifted, or replaced by a block of another reason):
+// how long it lasted. Until the next block's start, or the phase the node went on to; a
+// block lifted while the node stays in its phase leaves no timestamp in the status, and the
+// NodeUnblocked Event says how long it lasted.
+void CountBlockEnd(const NodeResult& old, const NodeResult& now,
+                   const std::vector<reconcilers::RunEvent>& events, NodeTransitions& out) {
+  if (!old.blocked || now.blocked == old.blocked) return;
+  const crd::Blocked& ended = *old.blocked;
+  if (now.blocked && now.blocked->reason == ended.reason && now.blocked->since == ended.since) {
+    return;  // the same block, its message refreshed
+  }
+  std::optional<double> lasted;
+  if (now.blocked) {
+    lasted = SecondsBetween(ended.since, now.blocked->since);
+  } else if (PhaseEnded(old, now)) {
+    lasted = SecondsBetween(ended.since, now.phase_time);
+  }
+  if (!lasted) lasted = LiftedAfter(now.name, ended.reason, events);
+  if (lasted) out.blocked_seconds.emplace_back(ended.reason, *lasted);
 }
 
 // A request to the node's agent (install or scan) ended: how.
@@ -79,6 +117,7 @@ void DiffNode(const NodeResult* old, const NodeResult& now,
     }
   }
   if (now.rebooted && (old == nullptr || !old->rebooted)) ++out.reboots;
+  if (old != nullptr) CountBlockEnd(*old, now, events, out);
   if (old == nullptr || !PhaseEnded(*old, now)) {
     if (old != nullptr &&
         (old->phase == NodePhase::kUpdating || old->phase == NodePhase::kScanning) &&

@@ -1,8 +1,9 @@
 // What changed for the nodes of one run between the status a pass read and the status it
 // decided, as the metrics count it: nodes that ended (and how long they took), how long a
 // phase that ended lasted (Draining, Updating, Rebooting), reboots, and how node agents
-// answered their requests. Derived from the status and the pass's Events only, so a status
-// compared with itself yields nothing: each transition is seen once, in the pass that made it.
+// answered their requests, and how long a node's block (status.nodes[].blocked) lasted once
+// it ended. Derived from the status and the pass's Events only, so a status compared with
+// itself yields nothing: each transition is seen once, in the pass that made it.
 //
 // Phases a node passes through within one pass (a drain with nothing to evict, a reboot
 // over before the install was seen to end) leave no trace in the status and are not timed.
@@ -27,7 +28,8 @@ struct NodeTransitions {
   std::vector<double> drain_seconds;
   std::vector<double> install_seconds;
   std::vector<double> reboot_seconds;
-  std::vector<std::pair<std::string, double>> update_seconds;  // result, seconds
+  std::vector<std::pair<std::string, double>> update_seconds;   // result, seconds
+  std::vector<std::pair<std::string, double>> blocked_seconds;  // reason, seconds
   int answers_installed = 0;
   int answers_scanned = 0;
   int answers_failed = 0;

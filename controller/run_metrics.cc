@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <vector>
 
 #include "controller/node_transitions.h"
 #include "crd/names.h"
@@ -40,6 +42,38 @@ bool WarnAfterPassed(const crd::UpdateRunStatus& status,
          *status.completion_time - *status.start_time >= *spec->warn_after;
 }
 
+// The phases in which a node is cordoned by its run: from the cordon until the uncordon.
+bool Cordoned(crd::NodePhase phase) {
+  using crd::NodePhase;
+  return phase == NodePhase::kCordoned || phase == NodePhase::kDraining ||
+         phase == NodePhase::kUpdating || phase == NodePhase::kRebooting ||
+         phase == NodePhase::kVerifying || phase == NodePhase::kUncordoned;
+}
+
+// When the node the run has kept cordoned longest was taken; nullopt when none is cordoned.
+std::optional<double> OldestCordonedStart(const crd::UpdateRunStatus& status) {
+  std::optional<TimePoint> oldest;
+  for (const auto& r : status.nodes) {
+    if (!Cordoned(r.phase) || !r.start_time) continue;
+    if (!oldest || *r.start_time < *oldest) oldest = r.start_time;
+  }
+  if (!oldest) return std::nullopt;
+  return EpochSeconds(*oldest);
+}
+
+// Sets a gauge per reason to `counts`' value, 0 for a reason it lacks: every `known` reason,
+// and any other the family already has (it was counted before and has since lifted).
+void SetByReason(prometheus::Family<prometheus::Gauge>& family,
+                 const std::vector<std::string>& known, const std::map<std::string, int>& counts,
+                 std::set<std::string>& seen) {
+  seen.insert(known.begin(), known.end());
+  for (const auto& [reason, n] : counts) seen.insert(reason);
+  for (const auto& reason : seen) {
+    auto it = counts.find(reason);
+    family.Add({{"reason", reason}}).Set(it == counts.end() ? 0 : it->second);
+  }
+}
+
 void SetOrRemove(prometheus::Family<prometheus::Gauge>& family, const prometheus::Labels& labels,
                  const std::optional<double>& value) {
   if (value) {
@@ -55,6 +89,7 @@ void RunMetrics::RunReconciled(const std::string& run, const crd::UpdateRunStatu
                                const reconcilers::RolloutDecision& decision,
                                const reconcilers::ActionOutcome& acted) {
   SetRunGauges(run, decision.status);
+  SetBlocks(run, &decision.status);
   // Only a pass that changed the status has transitions; it wrote them, so the next pass
   // reads a new revision.
   if (before != decision.status && FirstReport(run, before)) CountTransitions(before, decision);
@@ -100,6 +135,30 @@ void RunMetrics::SetRunGauges(const std::string& run, const crd::UpdateRunStatus
               status.completion_time ? std::optional<double>(EpochSeconds(*status.completion_time))
                                      : std::nullopt);
   metrics_.updaterun_warn_after_passed.Add(labels).Set(WarnAfterPassed(status, spec) ? 1 : 0);
+  SetOrRemove(metrics_.updaterun_oldest_cordoned_node_start_time_seconds, labels,
+              OldestCordonedStart(status));
+}
+
+void RunMetrics::SetBlocks(const std::string& run, const crd::UpdateRunStatus* status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (status == nullptr) {
+    blocks_.erase(run);
+  } else {
+    Blocks& b = blocks_[run];
+    b.nodes.clear();
+    for (const auto& r : status->nodes) {
+      if (r.blocked) ++b.nodes[r.blocked->reason];
+    }
+    b.run = status->blocked ? status->blocked->reason : "";
+  }
+  std::map<std::string, int> nodes, runs;
+  for (const auto& [name, b] : blocks_) {
+    for (const auto& [reason, n] : b.nodes) nodes[reason] += n;
+    if (!b.run.empty()) ++runs[b.run];
+  }
+  SetByReason(metrics_.blocked_nodes, metrics::KcauMetrics::NodeBlockReasons(), nodes,
+              node_reasons_);
+  SetByReason(metrics_.blocked_runs, metrics::KcauMetrics::RunBlockReasons(), runs, run_reasons_);
 }
 
 void RunMetrics::CountTransitions(const crd::UpdateRunStatus& before,
@@ -112,6 +171,11 @@ void RunMetrics::CountTransitions(const crd::UpdateRunStatus& before,
   for (double s : t.drain_seconds) metrics_.node_drain_duration_seconds.Observe(s);
   for (double s : t.install_seconds) metrics_.node_install_duration_seconds.Observe(s);
   for (double s : t.reboot_seconds) metrics_.node_reboot_duration_seconds.Observe(s);
+  for (const auto& [reason, s] : t.blocked_seconds) {
+    metrics_.node_blocked_duration_seconds
+        .Add({{"reason", reason}}, metrics::KcauMetrics::NodeDurationBuckets())
+        .Observe(s);
+  }
   for (const auto& [result, s] : t.update_seconds) {
     metrics_.node_update_duration_seconds
         .Add({{"result", result}}, metrics::KcauMetrics::NodeDurationBuckets())
@@ -128,6 +192,7 @@ void RunMetrics::RunGone(const std::string& run) {
     std::lock_guard<std::mutex> lock(mu_);
     counted_.erase(run);
   }
+  SetBlocks(run, nullptr);
   for (const auto& [phase, name] : crd::kNodePhaseNames) {
     SetOrRemove(metrics_.updaterun_nodes, {{"updaterun", run}, {"phase", name}}, std::nullopt);
   }
@@ -135,7 +200,8 @@ void RunMetrics::RunGone(const std::string& run) {
   for (auto* family :
        {&metrics_.updaterun_failed_nodes, &metrics_.updaterun_max_failed_nodes,
         &metrics_.updaterun_retries, &metrics_.updaterun_start_time_seconds,
-        &metrics_.updaterun_completion_time_seconds, &metrics_.updaterun_warn_after_passed}) {
+        &metrics_.updaterun_completion_time_seconds, &metrics_.updaterun_warn_after_passed,
+        &metrics_.updaterun_oldest_cordoned_node_start_time_seconds}) {
     SetOrRemove(*family, labels, std::nullopt);
   }
 }

@@ -55,6 +55,16 @@ const std::vector<std::string>& KcauMetrics::RunPhases() {
   return phases;
 }
 
+const std::vector<std::string>& KcauMetrics::NodeBlockReasons() {
+  static const std::vector<std::string> reasons = {"PodDisruptionBudget", "UnmanagedPods"};
+  return reasons;
+}
+
+const std::vector<std::string>& KcauMetrics::RunBlockReasons() {
+  static const std::vector<std::string> reasons = {"Quorum", "RunLock", "Locked", "AgentsUpdating"};
+  return reasons;
+}
+
 KcauMetrics::KcauMetrics(prometheus::Registry& r, const std::string& version,
                          const std::string& controller, int max_concurrent)
     : reconcile_total(Counter(r, "controller_runtime_reconcile_total",
@@ -101,6 +111,20 @@ KcauMetrics::KcauMetrics(prometheus::Registry& r, const std::string& version,
       updaterun_warn_after_passed(Gauge(r, "kcau_updaterun_warn_after_passed",
                                         "1 once an UpdateRun has taken longer than its "
                                         "warnAfter, else 0.")),
+      updaterun_oldest_cordoned_node_start_time_seconds(
+          Gauge(r, "kcau_updaterun_oldest_cordoned_node_start_time_seconds",
+                "When the node each UpdateRun has kept cordoned longest was taken, in seconds "
+                "since the Unix epoch; absent while the run has no node cordoned.")),
+      blocked_nodes(Gauge(r, "kcau_blocked_nodes",
+                          "Nodes whose update cannot go on (status.nodes[].blocked), summed "
+                          "over UpdateRuns, by reason.")),
+      blocked_runs(Gauge(r, "kcau_blocked_runs",
+                         "UpdateRuns that cannot take their next node (status.blocked), by "
+                         "reason.")),
+      node_blocked_duration_seconds(
+          HistogramFamily(r, "kcau_node_blocked_duration_seconds",
+                          "How long each node's block lasted, by reason; observed when it "
+                          "ends.")),
       node_updates_total(
           Counter(r, "kcau_node_updates_total", "Nodes that finished in an UpdateRun, by result.")),
       node_reboots_total(
@@ -156,6 +180,11 @@ KcauMetrics::KcauMetrics(prometheus::Registry& r, const std::string& version,
   for (const char* result : {"installed", "scanned", "failed"}) {
     agent_answers_total.Add({{"result", result}});
   }
+  for (const auto& reason : NodeBlockReasons()) {
+    blocked_nodes.Add({{"reason", reason}});
+    node_blocked_duration_seconds.Add({{"reason", reason}}, NodeDurationBuckets());
+  }
+  for (const auto& reason : RunBlockReasons()) blocked_runs.Add({{"reason", reason}});
 }
 
 void KcauMetrics::CountReconcile(const std::string& controller, const std::string& result) {

@@ -53,6 +53,10 @@ struct KcauMetrics {
 
   // The four phases of an UpdateRun (kcau_updateruns{phase}).
   static const std::vector<std::string>& RunPhases();
+  // What can block a node (status.nodes[].blocked.reason) and a run (status.blocked.reason):
+  // the reasons kcau_blocked_nodes and kcau_blocked_runs start with, at 0.
+  static const std::vector<std::string>& NodeBlockReasons();
+  static const std::vector<std::string>& RunBlockReasons();
 
   // controller-runtime
   prometheus::Family<prometheus::Counter>& reconcile_total;
@@ -78,6 +82,12 @@ struct KcauMetrics {
   prometheus::Family<prometheus::Gauge>& updaterun_start_time_seconds;
   prometheus::Family<prometheus::Gauge>& updaterun_completion_time_seconds;
   prometheus::Family<prometheus::Gauge>& updaterun_warn_after_passed;
+  prometheus::Family<prometheus::Gauge>& updaterun_oldest_cordoned_node_start_time_seconds;
+
+  // Blocks, summed over runs, by reason; and how long each node's block lasted.
+  prometheus::Family<prometheus::Gauge>& blocked_nodes;
+  prometheus::Family<prometheus::Gauge>& blocked_runs;
+  prometheus::Family<prometheus::Histogram>& node_blocked_duration_seconds;
 
   // Nodes, counted on status transitions (no per-node labels).
   prometheus::Family<prometheus::Counter>& node_updates_total;

@@ -1,7 +1,7 @@
 // The conditions every GitOps tool reads, derived from the run's own: Reconciling (True while
 // the run waits to start or updates nodes), Ready (True once it ended with every selected node
 // updated) and Stalled (True once it ended without that), as kstatus defines them and Flux,
-// Argo CD (docs/argocd.md) and `kubectl wait` read them. Each of the run's conditions is
+// Argo CD (docs/gitops.md) and `kubectl wait` read them. Each of the run's conditions is
 // stamped with the generation the status describes, so a spec edit of an ended run, once
 // observed, leaves no condition behind at the old generation.
 // Pure, thread-safe.

@@ -38,11 +38,20 @@ for binary in controller/kcau-controller agent/kcau-agent; do
   [ -x "$BUILD_DIR/$binary" ] || die "$BUILD_DIR/$binary is not built"
 done
 
-# The runtime libraries of both binaries (ldd + dpkg -S on the build machine: libcpprest2.10
-# brings zlib and brotli; Boost is header-only here). usr-is-merged stands in for usrmerge,
-# which the essential set would otherwise pull in with all of perl.
-PACKAGES=usr-is-merged,ca-certificates,libcpprest2.10,libbrotli1,libssl3,libyaml-cpp0.7
-PACKAGES+=,libspdlog1.10,libfmt9,libstdc++6
+# The runtime libraries of both binaries, found as the dynamic loader finds them (ldd) and
+# named by the package that ships each (dpkg -S) on the build machine, so a new library is
+# never forgotten (e2e.Image checks ldd inside the images). usr-is-merged stands in for
+# usrmerge, which the essential set would otherwise pull in with all of perl.
+runtime_packages() {
+  local lib real
+  for binary in "$@"; do ldd "$BUILD_DIR/$binary"; done | awk '/=> \//{print $3}' | sort -u |
+    while read -r lib; do
+      real=$(readlink -f "$lib")
+      dpkg -S "$real" 2>/dev/null || dpkg -S "$lib" 2>/dev/null ||
+        dpkg -S "${real/#\/usr\/lib/\/lib}" || die "no package ships $lib"
+    done | cut -d: -f1 | sort -u | paste -sd, -
+}
+PACKAGES=usr-is-merged,ca-certificates,$(runtime_packages controller/kcau-controller agent/kcau-agent)
 # The controller's user: the Deployment runs it as 65532:65532 (deploy/20-controller.yaml).
 USER_LINE='kcau:x:65532:65532:kcau-controller:/nonexistent:/usr/sbin/nologin'
 GROUP_LINE='kcau:x:65532:'

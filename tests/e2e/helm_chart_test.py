@@ -95,6 +95,8 @@ class ChartFiles(unittest.TestCase):
             (("controller", "hookRunner", "allowedUsers"), "root", "controller.hookRunner"),
             (("requestSigning", "secretName"), "Key_PEM", "requestSigning.secretName"),
             (("metrics", "serviceMonitor", "interval"), "soon", "metrics.serviceMonitor"),
+            (("metrics", "grafanaDashboard", "sidecarLabel"), "", "metrics.grafanaDashboard"),
+            (("metrics", "prometheusRule", "enabled"), "yes", "metrics.prometheusRule"),
             (("controller", "replica"), 2, "replica"),  # a typo: unknown keys are refused
         ]
         for path, value, named in cases:
@@ -176,9 +178,46 @@ class ChartRendering(unittest.TestCase):
         self.assertNotIn(("Namespace", "", "ops"), docs, "namespace.create is off by default")
 
     def test_optional_objects_are_off_by_default(self):
-        kinds = {d["kind"] for d in documents(render().stdout)}
+        docs = documents(render().stdout)
+        kinds = {d["kind"] for d in docs}
         self.assertNotIn("ServiceMonitor", kinds)
+        self.assertNotIn("PrometheusRule", kinds)
         self.assertNotIn("Namespace", kinds)
+        self.assertEqual([d["metadata"]["name"] for d in docs if d["kind"] == "ConfigMap"], [])
+
+    def test_alerts_and_dashboard_are_the_files_as_they_are(self):
+        docs = by_key(documents(render(
+            "--namespace", "monitoring",
+            "--set", "metrics.prometheusRule.enabled=true",
+            "--set", "metrics.prometheusRule.labels={release: prom}",
+            "--set", "metrics.grafanaDashboard.enabled=true").stdout))
+        rule = docs[("PrometheusRule", "monitoring", "kcau")]
+        self.assertEqual(rule["apiVersion"], "monitoring.coreos.com/v1")
+        self.assertEqual(rule["metadata"]["labels"]["release"], "prom")
+        with open(os.path.join(CHART, "files", "alerts.yaml")) as f:
+            alerts = yaml.safe_load(f)
+        self.assertEqual(rule["spec"]["groups"], alerts["groups"])
+        # Alertmanager's templates reach the PrometheusRule untouched by the chart's.
+        self.assertIn("{{ $labels.updaterun }}", json.dumps(rule["spec"]))
+
+        dashboard = docs[("ConfigMap", "monitoring", "kcau-grafana-dashboard")]
+        self.assertEqual(dashboard["metadata"]["labels"]["grafana_dashboard"], "1")
+        with open(os.path.join(CHART, "files", "kcau-dashboard.json")) as f:
+            text = f.read()
+        self.assertEqual(dashboard["data"]["kcau-dashboard.json"], text)
+        self.assertEqual(json.loads(dashboard["data"]["kcau-dashboard.json"]), json.loads(text))
+
+        # Another Grafana's sidecar label, and labels of one's own.
+        docs = by_key(documents(render(
+            "--set", "metrics.grafanaDashboard.enabled=true",
+            "--set", "metrics.grafanaDashboard.sidecarLabel=dashboards.grafana.io/load",
+            "--set", "metrics.grafanaDashboard.sidecarLabelValue=yes",
+            "--set", "metrics.grafanaDashboard.labels={team: ops}").stdout))
+        labels = docs[("ConfigMap", "kcau-system", "kcau-grafana-dashboard")]["metadata"]["labels"]
+        self.assertEqual(labels["dashboards.grafana.io/load"], "yes")
+        self.assertEqual(labels["team"], "ops")
+        self.assertNotIn("grafana_dashboard", labels)
+        self.assertNotIn(("PrometheusRule", "kcau-system", "kcau"), docs)
 
     def test_a_missing_signing_secret_is_named(self):
         proc = render("--set", "requestSigning.secretName=", check=False)
@@ -192,10 +231,16 @@ class ChartInstall(unittest.TestCase):
     def test_chart_and_kustomize_base_apply(self):
         cluster = Cluster(BUILD_DIR, nodes=1, start_controller=False)
         try:
-            manifest = render("--include-crds", "--set", "namespace.create=true").stdout
+            manifest = render("--include-crds", "--set", "namespace.create=true",
+                              "--set", "metrics.grafanaDashboard.enabled=true").stdout
             out = cluster.kubectl_run("apply", "-f", "-", input=manifest)
             self.assertIn("deployment.apps/kcau-controller created", out.stdout)
             self.assertIn("daemonset.apps/kcau-agent created", out.stdout)
+            # The dashboard's ConfigMap is accepted whole (kubectl apply keeps a copy in an
+            # annotation, which a large dashboard could overflow).
+            cm = cluster.get_json("configmap", "-n", "kcau-system", "kcau-grafana-dashboard")
+            with open(os.path.join(CHART, "files", "kcau-dashboard.json")) as f:
+                self.assertEqual(cm["data"]["kcau-dashboard.json"], f.read())
             ds = cluster.get_json("daemonset", "-n", "kcau-system", "kcau-agent")
             self.assertEqual(ds["metadata"]["labels"]["app.kubernetes.io/managed-by"], "Helm")
             # The base over the chart's objects: every object is configured, none refused.

@@ -1,7 +1,7 @@
 """The Argo CD health check of an UpdateRun (docs/argocd/updaterun-health.lua) run by the real
 Lua 5.1 interpreter (Debian's lua5.1; Argo CD embeds gopher-lua, a Lua 5.1) on running,
 failed and succeeded runs, as Argo CD runs it: `obj` set, the script's return value read.
-docs/argocd.md must carry the same script.
+docs/gitops.md must carry the same script.
 
 Usage: argocd_health_test.py SOURCE_DIR"""
 
@@ -112,11 +112,11 @@ class UpdateRunHealth(unittest.TestCase):
     def test_the_docs_carry_the_script(self):
         with open(os.path.join(SOURCE_DIR, "docs", "argocd", "updaterun-health.lua")) as f:
             script = f.read()
-        with open(os.path.join(SOURCE_DIR, "docs", "argocd.md")) as f:
+        with open(os.path.join(SOURCE_DIR, "docs", "gitops.md")) as f:
             doc = f.read()
         indented = "".join("    " + line if line.strip() else line
                            for line in script.splitlines(keepends=True))
-        self.assertIn(indented, doc, "docs/argocd.md: the argocd-cm example must embed "
+        self.assertIn(indented, doc, "docs/gitops.md: the argocd-cm example must embed "
                                      "docs/argocd/updaterun-health.lua as it is")
 
 

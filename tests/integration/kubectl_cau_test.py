@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 import yaml
@@ -130,6 +131,53 @@ class KubectlCau(unittest.TestCase):
         missing = self.cau("report", "nope", check=False)
         self.assertEqual(missing.returncode, 1)
         self.assertIn("updaterun nope", missing.stderr)
+
+    def test_live_view_in_a_terminal(self):
+        """get --watch in a pseudo-terminal: the frame is redrawn in place as the run moves,
+        and the view ends with the run."""
+        import pty
+        import select
+        self.cau("run", "--force", "--name", "live")
+        self.c.run("patch", "updaterun", "live", "--subresource=status", "--type=merge", "-p",
+                   json.dumps(STATUS))
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: kubectl-cau on the terminal
+            os.execve(CAU, [CAU, "get", "live", "--watch"], self.env)
+        output = b""
+
+        def read_until(text, timeout=15):
+            nonlocal output
+            deadline = time.monotonic() + timeout
+            while text.encode() not in output and time.monotonic() < deadline:
+                ready, _, _ = select.select([fd], [], [], 0.5)
+                if ready:
+                    try:
+                        output += os.read(fd, 65536)
+                    except OSError:  # the child ended and closed the terminal
+                        break
+            return text.encode() in output
+
+        try:
+            self.assertTrue(read_until("1 done, 1 in flight, 1 failed"), output)
+            # The run moves on: node-3 succeeded, the run ended.
+            generation = self.get_run("live")["metadata"]["generation"]
+            done = json.loads(json.dumps(STATUS))
+            done["status"].update(phase="Succeeded", nodesSucceeded=2,
+                                  observedGeneration=generation)
+            done["status"]["nodes"][2].update(phase="Succeeded", message="1 updates installed")
+            self.c.run("patch", "updaterun", "live", "--subresource=status", "--type=merge",
+                       "-p", json.dumps(done))
+            self.assertTrue(read_until("2 done, 0 in flight, 1 failed"), output)
+            _, status = os.waitpid(pid, 0)
+            pid = 0
+            self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        finally:
+            if pid:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        # Redrawn in place: cursor home and clear before each frame, two frames at least.
+        self.assertGreaterEqual(output.count(b"\x1b[H\x1b[2J"), 2, output)
 
     def test_scan_creates_a_scan_run(self):
         self.cau("scan", "--no-wait", "--name", "s1", "--cluster-name", "kubernetes.io/os=linux")

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "reconcilers/planner/planner_messages.h"
+
 namespace kcau::controller {
 namespace {
 
@@ -29,6 +31,10 @@ struct NodeBuilder {
   }
   NodeBuilder& Message(std::string m) {
     r.message = std::move(m);
+    return *this;
+  }
+  NodeBuilder& Blocked(std::string reason, int since_s) {
+    r.blocked = crd::Blocked{std::move(reason), "what blocks", kT0 + std::chrono::seconds(since_s)};
     return *this;
   }
   NodeBuilder& RestoreTo(NodePhase p) {
@@ -172,6 +178,62 @@ TEST(NodeTransitionsTest, ARetriedDrainOrInstallIsTimedPerAttempt) {
   // A clock stepped back between passes gives no negative duration.
   t = Diff(NodeBuilder(NodePhase::kDraining, 50), NodeBuilder(NodePhase::kUpdating, 10));
   EXPECT_TRUE(t.drain_seconds.empty());
+}
+
+TEST(NodeTransitionsTest, ABlockIsTimedOnceWhenItEnds) {
+  const std::string pdb = crd::kBlockedByDisruptionBudget;
+  const std::string unmanaged = crd::kBlockedByUnmanagedPods;
+  // The planner's NodeUnblocked Event for n1's budget block, lifted after 7m30.5s.
+  const reconcilers::RunEvent lifted = reconcilers::RunEvent::Normal(
+      "NodeUnblocked",
+      "n1: " + reconcilers::planner::BlockLiftedMessage(pdb, std::chrono::milliseconds(450'500)));
+  struct Case {
+    std::string name;
+    crd::NodeResult before, after;
+    std::vector<reconcilers::RunEvent> events;
+    std::vector<std::pair<std::string, double>> want;
+  };
+  const std::vector<Case> cases = {
+      {"lifted, still draining: the Event says how long",
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30),
+       NodeBuilder(NodePhase::kDraining, 0),
+       {lifted},
+       {{pdb, 450.5}}},
+      {"lifted as the drain ended: until the next phase began",
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30),
+       NodeBuilder(NodePhase::kUpdating, 630),
+       {lifted},
+       {{pdb, 600}}},
+      {"replaced by a block of another reason: until that one began",
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30),
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(unmanaged, 90),
+       {},
+       {{pdb, 60}}},
+      {"the drain gave up (brought back): until Uncordoned began",
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(unmanaged, 10),
+       NodeBuilder(NodePhase::kUncordoned, 3600).RestoreTo(NodePhase::kFailed),
+       {},
+       {{unmanaged, 3590}}},
+      {"still blocked, its message refreshed: nothing yet",
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30),
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30).Message("newer"),
+       {},
+       {}},
+      {"a block that starts is not an end",
+       NodeBuilder(NodePhase::kDraining, 0),
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30),
+       {},
+       {}},
+      {"another node's Event is not this one's",
+       NodeBuilder(NodePhase::kDraining, 0).Blocked(pdb, 30),
+       NodeBuilder(NodePhase::kDraining, 0),
+       {reconcilers::RunEvent::Normal("NodeUnblocked", "n10: " + pdb + " block lifted after 5m0s")},
+       {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(Diff(c.before, c.after, c.events).blocked_seconds, c.want);
+  }
 }
 
 }  // namespace

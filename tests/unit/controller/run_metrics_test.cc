@@ -159,6 +159,123 @@ TEST_F(RunMetricsTest, RunGaugesSayBudgetRetriesTimesAndWarnAfter) {
   EXPECT_EQ(Value("kcau_updaterun_max_failed_nodes", run), 1);
 }
 
+crd::NodeResult BlockedBy(crd::NodeResult r, const std::string& reason, int since_s) {
+  r.blocked = crd::Blocked{reason, "what blocks", kT0 + std::chrono::seconds(since_s)};
+  return r;
+}
+
+reconcilers::RolloutDecision Decided(std::vector<crd::NodeResult> nodes,
+                                     std::optional<std::string> run_block = std::nullopt) {
+  reconcilers::RolloutDecision d;
+  d.status.nodes = std::move(nodes);
+  if (run_block) d.status.blocked = crd::Blocked{*run_block, "why", kT0};
+  return d;
+}
+
+TEST_F(RunMetricsTest, BlockedNodesAndRunsAreSummedOverRunsByReason) {
+  const std::string pdb = crd::kBlockedByDisruptionBudget;
+  const std::string unmanaged = crd::kBlockedByUnmanagedPods;
+  // Every reason the status can give is there from the start, at 0.
+  for (const std::string& reason : {pdb, unmanaged}) {
+    EXPECT_EQ(Value("kcau_blocked_nodes", {{"reason", reason}}), 0) << reason;
+    EXPECT_EQ(HistogramCount(registry_, "kcau_node_blocked_duration_seconds", {{"reason", reason}}),
+              0u)
+        << reason;
+  }
+  for (const char* reason : {"Quorum", "RunLock", "Locked", "AgentsUpdating"}) {
+    EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", reason}}), 0) << reason;
+  }
+
+  observer_.RunReconciled("a", {},
+                          Decided({BlockedBy(Node("n1", crd::NodePhase::kDraining), pdb, 0),
+                                   BlockedBy(Node("n2", crd::NodePhase::kDraining), pdb, 0),
+                                   Node("n3", crd::NodePhase::kDraining)}),
+                          {});
+  observer_.RunReconciled(
+      "b", {}, Decided({BlockedBy(Node("n4", crd::NodePhase::kDraining), unmanaged, 0)}, "Quorum"),
+      {});
+  observer_.RunReconciled("c", {}, Decided({Node("n5", crd::NodePhase::kPending)}, "Quorum"), {});
+  observer_.RunReconciled("d", {}, Decided({}, "Locked"), {});
+  EXPECT_EQ(Value("kcau_blocked_nodes", {{"reason", pdb}}), 2);
+  EXPECT_EQ(Value("kcau_blocked_nodes", {{"reason", unmanaged}}), 1);
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "Quorum"}}), 2);
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "Locked"}}), 1);
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "RunLock"}}), 0);
+
+  // Each run's latest status counts, not the sum of its passes: a's pass again changes
+  // nothing; then one of its nodes is unblocked, b's quorum lifts, d is deleted.
+  observer_.RunReconciled("a", {},
+                          Decided({BlockedBy(Node("n1", crd::NodePhase::kDraining), pdb, 0),
+                                   BlockedBy(Node("n2", crd::NodePhase::kDraining), pdb, 0),
+                                   Node("n3", crd::NodePhase::kDraining)}),
+                          {});
+  EXPECT_EQ(Value("kcau_blocked_nodes", {{"reason", pdb}}), 2);
+  observer_.RunReconciled(
+      "a", {},
+      Decided({BlockedBy(Node("n1", crd::NodePhase::kDraining), pdb, 0),
+               Node("n2", crd::NodePhase::kDraining), Node("n3", crd::NodePhase::kDraining)}),
+      {});
+  observer_.RunReconciled(
+      "b", {}, Decided({BlockedBy(Node("n4", crd::NodePhase::kDraining), unmanaged, 0)}), {});
+  observer_.RunGone("d");
+  EXPECT_EQ(Value("kcau_blocked_nodes", {{"reason", pdb}}), 1);
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "Quorum"}}), 1);
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "Locked"}}), 0);
+
+  // A reason kcau does not know yet is counted too, and goes back to 0 when it lifts.
+  observer_.RunReconciled("c", {}, Decided({}, "SomethingNew"), {});
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "SomethingNew"}}), 1);
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "Quorum"}}), 0);
+  observer_.RunGone("c");
+  EXPECT_EQ(Value("kcau_blocked_runs", {{"reason", "SomethingNew"}}), 0);
+}
+
+TEST_F(RunMetricsTest, ABlockIsTimedOnceWhenItLifts) {
+  const std::string pdb = crd::kBlockedByDisruptionBudget;
+  crd::UpdateRunStatus before;
+  before.revision = 3;
+  before.nodes = {BlockedBy(At(Node("n1", crd::NodePhase::kDraining), 0), pdb, 20)};
+  reconcilers::RolloutDecision decision;
+  decision.status = before;
+  decision.status.nodes = {At(Node("n1", crd::NodePhase::kUpdating), 920)};
+  observer_.RunReconciled("run", before, decision, {});
+  // Reported twice (same revision read), then read back unchanged: observed once.
+  observer_.RunReconciled("run", before, decision, {});
+  crd::UpdateRunStatus written = decision.status;
+  written.revision = 4;
+  reconcilers::RolloutDecision same;
+  same.status = written;
+  observer_.RunReconciled("run", written, same, {});
+  EXPECT_EQ(HistogramCount(registry_, "kcau_node_blocked_duration_seconds", {{"reason", pdb}}), 1u);
+  EXPECT_EQ(HistogramSum(registry_, "kcau_node_blocked_duration_seconds", {{"reason", pdb}}), 900);
+  EXPECT_EQ(Value("kcau_blocked_nodes", {{"reason", pdb}}), 0);
+}
+
+TEST_F(RunMetricsTest, OldestCordonedNodeSaysWhenItWasTaken) {
+  auto started = [](crd::NodeResult r, int start_s) {
+    r.start_time = kT0 + std::chrono::seconds(start_s);
+    return r;
+  };
+  const prometheus::Labels run = {{"updaterun", "run"}};
+  // n1 is done and n4 only in its pre-update hook (not cordoned): n2, taken at +100, is the
+  // oldest cordoned.
+  observer_.RunReconciled("run", {},
+                          Decided({started(Node("n1", crd::NodePhase::kSucceeded), 0),
+                                   started(Node("n2", crd::NodePhase::kRebooting), 100),
+                                   started(Node("n3", crd::NodePhase::kDraining), 200),
+                                   started(Node("n4", crd::NodePhase::kPreUpdateHook), 50),
+                                   Node("n5", crd::NodePhase::kPending)}),
+                          {});
+  EXPECT_EQ(Value("kcau_updaterun_oldest_cordoned_node_start_time_seconds", run), 1'700'000'100);
+  // None cordoned any more: the series goes.
+  observer_.RunReconciled("run", {},
+                          Decided({started(Node("n1", crd::NodePhase::kSucceeded), 0),
+                                   started(Node("n2", crd::NodePhase::kSucceeded), 100)}),
+                          {});
+  EXPECT_FALSE(
+      SampleValue(registry_, "kcau_updaterun_oldest_cordoned_node_start_time_seconds", run));
+}
+
 TEST_F(RunMetricsTest, AGoneRunLeavesNoSeries) {
   reconcilers::RolloutDecision decision;
   decision.status.nodes = {Node("n1", crd::NodePhase::kDraining)};
