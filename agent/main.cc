@@ -19,6 +19,7 @@
 #include "agent/plugins/packages_plugin.h"
 #include "agent/plugins/reboot_required_plugin.h"
 #include "agent/plugins/script_plugin.h"
+#include "common/logging.h"
 #include "common/stop_signals.h"
 #include "common/verbosity.h"
 #include "kube/informer.h"
@@ -73,10 +74,14 @@ int main(int argc, char** argv) {
     std::cerr << "kcau-agent: --request-verify-key " << keys.status().message() << "\n";
     return 2;
   }
-  SetVerbosity(options->verbosity);
-  if (auto level = spdlog::level::from_str(options->log_level); level != spdlog::level::off) {
-    spdlog::set_level(level);
+  // Every line names the node: a log pipeline gathers all the DaemonSet's pods' lines.
+  if (Status logging = ConfigureLogging(options->log_format, options->log_level,
+                                        {"kcau-agent", {{"node", options->node}}});
+      !logging.ok()) {
+    std::cerr << "kcau-agent: " << logging.message() << "\n";
+    return 2;
   }
+  SetVerbosity(options->verbosity);
   const StopSignals stop_signals;
 
   auto config = options->kubeconfig.empty()

@@ -15,10 +15,10 @@
 #include <pplx/threadpool.h>
 
 #include "agent/request_signature.h"
+#include "common/logging.h"
 #include "common/stop_signals.h"
 #include "common/verbosity.h"
 #include "controller/leader_election.h"
-#include "controller/logging.h"
 #include "controller/options.h"
 #include "controller/updaterun_controller.h"
 #include "kube/kubeconfig.h"
@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
               << "\n";
     return 2;
   }
-  if (Status logging = controller::ConfigureLogging(options->log_format, options->log_level);
+  if (Status logging =
+          ConfigureLogging(options->log_format, options->log_level, {"kcau-controller", {}});
       !logging.ok()) {
     std::cerr << "kcau-controller: " << logging.message() << "\n";
     return 2;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/logging.h"
 #include "metrics/kcau_metrics.h"
 
 namespace kcau::controller {
@@ -12,8 +13,8 @@ std::string HandleReconcileResult(WorkQueue& queue, const std::string& key,
   std::string label;
   if (result.status == reconcilers::ReconcileResult::Status::kError) {
     // Transient: back off per key so a broken API server is not hammered.
-    spdlog::warn("reconcile {} failed (attempt {}): {}", key, queue.Failures(key) + 1,
-                 result.error);
+    LogWith(spdlog::level::warn, {{"error", result.error}}, "reconcile {} failed (attempt {})", key,
+            queue.Failures(key) + 1);
     queue.AddRateLimited(key);
     label = "error";
   } else if (result.requeue_after && !result.terminal) {

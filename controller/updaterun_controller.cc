@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "common/logging.h"
 #include "controller/result_handler.h"
 #include "crd/run_state.h"
 #include "kube/informer.h"
@@ -133,6 +134,9 @@ void UpdateRunController::WorkerLoop() {
   while (!stopping_) {
     std::optional<std::string> key = queue_.Get(kWorkerPoll);
     if (!key) continue;
+    // Every line logged while handling the key names the run and this reconcile, as
+    // controller-runtime's logs do.
+    const LogScope log_scope({{"updaterun", *key}, {"reconcileID", NewReconcileId()}}, kController);
     if (metrics_ != nullptr)
       metrics_->active_workers.Add({{"controller", kController}}).Increment();
     const MonoTime started = clock_.Monotonic();

@@ -15,6 +15,7 @@
 #include "reconcilers/applied_spec.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
+#include "reconcilers/event_log_fields.h"
 #include "reconcilers/invalid_run.h"
 #include "reconcilers/kstatus_conditions.h"
 #include "reconcilers/node_actions.h"
@@ -400,7 +401,8 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
 void UpdateRunReconciler::RecordEvents(const Pass& pass) {
   for (const auto& event : pass.decision->events) {
     if (!node_phase_events_ && IsNodePhaseEvent(event)) continue;
-    spdlog::info("updaterun {}: {}: {}", pass.name, event.reason, event.message);
+    LogWith(spdlog::level::info, EventLogFields(event, pass.decision->status),
+            "updaterun {}: {}: {}", pass.name, event.reason, event.message);
     Status s = events_.Record(pass.name, pass.run.uid, event);
     if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", pass.name, s.ToString());
   }

@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev                    # metrics: registry, families, text exposition
   libgtest-dev libgmock-dev             # unit tests
-  prometheus                            # promtool checks the /metrics exposition
+  prometheus                            # promtool; a real Prometheus in e2e.Prometheus
   python3 python3-kubernetes python3-yaml # the real Python client as a test peer
   openssl curl                          # certificates, probing endpoints in the demo
   busybox-static                        # a throwaway root for the agent's ChrootHost tests

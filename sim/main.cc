@@ -60,7 +60,8 @@ constexpr char kUsage[] =
     "                            --request-signing-key); without it they refuse every request\n"
     "  --real-agents PATH        the kcau-agent binary: it answers for the scenario's nodes\n"
     "                            with `agent: real`, each in a root of its own (docs/sim.md)\n"
-    "  --agent-roots DIR         where those nodes' roots, kubeconfigs and agent logs live\n";
+    "  --agent-roots DIR         where those nodes' roots, kubeconfigs and agent logs live\n"
+    "  --agent-log-format FMT    the real agents' --log-format: text (default) or json\n";
 
 struct Flags {
   std::string scenario_file;
@@ -81,6 +82,7 @@ struct Flags {
   std::string agent_verify_key;
   std::string real_agents;
   std::string agent_roots;
+  std::string agent_log_format;
   std::string host = "127.0.0.1";
   int port = 8001;
   std::string kubeconfig;
@@ -142,6 +144,12 @@ Flags Parse(const std::vector<std::string>& args) {
       f.real_agents = value();
     } else if (a == "--agent-roots") {
       f.agent_roots = value();
+    } else if (a == "--agent-log-format") {
+      f.agent_log_format = value();
+      if (f.agent_log_format != "text" && f.agent_log_format != "json") {
+        throw std::invalid_argument("--agent-log-format: \"" + f.agent_log_format +
+                                    "\" is not one of text, json");
+      }
     } else if (a == "--bookmark-every") {
       f.bookmark_ms = ParseInt(a, value(), 1);
     } else if (a == "--listen") {
@@ -343,7 +351,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<kcau::sim::RealAgents> real_agents;
   if (!real_nodes->empty()) {
     real_agents = std::make_unique<kcau::sim::RealAgents>(
-        kcau::sim::RealAgentOptions{flags.real_agents, flags.agent_roots, flags.agent_verify_key},
+        kcau::sim::RealAgentOptions{flags.real_agents, flags.agent_roots, flags.agent_verify_key,
+                                    flags.agent_log_format},
         *real_nodes);
   }
   std::map<std::string, kcau::sim::NodeScenario> real_node_scenarios;

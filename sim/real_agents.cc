@@ -137,7 +137,15 @@ Status RealAgents::Start(const std::string& node) {
   if (it == agents_.end()) return NotFoundError("node " + node + " has no real agent");
   Agent& agent = it->second;
   if (agent.pid > 0) return Status::Ok();
-  const std::string metrics = "127.0.0.1:" + std::to_string(FindFreePort());
+  if (agent.metrics_addr.empty()) {
+    agent.metrics_addr = "127.0.0.1:" + std::to_string(FindFreePort());
+    const std::string addr_file = options_.roots_dir + "/" + node + ".metrics";
+    std::ofstream(addr_file + ".tmp") << agent.metrics_addr << "\n";
+    if (std::rename((addr_file + ".tmp").c_str(), addr_file.c_str()) != 0) {
+      return InternalError("cannot write " + addr_file + ": " + std::strerror(errno));
+    }
+  }
+  const std::string& metrics = agent.metrics_addr;
   std::vector<std::string> args = {options_.binary,
                                    "--node",
                                    node,
@@ -149,6 +157,7 @@ Status RealAgents::Start(const std::string& node) {
                                    RootOf(node),
                                    "--metrics-addr",
                                    metrics};
+  if (!options_.log_format.empty()) args.insert(args.end(), {"--log-format", options_.log_format});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

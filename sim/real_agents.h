@@ -5,6 +5,8 @@
 //                     of this agent's own, so the audit log says which agent asked
 //   DIR/N.log         the agent's standard output and error, across restarts
 //   DIR/N.pid         the running agent's process ID (tests kill it to stage a crash)
+//   DIR/N.metrics     the agent's --metrics-addr, 127.0.0.1:PORT: one free port per node,
+//                     kept across the agent's restarts so a scraper's target stays put
 // and its agent runs as `kcau-agent --node N --kubeconfig DIR/N.kubeconfig
 // --request-verify-key KEY --test-root DIR/N --metrics-addr 127.0.0.1:PORT`.
 //
@@ -37,6 +39,7 @@ struct RealAgentOptions {
   std::string binary;           // kcau-agent
   std::string roots_dir;        // DIR (must exist)
   std::string verify_key_file;  // the controller's public key(s): --request-verify-key
+  std::string log_format;       // their --log-format; empty: the agent's default
 };
 
 class RealAgents {
@@ -78,7 +81,8 @@ class RealAgents {
  private:
   struct Agent {
     std::string token;
-    pid_t pid = -1;  // also its process group; -1 when not running
+    pid_t pid = -1;            // also its process group; -1 when not running
+    std::string metrics_addr;  // chosen at its first start
   };
 
   std::string KubeconfigOf(const std::string& node) const;

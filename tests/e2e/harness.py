@@ -302,6 +302,12 @@ class Cluster:
         with open(os.path.join(self.agent_roots, node + ".pid")) as f:
             return int(f.read())
 
+    def agent_metrics_addr(self, node):
+        """Where the node's real agent serves /metrics (kcau-sim's DIR/N.metrics: one port per
+        node, kept across the agent's restarts)."""
+        with open(os.path.join(self.agent_roots, node + ".metrics")) as f:
+            return f.read().strip()
+
     def agent_journal(self, node):
         """What the node's real agent recorded of its last update request (its journal)."""
         with open(os.path.join(self.agent_root(node), "var", "lib", "kcau", "update.json")) as f:

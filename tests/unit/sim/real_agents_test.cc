@@ -231,7 +231,9 @@ TEST_F(RealAgentsTest, ExistingRootIsReusedOnlyAfterARestartFromState) {
 }
 
 TEST_F(RealAgentsTest, EachAgentHasItsOwnCredentialsAndNoneOutlivesStopAll) {
-  RealAgents agents(Options(), {"n1", "n2"});
+  RealAgentOptions options = Options();
+  options.log_format = "json";
+  RealAgents agents(options, {"n1", "n2"});
   ASSERT_TRUE(agents.PrepareRoot("n1", {}, "boot-1", false).ok());
   ASSERT_TRUE(agents.PrepareRoot("n2", {}, "boot-2", false).ok());
   ASSERT_TRUE(agents.WriteKubeconfigs("https://127.0.0.1:6443", "").ok());
@@ -256,6 +258,11 @@ TEST_F(RealAgentsTest, EachAgentHasItsOwnCredentialsAndNoneOutlivesStopAll) {
                                "/n1.kubeconfig --request-verify-key " + scratch_.path() +
                                "/key.pem --test-root " + Root("n1") + " --metrics-addr 127.0.0.1:";
   EXPECT_EQ(args.substr(0, expected.size()), expected);
+  // Where it serves its metrics is in DIR/N.metrics, for a scraper to find.
+  const std::string metrics = Read(roots_ + "/n1.metrics");
+  ASSERT_EQ(metrics.rfind("127.0.0.1:", 0), 0u) << metrics;
+  EXPECT_EQ(args.substr(expected.size() - std::string("127.0.0.1:").size()),
+            metrics.substr(0, metrics.size() - 1) + " --log-format json\n");
 
   // Killed from outside (a crash): reaped and reported, nothing left running.
   ASSERT_EQ(kill(n1, SIGKILL), 0);
@@ -269,6 +276,12 @@ TEST_F(RealAgentsTest, EachAgentHasItsOwnCredentialsAndNoneOutlivesStopAll) {
   EXPECT_EQ(exited, std::vector<std::string>{"n1"});
   EXPECT_FALSE(agents.Running("n1"));
   EXPECT_TRUE(agents.Running("n2"));
+
+  // Started again (as after a reboot), it serves its metrics where it did.
+  ASSERT_TRUE(agents.Start("n1").ok());
+  ASSERT_TRUE(WaitFor([&] { return StartedPid("n1", 1) > 0; }, std::chrono::seconds(10)));
+  EXPECT_EQ(Read(Root("n1") + ".args"), args);
+  EXPECT_EQ(Read(roots_ + "/n1.metrics"), metrics);
 
   const pid_t n2 = StartedPid("n2", 0);
   agents.StopAll(std::chrono::seconds(5));
