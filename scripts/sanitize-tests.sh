@@ -18,11 +18,15 @@ common="halt_on_error=1:abort_on_error=0:detect_stack_use_after_return=0:log_pat
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 e2e='^(e2e|integration\.kubectl)'
+# The images are made of the release binaries and Debian's runtime libraries: an
+# instrumented binary needs libasan, which no image carries (make test checks the images).
+not_here='^e2e\.Image$'
 
 status=0
 (cd "$build" && ASAN_OPTIONS="detect_leaks=1:$common" ctest --output-on-failure -j"$jobs" -E "$e2e") ||
   status=1
-(cd "$build" && ASAN_OPTIONS="detect_leaks=0:$common" ctest --output-on-failure -j"$jobs" -R "$e2e") ||
+(cd "$build" && ASAN_OPTIONS="detect_leaks=0:$common" ctest --output-on-failure -j"$jobs" -R "$e2e" \
+  -E "$not_here") ||
   status=1
 
 reports=$(find "$logs" -type f | sort)
