@@ -97,8 +97,9 @@ fi
 echo "==> run report"
 "$CAU" report "$RUN_NAME"
 
-echo "==> metrics (kcau_ and reconcile counts) from http://127.0.0.1:$METRICS_PORT/metrics"
+echo "==> metrics (kcau_ and reconcile counts, zeros and histogram buckets left out) from http://127.0.0.1:$METRICS_PORT/metrics"
 curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" |
-  grep -E '^(kcau_updateruns|kcau_updaterun_nodes|kcau_node_|controller_runtime_reconcile_total)' || true
+  grep -E '^(kcau_updateruns|kcau_updaterun_nodes|kcau_node_|controller_runtime_reconcile_total)' |
+  grep -vE '_bucket\{| 0$' || true
 echo
 echo "The metrics address was http://127.0.0.1:$METRICS_PORT/metrics (served until the demo exits)."
