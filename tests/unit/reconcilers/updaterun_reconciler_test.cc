@@ -612,6 +612,40 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(reboots_["n" + std::to_string(i)], 1);
 }
 
+// Nodes() keeps each node's view between passes and converts again only what changed: a
+// node edited since is read as it is now, a node deleted since is gone.
+TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
+  kube::Informer nodes(client_, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
+  nodes.SetTransform(SlimNode);
+  nodes.Start();
+  CachedClusterSource cluster(nodes, pods);
+  auto views_when = [&](const std::function<bool(const std::vector<NodeView>&)>& done) {
+    std::vector<NodeView> views;
+    for (int i = 0; i < 10000; ++i) {  // bounded polling for the watch; no time asserted
+      auto read = cluster.Nodes();
+      if (read.ok() && done(*read)) return *read;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return views;
+  };
+  auto labelled = [](const std::vector<NodeView>& views) {
+    for (const auto& v : views) {
+      if (v.name == "n1") return v.labels.count("edited") == 1;
+    }
+    return false;
+  };
+  ASSERT_EQ(views_when([](const auto& v) { return v.size() == 3; }).size(), 3u);
+  Json patch = Json::parse(R"({"metadata":{"labels":{"edited":"yes"}}})");
+  ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, patch, false).ok());
+  EXPECT_TRUE(labelled(views_when(labelled))) << "n1 read as it was before the edit";
+  ASSERT_TRUE(store_.Delete(res::Nodes(), {"", "n2"}).ok());
+  auto after = views_when([](const auto& v) { return v.size() == 2; });
+  ASSERT_EQ(after.size(), 2u) << "n2 still read after its deletion";
+  EXPECT_TRUE(labelled(after));
+  nodes.Stop();
+}
+
 // What the reconciler tells its RunObserver (the controller's metrics), one line a call.
 class RecordingObserver : public RunObserver {
  public:
