@@ -371,6 +371,47 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
                                           "create events NodeStatusNotification"}));
 }
 
+// Nodes as a cache that lags the controller's own writes shows them: those of a moment
+// before, while `frozen` is set.
+class LaggingClusterSource : public ClusterSource {
+ public:
+  explicit LaggingClusterSource(ClusterSource& real) : real_(real) {}
+  StatusOr<std::vector<NodeView>> Nodes() override {
+    if (frozen) return *frozen;
+    return real_.Nodes();
+  }
+  StatusOr<std::vector<Json>> PodsOn(const std::string& node) override {
+    return real_.PodsOn(node);
+  }
+  StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override {
+    return real_.EvictablePodsPerNode();
+  }
+  std::optional<std::vector<NodeView>> frozen;
+
+ private:
+  ClusterSource& real_;
+};
+
+// A pass while the cache has not shown the cordon yet decides the cordon again; it is not
+// sent again (it was, a moment ago), and once the cache shows the node the run goes on.
+TEST_F(ReconcilerTest, AWriteTheCacheHasNotShownIsNotSentAgain) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  LaggingClusterSource cluster(recorded_cluster_);
+  UpdateRunReconciler reconciler(recorded_, cluster, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  PlayAgents();                               // n1's scan: it has updates
+  cluster.frozen = cluster_.Nodes().value();  // the cache stays here: n1 not cordoned
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(NodePhase("n1"), "Cordoned");
+  ASSERT_TRUE(Cordoned("n1"));
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(On(recorded_.Writes(), {"nodes"}), Requests{}) << "the cordon was sent again";
+  cluster.frozen.reset();  // the cache catches up
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+}
+
 TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
