@@ -5,7 +5,8 @@
 //
 // A cache may lag the reconciler's own writes by a moment. That is safe because every action
 // is idempotent and every phase advances only on what is observed: a stale view only means
-// "look again" (an uncordon re-sent, a drain that waits one more poll).
+// "look again" (an uncordon decided again, which the reconciler does not send twice while
+// the cache has not shown the first: unseen_node_writes.h; a drain that waits one more poll).
 //
 // Thread-safety: both implementations are safe from several workers at once.
 #pragma once
