@@ -204,7 +204,7 @@ struct NodeResult {
   int updates_found = 0;  // mode Scan: updates that apply to the node
   bool rebooted = false;
   std::string reboot_kind;         // how the last reboot was done: full, soft, plugin
-  bool staged = false;             // this round's staged updates were reported (an Event)
+  bool staged = false;             // the agent reported this round's updates staged
   std::string boot_id_before;      // status.nodeInfo.bootID when the node was taken
   bool was_unschedulable = false;  // an admin's cordon, never undone by kcau
   std::string request_token;       // the agent request of the current attempt

@@ -34,6 +34,8 @@ struct NodeView {
   // Of those, the pods whose eviction a PodDisruptionBudget refused at the last drain of this
   // node, each with its budget: "ns/pod (budget name)". Filled for nodes being drained.
   std::vector<std::string> eviction_refusals;
+  // metadata.resourceVersion: which version of the Node this view was read from.
+  std::string resource_version;
 
   bool operator==(const NodeView&) const = default;
 };

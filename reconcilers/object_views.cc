@@ -33,6 +33,9 @@ NodeView NodeViewFromJson(const Json& node) {
   NodeView v;
   const Json& meta = node.at("metadata");
   v.name = meta.at("name").as_string();
+  if (meta.has_string_field("resourceVersion")) {
+    v.resource_version = meta.at("resourceVersion").as_string();
+  }
   if (meta.has_object_field("labels")) {
     for (const auto& [key, value] : meta.at("labels").as_object()) {
       if (value.is_string()) v.labels[key] = value.as_string();

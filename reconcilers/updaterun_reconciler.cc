@@ -102,6 +102,7 @@ UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource
       elapsed_(clock),
       locks_(client, run_lock_namespace, elapsed_),
       hook_policy_(std::move(hook_policy)),
+      unseen_writes_(clock),
       executor_(kActionsInFlight) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
@@ -350,9 +351,22 @@ UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
 UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
   const std::vector<NodeAction>& actions = pass.decision->actions;
   if (actions.empty()) return std::nullopt;
+  // Node -> the resourceVersion the pass decided from, for the nodes acted on.
+  std::map<std::string, std::string> read_version;
+  for (const auto& action : actions) read_version.emplace(action.node, "");
+  for (const auto& node : pass.nodes) {
+    auto it = read_version.find(node.name);
+    if (it != read_version.end()) it->second = node.resource_version;
+  }
+  auto version_of = [&](const std::string& node) {
+    auto it = read_version.find(node);
+    return it == read_version.end() ? std::string() : it->second;
+  };
   std::vector<std::vector<const NodeAction*>> by_node;
   std::map<std::string, size_t> slot;  // node -> its index in by_node
   for (const auto& action : actions) {
+    // Decided again only because the cache has not shown the write yet.
+    if (unseen_writes_.Unseen(action, version_of(action.node))) continue;
     auto [it, added] = slot.emplace(action.node, by_node.size());
     if (added) by_node.emplace_back();
     by_node[it->second].push_back(&action);
@@ -376,6 +390,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
           done[i].failed = action;
           return;
         }
+        unseen_writes_.Written(*action, version_of(action->node));
       }
     });
   }

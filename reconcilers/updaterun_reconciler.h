@@ -35,6 +35,7 @@
 #include "reconcilers/run_lock_store.h"
 #include "reconcilers/run_observer.h"
 #include "reconcilers/run_status_write.h"
+#include "reconcilers/unseen_node_writes.h"
 
 namespace kcau::kube {
 class KubeClient;
@@ -118,6 +119,8 @@ class UpdateRunReconciler {
   // What each run's last drains learned of PodDisruptionBudgets, for the next pass.
   EvictionRefusals refusals_;
   const HookRunnerPolicy hook_policy_;
+  // Node writes the cache has not shown yet: not sent again meanwhile (ActOnNodes).
+  UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).
   BoundedExecutor executor_;
 };

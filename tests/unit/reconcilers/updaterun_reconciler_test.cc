@@ -371,6 +371,47 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
                                           "create events NodeStatusNotification"}));
 }
 
+// Nodes as a cache that lags the controller's own writes shows them: those of a moment
+// before, while `frozen` is set.
+class LaggingClusterSource : public ClusterSource {
+ public:
+  explicit LaggingClusterSource(ClusterSource& real) : real_(real) {}
+  StatusOr<std::vector<NodeView>> Nodes() override {
+    if (frozen) return *frozen;
+    return real_.Nodes();
+  }
+  StatusOr<std::vector<Json>> PodsOn(const std::string& node) override {
+    return real_.PodsOn(node);
+  }
+  StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override {
+    return real_.EvictablePodsPerNode();
+  }
+  std::optional<std::vector<NodeView>> frozen;
+
+ private:
+  ClusterSource& real_;
+};
+
+// A pass while the cache has not shown the cordon yet decides the cordon again; it is not
+// sent again (it was, a moment ago), and once the cache shows the node the run goes on.
+TEST_F(ReconcilerTest, AWriteTheCacheHasNotShownIsNotSentAgain) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  LaggingClusterSource cluster(recorded_cluster_);
+  UpdateRunReconciler reconciler(recorded_, cluster, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  PlayAgents();                               // n1's scan: it has updates
+  cluster.frozen = cluster_.Nodes().value();  // the cache stays here: n1 not cordoned
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(NodePhase("n1"), "Cordoned");
+  ASSERT_TRUE(Cordoned("n1"));
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(On(recorded_.Writes(), {"nodes"}), Requests{}) << "the cordon was sent again";
+  cluster.frozen.reset();  // the cache catches up
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+}
+
 TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
   CreateRun(R"({"plugins":[{"name":"packages"}]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
@@ -610,6 +651,40 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   pods.Stop();
   ASSERT_EQ(Phase(), "Succeeded");
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(reboots_["n" + std::to_string(i)], 1);
+}
+
+// Nodes() keeps each node's view between passes and converts again only what changed: a
+// node edited since is read as it is now, a node deleted since is gone.
+TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
+  kube::Informer nodes(client_, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
+  nodes.SetTransform(SlimNode);
+  nodes.Start();
+  CachedClusterSource cluster(nodes, pods);
+  auto views_when = [&](const std::function<bool(const std::vector<NodeView>&)>& done) {
+    std::vector<NodeView> views;
+    for (int i = 0; i < 10000; ++i) {  // bounded polling for the watch; no time asserted
+      auto read = cluster.Nodes();
+      if (read.ok() && done(*read)) return *read;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return views;
+  };
+  auto labelled = [](const std::vector<NodeView>& views) {
+    for (const auto& v : views) {
+      if (v.name == "n1") return v.labels.count("edited") == 1;
+    }
+    return false;
+  };
+  ASSERT_EQ(views_when([](const auto& v) { return v.size() == 3; }).size(), 3u);
+  Json patch = Json::parse(R"({"metadata":{"labels":{"edited":"yes"}}})");
+  ASSERT_TRUE(store_.Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge, patch, false).ok());
+  EXPECT_TRUE(labelled(views_when(labelled))) << "n1 read as it was before the edit";
+  ASSERT_TRUE(store_.Delete(res::Nodes(), {"", "n2"}).ok());
+  auto after = views_when([](const auto& v) { return v.size() == 2; });
+  ASSERT_EQ(after.size(), 2u) << "n2 still read after its deletion";
+  EXPECT_TRUE(labelled(after));
+  nodes.Stop();
 }
 
 // What the reconciler tells its RunObserver (the controller's metrics), one line a call.

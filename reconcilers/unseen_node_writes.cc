@@ -1,0 +1,30 @@
+#include "reconcilers/unseen_node_writes.h"
+
+namespace kcau::reconcilers {
+
+namespace {
+
+bool IsNodeWrite(ActionType type) {
+  return type == ActionType::kCordon || type == ActionType::kUncordon ||
+         type == ActionType::kRequestUpdate;
+}
+
+}  // namespace
+
+bool UnseenNodeWrites::Unseen(const NodeAction& action, const std::string& read_version) const {
+  if (!IsNodeWrite(action.type) || read_version.empty()) return false;
+  std::lock_guard lock(mu_);
+  auto it = last_.find(action.node);
+  if (it == last_.end()) return false;
+  const Write& w = it->second;
+  return w.action == action && w.read_version == read_version &&
+         clock_.Monotonic() - w.at < kHoldAtMost;
+}
+
+void UnseenNodeWrites::Written(const NodeAction& action, const std::string& read_version) {
+  if (!IsNodeWrite(action.type)) return;
+  std::lock_guard lock(mu_);
+  last_[action.node] = Write{action, read_version, clock_.Monotonic()};
+}
+
+}  // namespace kcau::reconcilers

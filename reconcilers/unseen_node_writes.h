@@ -1,0 +1,47 @@
+// The node writes (cordon, uncordon, agent requests) the reconciler made that its
+// node cache has not shown yet. The cache lags the controller's own writes by a moment, and
+// a pass in that moment decides the same write again ("not cordoned yet: cordon"): at 5,000
+// nodes those re-sends were several hundred API writes per run. A write is held back while
+// the node's cached resourceVersion is still the one the writing pass read (the cache has
+// delivered nothing newer), and for kHoldAtMost at most, in case the watch is behind for
+// longer; a node version that still lacks the write (someone undid it) gets it again at once.
+// Evictions are never held back: a drain polls pods, not the node.
+//
+// Thread-safety: every method is safe from any thread (one mutex).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "reconcilers/rollout_planner.h"
+
+namespace kcau::reconcilers {
+
+class UnseenNodeWrites {
+ public:
+  static constexpr Duration kHoldAtMost = std::chrono::seconds(5);
+
+  explicit UnseenNodeWrites(const Clock& clock) : clock_(clock) {}
+  UnseenNodeWrites(const UnseenNodeWrites&) = delete;
+  UnseenNodeWrites& operator=(const UnseenNodeWrites&) = delete;
+
+  // Whether `action` is a node write this reconciler made from the node at `read_version`
+  // (its resourceVersion as the deciding pass read it) that the cache has not shown since.
+  bool Unseen(const NodeAction& action, const std::string& read_version) const;
+  // `action` was written, decided from the node at `read_version`.
+  void Written(const NodeAction& action, const std::string& read_version);
+
+ private:
+  struct Write {
+    NodeAction action;
+    std::string read_version;
+    MonoTime at;
+  };
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::map<std::string, Write> last_;  // by node; guarded by mu_
+};
+
+}  // namespace kcau::reconcilers
