@@ -1,0 +1,39 @@
+// The state one reconcile pass of UpdateRunReconciler builds step by step, shared by the
+// files its steps live in (updaterun_reconciler.cc: read, decide; reconciler_apply.cc: write,
+// act, record, release). Internal to the reconciler. One pass, one thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "crd/updaterun_types.h"
+#include "kube/json.h"
+#include "reconcilers/node_actions.h"
+#include "reconcilers/node_view.h"
+#include "reconcilers/rollout_planner.h"
+#include "reconcilers/spec_edits.h"
+#include "reconcilers/updaterun_reconciler.h"
+
+namespace kcau::reconcilers {
+
+// The state one pass builds step by step. `read` is the run as the pass found it; `current`
+// is the run as last written (finalizer, status): what a later write must build on.
+struct UpdateRunReconciler::Pass {
+  std::string name;
+  TimePoint now;
+  kube::Json read;
+  kube::Json current;
+  // Decoded from `read`; its spec with the live edits applied and the hook runner resolved.
+  crd::UpdateRun run;
+  bool ended = false;  // Succeeded or Failed, perhaps for an older generation
+  std::optional<SpecEdit> edit;
+  std::vector<NodeView> nodes;
+  // Set by GateStart when the run must wait for the lock, else by Decide.
+  std::optional<RolloutDecision> decision;
+  ActionOutcome acted;
+  bool status_written = false;
+};
+
+}  // namespace kcau::reconcilers
