@@ -969,6 +969,12 @@ struct NodeSimulator::Impl {
     const NodeScenario& spec = nodes[node];
     spdlog::info("sim: real agent on {} asked for a {} reboot", node, kind);
     real_agents->Kill(node);
+    // A reboot ends the boot that asked for it with everything that boot still had in hand:
+    // a request the agent wrote again between the take above and its death (its journal says
+    // "rebooting" and the boot ID has not changed yet) is not a request of the next boot.
+    if (auto stale = TakeRebootRequest(real_agents->RootOf(node)); stale.ok() && *stale) {
+      spdlog::info("sim: node {}: a reboot request of the ending boot discarded", node);
+    }
     restart_at.erase(node);
     if (Status s = EmptyRunOnReboot(real_agents->RootOf(node)); !s.ok()) {
       spdlog::error("sim: node {}: emptying /run: {}", node, s.ToString());
