@@ -20,25 +20,7 @@ void WorkQueue::PushLocked(const std::string& key) {
   cv_.notify_one();
 }
 
-bool WorkQueue::DeferIfHeldLocked(const std::string& key) {
-  auto hold = holds_.find(key);
-  if (hold == holds_.end()) return false;
-  const MonoTime until = hold->second;
-  if (until <= clock_.Monotonic()) {
-    holds_.erase(hold);
-    return false;
-  }
-  // One timer at the hold's end carries every add made meanwhile.
-  for (const auto& [due, k] : timers_) {
-    if (k == key && due == until) return true;
-  }
-  timers_.emplace(until, key);
-  cv_.notify_one();
-  return true;
-}
-
 void WorkQueue::EnqueueLocked(const std::string& key) {
-  if (dirty_.count(key) == 0 && processing_.count(key) == 0 && DeferIfHeldLocked(key)) return;
   if (!dirty_.insert(key).second) return;  // already waiting: de-duplicate
   if (metrics_) {
     metrics_->adds.Increment();
@@ -86,11 +68,6 @@ void WorkQueue::AddRateLimited(const std::string& key) {
     if (metrics_) metrics_->retries.Increment();
   }
   AddAfter(key, delay);
-}
-
-void WorkQueue::HoldFor(const std::string& key, Duration d) {
-  std::lock_guard<std::mutex> lock(mu_);
-  holds_[key] = clock_.Monotonic() + d;
 }
 
 void WorkQueue::Forget(const std::string& key) {
@@ -159,14 +136,7 @@ void WorkQueue::Done(const std::string& key) {
       started_at_.erase(it);
     }
   }
-  if (dirty_.count(key) && !shutting_down_) {
-    if (DeferIfHeldLocked(key)) {
-      dirty_.erase(key);  // the hold's timer brings it back
-      added_at_.erase(key);
-      return;
-    }
-    PushLocked(key);
-  }
+  if (dirty_.count(key) && !shutting_down_) PushLocked(key);
 }
 
 void WorkQueue::ShutDown() {

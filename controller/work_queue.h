@@ -4,9 +4,9 @@
 //     if it was added meanwhile it is queued again then (so no change is lost);
 //   - delayed adds (AddAfter) for timers, and per-key exponential backoff (AddRateLimited)
 //     for failures, reset by Forget;
-//   - holds (HoldFor): a key just processed with a visible effect (a status write) is not
-//     handed out again before the hold ends, however often it is added meanwhile; all those
-//     adds become one. This is what coalesces a run's status writes.
+//   - adds that arrive while a key is queued or being processed become one more pass: this
+//     is what coalesces a burst of node events into one reconcile of a run, without holding
+//     back the first one after a quiet spell.
 // Due times come from the injected Clock's monotonic time, so tests advance a FakeClock
 // instead of sleeping, and a step of the wall clock neither fires nor stalls a timer.
 // With metrics it keeps client-go's workqueue_* series: depth (keys ready), adds (keys newly
@@ -48,8 +48,6 @@ class WorkQueue {
   // The key succeeded: its backoff starts again from base.
   void Forget(const std::string& key);
   int Failures(const std::string& key) const;
-  // Adds of `key` in the next `d` are deferred to its end (and so merged into one).
-  void HoldFor(const std::string& key, Duration d);
 
   // Waits up to `max_wait` (real time) for a ready key. nullopt on timeout or shutdown.
   std::optional<std::string> Get(Duration max_wait);
@@ -65,7 +63,6 @@ class WorkQueue {
   void PromoteDueLocked(MonoTime now);
   void EnqueueLocked(const std::string& key);
   // True when `key` is held: a timer for the hold's end is set instead of queueing it.
-  bool DeferIfHeldLocked(const std::string& key);
   // Appends a ready key, and says so to the depth gauge.
   void PushLocked(const std::string& key);
 
@@ -79,7 +76,6 @@ class WorkQueue {
   std::set<std::string> processing_;             // guarded by mu_: handed out, not Done
   std::multimap<MonoTime, std::string> timers_;  // guarded by mu_: AddAfter, by due time
   std::map<std::string, int> failures_;          // guarded by mu_
-  std::map<std::string, MonoTime> holds_;        // guarded by mu_: held until
   std::map<std::string, MonoTime> added_at_;     // guarded by mu_: queued since (metrics)
   std::map<std::string, MonoTime> started_at_;   // guarded by mu_: handed out at (metrics)
   bool shutting_down_ = false;                   // guarded by mu_

@@ -61,35 +61,6 @@ TEST(WorkQueueTest, AddAfterIgnoresWallClockSteps) {
   EXPECT_EQ(q.Get(milliseconds(0)), "run") << "stalled by a step back";
 }
 
-// Status-write coalescing: however many events arrive while a run's write is recent, the
-// run is reconciled once, when the hold ends.
-TEST(WorkQueueTest, HeldKeyCoalescesEveryAddIntoOneAtTheHoldsEnd) {
-  FakeClock clock(kStart);
-  WorkQueue q(clock);
-  q.Add("run");
-  ASSERT_EQ(q.Get(milliseconds(0)), "run");
-  q.Add("run");  // an event during the reconcile that wrote status
-  q.HoldFor("run", milliseconds(200));
-  q.Done("run");
-  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt) << "handed out during the hold";
-  for (int i = 0; i < 100; ++i) {
-    q.Add("run");
-    clock.Advance(milliseconds(1));
-  }
-  q.Add("other");  // other keys are not held
-  EXPECT_EQ(q.Get(milliseconds(0)), "other");
-  q.Done("other");
-  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
-  EXPECT_EQ(q.Len(), 1u) << "every add during the hold is one timer";
-  clock.Advance(milliseconds(100));
-  EXPECT_EQ(q.Get(milliseconds(0)), "run");
-  q.Done("run");
-  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt) << "the adds were not merged into one";
-  // After the hold, adds go straight through again.
-  q.Add("run");
-  EXPECT_EQ(q.Get(milliseconds(0)), "run");
-}
-
 TEST(WorkQueueTest, EarliestTimerPerKeyWins) {
   FakeClock clock(kStart);
   WorkQueue q(clock);
