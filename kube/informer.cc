@@ -136,23 +136,30 @@ void Informer::Deliver(const std::string& type, const Json& full, bool transform
 }
 
 bool Informer::ListAndDeliver() {
-  auto list = client_.List(resource_, ns_, options_);
-  if (!list.ok()) {
-    spdlog::warn("informer {}: list failed: {}", resource_.plural, list.status().ToString());
-    return false;
-  }
-  ++lists_;
   // Deliver the difference against the cache: deletions missed while disconnected first.
-  // Each item is slimmed as it is taken and the list freed at once, so a 50,000-pod relist
-  // holds the whole objects once, not twice.
+  // The list is fetched a page at a time and each item slimmed as it is taken, so a
+  // 50,000-pod relist never holds more than one page of whole objects.
   std::map<std::string, Json> fresh;
-  for (auto& item : list->items) {
-    Json kept = transform_ ? transform_(item) : std::move(item);
-    item = Json();
-    std::string key = KeyOf(kept);
-    fresh[std::move(key)] = std::move(kept);
-  }
-  std::vector<Json>().swap(list->items);
+  ListOptions page_options = options_;
+  page_options.one_page = true;
+  std::string list_version;
+  do {
+    auto page = client_.List(resource_, ns_, page_options);
+    if (!page.ok()) {
+      spdlog::warn("informer {}: list failed: {}", resource_.plural, page.status().ToString());
+      return false;
+    }
+    // Every page is served at the first page's resourceVersion.
+    if (list_version.empty()) list_version = page->resource_version;
+    for (auto& item : page->items) {
+      Json kept = transform_ ? transform_(item) : std::move(item);
+      item = Json();
+      std::string key = KeyOf(kept);
+      fresh[std::move(key)] = std::move(kept);
+    }
+    page_options.continue_token = page->continue_token;
+  } while (!page_options.continue_token.empty());
+  ++lists_;
   std::vector<Json> gone;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
@@ -179,7 +186,7 @@ bool Informer::ListAndDeliver() {
   // heap unless asked, so a controller that listed 50,000 pods once would hold that much
   // for good.
   malloc_trim(0);
-  last_rv_ = list->resource_version;
+  last_rv_ = list_version;
   synced_ = true;
   backoff_ = kBackoffBase;
   return true;

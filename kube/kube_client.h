@@ -27,6 +27,10 @@ struct ListOptions {
   // (client-go's pager), so callers always get the whole list, `limit` objects per request.
   int64_t limit = 0;           // 0: one response with everything
   std::string continue_token;  // from the previous page's ObjectList::continue_token
+  // With a limit: return one page and its continue token instead of following them, for a
+  // caller that handles each page before fetching the next (an informer slims 500 pods at a
+  // time rather than holding 50,000 whole ones).
+  bool one_page = false;
 };
 
 struct ObjectList {

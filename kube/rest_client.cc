@@ -1,6 +1,6 @@
 #include "kube/rest_client.h"
-#include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
+#include <cpprest/streams.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 
 #include "common/verbosity.h"
 #include "kube/disruption_budget.h"
+#include "kube/line_splitter.h"
 #include "kube/token_bucket.h"
 
 namespace kcau::kube {
@@ -26,6 +27,7 @@ namespace {
 
 constexpr int kRequestTimeoutSeconds = 60;
 constexpr int kWatchTimeoutSeconds = 300;  // server ends the watch; we re-watch
+constexpr size_t kWatchChunkBytes = 64 * 1024;
 
 std::string NsOf(const Json& o) {
   return o.has_object_field("metadata") && o.at("metadata").has_string_field("namespace")
@@ -156,12 +158,12 @@ class RestWatchStream final : public WatchStream {
   StatusOr<std::optional<WatchEvent>> Next() override {
     try {
       while (!stopped_) {
-        concurrency::streams::container_buffer<std::string> line;
-        const size_t n = body_.read_line(line).get();
-        if (n == 0 && body_.is_eof()) return std::optional<WatchEvent>();
-        const std::string& text = line.collection();
-        if (text.empty()) continue;
-        Json event = Json::parse(text);
+        std::optional<std::string> line = lines_.NextLine();
+        if (!line && !ended_ && Fill()) continue;
+        if (!line) line = lines_.Rest();  // the stream ended: a last line without "\n"
+        if (!line) return std::optional<WatchEvent>();
+        if (line->empty()) continue;
+        Json event = Json::parse(*line);
         WatchEvent e{event.at("type").as_string(), event.at("object")};
         if (e.type == "ERROR") {
           const int code =
@@ -192,6 +194,24 @@ class RestWatchStream final : public WatchStream {
   pplx::cancellation_token_source cts_;
   concurrency::streams::istream body_;
   std::atomic<bool> stopped_{false};
+  LineSplitter lines_;
+  std::vector<uint8_t> chunk_;
+  bool ended_ = false;  // the response body is over
+
+  // Reads what has arrived (at least one byte, waiting for it): one task per chunk, where
+  // read_line took one per byte. False once the body is over.
+  bool Fill() {
+    auto buffer = body_.streambuf();
+    const size_t want = std::clamp<size_t>(buffer.in_avail(), 1, kWatchChunkBytes);
+    chunk_.resize(want);
+    const size_t n = buffer.getn(chunk_.data(), want).get();
+    if (n == 0) {
+      ended_ = true;
+      return false;
+    }
+    lines_.Append(std::string_view(reinterpret_cast<const char*>(chunk_.data()), n));
+    return true;
+  }
 };
 
 }  // namespace
@@ -427,7 +447,8 @@ StatusOr<ObjectList> RestClient::List(const Resource& r, const std::string& ns,
     } catch (const std::exception& e) {
       return InternalError(std::string("malformed list: ") + e.what());
     }
-  } while (!continue_token.empty());
+  } while (!continue_token.empty() && !options.one_page);
+  list.continue_token = continue_token;
   return list;
 }
 

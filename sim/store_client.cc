@@ -53,6 +53,7 @@ StatusOr<kube::ObjectList> StoreClient::List(const kube::Resource& r, const std:
   auto first = store_.List(r, ns, options);
   if (!first.ok()) return first.status();
   kube::ObjectList list = std::move(*first);
+  if (options.one_page) return list;
   kube::ListOptions next = options;
   while (!list.continue_token.empty()) {
     next.continue_token = list.continue_token;
