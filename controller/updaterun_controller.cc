@@ -80,6 +80,9 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
   pods_->SetIndex(reconcilers::CachedClusterSource::PodNodeIndex);
+  // A pass does not wait for its drains: a node back from its reboot is acted on at once,
+  // however many nodes are draining. A drain's end brings its run back.
+  reconciler_.SetBackgroundDrains([this](const std::string& run) { queue_.Add(run); });
 }
 
 UpdateRunController::~UpdateRunController() { Stop(); }

@@ -136,10 +136,11 @@ void Informer::Deliver(const std::string& type, const Json& full, bool transform
 }
 
 bool Informer::ListAndDeliver() {
-  // Deliver the difference against the cache: deletions missed while disconnected first.
-  // The list is fetched a page at a time and each item slimmed as it is taken, so a
-  // 50,000-pod relist never holds more than one page of whole objects.
-  std::map<std::string, Json> fresh;
+  // Deliver the difference against the cache, a page at a time: each item is slimmed and
+  // delivered as its page is taken, so a 50,000-pod relist holds one page of whole objects
+  // and never a second copy of the cache. What the cache holds and the list did not have
+  // was deleted while we were away: delivered once the list is whole.
+  std::set<std::string> listed;
   ListOptions page_options = options_;
   page_options.one_page = true;
   std::string list_version;
@@ -155,7 +156,18 @@ bool Informer::ListAndDeliver() {
       Json kept = transform_ ? transform_(item) : std::move(item);
       item = Json();
       std::string key = KeyOf(kept);
-      fresh[std::move(key)] = std::move(kept);
+      std::string type;
+      {
+        std::lock_guard<std::mutex> lock(cache_mu_);
+        auto it = cache_.find(key);
+        if (it == cache_.end()) {
+          type = "ADDED";
+        } else if (RvOf(it->second) != RvOf(kept)) {
+          type = "MODIFIED";
+        }
+      }
+      listed.insert(std::move(key));
+      if (!type.empty()) Deliver(type, kept, /*transformed=*/true);
     }
     page_options.continue_token = page->continue_token;
   } while (!page_options.continue_token.empty());
@@ -164,24 +176,11 @@ bool Informer::ListAndDeliver() {
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     for (const auto& [key, obj] : cache_) {
-      if (!fresh.count(key)) gone.push_back(obj);
+      if (!listed.count(key)) gone.push_back(obj);
     }
   }
   for (const auto& obj : gone) Deliver("DELETED", obj, /*transformed=*/true);
-  for (const auto& [key, obj] : fresh) {
-    std::string type;
-    {
-      std::lock_guard<std::mutex> lock(cache_mu_);
-      auto it = cache_.find(key);
-      if (it == cache_.end()) {
-        type = "ADDED";
-      } else if (RvOf(it->second) != RvOf(obj)) {
-        type = "MODIFIED";
-      }
-    }
-    if (!type.empty()) Deliver(type, obj, /*transformed=*/true);
-  }
-  fresh.clear();
+  listed.clear();
   // The list's pages were the largest allocations this process makes; glibc keeps freed
   // heap unless asked, so a controller that listed 50,000 pods once would hold that much
   // for good.

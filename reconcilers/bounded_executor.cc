@@ -24,6 +24,7 @@ BoundedExecutor::~BoundedExecutor() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    jobs_.clear();  // no RunAll waits now (the caller is destroying us): only Submit's jobs
   }
   cv_.notify_all();
   for (auto& t : threads_) t.join();
@@ -41,6 +42,18 @@ void BoundedExecutor::Loop() {
     }
     job();
   }
+}
+
+void BoundedExecutor::Submit(std::function<void()> job) {
+  if (threads_.empty()) {
+    job();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
 }
 
 void BoundedExecutor::RunAll(std::vector<std::function<void()>> jobs) {

@@ -27,6 +27,10 @@ class BoundedExecutor {
 
   // Runs every job (on the pool's threads and the caller's) and returns once all have ended.
   void RunAll(std::vector<std::function<void()>> jobs);
+  // Runs `job` on a pool thread, behind the jobs already queued, and returns at once (with
+  // no pool: runs it on the caller's thread before returning). Jobs still queued when the
+  // executor is destroyed are dropped; those running are waited for.
+  void Submit(std::function<void()> job);
 
   int threads() const { return static_cast<int>(threads_.size()); }
 

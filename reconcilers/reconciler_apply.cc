@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "common/verbosity.h"
@@ -55,8 +56,40 @@ UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
 // other node's transition. An action that fails stops what follows on its node; the first
 // failure, in the planner's order, is the pass's error.
 UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
+  // What the run's background drains did since its last pass is this pass's to report.
+  BackgroundDrains::Finished drained = drains_.Take(pass.name);
+  MergeActionOutcome(drained.outcome, pass.acted);
+  Stop stop = ActOnNodesNow(pass);
+  if (!stop && drained.failure) {
+    return PassOutcome::Done(
+        ReconcileResult::Error("updaterun " + pass.name + ", " + *drained.failure));
+  }
+  return stop;
+}
+
+// Hands `action` (a drain) to the background pool, unless the node's drain already runs
+// there. Its end records what PodDisruptionBudgets refused and wakes the run.
+void UpdateRunReconciler::StartBackgroundDrain(const Pass& pass, const NodeAction& action,
+                                               std::shared_ptr<const crd::UpdateRunSpec> spec) {
+  const std::string run = pass.name;
+  drains_.Start(
+      run, action.node,
+      [this, action, spec](ActionOutcome& outcome) {
+        return ApplyNodeAction(client_, cluster_, action, *spec, locks_.lease_namespace(),
+                               signing_key_, outcome, own_pod_);
+      },
+      [this, run](const ActionOutcome& outcome, const Status&) {
+        refusals_.Record(run, outcome.eviction_refusals);
+        wake_(run);
+      });
+}
+
+UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   const std::vector<NodeAction>& actions = pass.decision->actions;
   if (actions.empty()) return std::nullopt;
+  // The spec background drains read, shared by this pass's drains and outliving it.
+  std::shared_ptr<const crd::UpdateRunSpec> drain_spec;
+  if (wake_) drain_spec = std::make_shared<const crd::UpdateRunSpec>(pass.run.spec);
   // Node -> the resourceVersion the pass decided from, for the nodes acted on.
   std::map<std::string, std::string> read_version;
   for (const auto& action : actions) read_version.emplace(action.node, "");
@@ -88,6 +121,12 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
   for (size_t i = 0; i < by_node.size(); ++i) {
     jobs.push_back([&, i] {
       for (const NodeAction* action : by_node[i]) {
+        if (drain_spec && (action->type == ActionType::kDrain ||
+                           action->type == ActionType::kForceDrain)) {
+          // What follows a drain on its node waits for the drain's end: decided again then.
+          StartBackgroundDrain(pass, *action, drain_spec);
+          return;
+        }
         Status s =
             ApplyNodeAction(client_, cluster_, *action, pass.run.spec, locks_.lease_namespace(),
                             signing_key_, done[i].outcome, own_pod_);
@@ -134,6 +173,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReleaseEndedRun(Pass& pass) {
   const RolloutDecision& decision = *pass.decision;
   if (!decision.terminal) return std::nullopt;
   refusals_.Forget(pass.name);
+  drains_.Forget(pass.name);
   if (!pass.run.status.plan.empty()) {
     // Free the lock unless Locked. (A lock left by a failed release holds nothing:
     // DecideRunLock lets the next run take a lock whose holder ended cleanly.)

@@ -20,12 +20,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/clock.h"
 #include "kube/json.h"
 #include "kube/resource.h"
+#include "reconcilers/background_drains.h"
 #include "reconcilers/bounded_executor.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
@@ -78,12 +80,21 @@ class UpdateRunReconciler {
   // updates. Status has every phase either way. Call before the first Reconcile.
   void SetNodePhaseEvents(bool on) { node_phase_events_ = on; }
 
+  // Drains run in the background (background_drains.h): a pass starts them and goes on, and
+  // `wake(run)` is called when one ended, so the run is looked at again. Without it (tests,
+  // tools), a pass drains before it returns. Call before the first Reconcile.
+  void SetBackgroundDrains(std::function<void(const std::string& run)> wake) {
+    wake_ = std::move(wake);
+  }
+
   // Re-reads after a 409 before giving the key back to the queue's backoff.
   static constexpr int kConflictAttempts = 3;
   // Rewrites of a decided status after a 409 caused by a metadata-only change.
   static constexpr int kMetadataRewrites = kStatusMetadataRewrites;
   // Node actions (API requests) in flight at once, across the runs reconciled meanwhile.
   static constexpr int kActionsInFlight = 8;
+  // Background drains at once, across every run (SetBackgroundDrains).
+  static constexpr int kDrainsInFlight = 8;
 
  private:
   // What one pass has read and decided so far, handed from step to step.
@@ -101,6 +112,9 @@ class UpdateRunReconciler {
   PassOutcome Apply(Pass& pass);
   Stop WriteDecidedStatus(Pass& pass);
   Stop ActOnNodes(Pass& pass);
+  Stop ActOnNodesNow(Pass& pass);
+  void StartBackgroundDrain(const Pass& pass, const NodeAction& action,
+                            std::shared_ptr<const crd::UpdateRunSpec> spec);
   void RecordEvents(const Pass& pass);
   Stop ReleaseEndedRun(Pass& pass);
 
@@ -123,6 +137,10 @@ class UpdateRunReconciler {
   UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).
   BoundedExecutor executor_;
+  // Set: drains run in drains_ and end by calling it (SetBackgroundDrains).
+  std::function<void(const std::string& run)> wake_;
+  // Last: destroyed first, so no drain runs once the members it uses are gone.
+  BackgroundDrains drains_{kDrainsInFlight};
 };
 
 }  // namespace kcau::reconcilers

@@ -59,5 +59,26 @@ TEST(BoundedExecutorTest, TwoCallersShareThePool) {
   EXPECT_EQ(b.done, 10);
 }
 
+TEST(BoundedExecutorTest, SubmittedJobsRunOnThePoolWithinTheBound) {
+  Overlap overlap;
+  {
+    BoundedExecutor executor(3);  // two pool threads: Submit does not use the caller's
+    const auto caller = std::this_thread::get_id();
+    std::atomic<bool> on_caller{false};
+    for (int i = 0; i < 20; ++i) {
+      executor.Submit([&, job = overlap.Job()] {
+        if (std::this_thread::get_id() == caller) on_caller = true;
+        job();
+      });
+    }
+    for (int i = 0; i < 10000 && overlap.done < 20; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_FALSE(on_caller);
+  }
+  EXPECT_EQ(overlap.done, 20);
+  EXPECT_LE(overlap.most, 2);
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -369,6 +372,50 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
   EXPECT_FALSE(InstallRequested("n1").empty());
   EXPECT_EQ(recorded_.Writes(), (Requests{"patch updateruns/status run", "patch nodes n1",
                                           "create events NodeStatusNotification"}));
+}
+
+// The controller's mode: a pass starts its drains in the background and returns; each
+// drain's end wakes the run, whose next pass finds the node's pods gone and goes on.
+TEST_F(ReconcilerTest, BackgroundDrainsWakeTheRunWhenTheyEnd) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> woken;  // guarded by mu
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundDrains([&](const std::string& run) {
+    std::lock_guard<std::mutex> lock(mu);
+    woken.push_back(run);
+    cv.notify_all();
+  });
+  for (int pass = 0; pass < 80 && Phase() != "Succeeded"; ++pass) {
+    size_t before;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      before = woken.size();
+    }
+    ReconcileResult r = reconciler.Reconcile("run");
+    ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
+    bool draining = false;
+    for (const char* node : {"n1", "n2", "n3"}) draining = draining || NodePhase(node) == "Draining";
+    if (draining) {
+      // The drain this pass started ends by waking the run (bounded wait, not a timing
+      // assertion).
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(10), [&] { return woken.size() > before; });
+    }
+    PlayAgents();
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  ASSERT_EQ(Phase(), "Succeeded") << Run().serialize();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_GE(woken.size(), 3u) << "one drain per node, each ending with a wake";
+  for (const auto& run : woken) EXPECT_EQ(run, "run");
+  for (int i = 1; i <= 3; ++i) {
+    const std::string name = "n" + std::to_string(i);
+    EXPECT_EQ(reboots_[name], 1) << name;
+    EXPECT_FALSE(store_.Get(res::Pods(), {"default", name + "-web"}).ok()) << name;
+    EXPECT_TRUE(store_.Get(res::Pods(), {"default", name + "-ds"}).ok()) << name;
+  }
 }
 
 // Nodes as a cache that lags the controller's own writes shows them: those of a moment

@@ -1,0 +1,108 @@
+// BackgroundDrains: a drain runs on the pool while its starter goes on; one drain per node
+// of a run at a time; what ended drains did (and the first failure) is taken once.
+#include "reconcilers/background_drains.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+namespace kcau::reconcilers {
+namespace {
+
+// Waits (bounded) until `ended` drains have ended.
+class EndCounter {
+ public:
+  BackgroundDrains::Ended Callback() {
+    return [this](const ActionOutcome&, const Status&) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++ended_;
+      cv_.notify_all();
+    };
+  }
+  bool WaitFor(int ended) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return ended_ >= ended; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int ended_ = 0;
+};
+
+TEST(BackgroundDrainsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceAtATime) {
+  BackgroundDrains drains(2);
+  EndCounter counter;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(drains.Start(
+      "run", "n1",
+      [released](ActionOutcome& outcome) {
+        released.wait();  // holds the drain until the test lets it go
+        outcome.pods_evicted = 3;
+        return Status();
+      },
+      counter.Callback()));
+  EXPECT_TRUE(drains.Running("run", "n1"));
+  EXPECT_FALSE(drains.Start(
+      "run", "n1", [](ActionOutcome&) { return Status(); }, counter.Callback()))
+      << "n1's drain is still running: not started twice";
+  EXPECT_FALSE(drains.Running("other", "n1"));
+  EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0) << "nothing has ended yet";
+
+  release.set_value();
+  ASSERT_TRUE(counter.WaitFor(1));
+  EXPECT_FALSE(drains.Running("run", "n1"));
+  BackgroundDrains::Finished finished = drains.Take("run");
+  EXPECT_EQ(finished.outcome.pods_evicted, 3);
+  EXPECT_FALSE(finished.failure.has_value());
+  EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0) << "taken once";
+}
+
+TEST(BackgroundDrainsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
+  BackgroundDrains drains(1);  // one at a time: n1 ends before n2
+  EndCounter counter;
+  ASSERT_TRUE(drains.Start(
+      "run", "n1",
+      [](ActionOutcome& outcome) {
+        outcome.pods_evicted = 2;
+        outcome.eviction_refusals["n1"] = {"default/web-1 (web)"};
+        return Status(UnavailableError("connection reset"));
+      },
+      counter.Callback()));
+  ASSERT_TRUE(drains.Start(
+      "run", "n2",
+      [](ActionOutcome& outcome) {
+        outcome.pods_evicted = 5;
+        return Status(InternalError("later failure"));
+      },
+      counter.Callback()));
+  ASSERT_TRUE(counter.WaitFor(2));
+  BackgroundDrains::Finished finished = drains.Take("run");
+  EXPECT_EQ(finished.outcome.pods_evicted, 7);
+  EXPECT_EQ(finished.outcome.eviction_refusals.at("n1").size(), 1u);
+  ASSERT_TRUE(finished.failure.has_value());
+  EXPECT_NE(finished.failure->find("node n1: "), std::string::npos) << *finished.failure;
+  EXPECT_NE(finished.failure->find("connection reset"), std::string::npos) << *finished.failure;
+}
+
+TEST(BackgroundDrainsTest, ForgottenRunKeepsNothing) {
+  BackgroundDrains drains(1);
+  EndCounter counter;
+  ASSERT_TRUE(drains.Start(
+      "run", "n1",
+      [](ActionOutcome& outcome) {
+        outcome.pods_evicted = 1;
+        return Status();
+      },
+      counter.Callback()));
+  ASSERT_TRUE(counter.WaitFor(1));
+  drains.Forget("run");
+  EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0);
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers
