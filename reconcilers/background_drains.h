@@ -53,7 +53,7 @@ class BackgroundDrains {
  private:
   mutable std::mutex mu_;
   std::set<std::pair<std::string, std::string>> running_;  // (run, node); guarded by mu_
-  std::map<std::string, Finished> finished_;                // by run; guarded by mu_
+  std::map<std::string, Finished> finished_;               // by run; guarded by mu_
   // Last: destroyed first, so no drain is running once the bookkeeping above goes.
   BoundedExecutor pool_;
 };

@@ -121,8 +121,8 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   for (size_t i = 0; i < by_node.size(); ++i) {
     jobs.push_back([&, i] {
       for (const NodeAction* action : by_node[i]) {
-        if (drain_spec && (action->type == ActionType::kDrain ||
-                           action->type == ActionType::kForceDrain)) {
+        if (drain_spec &&
+            (action->type == ActionType::kDrain || action->type == ActionType::kForceDrain)) {
           // What follows a drain on its node waits for the drain's end: decided again then.
           StartBackgroundDrain(pass, *action, drain_spec);
           return;

@@ -396,7 +396,8 @@ TEST_F(ReconcilerTest, BackgroundDrainsWakeTheRunWhenTheyEnd) {
     ReconcileResult r = reconciler.Reconcile("run");
     ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
     bool draining = false;
-    for (const char* node : {"n1", "n2", "n3"}) draining = draining || NodePhase(node) == "Draining";
+    for (const char* node : {"n1", "n2", "n3"})
+      draining = draining || NodePhase(node) == "Draining";
     if (draining) {
       // The drain this pass started ends by waking the run (bounded wait, not a timing
       // assertion).
