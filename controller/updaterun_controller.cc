@@ -80,9 +80,10 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
   nodes_->SetTransform(reconcilers::SlimNode);
   pods_->SetTransform(reconcilers::SlimPod);
   pods_->SetIndex(reconcilers::CachedClusterSource::PodNodeIndex);
-  // A pass does not wait for its drains: a node back from its reboot is acted on at once,
-  // however many nodes are draining. A drain's end brings its run back.
-  reconciler_.SetBackgroundDrains([this](const std::string& run) { queue_.Add(run); });
+  // A pass waits neither for its drains nor for its Events: a node back from its reboot is
+  // acted on at once, however many nodes are draining or ending. A drain's end brings its
+  // run back.
+  reconciler_.SetBackgroundWork([this](const std::string& run) { queue_.Add(run); });
 }
 
 UpdateRunController::~UpdateRunController() { Stop(); }

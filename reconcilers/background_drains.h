@@ -1,5 +1,5 @@
 // Drains that outlive the pass that started them (the controller's mode:
-// UpdateRunReconciler::SetBackgroundDrains). A wave of 500 drains, ten evictions each, takes
+// UpdateRunReconciler::SetBackgroundWork). A wave of 500 drains, ten evictions each, takes
 // seconds; while a pass waited for it, a node back from its reboot waited too, and so did
 // the run's next status write. Here a pass starts each drain on a bounded pool and goes on;
 // the drain's end wakes the run, and the run's next pass takes what the drain did (pods

@@ -163,8 +163,15 @@ void UpdateRunReconciler::RecordEvents(const Pass& pass) {
     if (!node_phase_events_ && IsNodePhaseEvent(event)) continue;
     LogWith(spdlog::level::info, EventLogFields(event, pass.decision->status),
             "updaterun {}: {}: {}", pass.name, event.reason, event.message);
-    Status s = events_.Record(pass.name, pass.run.uid, event);
-    if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", pass.name, s.ToString());
+    auto record = [this, run = pass.name, uid = pass.run.uid, event] {
+      Status s = events_.Record(run, uid, event);
+      if (!s.ok()) spdlog::warn("updaterun {}: recording event: {}", run, s.ToString());
+    };
+    if (wake_) {
+      event_sender_.Submit(std::move(record));
+    } else {
+      record();
+    }
   }
 }
 

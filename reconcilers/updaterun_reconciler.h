@@ -80,10 +80,14 @@ class UpdateRunReconciler {
   // updates. Status has every phase either way. Call before the first Reconcile.
   void SetNodePhaseEvents(bool on) { node_phase_events_ = on; }
 
-  // Drains run in the background (background_drains.h): a pass starts them and goes on, and
-  // `wake(run)` is called when one ended, so the run is looked at again. Without it (tests,
-  // tools), a pass drains before it returns. Call before the first Reconcile.
-  void SetBackgroundDrains(std::function<void(const std::string& run)> wake) {
+  // The controller's mode: what a pass would otherwise wait for runs in the background.
+  // Drains (background_drains.h): a pass starts them and goes on, and `wake(run)` is called
+  // when one ended, so the run is looked at again. Events: sent in order by one thread of
+  // their own, as client-go's recorder does, so a wave of 500 nodes ending is not 500
+  // requests the pass waits for (one still queued when the controller stops is lost, like
+  // any best-effort Event). Without it (tests, tools), a pass drains and records its Events
+  // before it returns. Call before the first Reconcile.
+  void SetBackgroundWork(std::function<void(const std::string& run)> wake) {
     wake_ = std::move(wake);
   }
 
@@ -93,7 +97,7 @@ class UpdateRunReconciler {
   static constexpr int kMetadataRewrites = kStatusMetadataRewrites;
   // Node actions (API requests) in flight at once, across the runs reconciled meanwhile.
   static constexpr int kActionsInFlight = 8;
-  // Background drains at once, across every run (SetBackgroundDrains).
+  // Background drains at once, across every run (SetBackgroundWork).
   static constexpr int kDrainsInFlight = 8;
 
  private:
@@ -137,8 +141,11 @@ class UpdateRunReconciler {
   UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).
   BoundedExecutor executor_;
-  // Set: drains run in drains_ and end by calling it (SetBackgroundDrains).
+  // Set: drains run in drains_ and end by calling it, Events go out on event_sender_
+  // (SetBackgroundWork).
   std::function<void(const std::string& run)> wake_;
+  // One thread (a pool of 2 counts the caller's), so Events keep their order.
+  BoundedExecutor event_sender_{2};
   // Last: destroyed first, so no drain runs once the members it uses are gone.
   BackgroundDrains drains_{kDrainsInFlight};
 };

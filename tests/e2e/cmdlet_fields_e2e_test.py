@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Cluster, NodeBootWatcher, assert_succeeded_each_node_once,  # noqa: E402
-                     condition, node_map, status_nodes)
+                     condition, node_map, settled_events, status_nodes)
 
 BUILD_DIR = None
 SOURCE_DIR = None
@@ -97,8 +97,7 @@ def assert_nobody_cordoned(test, cluster):
 
 
 def events_of(cluster, run):
-    items = cluster.get_json("events", "-A", "--field-selector",
-                             f"involvedObject.name={run}")["items"]
+    items = settled_events(cluster, "-A", "--field-selector", f"involvedObject.name={run}")
     return [(e["reason"], e["message"]) for e in items]
 
 

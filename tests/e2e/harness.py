@@ -427,6 +427,27 @@ class Cluster:
         return None
 
 
+def settled_events(cluster, *selector):
+    """The Events kubectl lists once two reads half a second apart agree: the controller sends
+    Events in order on a thread of their own, a moment after the status write a test waited
+    for (client-go's recorder is asynchronous too)."""
+    def read():
+        return cluster.get_json("events", *selector)["items"]
+
+    def shape(items):
+        return [(e["metadata"]["name"], e.get("count")) for e in items]
+
+    deadline = time.monotonic() + 15
+    last = read()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = read()
+        if shape(now) == shape(last):
+            return now
+        last = now
+    return last
+
+
 def node_map(cluster):
     return {n["metadata"]["name"]: n for n in cluster.get_json("nodes")["items"]}
 

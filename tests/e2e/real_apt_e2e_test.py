@@ -20,7 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import real_agents_e2e_test as real_agents  # noqa: E402
-from harness import status_nodes  # noqa: E402
+from harness import settled_events, status_nodes  # noqa: E402
 from real_agents_e2e_test import RealAgentCase, run_manifest, run_to_end  # noqa: E402
 
 TOOLS = ("mmdebstrap", "dpkg-deb", "dpkg-scanpackages", "dpkg-query", "chroot")
@@ -103,8 +103,7 @@ def installed_version(root, package):
 
 
 def events_of(cluster, run):
-    items = cluster.get_json("events", "-A", "--field-selector",
-                             f"involvedObject.name={run}")["items"]
+    items = settled_events(cluster, "-A", "--field-selector", f"involvedObject.name={run}")
     return [(e["reason"], e["message"]) for e in items]
 
 

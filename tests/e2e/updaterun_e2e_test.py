@@ -18,7 +18,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Cluster, NodeBootWatcher, assert_succeeded_each_node_once,  # noqa: E402
-                     condition, free_port, make_signing_keys, node_map, status_nodes, wait_file)
+                     condition, free_port, make_signing_keys, node_map, settled_events,
+                     status_nodes, wait_file)
 
 BUILD_DIR = None
 SOURCE_DIR = None
@@ -90,7 +91,7 @@ class UpdateRunSucceeds(unittest.TestCase):
             self.assertNotIn(c.access.token, log.read())
 
         # Events were published for the run.
-        events = c.get_json("events", "-n", "default")["items"]
+        events = settled_events(c, "-n", "default")
         reasons = {e["reason"] for e in events
                    if e["involvedObject"].get("name") == "patch-tuesday"}
         self.assertTrue({"RunStarted", "NodeUpdated", "RunSucceeded"} <= reasons, reasons)
@@ -362,7 +363,7 @@ spec:
         results = status_nodes(run)
         self.assertEqual(results["node-1"]["attempts"], 2)
         self.assertEqual(results["node-2"]["attempts"], 1)
-        events = c.get_json("events", "-n", "default")["items"]
+        events = settled_events(c, "-n", "default")
         retries = [e for e in events if e["reason"] == "NodeUpdateRetry"]
         self.assertEqual(len(retries), 1)
         self.assertIn("node-1", retries[0]["message"])

@@ -382,7 +382,7 @@ TEST_F(ReconcilerTest, BackgroundDrainsWakeTheRunWhenTheyEnd) {
   std::condition_variable cv;
   std::vector<std::string> woken;  // guarded by mu
   UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
-  reconciler.SetBackgroundDrains([&](const std::string& run) {
+  reconciler.SetBackgroundWork([&](const std::string& run) {
     std::lock_guard<std::mutex> lock(mu);
     woken.push_back(run);
     cv.notify_all();
