@@ -197,6 +197,13 @@ bool WantsTable(const http::http_request& req) {
   return it != req.headers().end() && it->second.find("as=Table") != std::string::npos;
 }
 
+// One line of a watch response, {"type":...,"object":...}, written around the object's own
+// serialization rather than by copying the object into an event object first.
+std::string WatchEventLine(const std::string& type, const Json& object) {
+  return "{\"type\":" + Json::string(type).serialize() + ",\"object\":" + object.serialize() +
+         "}\n";
+}
+
 }  // namespace
 
 struct ApiServer::Impl {
@@ -719,23 +726,16 @@ struct ApiServer::Impl {
           // batch instead of per event (a relisting client's replay is tens of thousands).
           std::string lines;
           for (int batched = 0; e && batched < 256; ++batched) {
-            if (e->object.has_object_field("metadata") &&
-                e->object.at("metadata").has_string_field("resourceVersion")) {
-              seen_rv = e->object.at("metadata").at("resourceVersion").as_string();
+            const Json& object = *e->object;
+            if (object.has_object_field("metadata") &&
+                object.at("metadata").has_string_field("resourceVersion")) {
+              seen_rv = object.at("metadata").at("resourceVersion").as_string();
             }
-            Json event = Json::object();
-            event["type"] = Json::string(e->type);
-            event["object"] = e->object;
-            lines += event.serialize() + "\n";
+            lines += WatchEventLine(e->type, object);
             e = q->Pop(std::chrono::milliseconds(0));
           }
+          if (e) lines += WatchEventLine(e->type, *e->object);
           write_text(lines);
-          if (e) {
-            Json event = Json::object();
-            event["type"] = Json::string(e->type);
-            event["object"] = e->object;
-            write_line(event);
-          }
         }
       } catch (const std::exception& ex) {
         spdlog::debug("watch stream ended: {}", ex.what());

@@ -1040,16 +1040,16 @@ struct NodeSimulator::Impl {
       bool any = false;
       while (auto e = (*node_watch)->Pop(std::chrono::milliseconds(0))) {
         any = true;
-        TrackSchedulable(e->type, e->object);
-        if (e->type != "DELETED") OnNode(e->object);
+        TrackSchedulable(e->type, *e->object);
+        if (e->type != "DELETED") OnNode(*e->object);
       }
       while (auto e = (*daemonsets)->Pop(std::chrono::milliseconds(0))) {
         any = true;
-        if (e->type == "MODIFIED") OnDaemonSet(e->object);
+        if (e->type == "MODIFIED") OnDaemonSet(*e->object);
       }
       while (auto e = (*pods)->Pop(std::chrono::milliseconds(0))) {
         any = true;
-        if (e->type == "DELETED") OnPodDeleted(e->object);
+        if (e->type == "DELETED") OnPodDeleted(*e->object);
       }
       // After the node events: replacements go by the nodes as they are now.
       PlaceQueued();

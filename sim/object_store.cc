@@ -81,14 +81,22 @@ std::string GenerateNameOf(const Json& o) {
              : "";
 }
 
-// Everything but metadata and status: what a change of bumps metadata.generation.
-Json SpecPart(const Json& o) {
-  Json copy = o;
-  if (copy.is_object()) {
-    if (copy.has_field("metadata")) copy.erase("metadata");
-    if (copy.has_field("status")) copy.erase("status");
+// Whether everything but metadata and status is equal: a change of it bumps
+// metadata.generation. Compared field by field, without copying either object.
+bool SpecEqual(const Json& a, const Json& b) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  auto ignored = [](const std::string& key) { return key == "metadata" || key == "status"; };
+  size_t compared = 0;
+  for (const auto& [key, value] : a.as_object()) {
+    if (ignored(key)) continue;
+    if (!b.has_field(key) || b.at(key) != value) return false;
+    ++compared;
   }
-  return copy;
+  size_t in_b = 0;
+  for (const auto& [key, value] : b.as_object()) {
+    if (!ignored(key)) ++in_b;
+  }
+  return compared == in_b;
 }
 
 int64_t IntOr(const Json& o, const char* a, const char* b, int64_t fallback) {
@@ -184,11 +192,11 @@ kube::Selector PdbSelector(const Json& pdb) {
 
 // ------------------------------------------------------------------------- WatchQueue
 
-std::optional<kube::WatchEvent> WatchQueue::Pop(std::chrono::milliseconds timeout) {
+std::optional<QueuedEvent> WatchQueue::Pop(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_for(lock, timeout, [this] { return !events_.empty() || closed_; });
   if (events_.empty()) return std::nullopt;
-  kube::WatchEvent e = std::move(events_.front());
+  QueuedEvent e = std::move(events_.front());
   events_.pop_front();
   return e;
 }
@@ -198,7 +206,7 @@ bool WatchQueue::closed() const {
   return closed_ && events_.empty();
 }
 
-void WatchQueue::Push(kube::WatchEvent event) {
+void WatchQueue::Push(QueuedEvent event) {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return;
   events_.push_back(std::move(event));
@@ -224,8 +232,8 @@ struct ObjectStore::Impl {
     uint64_t rv;
     std::string resource_id;
     std::string type;
-    Json object;
-    Json previous;  // null for ADDED
+    std::shared_ptr<const Json> object;    // shared with the watchers' queues
+    std::shared_ptr<const Json> previous;  // null for ADDED
   };
 
   const Clock& clock;
@@ -262,7 +270,8 @@ struct ObjectStore::Impl {
   }
 
   // Stores `object` at `key` (a new object, or over the one there) and keeps the indexes.
-  void Stored(const std::string& resource_id, const std::pair<std::string, std::string>& key,
+  // Returns the object it replaced (null for a new one), moved out rather than copied.
+  Json Stored(const std::string& resource_id, const std::pair<std::string, std::string>& key,
               const Json& object) {
     auto& objs = objects[resource_id];
     auto it = objs.find(key);
@@ -270,11 +279,14 @@ struct ObjectStore::Impl {
       if (it != objs.end()) Unindex(key, it->second);
       pods_by_node[NodeNameOf(object)].insert(key);
     }
+    Json replaced;
     if (it == objs.end()) {
       objs.emplace(key, object);
     } else if (&it->second != &object) {
+      replaced = std::move(it->second);
       it->second = object;
     }
+    return replaced;
   }
 
   // Removes the object at `key` (which exists) and its index entries.
@@ -324,8 +336,8 @@ struct ObjectStore::Impl {
   // API server does: an object that leaves a watcher's selection is DELETED for it.
   void Deliver(const Watcher& w, const Event& e) const {
     if (w.resource_id != e.resource_id) return;
-    const bool now = w.filter.Matches(e.object);
-    const bool before = !e.previous.is_null() && w.filter.Matches(e.previous);
+    const bool now = w.filter.Matches(*e.object);
+    const bool before = e.previous && w.filter.Matches(*e.previous);
     std::string type = e.type;
     if (e.type == "MODIFIED") {
       if (now && !before) type = "ADDED";
@@ -337,9 +349,10 @@ struct ObjectStore::Impl {
     w.queue->Push({type, e.object});
   }
 
-  void Record(const std::string& resource_id, const std::string& type, const Json& object,
-              const Json& previous) {
-    Event e{rv, resource_id, type, object, previous};
+  // `previous` null: none (ADDED).
+  void Record(const std::string& resource_id, const std::string& type, Json object, Json previous) {
+    Event e{rv, resource_id, type, std::make_shared<const Json>(std::move(object)),
+            previous.is_null() ? nullptr : std::make_shared<const Json>(std::move(previous))};
     for (const auto& w : watchers) Deliver(*w, e);
     history.push_back(std::move(e));
     while (history.size() > history_limit) history.pop_front();
@@ -461,7 +474,7 @@ struct ObjectStore::Impl {
         result.erase("status");
       }
     } else {
-      result = next;
+      result = std::move(next);
       if (info.status_subresource) {
         if (stored.has_field("status")) {
           result["status"] = stored.at("status");
@@ -483,16 +496,15 @@ struct ObjectStore::Impl {
     }
     if (result == stored) return stored;  // a no-op write changes no resourceVersion
     if (Status valid = Validate(r, result); !valid.ok()) return valid;
-    const Json previous = stored;
-    if (SpecPart(result) != SpecPart(previous)) {
+    if (!SpecEqual(result, stored)) {
       result["metadata"]["generation"] =
-          Json::number(IntOr(previous, "metadata", "generation", 1) + 1);
+          Json::number(IntOr(stored, "metadata", "generation", 1) + 1);
     }
     if (dry_run) return result;
     ++rv;
     Stamp(result, r);
-    Stored(ResourceId(r), key, result);
-    Record(ResourceId(r), "MODIFIED", result, previous);
+    Json previous = Stored(ResourceId(r), key, result);
+    Record(ResourceId(r), "MODIFIED", result, std::move(previous));
     AfterChange(r, result);
     if (Terminating(result) && !HasFinalizers(result)) {
       // The last finalizer went: the deletion the finalizers held back happens now.
@@ -892,7 +904,7 @@ StatusOr<std::shared_ptr<WatchQueue>> ObjectStore::Watch(const kube::Resource& r
   w->queue = std::make_shared<WatchQueue>();
   if (resource_version.empty() || resource_version == "0") {
     for (const auto& [_, o] : impl_->objects[w->resource_id]) {
-      if (w->filter.Matches(o)) w->queue->Push({"ADDED", o});
+      if (w->filter.Matches(o)) w->queue->Push({"ADDED", std::make_shared<const Json>(o)});
     }
   } else {
     uint64_t from = 0;

@@ -24,7 +24,7 @@ class QueueStream final : public kube::WatchStream {
   StatusOr<std::optional<kube::WatchEvent>> Next() override {
     while (!stopped_) {
       auto e = queue_->Pop(std::chrono::milliseconds(200));
-      if (e) return std::optional<kube::WatchEvent>(std::move(*e));
+      if (e) return std::optional<kube::WatchEvent>(kube::WatchEvent{e->type, *e->object});
       if (queue_->closed()) break;
     }
     return std::optional<kube::WatchEvent>();

@@ -375,7 +375,7 @@ TEST_F(ObjectStoreTest, WatchReplaysFromZeroAndResumesFromAVersion) {
   auto e = (*from_zero)->Pop(std::chrono::milliseconds(0));
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->type, "ADDED");
-  const std::string rv = Rv(e->object);
+  const std::string rv = Rv(*e->object);
   ASSERT_TRUE(store_
                   .Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
                          Parse(R"({"spec":{"unschedulable":true}})"), false)
