@@ -52,44 +52,44 @@ UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
 }
 
 // A node's own actions run in order (cordon before drain, the request after); different
-// nodes' actions run side by side on the executor, so one wave of drains does not hold every
-// other node's transition. An action that fails stops what follows on its node; the first
-// failure, in the planner's order, is the pass's error.
+// nodes' actions run side by side, so one wave of drains does not hold every other node's
+// transition. An action that fails stops what follows on its node. Without background work
+// the pass waits for them, and the first failure, in the planner's order, is the pass's
+// error; with it (the controller) they are handed to background_ and the pass goes on: a
+// failure is the error of the run's next pass.
 UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
-  // What the run's background drains did since its last pass is this pass's to report.
-  BackgroundDrains::Finished drained = drains_.Take(pass.name);
-  MergeActionOutcome(drained.outcome, pass.acted);
+  // What the run's background actions did since its last pass is this pass's to report.
+  BackgroundNodeActions::Finished ended = background_.Take(pass.name);
+  MergeActionOutcome(ended.outcome, pass.acted);
   Stop stop = ActOnNodesNow(pass);
-  if (!stop && drained.failure) {
+  if (!stop && ended.failure) {
     return PassOutcome::Done(
-        ReconcileResult::Error("updaterun " + pass.name + ", " + *drained.failure));
+        ReconcileResult::Error("updaterun " + pass.name + ", " + *ended.failure));
   }
   return stop;
 }
 
-// Hands `action` (a drain) to the background pool, unless the node's drain already runs
-// there. Its end records what PodDisruptionBudgets refused and wakes the run.
-void UpdateRunReconciler::StartBackgroundDrain(const Pass& pass, const NodeAction& action,
-                                               std::shared_ptr<const crd::UpdateRunSpec> spec) {
-  const std::string run = pass.name;
-  drains_.Start(
-      run, action.node,
-      [this, action, spec](ActionOutcome& outcome) {
-        return ApplyNodeAction(client_, cluster_, action, *spec, locks_.lease_namespace(),
+// Applies one node's actions in order, each node write remembered until the cache shows it
+// (unseen_node_writes.h); stops at the first failure, returning it and `failed`.
+Status UpdateRunReconciler::ApplyNodeActions(const std::vector<const NodeAction*>& actions,
+                                             const crd::UpdateRunSpec& spec,
+                                             const std::string& read_version,
+                                             ActionOutcome& outcome, const NodeAction** failed) {
+  for (const NodeAction* action : actions) {
+    Status s = ApplyNodeAction(client_, cluster_, *action, spec, locks_.lease_namespace(),
                                signing_key_, outcome, own_pod_);
-      },
-      [this, run](const ActionOutcome& outcome, const Status&) {
-        refusals_.Record(run, outcome.eviction_refusals);
-        wake_(run);
-      });
+    if (!s.ok()) {
+      if (failed != nullptr) *failed = action;
+      return s;
+    }
+    unseen_writes_.Written(*action, read_version);
+  }
+  return Status::Ok();
 }
 
 UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   const std::vector<NodeAction>& actions = pass.decision->actions;
   if (actions.empty()) return std::nullopt;
-  // The spec background drains read, shared by this pass's drains and outliving it.
-  std::shared_ptr<const crd::UpdateRunSpec> drain_spec;
-  if (wake_) drain_spec = std::make_shared<const crd::UpdateRunSpec>(pass.run.spec);
   // Node -> the resourceVersion the pass decided from, for the nodes acted on.
   std::map<std::string, std::string> read_version;
   for (const auto& action : actions) read_version.emplace(action.node, "");
@@ -97,18 +97,18 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
     auto it = read_version.find(node.name);
     if (it != read_version.end()) it->second = node.resource_version;
   }
-  auto version_of = [&](const std::string& node) {
-    auto it = read_version.find(node);
-    return it == read_version.end() ? std::string() : it->second;
-  };
   std::vector<std::vector<const NodeAction*>> by_node;
   std::map<std::string, size_t> slot;  // node -> its index in by_node
   for (const auto& action : actions) {
     // Decided again only because the cache has not shown the write yet.
-    if (unseen_writes_.Unseen(action, version_of(action.node))) continue;
+    if (unseen_writes_.Unseen(action, read_version[action.node])) continue;
     auto [it, added] = slot.emplace(action.node, by_node.size());
     if (added) by_node.emplace_back();
     by_node[it->second].push_back(&action);
+  }
+  if (wake_) {
+    StartInBackground(pass, by_node, read_version);
+    return std::nullopt;
   }
   struct Done {
     ActionOutcome outcome;
@@ -120,23 +120,9 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   jobs.reserve(by_node.size());
   for (size_t i = 0; i < by_node.size(); ++i) {
     jobs.push_back([&, i] {
-      for (const NodeAction* action : by_node[i]) {
-        if (drain_spec &&
-            (action->type == ActionType::kDrain || action->type == ActionType::kForceDrain)) {
-          // What follows a drain on its node waits for the drain's end: decided again then.
-          StartBackgroundDrain(pass, *action, drain_spec);
-          return;
-        }
-        Status s =
-            ApplyNodeAction(client_, cluster_, *action, pass.run.spec, locks_.lease_namespace(),
-                            signing_key_, done[i].outcome, own_pod_);
-        if (!s.ok()) {
-          done[i].status = s;
-          done[i].failed = action;
-          return;
-        }
-        unseen_writes_.Written(*action, version_of(action->node));
-      }
+      done[i].status =
+          ApplyNodeActions(by_node[i], pass.run.spec, read_version[by_node[i].front()->node],
+                           done[i].outcome, &done[i].failed);
     });
   }
   executor_.RunAll(std::move(jobs));
@@ -155,6 +141,42 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
                                                     failed->node + ": " + failure.ToString()));
   }
   return std::nullopt;
+}
+
+// Hands each node's actions to background_, unless the node's previous ones still run there
+// (they are decided again at the next pass, if still wanted). A job's end records what
+// PodDisruptionBudgets refused and wakes the run.
+void UpdateRunReconciler::StartInBackground(
+    const Pass& pass, const std::vector<std::vector<const NodeAction*>>& by_node,
+    const std::map<std::string, std::string>& read_version) {
+  // The spec the jobs read, shared by this pass's jobs and outliving the pass.
+  auto spec = std::make_shared<const crd::UpdateRunSpec>(pass.run.spec);
+  const std::string run = pass.name;
+  for (const auto& node_actions : by_node) {
+    const std::string& node = node_actions.front()->node;
+    if (background_.Running(run, node)) continue;
+    std::vector<NodeAction> owned;
+    bool drains = false;
+    for (const NodeAction* action : node_actions) {
+      owned.push_back(*action);
+      drains = drains || action->type == ActionType::kDrain ||
+               action->type == ActionType::kForceDrain || action->type == ActionType::kFailback;
+    }
+    auto version = read_version.find(node);
+    background_.Start(
+        run, node, drains,
+        [this, owned = std::move(owned), spec,
+         version = version == read_version.end() ? std::string()
+                                                 : version->second](ActionOutcome& outcome) {
+          std::vector<const NodeAction*> actions;
+          for (const auto& action : owned) actions.push_back(&action);
+          return ApplyNodeActions(actions, *spec, version, outcome, nullptr);
+        },
+        [this, run](const ActionOutcome& outcome, const Status&) {
+          refusals_.Record(run, outcome.eviction_refusals);
+          wake_(run);
+        });
+  }
 }
 
 // Events are told, not relied on: one that cannot be recorded is logged and the pass goes on.
@@ -180,7 +202,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReleaseEndedRun(Pass& pass) {
   const RolloutDecision& decision = *pass.decision;
   if (!decision.terminal) return std::nullopt;
   refusals_.Forget(pass.name);
-  drains_.Forget(pass.name);
+  background_.Forget(pass.name);
   if (!pass.run.status.plan.empty()) {
     // Free the lock unless Locked. (A lock left by a failed release holds nothing:
     // DecideRunLock lets the next run take a lock whose holder ended cleanly.)

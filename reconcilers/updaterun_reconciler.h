@@ -20,14 +20,16 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "kube/json.h"
 #include "kube/resource.h"
-#include "reconcilers/background_drains.h"
+#include "reconcilers/background_node_actions.h"
 #include "reconcilers/bounded_executor.h"
 #include "reconcilers/elapsed_since.h"
 #include "reconcilers/event_recorder.h"
@@ -81,15 +83,20 @@ class UpdateRunReconciler {
   void SetNodePhaseEvents(bool on) { node_phase_events_ = on; }
 
   // The controller's mode: what a pass would otherwise wait for runs in the background.
-  // Drains (background_drains.h): a pass starts them and goes on, and `wake(run)` is called
-  // when one ended, so the run is looked at again. Events: sent in order by one thread of
-  // their own, as client-go's recorder does, so a wave of 500 nodes ending is not 500
-  // requests the pass waits for (one still queued when the controller stops is lost, like
-  // any best-effort Event). Without it (tests, tools), a pass drains and records its Events
-  // before it returns. Call before the first Reconcile.
+  // Node actions (background_node_actions.h): a pass hands them over and goes on, and
+  // `wake(run)` is called when a node's actions ended, so the run is looked at again.
+  // Events: sent in order by one thread of their own, as client-go's recorder does, so a
+  // wave of 500 nodes ending is not 500 requests the pass waits for (one still queued when
+  // the controller stops is lost, like any best-effort Event). Without it (tests, tools), a
+  // pass applies its actions and records its Events before it returns. Call before the
+  // first Reconcile.
   void SetBackgroundWork(std::function<void(const std::string& run)> wake) {
     wake_ = std::move(wake);
   }
+
+  // Returns once the node actions handed to the background (SetBackgroundWork) have ended
+  // and their runs been woken: for tests, which then look at the cluster.
+  void WaitForBackgroundActions() const { background_.WaitIdle(); }
 
   // Re-reads after a 409 before giving the key back to the queue's backoff.
   static constexpr int kConflictAttempts = 3;
@@ -97,7 +104,7 @@ class UpdateRunReconciler {
   static constexpr int kMetadataRewrites = kStatusMetadataRewrites;
   // Node actions (API requests) in flight at once, across the runs reconciled meanwhile.
   static constexpr int kActionsInFlight = 8;
-  // Background drains at once, across every run (SetBackgroundWork).
+  // With SetBackgroundWork, drains have a pool of their own of this many besides.
   static constexpr int kDrainsInFlight = 8;
 
  private:
@@ -117,8 +124,12 @@ class UpdateRunReconciler {
   Stop WriteDecidedStatus(Pass& pass);
   Stop ActOnNodes(Pass& pass);
   Stop ActOnNodesNow(Pass& pass);
-  void StartBackgroundDrain(const Pass& pass, const NodeAction& action,
-                            std::shared_ptr<const crd::UpdateRunSpec> spec);
+  Status ApplyNodeActions(const std::vector<const NodeAction*>& actions,
+                          const crd::UpdateRunSpec& spec, const std::string& read_version,
+                          ActionOutcome& outcome, const NodeAction** failed);
+  void StartInBackground(const Pass& pass,
+                         const std::vector<std::vector<const NodeAction*>>& by_node,
+                         const std::map<std::string, std::string>& read_version);
   void RecordEvents(const Pass& pass);
   Stop ReleaseEndedRun(Pass& pass);
 
@@ -141,13 +152,13 @@ class UpdateRunReconciler {
   UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).
   BoundedExecutor executor_;
-  // Set: drains run in drains_ and end by calling it, Events go out on event_sender_
-  // (SetBackgroundWork).
+  // Set: node actions run in background_ and end by calling it, Events go out on
+  // event_sender_ (SetBackgroundWork).
   std::function<void(const std::string& run)> wake_;
   // One thread (a pool of 2 counts the caller's), so Events keep their order.
   BoundedExecutor event_sender_{2};
-  // Last: destroyed first, so no drain runs once the members it uses are gone.
-  BackgroundDrains drains_{kDrainsInFlight};
+  // Last: destroyed first, so no action runs once the members it uses are gone.
+  BackgroundNodeActions background_{kActionsInFlight, kDrainsInFlight};
 };
 
 }  // namespace kcau::reconcilers

@@ -40,46 +40,58 @@ class RecordingClient : public kube::KubeClient {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.clear();
   }
+  // The next request recorded as `request` fails with `status` instead of being forwarded.
+  void FailNext(std::string request, Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures_.emplace_back(std::move(request), std::move(status));
+  }
 
   StatusOr<kube::Json> Get(const kube::Resource& r, const kube::ObjectKey& key) override {
-    Record("get", r.plural, key.name);
+    if (Status failed = Record("get", r.plural, key.name); !failed.ok()) return failed;
     return next_.Get(r, key);
   }
   StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,
                                   const kube::ListOptions& options) override {
-    Record("list", r.plural, "");
+    if (Status failed = Record("list", r.plural, ""); !failed.ok()) return failed;
     return next_.List(r, ns, options);
   }
   StatusOr<kube::Json> Create(const kube::Resource& r, const kube::Json& object) override {
-    Record("create", r.plural, r.plural == "events" ? Field(object, "reason") : NameOf(object));
+    if (Status failed = Record("create", r.plural,
+                               r.plural == "events" ? Field(object, "reason") : NameOf(object));
+        !failed.ok())
+      return failed;
     return next_.Create(r, object);
   }
   StatusOr<kube::Json> Update(const kube::Resource& r, const kube::Json& object) override {
-    Record("update", r.plural, NameOf(object));
+    if (Status failed = Record("update", r.plural, NameOf(object)); !failed.ok()) return failed;
     return next_.Update(r, object);
   }
   StatusOr<kube::Json> UpdateStatus(const kube::Resource& r, const kube::Json& object) override {
-    Record("update", r.plural + "/status", NameOf(object));
+    if (Status failed = Record("update", r.plural + "/status", NameOf(object)); !failed.ok())
+      return failed;
     return next_.UpdateStatus(r, object);
   }
   StatusOr<kube::Json> Patch(const kube::Resource& r, const kube::ObjectKey& key,
                              kube::PatchType type, const kube::Json& patch,
                              bool status_subresource) override {
-    Record("patch", status_subresource ? r.plural + "/status" : r.plural, key.name);
+    if (Status failed =
+            Record("patch", status_subresource ? r.plural + "/status" : r.plural, key.name);
+        !failed.ok())
+      return failed;
     return next_.Patch(r, key, type, patch, status_subresource);
   }
   Status Delete(const kube::Resource& r, const kube::ObjectKey& key) override {
-    Record("delete", r.plural, key.name);
+    if (Status failed = Record("delete", r.plural, key.name); !failed.ok()) return failed;
     return next_.Delete(r, key);
   }
   Status Evict(const kube::ObjectKey& pod) override {
-    Record("create", "pods/eviction", pod.name);
+    if (Status failed = Record("create", "pods/eviction", pod.name); !failed.ok()) return failed;
     return next_.Evict(pod);
   }
   StatusOr<std::unique_ptr<kube::WatchStream>> Watch(const kube::Resource& r, const std::string& ns,
                                                      const kube::ListOptions& options,
                                                      const std::string& resource_version) override {
-    Record("watch", r.plural, "");
+    if (Status failed = Record("watch", r.plural, ""); !failed.ok()) return failed;
     return next_.Watch(r, ns, options, resource_version);
   }
 
@@ -90,16 +102,25 @@ class RecordingClient : public kube::KubeClient {
   static std::string NameOf(const kube::Json& object) {
     return object.has_object_field("metadata") ? Field(object.at("metadata"), "name") : "";
   }
-  void Record(const std::string& verb, const std::string& resource, const std::string& name) {
+  // Records the request; a failure FailNext planted for it, else OK.
+  Status Record(const std::string& verb, const std::string& resource, const std::string& name) {
     std::string request = verb + " " + resource;
     if (!name.empty()) request += " " + name;
     std::lock_guard<std::mutex> lock(mu_);
-    requests_.push_back(std::move(request));
+    requests_.push_back(request);
+    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
+      if (it->first != request) continue;
+      Status failure = it->second;
+      failures_.erase(it);
+      return failure;
+    }
+    return Status::Ok();
   }
 
   kube::KubeClient& next_;
   mutable std::mutex mu_;
-  std::vector<std::string> requests_;  // guarded by mu_
+  std::vector<std::string> requests_;                     // guarded by mu_
+  std::vector<std::pair<std::string, Status>> failures_;  // guarded by mu_
 };
 
 }  // namespace kcau::reconcilers::testing

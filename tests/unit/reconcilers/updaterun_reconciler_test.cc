@@ -215,6 +215,15 @@ class ReconcilerTest : public ::testing::Test {
     return "";
   }
 
+  // The token of the scan request on `node`; "" while there is none.
+  std::string ScanRequested(const std::string& node) {
+    const agent::Annotations a = agent::NodeAnnotations(Node(node));
+    auto request = a.find(agent::kRequestAnnotation);
+    auto mode = a.find(agent::kModeAnnotation);
+    if (request == a.end() || mode == a.end() || mode->second != agent::kScanMode) return "";
+    return request->second;
+  }
+
   // The token of the install request (not a scan) on `node`; "" while there is none.
   std::string InstallRequested(const std::string& node) {
     const agent::Annotations a = agent::NodeAnnotations(Node(node));
@@ -374,49 +383,56 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
                                           "create events NodeStatusNotification"}));
 }
 
-// The controller's mode: a pass starts its drains in the background and returns; each
-// drain's end wakes the run, whose next pass finds the node's pods gone and goes on.
-TEST_F(ReconcilerTest, BackgroundDrainsWakeTheRunWhenTheyEnd) {
+// The controller's mode: a pass hands its node actions to the background and returns; each
+// node's end wakes the run, whose next pass finds what they did and goes on.
+TEST_F(ReconcilerTest, BackgroundActionsWakeTheRunWhenTheyEnd) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
   std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> woken;  // guarded by mu
-  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  std::multiset<std::string> woken;  // guarded by mu
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
   reconciler.SetBackgroundWork([&](const std::string& run) {
     std::lock_guard<std::mutex> lock(mu);
-    woken.push_back(run);
-    cv.notify_all();
+    woken.insert(run);
   });
-  for (int pass = 0; pass < 80 && Phase() != "Succeeded"; ++pass) {
-    size_t before;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      before = woken.size();
-    }
+  int passes = 0;
+  for (; passes < 80 && Phase() != "Succeeded"; ++passes) {
     ReconcileResult r = reconciler.Reconcile("run");
     ASSERT_EQ(r.status, ReconcileResult::Status::kSuccess) << r.error;
-    bool draining = false;
-    for (const char* node : {"n1", "n2", "n3"})
-      draining = draining || NodePhase(node) == "Draining";
-    if (draining) {
-      // The drain this pass started ends by waking the run (bounded wait, not a timing
-      // assertion).
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait_for(lock, std::chrono::seconds(10), [&] { return woken.size() > before; });
-    }
+    reconciler.WaitForBackgroundActions();
     PlayAgents();
     clock_.Advance(std::chrono::seconds(1));
   }
   ASSERT_EQ(Phase(), "Succeeded") << Run().serialize();
-  std::lock_guard<std::mutex> lock(mu);
-  EXPECT_GE(woken.size(), 3u) << "one drain per node, each ending with a wake";
-  for (const auto& run : woken) EXPECT_EQ(run, "run");
   for (int i = 1; i <= 3; ++i) {
     const std::string name = "n" + std::to_string(i);
     EXPECT_EQ(reboots_[name], 1) << name;
+    EXPECT_FALSE(Cordoned(name)) << name;
     EXPECT_FALSE(store_.Get(res::Pods(), {"default", name + "-web"}).ok()) << name;
     EXPECT_TRUE(store_.Get(res::Pods(), {"default", name + "-ds"}).ok()) << name;
   }
+  // Every node was acted on several times (scan, cordon, drain, update, re-scan, uncordon),
+  // each ending with a wake of its run.
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_GE(woken.count("run"), 3u * 5u);
+  EXPECT_EQ(woken.size(), woken.count("run"));
+}
+
+// A node action that fails in the background is the error of the run's next pass, and the
+// action is decided and sent again after it.
+TEST_F(ReconcilerTest, BackgroundActionFailureIsTheNextPassesError) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundWork([](const std::string&) {});
+  recorded_.FailNext("patch nodes n1", UnavailableError("connection reset"));
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler.WaitForBackgroundActions();
+  EXPECT_TRUE(ScanRequested("n1").empty()) << "the scan request failed";
+  ReconcileResult failed = reconciler.Reconcile("run");
+  EXPECT_EQ(failed.status, ReconcileResult::Status::kError);
+  EXPECT_NE(failed.error.find("node n1: "), std::string::npos) << failed.error;
+  EXPECT_NE(failed.error.find("connection reset"), std::string::npos) << failed.error;
+  reconciler.WaitForBackgroundActions();
+  EXPECT_FALSE(ScanRequested("n1").empty()) << "sent again by the pass that reported it";
 }
 
 // Nodes as a cache that lags the controller's own writes shows them: those of a moment

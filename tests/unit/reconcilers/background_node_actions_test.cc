@@ -1,6 +1,7 @@
-// BackgroundDrains: a drain runs on the pool while its starter goes on; one drain per node
-// of a run at a time; what ended drains did (and the first failure) is taken once.
-#include "reconcilers/background_drains.h"
+// BackgroundNodeActions: a node's job runs on a pool while its starter goes on; one job per
+// node of a run at a time; drains do not hold quick writes; what ended jobs did (and the
+// first failure) is taken once.
+#include "reconcilers/background_node_actions.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@ namespace {
 // Waits (bounded) until `ended` drains have ended.
 class EndCounter {
  public:
-  BackgroundDrains::Ended Callback() {
+  BackgroundNodeActions::Ended Callback() {
     return [this](const ActionOutcome&, const Status&) {
       std::lock_guard<std::mutex> lock(mu_);
       ++ended_;
@@ -33,13 +34,13 @@ class EndCounter {
   int ended_ = 0;
 };
 
-TEST(BackgroundDrainsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceAtATime) {
-  BackgroundDrains drains(2);
+TEST(BackgroundNodeActionsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceAtATime) {
+  BackgroundNodeActions drains(2, 2);
   EndCounter counter;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   ASSERT_TRUE(drains.Start(
-      "run", "n1",
+      "run", "n1", /*drains=*/true,
       [released](ActionOutcome& outcome) {
         released.wait();  // holds the drain until the test lets it go
         outcome.pods_evicted = 3;
@@ -48,7 +49,7 @@ TEST(BackgroundDrainsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceAtATim
       counter.Callback()));
   EXPECT_TRUE(drains.Running("run", "n1"));
   EXPECT_FALSE(drains.Start(
-      "run", "n1", [](ActionOutcome&) { return Status(); }, counter.Callback()))
+      "run", "n1", /*drains=*/true, [](ActionOutcome&) { return Status(); }, counter.Callback()))
       << "n1's drain is still running: not started twice";
   EXPECT_FALSE(drains.Running("other", "n1"));
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0) << "nothing has ended yet";
@@ -56,17 +57,17 @@ TEST(BackgroundDrainsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceAtATim
   release.set_value();
   ASSERT_TRUE(counter.WaitFor(1));
   EXPECT_FALSE(drains.Running("run", "n1"));
-  BackgroundDrains::Finished finished = drains.Take("run");
+  BackgroundNodeActions::Finished finished = drains.Take("run");
   EXPECT_EQ(finished.outcome.pods_evicted, 3);
   EXPECT_FALSE(finished.failure.has_value());
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0) << "taken once";
 }
 
-TEST(BackgroundDrainsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
-  BackgroundDrains drains(1);  // one at a time: n1 ends before n2
+TEST(BackgroundNodeActionsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
+  BackgroundNodeActions drains(1, 1);  // one drain at a time: n1 ends before n2
   EndCounter counter;
   ASSERT_TRUE(drains.Start(
-      "run", "n1",
+      "run", "n1", /*drains=*/true,
       [](ActionOutcome& outcome) {
         outcome.pods_evicted = 2;
         outcome.eviction_refusals["n1"] = {"default/web-1 (web)"};
@@ -74,14 +75,14 @@ TEST(BackgroundDrainsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
       },
       counter.Callback()));
   ASSERT_TRUE(drains.Start(
-      "run", "n2",
+      "run", "n2", /*drains=*/true,
       [](ActionOutcome& outcome) {
         outcome.pods_evicted = 5;
         return Status(InternalError("later failure"));
       },
       counter.Callback()));
   ASSERT_TRUE(counter.WaitFor(2));
-  BackgroundDrains::Finished finished = drains.Take("run");
+  BackgroundNodeActions::Finished finished = drains.Take("run");
   EXPECT_EQ(finished.outcome.pods_evicted, 7);
   EXPECT_EQ(finished.outcome.eviction_refusals.at("n1").size(), 1u);
   ASSERT_TRUE(finished.failure.has_value());
@@ -89,11 +90,11 @@ TEST(BackgroundDrainsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
   EXPECT_NE(finished.failure->find("connection reset"), std::string::npos) << *finished.failure;
 }
 
-TEST(BackgroundDrainsTest, ForgottenRunKeepsNothing) {
-  BackgroundDrains drains(1);
+TEST(BackgroundNodeActionsTest, ForgottenRunKeepsNothing) {
+  BackgroundNodeActions drains(1, 1);
   EndCounter counter;
   ASSERT_TRUE(drains.Start(
-      "run", "n1",
+      "run", "n1", /*drains=*/true,
       [](ActionOutcome& outcome) {
         outcome.pods_evicted = 1;
         return Status();
@@ -102,6 +103,35 @@ TEST(BackgroundDrainsTest, ForgottenRunKeepsNothing) {
   ASSERT_TRUE(counter.WaitFor(1));
   drains.Forget("run");
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0);
+}
+
+// A wave of drains fills their pool; a quick write of another node still goes at once.
+TEST(BackgroundNodeActionsTest, QuickWritesDoNotWaitBehindDrains) {
+  BackgroundNodeActions actions(1, 1);
+  EndCounter counter;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  for (const char* node : {"n1", "n2", "n3"}) {
+    ASSERT_TRUE(actions.Start(
+        "run", node, /*drains=*/true,
+        [released](ActionOutcome&) {
+          released.wait();
+          return Status();
+        },
+        counter.Callback()));
+  }
+  ASSERT_TRUE(actions.Start(
+      "run", "n4", /*drains=*/false,
+      [](ActionOutcome& outcome) {
+        outcome.pods_failed_back = 1;  // marks this job's outcome
+        return Status();
+      },
+      counter.Callback()));
+  ASSERT_TRUE(counter.WaitFor(1)) << "the write waited for the drains";
+  EXPECT_EQ(actions.Take("run").outcome.pods_failed_back, 1);
+  EXPECT_TRUE(actions.Running("run", "n1"));
+  release.set_value();
+  ASSERT_TRUE(counter.WaitFor(4));
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+#include "reconcilers/background_node_actions.h"
+
+namespace kcau::reconcilers {
+
+// BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
+BackgroundNodeActions::BackgroundNodeActions(int quick, int draining)
+    : quick_(quick + 1), draining_(draining + 1) {}
+
+bool BackgroundNodeActions::Start(const std::string& run, const std::string& node, bool drains,
+                                  Work work, Ended ended) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!running_.emplace(run, node).second) return false;
+    ++busy_;
+  }
+  (drains ? draining_ : quick_)
+      .Submit([this, run, node, work = std::move(work), ended = std::move(ended)] {
+        ActionOutcome outcome;
+        const Status status = work(outcome);
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          Finished& finished = finished_[run];
+          MergeActionOutcome(outcome, finished.outcome);
+          if (!status.ok() && !finished.failure) {
+            finished.failure = "node " + node + ": " + status.ToString();
+          }
+          running_.erase({run, node});
+        }
+        if (ended) ended(outcome, status);
+        std::lock_guard<std::mutex> lock(mu_);
+        if (--busy_ == 0) idle_.notify_all();
+      });
+  return true;
+}
+
+void BackgroundNodeActions::WaitIdle() const {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return busy_ == 0; });
+}
+
+bool BackgroundNodeActions::Running(const std::string& run, const std::string& node) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_.count({run, node}) > 0;
+}
+
+BackgroundNodeActions::Finished BackgroundNodeActions::Take(const std::string& run) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = finished_.find(run);
+  if (it == finished_.end()) return {};
+  Finished taken = std::move(it->second);
+  finished_.erase(it);
+  return taken;
+}
+
+void BackgroundNodeActions::Forget(const std::string& run) {
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_.erase(run);
+}
+
+}  // namespace kcau::reconcilers

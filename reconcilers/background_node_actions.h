@@ -1,0 +1,71 @@
+// Node actions that outlive the pass that decided them (the controller's mode:
+// UpdateRunReconciler::SetBackgroundWork). A pass that waited for its requests waited for
+// the API server's slowest answers: a wave of 500 drains, ten evictions each, takes seconds,
+// and even a wave of update requests is 500 writes. Meanwhile a node back from its reboot
+// waited, and so did the run's next status write. Here a pass hands each node's actions
+// (in their order) to a bounded pool and goes on; their end wakes the run, and the run's
+// next pass takes what they did (pods evicted, a failure) for its metrics and its verdict.
+//
+// Every action is idempotent and decided again from what is observed (level-triggered), so
+// a restarted controller loses nothing it needs: the next pass decides them again. One job
+// per node of a run at a time: while one is queued or running, the node is not acted on
+// again. Drains go to a pool of their own, so quick writes never wait behind a wave of
+// evictions.
+//
+// Thread-safety: every method is safe from any thread; `ended` callbacks run on the pools.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "common/status.h"
+#include "reconcilers/bounded_executor.h"
+#include "reconcilers/node_actions.h"
+
+namespace kcau::reconcilers {
+
+class BackgroundNodeActions {
+ public:
+  using Work = std::function<Status(ActionOutcome& outcome)>;
+  // Called once a job ended and was accounted for (Take sees it), on the pool's thread.
+  using Ended = std::function<void(const ActionOutcome& outcome, const Status& status)>;
+
+  // At most `quick` jobs of writes and `draining` jobs with a drain run at once, across
+  // every run.
+  BackgroundNodeActions(int quick, int draining);
+
+  // Queues `work` on `run`'s `node` (on the drain pool when `drains`); false, and nothing
+  // queued, while a job of the node is queued or runs.
+  bool Start(const std::string& run, const std::string& node, bool drains, Work work, Ended ended);
+  bool Running(const std::string& run, const std::string& node) const;
+  // Returns once no job is queued or running (and their `ended` callbacks have returned).
+  void WaitIdle() const;
+
+  // What the jobs of `run` that ended since the last Take did, added up, and the first
+  // failure among them ("node NAME: error").
+  struct Finished {
+    ActionOutcome outcome;
+    std::optional<std::string> failure;
+  };
+  Finished Take(const std::string& run);
+  // The run ended or went: what its ended jobs did is dropped.
+  void Forget(const std::string& run);
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable idle_;                   // notified when busy_ drops to 0
+  std::set<std::pair<std::string, std::string>> running_;  // (run, node); guarded by mu_
+  int busy_ = 0;  // jobs queued or running, until their `ended` returned; guarded by mu_
+  std::map<std::string, Finished> finished_;  // by run; guarded by mu_
+  // Last: destroyed first, so no job runs once the bookkeeping above goes.
+  BoundedExecutor quick_;
+  BoundedExecutor draining_;
+};
+
+}  // namespace kcau::reconcilers
