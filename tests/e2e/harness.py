@@ -429,8 +429,8 @@ class Cluster:
 
 def settled_events(cluster, *selector):
     """The Events kubectl lists once two reads half a second apart agree: the controller sends
-    Events in order on a thread of their own, a moment after the status write a test waited
-    for (client-go's recorder is asynchronous too)."""
+    Events on threads of their own, a moment after the status write a test waited for
+    (client-go's recorder is asynchronous too)."""
     def read():
         return cluster.get_json("events", *selector)["items"]
 
