@@ -71,15 +71,15 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       pods_(std::make_unique<kube::Informer>(
           client, kube::resources::Pods(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
+            pod_store_.Apply(type, object);
             if (type == "DELETED") EnqueueAllRuns();
           })),
-      cluster_(*nodes_, *pods_),
+      cluster_(*nodes_, *pods_, pod_store_),
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),
       reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
   nodes_->SetTransform(reconcilers::SlimNode);
-  pods_->SetTransform(reconcilers::SlimPod);
-  pods_->SetIndex(reconcilers::CachedClusterSource::PodNodeIndex);
+  pods_->SetTransform(reconcilers::CachedClusterSource::PodKeyOnly);
   // A pass waits neither for its drains nor for its Events: a node back from its reboot is
   // acted on at once, however many nodes are draining or ending. A drain's end brings its
   // run back.

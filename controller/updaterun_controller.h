@@ -22,6 +22,7 @@
 #include "controller/run_metrics.h"
 #include "controller/work_queue.h"
 #include "reconcilers/cluster_source.h"
+#include "reconcilers/pod_store.h"
 #include "reconcilers/updaterun_reconciler.h"
 
 namespace kcau::kube {
@@ -88,6 +89,8 @@ class UpdateRunController {
   WorkQueue queue_;
   std::unique_ptr<kube::Informer> runs_;
   std::unique_ptr<kube::Informer> nodes_;
+  // The pods as drains read them; fed by pods_, which keeps keys only. Outlives pods_.
+  reconcilers::PodStore pod_store_;
   std::unique_ptr<kube::Informer> pods_;
   reconcilers::CachedClusterSource cluster_;
   std::unique_ptr<RunMetrics> run_metrics_;  // null without metrics_

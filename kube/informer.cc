@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
+#include <set>
 
 namespace kcau::kube {
 
@@ -70,29 +71,8 @@ void Informer::Visit(const std::function<void(const Json&)>& visit) const {
   for (const auto& [_, o] : cache_) visit(o);
 }
 
-void Informer::VisitIndexed(const std::string& value,
-                            const std::function<void(const Json&)>& visit) const {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  auto keys = index_.find(value);
-  if (keys == index_.end()) return;
-  for (const auto& key : keys->second) {
-    auto it = cache_.find(key);
-    if (it != cache_.end()) visit(it->second);
-  }
-}
-
 void Informer::StoreLocked(const std::string& key, const Json* object) {
   auto it = cache_.find(key);
-  if (index_fn_ && it != cache_.end()) {
-    const std::string old_value = index_fn_(it->second);
-    if (!old_value.empty()) {
-      auto keys = index_.find(old_value);
-      if (keys != index_.end()) {
-        keys->second.erase(key);
-        if (keys->second.empty()) index_.erase(keys);
-      }
-    }
-  }
   if (object == nullptr) {
     if (it != cache_.end()) cache_.erase(it);
     return;
@@ -101,10 +81,6 @@ void Informer::StoreLocked(const std::string& key, const Json* object) {
     cache_.emplace(key, *object);
   } else {
     it->second = *object;
-  }
-  if (index_fn_) {
-    const std::string value = index_fn_(*object);
-    if (!value.empty()) index_[value].insert(key);
   }
 }
 
@@ -120,17 +96,19 @@ std::optional<Json> Informer::Get(const std::string& ns, const std::string& name
   return it->second;
 }
 
-void Informer::Deliver(const std::string& type, const Json& full, bool transformed) {
+void Informer::Deliver(const std::string& type, const Json& object, const Json* kept) {
   Json slim;
-  const Json* kept = &full;
-  if (transform_ && !transformed) {
-    slim = transform_(full);
-    kept = &slim;
+  if (kept == nullptr) {
+    if (transform_) {
+      slim = transform_(object);
+      kept = &slim;
+    } else {
+      kept = &object;
+    }
   }
-  const Json& object = *kept;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
-    StoreLocked(KeyOf(object), type == "DELETED" ? nullptr : &object);
+    StoreLocked(KeyOf(*kept), type == "DELETED" ? nullptr : kept);
   }
   handler_(type, object);
 }
@@ -153,8 +131,7 @@ bool Informer::ListAndDeliver() {
     // Every page is served at the first page's resourceVersion.
     if (list_version.empty()) list_version = page->resource_version;
     for (auto& item : page->items) {
-      Json kept = transform_ ? transform_(item) : std::move(item);
-      item = Json();
+      Json kept = transform_ ? transform_(item) : item;
       std::string key = KeyOf(kept);
       std::string type;
       {
@@ -167,7 +144,8 @@ bool Informer::ListAndDeliver() {
         }
       }
       listed.insert(std::move(key));
-      if (!type.empty()) Deliver(type, kept, /*transformed=*/true);
+      if (!type.empty()) Deliver(type, item, &kept);
+      item = Json();  // this page's whole objects go as they are handed on
     }
     page_options.continue_token = page->continue_token;
   } while (!page_options.continue_token.empty());
@@ -179,7 +157,7 @@ bool Informer::ListAndDeliver() {
       if (!listed.count(key)) gone.push_back(obj);
     }
   }
-  for (const auto& obj : gone) Deliver("DELETED", obj, /*transformed=*/true);
+  for (const auto& obj : gone) Deliver("DELETED", obj, &obj);
   listed.clear();
   // The list's pages were the largest allocations this process makes; glibc keeps freed
   // heap unless asked, so a controller that listed 50,000 pods once would hold that much

@@ -15,7 +15,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,11 +25,12 @@ namespace kcau::kube {
 
 class Informer {
  public:
+  // Called with each change, with the object as the server sent it (not transformed); an
+  // object a relist finds gone comes from the cache, transformed.
   using Handler = std::function<void(const std::string& type, const Json& object)>;
-  // Keeps only the fields a controller reads (client-go's SetTransform): applied before an
-  // object is cached or handed to the handler, so a 50,000-pod cache stays small. It must
-  // keep metadata.name, metadata.namespace and metadata.resourceVersion, and be idempotent
-  // (objects a relist finds gone are delivered again from the cache).
+  // Keeps only the fields the cache needs (client-go's SetTransform): applied before an
+  // object is cached, so a 50,000-pod cache stays small. It must keep metadata.name,
+  // metadata.namespace and metadata.resourceVersion.
   using Transform = std::function<Json(const Json& object)>;
 
   Informer(KubeClient& client, Resource resource, std::string ns, ListOptions options,
@@ -39,15 +39,8 @@ class Informer {
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
-  // What an object is indexed by (client-go's Indexers, one index): a pod's node, say; ""
-  // leaves it out of the index. Kept current on every event, so VisitIndexed reads the
-  // objects of one value without scanning the cache.
-  using IndexFunc = std::function<std::string(const Json& object)>;
-
   // Before Start().
   void SetTransform(Transform transform) { transform_ = std::move(transform); }
-  void SetIndex(IndexFunc index) { index_fn_ = std::move(index); }
-  bool Indexed() const { return static_cast<bool>(index_fn_); }
   void Start();
   void Stop();
   bool HasSynced() const { return synced_; }
@@ -56,8 +49,6 @@ class Informer {
   // Reads every cached object in place (no copies: the pod cache is large). The cache is
   // locked meanwhile, so `visit` must be quick and must not call back into the informer.
   void Visit(const std::function<void(const Json&)>& visit) const;
-  // Reads in place the cached objects whose index value (SetIndex) is `value`; as Visit.
-  void VisitIndexed(const std::string& value, const std::function<void(const Json&)>& visit) const;
   size_t Size() const;
   // How many times the informer listed (1 + relists after 410 Gone): for tests and metrics.
   int Lists() const { return lists_; }
@@ -69,10 +60,11 @@ class Informer {
  private:
   void Run();
   bool ListAndDeliver();
-  // `transformed`: `object` is already as the Transform makes it.
-  void Deliver(const std::string& type, const Json& object, bool transformed = false);
+  // Caches `kept` (with none, `object` as the Transform makes it) and hands `object` to the
+  // handler.
+  void Deliver(const std::string& type, const Json& object, const Json* kept = nullptr);
   void Backoff();
-  // Stores (or with `object` null, erases) `key`, keeping the index in step.
+  // Stores (or with `object` null, erases) `key`.
   void StoreLocked(const std::string& key, const Json* object);
 
   KubeClient& client_;
@@ -81,7 +73,6 @@ class Informer {
   const ListOptions options_;
   const Handler handler_;
   Transform transform_;
-  IndexFunc index_fn_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};
@@ -94,9 +85,7 @@ class Informer {
   std::condition_variable wait_cv_;
   mutable std::mutex cache_mu_;
   std::map<std::string, Json> cache_;  // guarded by cache_mu_; key "ns/name"
-  // Index value -> keys of the cached objects that have it; guarded by cache_mu_.
-  std::map<std::string, std::set<std::string>> index_;
-  std::string last_rv_;  // the informer thread's only
+  std::string last_rv_;                // the informer thread's only
   std::chrono::milliseconds backoff_{200};
 };
 

@@ -17,10 +17,10 @@ Status RequireSynced(const kube::Informer& informer, const char* what) {
   return UnavailableError(std::string(what) + " cache not synced yet");
 }
 
-void AddIfEvictable(const Json& pod, PodsToEvict& pods) {
-  if (IsDaemonSetOrMirrorPod(pod)) return;
+void AddIfEvictable(const PodView& pod, PodsToEvict& pods) {
+  if (pod.daemon_set_or_mirror) return;
   ++pods.count;
-  if (!HasController(pod)) pods.unmanaged.push_back(PodKey(pod));
+  if (!pod.has_controller) pods.unmanaged.push_back(pod.Key());
 }
 
 }  // namespace
@@ -47,10 +47,13 @@ StatusOr<PodsToEvict> ClusterSource::EvictablePodsOn(const std::string& node) {
   return pods;
 }
 
-StatusOr<std::vector<Json>> ApiClusterSource::PodsOn(const std::string& node) {
+StatusOr<std::vector<PodView>> ApiClusterSource::PodsOn(const std::string& node) {
   auto list = client_.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!list.ok()) return list.status();
-  return std::move(list->items);
+  std::vector<PodView> pods;
+  pods.reserve(list->items.size());
+  for (const auto& item : list->items) pods.push_back(PodViewFromJson(item));
+  return pods;
 }
 
 StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
@@ -94,25 +97,24 @@ StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   return views;
 }
 
-StatusOr<std::vector<Json>> CachedClusterSource::PodsOn(const std::string& node) {
+StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& node) {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
-  // Without the index every pod would look absent, and a drain would end at once.
-  if (!pods_.Indexed()) return InternalError("pods cache not indexed by node (PodNodeIndex)");
-  std::vector<Json> pods;
-  pods_.VisitIndexed(node, [&](const Json& pod) { pods.push_back(pod); });
-  return pods;
+  return pod_store_.On(node);
 }
 
-std::string CachedClusterSource::PodNodeIndex(const Json& pod) { return NodeNameOfPod(pod); }
+Json CachedClusterSource::PodKeyOnly(const Json& pod) {
+  Json key = Json::object();
+  if (!pod.has_object_field("metadata")) return key;
+  const Json& meta = pod.at("metadata");
+  for (const char* field : {"name", "namespace", "resourceVersion"}) {
+    if (meta.has_field(field)) key["metadata"][field] = meta.at(field);
+  }
+  return key;
+}
 
 StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
-  std::map<std::string, int> counts;
-  pods_.Visit([&](const Json& pod) {
-    const std::string node = NodeNameOfPod(pod);
-    if (!node.empty() && !IsDaemonSetOrMirrorPod(pod)) ++counts[node];
-  });
-  return counts;
+  return pod_store_.EvictablePerNode();
 }
 
 }  // namespace kcau::reconcilers

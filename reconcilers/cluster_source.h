@@ -21,6 +21,8 @@
 #include "common/status.h"
 #include "kube/json.h"
 #include "reconcilers/node_view.h"
+#include "reconcilers/pod_rules.h"
+#include "reconcilers/pod_store.h"
 
 namespace kcau::kube {
 class KubeClient;
@@ -39,8 +41,8 @@ class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
-  // The pods bound to `node` (slimmed as SlimPod keeps them, or whole): what a drain reads.
-  virtual StatusOr<std::vector<kube::Json>> PodsOn(const std::string& node) = 0;
+  // The pods bound to `node`: what a drain reads.
+  virtual StatusOr<std::vector<PodView>> PodsOn(const std::string& node) = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
   StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node);
   // The same for every node at once; nodes without such pods are absent.
@@ -51,26 +53,29 @@ class ApiClusterSource : public ClusterSource {
  public:
   explicit ApiClusterSource(kube::KubeClient& client) : client_(client) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<std::vector<kube::Json>> PodsOn(const std::string& node) override;
+  StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:
   kube::KubeClient& client_;
 };
 
-// Reads the caches of a node informer and a pod informer (which should be slimmed with
-// SlimNode/SlimPod, the pods indexed by node with PodNodeIndex: PodsOn reads one node's pods
-// without scanning them all). The informers must outlive this object.
+// Reads the cache of a node informer (slimmed with SlimNode) and the pods of a PodStore that
+// a pod informer's handler feeds (the informer transformed with PodKeyOnly: it keeps keys,
+// the store what is read; PodsOn reads one node's pods without scanning them all). The pod
+// informer says whether the pods are synced. All three must outlive this object.
 class CachedClusterSource : public ClusterSource {
  public:
-  CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods)
-      : nodes_(nodes), pods_(pods) {}
+  CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods,
+                      const PodStore& pod_store)
+      : nodes_(nodes), pods_(pods), pod_store_(pod_store) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<std::vector<kube::Json>> PodsOn(const std::string& node) override;
+  StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
-  // The index PodsOn reads: a pod's spec.nodeName. Set it on the pod informer.
-  static std::string PodNodeIndex(const kube::Json& pod);
+  // The pod informer's transform: name, namespace and resourceVersion, what its relists
+  // compare. Its handler hands every event to the PodStore, whole.
+  static kube::Json PodKeyOnly(const kube::Json& pod);
 
  private:
   // A node's view as converted from the cached object of `resource_version`: a pass
@@ -84,6 +89,7 @@ class CachedClusterSource : public ClusterSource {
 
   const kube::Informer& nodes_;
   const kube::Informer& pods_;
+  const PodStore& pod_store_;
   std::mutex views_mu_;
   std::unordered_map<std::string, ConvertedNode> views_;  // by name; guarded by views_mu_
   uint64_t calls_ = 0;                                    // guarded by views_mu_

@@ -105,12 +105,11 @@ Status Drain(kube::KubeClient& client, ClusterSource& cluster, const std::string
   std::vector<kube::ObjectKey> to_evict;
   bool own_pod_here = false;
   for (const auto& pod : *pods) {
-    if (IsDaemonSetOrMirrorPod(pod) || IsTerminating(pod)) continue;
+    if (pod.daemon_set_or_mirror || pod.terminating) continue;
     // Nothing recreates a pod without a controller: as kubectl drain, only with --force
     // (drain: Force). The planner names such pods in the node's status either way.
-    if (!evict_unmanaged && !HasController(pod)) continue;
-    const auto& meta = pod.at("metadata");
-    kube::ObjectKey key{meta.at("namespace").as_string(), meta.at("name").as_string()};
+    if (!evict_unmanaged && !pod.has_controller) continue;
+    kube::ObjectKey key{pod.ns, pod.name};
     if (own_pod && key.ns == own_pod->ns && key.name == own_pod->name) {
       own_pod_here = true;
       continue;

@@ -129,33 +129,6 @@ Json SlimNode(const Json& node) {
   return slim;
 }
 
-Json SlimPod(const Json& pod) {
-  Json slim = Json::object();
-  if (!pod.has_object_field("metadata")) return slim;
-  const Json& meta = pod.at("metadata");
-  Json m = SlimMetadata(meta);
-  CopyField(meta, m, "deletionTimestamp");
-  if (meta.has_array_field("ownerReferences")) {
-    std::vector<Json> owners;
-    for (const auto& ref : meta.at("ownerReferences").as_array()) {
-      Json owner = Json::object();
-      CopyField(ref, owner, "kind");
-      CopyField(ref, owner, "controller");
-      owners.push_back(owner);
-    }
-    m["ownerReferences"] = Json::array(owners);
-  }
-  if (meta.has_object_field("annotations") &&
-      meta.at("annotations").has_field("kubernetes.io/config.mirror")) {
-    m["annotations"]["kubernetes.io/config.mirror"] =
-        meta.at("annotations").at("kubernetes.io/config.mirror");
-  }
-  slim["metadata"] = m;
-  const std::string node = StringAt(pod, "spec", "nodeName");
-  if (!node.empty()) slim["spec"]["nodeName"] = Json::string(node);
-  return slim;
-}
-
 std::string NodeNameOfPod(const Json& pod) { return StringAt(pod, "spec", "nodeName"); }
 
 }  // namespace kcau::reconcilers

@@ -15,10 +15,6 @@ NodeView NodeViewFromJson(const kube::Json& node);
 // Only what NodeViewFromJson reads, plus name and resourceVersion. Idempotent.
 kube::Json SlimNode(const kube::Json& node);
 
-// Only what counting evictable pods reads: name, namespace, resourceVersion, spec.nodeName,
-// the owners' kinds, the mirror-pod annotation, deletionTimestamp. Idempotent.
-kube::Json SlimPod(const kube::Json& pod);
-
 // The node a pod is bound to; empty when unscheduled.
 std::string NodeNameOfPod(const kube::Json& pod);
 

@@ -38,4 +38,20 @@ std::string PodKey(const kube::Json& pod) {
          meta.at("name").as_string();
 }
 
+PodView PodViewFromJson(const kube::Json& pod) {
+  PodView view;
+  if (pod.has_object_field("metadata")) {
+    const auto& meta = pod.at("metadata");
+    if (meta.has_string_field("namespace")) view.ns = meta.at("namespace").as_string();
+    if (meta.has_string_field("name")) view.name = meta.at("name").as_string();
+  }
+  if (pod.has_object_field("spec") && pod.at("spec").has_string_field("nodeName")) {
+    view.node = pod.at("spec").at("nodeName").as_string();
+  }
+  view.daemon_set_or_mirror = IsDaemonSetOrMirrorPod(pod);
+  view.terminating = IsTerminating(pod);
+  view.has_controller = HasController(pod);
+  return view;
+}
+
 }  // namespace kcau::reconcilers

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "agent/protocol.h"
+#include "reconcilers/cluster_source.h"
 #include "reconcilers/pod_rules.h"
+#include "reconcilers/pod_store.h"
 
 namespace kcau::reconcilers {
 namespace {
@@ -89,7 +91,7 @@ TEST(ObjectViewsTest, SlimNodeReadsTheSameAsTheFullNode) {
   EXPECT_LT(slim.serialize().size(), full.serialize().size() / 2);
 }
 
-TEST(ObjectViewsTest, SlimPodKeepsWhatDrainCountingReads) {
+TEST(ObjectViewsTest, PodViewKeepsWhatDrainsAndCountsRead) {
   struct Case {
     std::string owner;
     bool mirror;
@@ -102,15 +104,56 @@ TEST(ObjectViewsTest, SlimPodKeepsWhatDrainCountingReads) {
                                          {"", false, false}}) {
     SCOPED_TRACE(c.owner + (c.mirror ? " mirror" : "") + (c.terminating ? " terminating" : ""));
     const Json full = Pod(c.owner, c.mirror, c.terminating);
-    const Json slim = SlimPod(full);
-    EXPECT_EQ(IsDaemonSetOrMirrorPod(slim), IsDaemonSetOrMirrorPod(full));
-    EXPECT_EQ(IsTerminating(slim), IsTerminating(full));
-    EXPECT_EQ(NodeNameOfPod(slim), "worker-7");
-    EXPECT_EQ(slim.at("metadata").at("namespace").as_string(), "web");
-    EXPECT_EQ(slim.at("metadata").at("resourceVersion").as_string(), "77");
-    EXPECT_FALSE(slim.has_field("status"));
-    EXPECT_EQ(SlimPod(slim), slim) << "not idempotent";
+    const PodView view = PodViewFromJson(full);
+    EXPECT_EQ(view.daemon_set_or_mirror, IsDaemonSetOrMirrorPod(full));
+    EXPECT_EQ(view.terminating, IsTerminating(full));
+    EXPECT_EQ(view.has_controller, HasController(full));
+    EXPECT_EQ(view.node, "worker-7");
+    EXPECT_EQ(view.Key(), PodKey(full));
+    // What the pod informer caches: the key and the version its relists compare, no more.
+    const Json key = CachedClusterSource::PodKeyOnly(full);
+    EXPECT_EQ(key.at("metadata").at("namespace").as_string(), "web");
+    EXPECT_EQ(key.at("metadata").at("resourceVersion").as_string(), "77");
+    EXPECT_EQ(key.at("metadata").size(), 3u);
+    EXPECT_EQ(key.size(), 1u);
+    EXPECT_EQ(CachedClusterSource::PodKeyOnly(key), key) << "not idempotent";
   }
+}
+
+Json NamedPod(const std::string& name, const std::string& node, const std::string& owner) {
+  Json pod = Json::object();
+  pod["metadata"]["name"] = Json::string(name);
+  pod["metadata"]["namespace"] = Json::string("web");
+  if (!owner.empty()) {
+    Json ref = Json::object();
+    ref["kind"] = Json::string(owner);
+    ref["controller"] = Json::boolean(true);
+    pod["metadata"]["ownerReferences"] = Json::array({ref});
+  }
+  if (!node.empty()) pod["spec"]["nodeName"] = Json::string(node);
+  return pod;
+}
+
+TEST(PodStoreTest, FollowsSchedulingAndDeletionAndCountsByNode) {
+  PodStore store;
+  store.Apply("ADDED", NamedPod("a", "n1", "ReplicaSet"));
+  store.Apply("ADDED", NamedPod("ds", "n1", "DaemonSet"));
+  store.Apply("ADDED", NamedPod("pending", "", "ReplicaSet"));
+  EXPECT_EQ(store.size(), 3u);
+  EXPECT_EQ(store.On("n1").size(), 2u);
+  EXPECT_EQ(store.EvictablePerNode(), (std::map<std::string, int>{{"n1", 1}}))
+      << "DaemonSet pods and unscheduled ones are not counted";
+  store.Apply("MODIFIED", NamedPod("pending", "n2", "ReplicaSet"));  // scheduled
+  EXPECT_EQ(store.EvictablePerNode(), (std::map<std::string, int>{{"n1", 1}, {"n2", 1}}));
+  // A DELETED event may carry only the key (a relist's from the informer's cache).
+  Json key_only = Json::object();
+  key_only["metadata"]["name"] = Json::string("a");
+  key_only["metadata"]["namespace"] = Json::string("web");
+  store.Apply("DELETED", key_only);
+  ASSERT_EQ(store.On("n1").size(), 1u);
+  EXPECT_EQ(store.On("n1")[0].name, "ds");
+  EXPECT_EQ(store.EvictablePerNode(), (std::map<std::string, int>{{"n2", 1}}));
+  EXPECT_EQ(store.size(), 2u);
 }
 
 }  // namespace

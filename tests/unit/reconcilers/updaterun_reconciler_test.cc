@@ -444,7 +444,7 @@ class LaggingClusterSource : public ClusterSource {
     if (frozen) return *frozen;
     return real_.Nodes();
   }
-  StatusOr<std::vector<Json>> PodsOn(const std::string& node) override {
+  StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override {
     return real_.PodsOn(node);
   }
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override {
@@ -674,10 +674,12 @@ TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
 TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
   kube::Informer nodes(client_, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
-  kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
+  PodStore pod_store;
+  kube::Informer pods(client_, res::Pods(), "", {}, [&](const std::string& type, const Json& pod) {
+    pod_store.Apply(type, pod);
+  });
   nodes.SetTransform(SlimNode);
-  pods.SetTransform(SlimPod);
-  pods.SetIndex(CachedClusterSource::PodNodeIndex);
+  pods.SetTransform(CachedClusterSource::PodKeyOnly);
   nodes.Start();
   pods.Start();
   // Waits until a cache holds exactly the store's objects at their current versions
@@ -702,7 +704,7 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   };
-  CachedClusterSource cluster(nodes, pods);
+  CachedClusterSource cluster(nodes, pods, pod_store);
   UpdateRunReconciler reconciler(client_, cluster, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 80 && Phase() != "Succeeded"; ++pass) {
     caught_up();
@@ -724,7 +726,8 @@ TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
   kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
   nodes.SetTransform(SlimNode);
   nodes.Start();
-  CachedClusterSource cluster(nodes, pods);
+  PodStore pod_store;
+  CachedClusterSource cluster(nodes, pods, pod_store);
   auto views_when = [&](const std::function<bool(const std::vector<NodeView>&)>& done) {
     std::vector<NodeView> views;
     for (int i = 0; i < 10000; ++i) {  // bounded polling for the watch; no time asserted
