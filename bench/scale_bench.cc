@@ -18,7 +18,7 @@
 #include <string>
 
 #include "kube/rest_client.h"
-#include "reconcilers/cluster_source.h"
+#include "reconcilers/object_views.h"
 #include "reconcilers/pod_store.h"
 #include "sim/api_server.h"
 #include "sim/node_simulator.h"
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     const auto pods = store.List(res::Pods(), "", {})->items;
     const double full = BytesPerObject(pods, Identity);
     // The controller's: the pod informer's keys plus the typed PodStore.
-    const double keys = BytesPerObject(pods, kcau::reconcilers::CachedClusterSource::PodKeyOnly);
+    const double keys = BytesPerObject(pods, kcau::reconcilers::PodKeyOnly);
     const size_t before = HeapInUse();
     double typed = 0;
     {

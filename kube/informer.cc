@@ -131,7 +131,8 @@ bool Informer::ListAndDeliver() {
     // Every page is served at the first page's resourceVersion.
     if (list_version.empty()) list_version = page->resource_version;
     for (auto& item : page->items) {
-      Json kept = transform_ ? transform_(item) : item;
+      Json slim;
+      const Json& kept = transform_ ? (slim = transform_(item)) : item;
       std::string key = KeyOf(kept);
       std::string type;
       {

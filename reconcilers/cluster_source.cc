@@ -102,16 +102,6 @@ StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& no
   return pod_store_.On(node);
 }
 
-Json CachedClusterSource::PodKeyOnly(const Json& pod) {
-  Json key = Json::object();
-  if (!pod.has_object_field("metadata")) return key;
-  const Json& meta = pod.at("metadata");
-  for (const char* field : {"name", "namespace", "resourceVersion"}) {
-    if (meta.has_field(field)) key["metadata"][field] = meta.at(field);
-  }
-  return key;
-}
-
 StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
   return pod_store_.EvictablePerNode();

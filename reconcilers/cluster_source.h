@@ -61,9 +61,9 @@ class ApiClusterSource : public ClusterSource {
 };
 
 // Reads the cache of a node informer (slimmed with SlimNode) and the pods of a PodStore that
-// a pod informer's handler feeds (the informer transformed with PodKeyOnly: it keeps keys,
-// the store what is read; PodsOn reads one node's pods without scanning them all). The pod
-// informer says whether the pods are synced. All three must outlive this object.
+// a pod informer's handler feeds (that informer, transformed with PodKeyOnly, keeps keys; the
+// store keeps what is read, and PodsOn reads one node's pods without scanning them all). The
+// pod informer says whether the pods are synced. All three must outlive this object.
 class CachedClusterSource : public ClusterSource {
  public:
   CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods,
@@ -72,10 +72,6 @@ class CachedClusterSource : public ClusterSource {
   StatusOr<std::vector<NodeView>> Nodes() override;
   StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
-
-  // The pod informer's transform: name, namespace and resourceVersion, what its relists
-  // compare. Its handler hands every event to the PodStore, whole.
-  static kube::Json PodKeyOnly(const kube::Json& pod);
 
  private:
   // A node's view as converted from the cached object of `resource_version`: a pass

@@ -1,5 +1,7 @@
 #include "reconcilers/pod_rules.h"
 
+#include "reconcilers/object_views.h"
+
 namespace kcau::reconcilers {
 
 bool IsDaemonSetOrMirrorPod(const kube::Json& pod) {
@@ -45,9 +47,7 @@ PodView PodViewFromJson(const kube::Json& pod) {
     if (meta.has_string_field("namespace")) view.ns = meta.at("namespace").as_string();
     if (meta.has_string_field("name")) view.name = meta.at("name").as_string();
   }
-  if (pod.has_object_field("spec") && pod.at("spec").has_string_field("nodeName")) {
-    view.node = pod.at("spec").at("nodeName").as_string();
-  }
+  view.node = NodeNameOfPod(pod);
   view.daemon_set_or_mirror = IsDaemonSetOrMirrorPod(pod);
   view.terminating = IsTerminating(pod);
   view.has_controller = HasController(pod);

@@ -101,7 +101,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   std::map<std::string, size_t> slot;  // node -> its index in by_node
   for (const auto& action : actions) {
     // Decided again only because the cache has not shown the write yet.
-    if (unseen_writes_.Unseen(action, read_version[action.node])) continue;
+    if (unseen_writes_.Unseen(action, read_version.at(action.node))) continue;
     auto [it, added] = slot.emplace(action.node, by_node.size());
     if (added) by_node.emplace_back();
     by_node[it->second].push_back(&action);
@@ -121,7 +121,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   for (size_t i = 0; i < by_node.size(); ++i) {
     jobs.push_back([&, i] {
       done[i].status =
-          ApplyNodeActions(by_node[i], pass.run.spec, read_version[by_node[i].front()->node],
+          ApplyNodeActions(by_node[i], pass.run.spec, read_version.at(by_node[i].front()->node),
                            done[i].outcome, &done[i].failed);
     });
   }
@@ -162,12 +162,10 @@ void UpdateRunReconciler::StartInBackground(
       drains = drains || action->type == ActionType::kDrain ||
                action->type == ActionType::kForceDrain || action->type == ActionType::kFailback;
     }
-    auto version = read_version.find(node);
     background_.Start(
         run, node, drains,
         [this, owned = std::move(owned), spec,
-         version = version == read_version.end() ? std::string()
-                                                 : version->second](ActionOutcome& outcome) {
+         version = read_version.at(node)](ActionOutcome& outcome) {
           std::vector<const NodeAction*> actions;
           for (const auto& action : owned) actions.push_back(&action);
           return ApplyNodeActions(actions, *spec, version, outcome, nullptr);

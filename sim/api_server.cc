@@ -667,15 +667,9 @@ struct ApiServer::Impl {
       buf.putn_nocopy(reinterpret_cast<const uint8_t*>(text.data()), text.size()).wait();
       buf.sync().wait();
     };
-    auto write_line = [write_text](const Json& event) mutable {
-      write_text(event.serialize() + "\n");
-    };
     if (!queue.ok()) {
       // A too-old resourceVersion is reported inside the stream, as the API server does.
-      Json event = Json::object();
-      event["type"] = Json::string("ERROR");
-      event["object"] = StatusObject(410, "Expired", queue.status().message());
-      write_line(event);
+      write_text(WatchEventLine("ERROR", StatusObject(410, "Expired", queue.status().message())));
       buf.close(std::ios_base::out).wait();
       return;
     }
@@ -698,18 +692,17 @@ struct ApiServer::Impl {
         ++it;
       }
     }
-    std::thread pump([this, q, buf, write_line, write_text, deadline, replied, done, bookmarks,
-                      seen_rv, kind = r.kind, api_version = r.ApiVersion()]() mutable {
+    std::thread pump([this, q, buf, write_text, deadline, replied, done, bookmarks, seen_rv,
+                      kind = r.kind, api_version = r.ApiVersion()]() mutable {
       auto next_bookmark = std::chrono::steady_clock::now() + options.bookmark_interval;
       try {
         while (!stopping && std::chrono::steady_clock::now() < deadline) {
           if (bookmarks && std::chrono::steady_clock::now() >= next_bookmark) {
             Json bookmark = Json::object();
-            bookmark["type"] = Json::string("BOOKMARK");
-            bookmark["object"]["kind"] = Json::string(kind);
-            bookmark["object"]["apiVersion"] = Json::string(api_version);
-            bookmark["object"]["metadata"]["resourceVersion"] = Json::string(seen_rv);
-            write_line(bookmark);
+            bookmark["kind"] = Json::string(kind);
+            bookmark["apiVersion"] = Json::string(api_version);
+            bookmark["metadata"]["resourceVersion"] = Json::string(seen_rv);
+            write_text(WatchEventLine("BOOKMARK", bookmark));
             next_bookmark = std::chrono::steady_clock::now() + options.bookmark_interval;
           }
           if (replied->is_done()) {

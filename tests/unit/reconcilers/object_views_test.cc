@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "agent/protocol.h"
-#include "reconcilers/cluster_source.h"
 #include "reconcilers/pod_rules.h"
 #include "reconcilers/pod_store.h"
 
@@ -111,12 +110,12 @@ TEST(ObjectViewsTest, PodViewKeepsWhatDrainsAndCountsRead) {
     EXPECT_EQ(view.node, "worker-7");
     EXPECT_EQ(view.Key(), PodKey(full));
     // What the pod informer caches: the key and the version its relists compare, no more.
-    const Json key = CachedClusterSource::PodKeyOnly(full);
+    const Json key = PodKeyOnly(full);
     EXPECT_EQ(key.at("metadata").at("namespace").as_string(), "web");
     EXPECT_EQ(key.at("metadata").at("resourceVersion").as_string(), "77");
     EXPECT_EQ(key.at("metadata").size(), 3u);
     EXPECT_EQ(key.size(), 1u);
-    EXPECT_EQ(CachedClusterSource::PodKeyOnly(key), key) << "not idempotent";
+    EXPECT_EQ(PodKeyOnly(key), key) << "not idempotent";
   }
 }
 
