@@ -26,6 +26,7 @@
 #include "sim/kube_protobuf.h"
 #include "sim/object_names.h"
 #include "sim/openapi_v2.h"
+#include "sim/request_gate.h"
 
 namespace kcau::sim {
 
@@ -50,14 +51,17 @@ int FindFreePort() {
 namespace {
 
 // A reply task's failure (the client went away before the answer) must be observed, or
-// pplx reports it as unhandled; there is nothing else to do about it.
-void ObserveReply(pplx::task<void> reply) {
-  reply.then([](pplx::task<void> t) {
+// pplx reports it as unhandled; there is nothing else to do about it. `gate`, when given,
+// is told once the answer is out.
+void ObserveReply(pplx::task<void> reply, std::shared_ptr<RequestGate> gate = nullptr) {
+  if (gate) gate->AnswerHandedOver();
+  reply.then([gate](pplx::task<void> t) {
     try {
       t.get();
     } catch (const std::exception&) {
       // The client hung up: nothing to do.
     }
+    if (gate) gate->AnswerSent();
   });
 }
 
@@ -214,7 +218,10 @@ struct ApiServer::Impl {
   std::string file_token;                            // guarded by token_mu
   std::filesystem::file_time_type token_file_mtime;  // guarded by token_mu
   std::unique_ptr<http::experimental::listener::http_listener> listener;
-  std::atomic<bool> stopping{false};
+  // Shared with reply continuations, which may outlive a server that stopped waiting.
+  std::shared_ptr<RequestGate> gate = std::make_shared<RequestGate>();
+  std::atomic<bool> stopping{false};  // set: watch streams end
+  std::atomic<bool> quiesced{false};
   std::mutex watches_mu;
   struct WatchThread {
     std::thread thread;
@@ -265,15 +272,17 @@ struct ApiServer::Impl {
     http::http_response resp(static_cast<http::status_code>(code));
     if (throttle) resp.headers().add("Retry-After", "1");
     resp.set_body(body);
-    ObserveReply(req.reply(resp));
+    Answer(req.reply(resp));
     return true;
   }
 
   Impl(ObjectStore& s, const Clock& c, ApiServerOptions o)
       : store(s), clock(c), options(std::move(o)), fault_rng(options.fail_seed) {}
 
+  void Answer(pplx::task<void> reply) { ObserveReply(std::move(reply), gate); }
+
   void Reply(http::http_request& req, int code, const Json& body) {
-    ObserveReply(req.reply(static_cast<http::status_code>(code), body));
+    Answer(req.reply(static_cast<http::status_code>(code), body));
   }
 
   void ReplyError(http::http_request& req, const Status& s, const std::string& name = "",
@@ -296,6 +305,15 @@ struct ApiServer::Impl {
   }
 
   void Handle(http::http_request req) {
+    if (!gate->Enter()) {
+      ObserveReply(req.reply(http::status_codes::ServiceUnavailable,
+                             StatusObject(503, "ServiceUnavailable", "kcau-sim is stopping")));
+      return;
+    }
+    struct Leave {
+      RequestGate& gate;
+      ~Leave() { gate.Left(); }
+    } leave{*gate};
     try {
       Route(req);
     } catch (const std::exception& e) {
@@ -348,7 +366,7 @@ struct ApiServer::Impl {
       return it == query.end() ? std::string() : web::uri::decode(it->second);
     };
     if (segs.size() == 1 && (segs[0] == "healthz" || segs[0] == "readyz" || segs[0] == "livez")) {
-      req.reply(http::status_codes::OK, "ok", "text/plain");
+      Answer(req.reply(http::status_codes::OK, "ok", "text/plain"));
       return;
     }
     const std::optional<ClientIdentity> who = Authenticate(req);
@@ -614,7 +632,7 @@ struct ApiServer::Impl {
         const std::string body = OpenApiV2Protobuf(store);
         resp.set_body(std::vector<unsigned char>(body.begin(), body.end()));
         resp.headers().set_content_type(kOpenApiV2Protobuf);
-        ObserveReply(req.reply(resp));
+        Answer(req.reply(resp));
       } else {
         Reply(req, 200, OpenApiV2Json(store));
       }
@@ -663,6 +681,7 @@ struct ApiServer::Impl {
     resp.headers().set_content_type("application/json");
     resp.set_body(buf.create_istream());
     auto replied = std::make_shared<pplx::task<void>>(req.reply(resp));
+    Answer(*replied);
     auto write_text = [buf](const std::string& text) mutable {
       buf.putn_nocopy(reinterpret_cast<const uint8_t*>(text.data()), text.size()).wait();
       buf.sync().wait();
@@ -788,8 +807,10 @@ Status ApiServer::Start() {
   return Status::Ok();
 }
 
-bool ApiServer::Stop() {
-  if (impl_->stopping.exchange(true)) return true;
+bool ApiServer::Quiesce() {
+  if (impl_->quiesced.exchange(true)) return true;
+  impl_->gate->Close();
+  impl_->stopping = true;
   {
     std::lock_guard<std::mutex> lock(impl_->watches_mu);
     for (auto& w : impl_->watches) {
@@ -797,6 +818,11 @@ bool ApiServer::Stop() {
     }
     impl_->watches.clear();
   }
+  return impl_->gate->WaitForAnswers(std::chrono::seconds(5));
+}
+
+bool ApiServer::Stop() {
+  Quiesce();
   if (impl_->listener) {
     try {
       auto closing = impl_->listener->close();

@@ -70,7 +70,15 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   Status Start();
-  // Ends every watch stream and closes the listener. False when cpprestsdk's listener did
+  // Stops serving without closing the listener: every later request is answered 503, the
+  // requests being handled finish, every watch stream ends, and the answers already handed
+  // to cpprestsdk are sent (5 s at most; false when some were not). After it no request
+  // changes the store. A process that is ending calls this, saves, and ends with _Exit:
+  // closing the listener races cpprestsdk's own threads writing to the same connections
+  // (a SEGV in its epoll reactor under AddressSanitizer).
+  bool Quiesce();
+  // Quiesce, then closes the listener, for a server that ends before its process does
+  // (tests). False when cpprestsdk's listener did
   // not finish closing within a few seconds: now and then its close waits for ever on a
   // connection accepted while it closes (seen on SIGTERM right after a kubectl call). The
   // listener is then left behind, and the caller should end the process with _Exit once its

@@ -459,7 +459,8 @@ int main(int argc, char** argv) {
   // The real agents go first (SIGTERM, then SIGKILL after 5 s): the _Exit below runs no
   // destructor, RealAgents' included.
   if (real_agents) real_agents->StopAll(std::chrono::seconds(5));
-  server.Stop();  // false: a listener left closing; the _Exit below covers it
+  // Quiesced, not stopped: see ApiServer::Quiesce. The _Exit below ends the listener.
+  if (!server.Quiesce()) spdlog::warn("kcau-sim: some answers were still unsent after 5 s");
   if (!flags.state_file.empty()) {
     // Written whole to a temporary file, then renamed: a crash never leaves half a state.
     // Only its owner may read it: it holds the CA's key and the bearer token.
@@ -482,9 +483,8 @@ int main(int argc, char** argv) {
     std::rename(tmp.c_str(), flags.state_file.c_str());
     spdlog::info("kcau-sim: state saved to {}", flags.state_file);
   }
-  // Everything is saved. Ending without destructors is deliberate: a listener left closing
-  // (ApiServer::Stop) would keep an ordinary exit waiting, and cpprestsdk's thread pool may
-  // still run continuations of the connections just closed (a SEGV at exit under ASan).
+  // Everything is saved. Ending without destructors is deliberate: the listener is still open
+  // (ApiServer::Quiesce), and cpprestsdk's thread pool may still be serving its connections.
   spdlog::default_logger()->flush();
   std::_Exit(0);
 }

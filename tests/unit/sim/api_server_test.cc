@@ -1,6 +1,7 @@
 // kcau-sim's HTTP front door answers as kube-apiserver does: integer query parameters parsed
 // whole, invalid names as 422 Invalid in the API server's shape, percent-encoded names
-// decoded, protobuf bodies from kubectl's typed clients, and a mix of injected fault codes.
+// decoded, protobuf bodies from kubectl's typed clients, a mix of injected fault codes, and a
+// stop that saves without closing the listener (Quiesce).
 #include "sim/api_server.h"
 
 #include <cpprest/http_client.h>
@@ -165,6 +166,29 @@ TEST_F(ApiServerTest, ProtobufBodiesOfBuiltInKindsAreDecoded) {
                               std::string("k8s\0\n\xff", 6), kKubernetesProtobuf);
   EXPECT_EQ(garbled.code, 400);
   EXPECT_EQ(garbled.body.at("reason").as_string(), "BadRequest");
+}
+
+// A stopping kcau-sim saves its store: after Quiesce the watch has ended, every request is
+// answered 503 and none reaches the store, and the listener is still open.
+TEST_F(ApiServerTest, QuiesceEndsWatchesAndTurnsRequestsAwayWithoutClosing) {
+  http::http_request watch(http::methods::GET);
+  watch.set_request_uri("/api/v1/nodes?watch=true&timeoutSeconds=60");
+  http::http_response streaming = client_->request(watch).get();
+  ASSERT_EQ(streaming.status_code(), 200);
+  const uint64_t version = store_.CurrentResourceVersion();
+
+  ASSERT_TRUE(server_.Quiesce());
+  // The stream ends (the three ADDED events, then the end of the body), not at timeoutSeconds.
+  const std::string events = streaming.extract_string(true).get();
+  EXPECT_NE(events.find("node-3"), std::string::npos) << events;
+
+  const Answer create =
+      Send(http::methods::POST, "/api/v1/nodes", R"({"metadata":{"name":"node-4"}})");
+  EXPECT_EQ(create.code, 503);
+  EXPECT_EQ(create.body.at("reason").as_string(), "ServiceUnavailable");
+  EXPECT_EQ(Send(http::methods::GET, "/healthz").code, 503);
+  EXPECT_EQ(store_.CurrentResourceVersion(), version);
+  EXPECT_TRUE(server_.Stop());
 }
 
 class MixedFaultsTest : public ApiServerTest {
