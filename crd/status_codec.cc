@@ -96,6 +96,7 @@ NodeResult DecodeNode(const value& n, const std::string& np) {
     if (nk == "rebooted") r.rebooted = Bool(nv, nnp);
     if (nk == "rebootKind") r.reboot_kind = String(nv, nnp);
     if (nk == "staged") r.staged = Bool(nv, nnp);
+    if (nk == "installed") r.installed = String(nv, nnp);
     if (nk == "bootIDBefore") r.boot_id_before = String(nv, nnp);
     if (nk == "wasUnschedulable") r.was_unschedulable = Bool(nv, nnp);
     if (nk == "requestToken") r.request_token = String(nv, nnp);
@@ -216,6 +217,7 @@ value EncodeNode(const NodeResult& r) {
   if (r.rebooted) e["rebooted"] = value::boolean(true);
   if (!r.reboot_kind.empty()) e["rebootKind"] = Str(r.reboot_kind);
   if (r.staged && InFlightPhase(r.phase)) e["staged"] = value::boolean(true);
+  if (!r.installed.empty() && InFlightPhase(r.phase)) e["installed"] = Str(r.installed);
   if (!r.boot_id_before.empty()) e["bootIDBefore"] = Str(r.boot_id_before);
   if (r.was_unschedulable) e["wasUnschedulable"] = value::boolean(true);
   if (!r.request_token.empty()) e["requestToken"] = Str(r.request_token);

@@ -203,8 +203,11 @@ struct NodeResult {
   int updates_installed = 0;
   int updates_found = 0;  // mode Scan: updates that apply to the node
   bool rebooted = false;
-  std::string reboot_kind;         // how the last reboot was done: full, soft, plugin
-  bool staged = false;             // the agent reported this round's updates staged
+  std::string reboot_kind;  // how the last reboot was done: full, soft, plugin
+  bool staged = false;      // the agent reported this round's updates staged
+  // What the agent installed, by title, round by round ("installed: a, b"): kept while the
+  // node is in flight and said in its NodeUpdated or NodeFailed Event, one write per node.
+  std::string installed;
   std::string boot_id_before;      // status.nodeInfo.bootID when the node was taken
   bool was_unschedulable = false;  // an admin's cordon, never undone by kcau
   std::string request_token;       // the agent request of the current attempt

@@ -71,7 +71,8 @@ void Pass::EndNodeSucceeded(NodeResult& r) {
   EndNode(r, NodePhase::kSucceeded,
           NodeSucceededText(r.name, r.updates_installed, r.rebooted, r.reboot_kind,
                             r.was_unschedulable, left_cordoned));
-  Event(RunEvent::Normal("NodeUpdated", r.name + ": " + r.message));
+  Event(RunEvent::Normal("NodeUpdated", OutcomeText(r)));
+  r.installed.clear();
 }
 
 // Fails the node where it stands: a node the run cordoned stays cordoned, for inspection.
@@ -81,7 +82,8 @@ void Pass::EndNodeFailed(NodeResult& r, const NodeView* view, const std::string&
     message += "; node left cordoned for inspection (kubectl uncordon " + r.name + " releases it)";
   }
   EndNode(r, NodePhase::kFailed, message);
-  Event(RunEvent::Warning("NodeFailed", r.name + ": " + r.message));
+  Event(RunEvent::Warning("NodeFailed", OutcomeText(r)));
+  r.installed.clear();
 }
 
 // Brings a node that will not be (fully) updated back into service: uncordoned (unless an

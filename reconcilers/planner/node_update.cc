@@ -28,9 +28,9 @@ void Pass::StepUpdating(NodeResult& r, const NodeView& view) {
   switch (result->state) {
     case agent::AgentState::kInstalling:
       if (!result->staged.empty() && !r.staged) {
-        // Downloaded and ready to install (CAU's UpdateStagingResult). Said in the
-        // UpdatesInstalled Event that follows rather than in an Event of its own: at 5,000
-        // nodes every Event per node is 5,000 API writes.
+        // Downloaded and ready to install (CAU's UpdateStagingResult). Said with the titles
+        // installed rather than in an Event of its own: at 5,000 nodes every Event per node
+        // is 5,000 API writes.
         r.staged = true;
       }
       Requeue(kAgentPollInterval);
@@ -38,11 +38,9 @@ void Pass::StepUpdating(NodeResult& r, const NodeView& view) {
     case agent::AgentState::kInstalled:
       r.updates_installed += result->updates_installed;  // summed over the rounds
       if (!result->titles.empty()) {
-        // The titles go to an Event, not to status (5,000 nodes × titles would not fit).
-        Event(RunEvent::Normal("UpdatesInstalled",
-                               r.name + ": " + std::to_string(result->titles.size()) +
-                                   (r.staged ? " installed (staged first): " : " installed: ") +
-                                   JoinSome(result->titles)));
+        // Kept in status only while the node is in flight (at most maxUnavailable entries),
+        // and said in the node's outcome Event (node_step.cc).
+        r.installed += (r.installed.empty() ? "" : "; ") + InstalledText(result->titles, r.staged);
       }
       if (result->reboot_required) {
         // As the agent did it, with its reason when that is not what was asked (a soft

@@ -177,6 +177,14 @@ std::string NodeSucceededText(const std::string& node, int updates_installed, bo
                         : "");
 }
 
+std::string InstalledText(const std::vector<std::string>& titles, bool staged) {
+  return (staged ? "installed (staged first): " : "installed: ") + JoinSome(titles);
+}
+
+std::string OutcomeText(const crd::NodeResult& r) {
+  return r.name + ": " + r.message + (r.installed.empty() ? "" : "; " + r.installed);
+}
+
 std::string BlockLiftedMessage(const std::string& reason, Duration lasted) {
   return reason + " block lifted after " + crd::FormatDuration(lasted);
 }

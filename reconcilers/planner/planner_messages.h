@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "crd/updaterun_types.h"
 
 namespace kcau::reconcilers::planner {
 
@@ -81,5 +82,9 @@ std::string RestoredSuffix(bool was_unschedulable);
 std::string NodeSucceededText(const std::string& node, int updates_installed, bool rebooted,
                               const std::string& reboot_kind, bool was_unschedulable,
                               bool left_cordoned);
+// One round's updates by title: "installed (staged first): a, b".
+std::string InstalledText(const std::vector<std::string>& titles, bool staged);
+// A node's outcome Event: "node: message", then what it installed, if anything.
+std::string OutcomeText(const crd::NodeResult& r);
 
 }  // namespace kcau::reconcilers::planner

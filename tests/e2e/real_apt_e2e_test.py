@@ -178,8 +178,8 @@ nodes:
         self.assertFalse(quiet.get("rebooted"), quiet)
         self.assert_not_rebooted("node-2", boot_ids, before)
 
-        # What apt installed, by the titles the agents reported.
-        installed = [m for r, m in events_of(c, "apt") if r == "UpdatesInstalled"]
+        # What apt installed, by the titles the agents reported, in each node's outcome Event.
+        installed = [m for r, m in events_of(c, "apt") if r == "NodeUpdated"]
         on_node_1 = [m for m in installed if "node-1" in m]
         on_node_2 = [m for m in installed if "node-2" in m]
         self.assertEqual(len(on_node_1), 1, installed)

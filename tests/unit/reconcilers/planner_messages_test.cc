@@ -22,6 +22,15 @@ std::vector<std::string> Names(int n) {
   return names;
 }
 
+crd::NodeResult Ended(const std::string& name, const std::string& message,
+                      const std::string& installed) {
+  crd::NodeResult r;
+  r.name = name;
+  r.message = message;
+  r.installed = installed;
+  return r;
+}
+
 TEST(PlannerMessagesTest, EachTextReadsAsWritten) {
   const std::vector<std::string> two = {"n1", "n2"};
   const std::vector<std::string> none;
@@ -113,6 +122,12 @@ TEST(PlannerMessagesTest, EachTextReadsAsWritten) {
            "; left cordoned (failbackMode NoFailback): kubectl uncordon n1 releases it"},
       {"succeeded, admin's cordon", NodeSucceededText("n1", 0, false, "", true, false),
        crd::NodeSucceededMessage(0, false) + "; left cordoned as it was before the run"},
+      {"installed", InstalledText({"a 1", "b 2"}, false), "installed: a 1, b 2"},
+      {"installed, staged", InstalledText({"a 1"}, true), "installed (staged first): a 1"},
+      {"outcome, nothing installed", OutcomeText(Ended("n1", "failed to drain", "")),
+       "n1: failed to drain"},
+      {"outcome, installed", OutcomeText(Ended("n1", "2 updates installed", "installed: a, b")),
+       "n1: 2 updates installed; installed: a, b"},
   };
   for (const auto& c : cases) EXPECT_EQ(c.got, c.want) << c.name;
 }

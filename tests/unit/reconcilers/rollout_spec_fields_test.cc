@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "crd/updaterun_codec.h"
 #include "reconcilers/batch_admission.h"
 #include "reconcilers/node_actions.h"
 #include "reconcilers/rollout_planner.h"
@@ -418,11 +419,15 @@ TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
          "Updating/Verifying the re-scan after the reboot";
 }
 
-TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInAnEvent) {
+TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInTheNodesOutcomeEvent) {
   World w = Workers(1);
-  EXPECT_EQ(EventMessages(MakeRun(), w, "UpdatesInstalled"),
-            (std::vector<std::string>{"w1: 4 installed: fix 1, fix 2, fix 3, fix 4"}))
+  EXPECT_EQ(
+      EventMessages(MakeRun(), w, "NodeUpdated"),
+      (std::vector<std::string>{
+          "w1: 4 updates installed, rebooted; installed: fix 1, fix 2, fix 3, fix 4"}))
       << "once: the re-scan installed nothing";
+  EXPECT_TRUE(EventMessages(MakeRun(), w, "UpdatesInstalled").empty())
+      << "no Event of its own: one write per node saved";
 }
 
 TEST(RolloutSpecTest, StagedUpdatesAreReportedWithTheInstalledOnes) {
@@ -450,13 +455,16 @@ TEST(RolloutSpecTest, StagedUpdatesAreReportedWithTheInstalledOnes) {
   installed.titles = {"openssl 3.0.15", "libc6 2.36"};
   w.nodes["w1"].agent_result = installed;
   RolloutDecision second = PlanRollout(run, w.View(), kStart);
-  std::vector<std::string> messages;
   for (const auto& e : second.events) {
-    if (e.reason == "UpdatesInstalled") messages.push_back(e.message);
+    EXPECT_EQ(e.message.find("openssl"), std::string::npos)
+        << e.reason << ": " << e.message << ": said when the node ends, not now";
   }
-  EXPECT_EQ(
-      messages,
-      (std::vector<std::string>{"w1: 2 installed (staged first): openssl 3.0.15, libc6 2.36"}));
+  EXPECT_EQ(NodeIn(second.status, "w1").installed,
+            "installed (staged first): openssl 3.0.15, libc6 2.36")
+      << "kept in status while the node is in flight, so a restarted controller still says it";
+  auto decoded = crd::DecodeUpdateRunStatus(crd::EncodeUpdateRunStatus(second.status));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, second.status);
 }
 
 // ----------------------------------------------------------------------------- hooks
