@@ -79,7 +79,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
   nodes_->SetTransform(reconcilers::SlimNode);
-  pods_->SetTransform(reconcilers::PodKeyOnly);
+  pods_->KeepKeysOnly();  // the PodStore its handler feeds keeps what is read
   // A pass waits neither for its drains nor for its Events: a node back from its reboot is
   // acted on at once, however many nodes are draining or ending. A drain's end brings its
   // run back.

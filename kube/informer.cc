@@ -58,17 +58,33 @@ void Informer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+Json Informer::ObjectOf(const std::string& key, const Cached& cached) {
+  if (cached.object) return *cached.object;
+  Json o = Json::object();
+  const size_t slash = key.find('/');
+  if (slash > 0) o["metadata"]["namespace"] = Json::string(key.substr(0, slash));
+  o["metadata"]["name"] = Json::string(key.substr(slash + 1));
+  o["metadata"]["resourceVersion"] = Json::string(cached.resource_version);
+  return o;
+}
+
 std::vector<Json> Informer::Snapshot() const {
   std::lock_guard<std::mutex> lock(cache_mu_);
   std::vector<Json> out;
   out.reserve(cache_.size());
-  for (const auto& [_, o] : cache_) out.push_back(o);
+  for (const auto& [key, cached] : cache_) out.push_back(ObjectOf(key, cached));
   return out;
 }
 
 void Informer::Visit(const std::function<void(const Json&)>& visit) const {
   std::lock_guard<std::mutex> lock(cache_mu_);
-  for (const auto& [_, o] : cache_) visit(o);
+  for (const auto& [key, cached] : cache_) {
+    if (cached.object) {
+      visit(*cached.object);
+    } else {
+      visit(ObjectOf(key, cached));
+    }
+  }
 }
 
 void Informer::StoreLocked(const std::string& key, const Json* object) {
@@ -77,11 +93,9 @@ void Informer::StoreLocked(const std::string& key, const Json* object) {
     if (it != cache_.end()) cache_.erase(it);
     return;
   }
-  if (it == cache_.end()) {
-    cache_.emplace(key, *object);
-  } else {
-    it->second = *object;
-  }
+  if (it == cache_.end()) it = cache_.emplace(key, Cached{}).first;
+  it->second.resource_version = RvOf(*object);
+  if (!keys_only_) it->second.object = std::make_unique<const Json>(*object);
 }
 
 size_t Informer::Size() const {
@@ -91,9 +105,10 @@ size_t Informer::Size() const {
 
 std::optional<Json> Informer::Get(const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(cache_mu_);
-  auto it = cache_.find(ns + "/" + name);
+  const std::string key = ns + "/" + name;
+  auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
-  return it->second;
+  return ObjectOf(key, it->second);
 }
 
 void Informer::Deliver(const std::string& type, const Json& object, const Json* kept) {
@@ -140,7 +155,7 @@ bool Informer::ListAndDeliver() {
         auto it = cache_.find(key);
         if (it == cache_.end()) {
           type = "ADDED";
-        } else if (RvOf(it->second) != RvOf(kept)) {
+        } else if (it->second.resource_version != RvOf(kept)) {
           type = "MODIFIED";
         }
       }
@@ -154,8 +169,8 @@ bool Informer::ListAndDeliver() {
   std::vector<Json> gone;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
-    for (const auto& [key, obj] : cache_) {
-      if (!listed.count(key)) gone.push_back(obj);
+    for (const auto& [key, cached] : cache_) {
+      if (!listed.count(key)) gone.push_back(ObjectOf(key, cached));
     }
   }
   for (const auto& obj : gone) Deliver("DELETED", obj, &obj);

@@ -61,7 +61,7 @@ class ApiClusterSource : public ClusterSource {
 };
 
 // Reads the cache of a node informer (slimmed with SlimNode) and the pods of a PodStore that
-// a pod informer's handler feeds (that informer, transformed with PodKeyOnly, keeps keys; the
+// a pod informer's handler feeds (that informer keeps keys only, KeepKeysOnly; the
 // store keeps what is read, and PodsOn reads one node's pods without scanning them all). The
 // pod informer says whether the pods are synced. All three must outlive this object.
 class CachedClusterSource : public ClusterSource {

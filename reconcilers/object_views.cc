@@ -129,12 +129,6 @@ Json SlimNode(const Json& node) {
   return slim;
 }
 
-Json PodKeyOnly(const Json& pod) {
-  Json key = Json::object();
-  if (pod.has_object_field("metadata")) key["metadata"] = SlimMetadata(pod.at("metadata"));
-  return key;
-}
-
 std::string NodeNameOfPod(const Json& pod) { return StringAt(pod, "spec", "nodeName"); }
 
 }  // namespace kcau::reconcilers

@@ -15,10 +15,6 @@ NodeView NodeViewFromJson(const kube::Json& node);
 // Only what NodeViewFromJson reads, plus name and resourceVersion. Idempotent.
 kube::Json SlimNode(const kube::Json& node);
 
-// The pod informer's transform: name, namespace and resourceVersion, what its relists
-// compare; the PodStore its handler feeds keeps what is read (pod_store.h). Idempotent.
-kube::Json PodKeyOnly(const kube::Json& pod);
-
 // The node a pod is bound to; empty when unscheduled.
 std::string NodeNameOfPod(const kube::Json& pod);
 

@@ -1,7 +1,7 @@
 // The controller's pod cache as typed values (PodView), indexed by node: what a drain and the
 // per-node counts read, fed by the pod informer's handler with every event. The informer
-// itself keeps only each pod's key and resourceVersion (PodKeyOnly, object_views.h),
-// which its relists need. 50,000 pods as slimmed JSON trees were ~1.3 KB each; as PodViews
+// itself keeps only each pod's key and resourceVersion (Informer::KeepKeysOnly), which its
+// relists need. 50,000 pods as slimmed JSON trees were ~1.3 KB each; as PodViews
 // they are a fifth of that.
 //
 // Thread-safety: every method is safe from any thread.

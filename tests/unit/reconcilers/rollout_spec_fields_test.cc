@@ -421,10 +421,9 @@ TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
 
 TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInTheNodesOutcomeEvent) {
   World w = Workers(1);
-  EXPECT_EQ(
-      EventMessages(MakeRun(), w, "NodeUpdated"),
-      (std::vector<std::string>{
-          "w1: 4 updates installed, rebooted; installed: fix 1, fix 2, fix 3, fix 4"}))
+  EXPECT_EQ(EventMessages(MakeRun(), w, "NodeUpdated"),
+            (std::vector<std::string>{
+                "w1: 4 updates installed, rebooted; installed: fix 1, fix 2, fix 3, fix 4"}))
       << "once: the re-scan installed nothing";
   EXPECT_TRUE(EventMessages(MakeRun(), w, "UpdatesInstalled").empty())
       << "no Event of its own: one write per node saved";

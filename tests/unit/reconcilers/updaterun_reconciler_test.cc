@@ -679,7 +679,7 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
     pod_store.Apply(type, pod);
   });
   nodes.SetTransform(SlimNode);
-  pods.SetTransform(PodKeyOnly);
+  pods.KeepKeysOnly();
   nodes.Start();
   pods.Start();
   // Waits until a cache holds exactly the store's objects at their current versions
