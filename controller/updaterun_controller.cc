@@ -66,7 +66,10 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       // run again. The reconciler decides whether the change matters.
       nodes_(std::make_unique<kube::Informer>(
           client, kube::resources::Nodes(), "", Paged(),
-          [this](const std::string& type, const kube::Json& object) { EnqueueAllRuns(); })),
+          [this](const std::string& type, const kube::Json& object) {
+            node_store_.Apply(type, object);
+            EnqueueAllRuns();
+          })),
       // A pod gone may finish a drain; other pod changes never move a run.
       pods_(std::make_unique<kube::Informer>(
           client, kube::resources::Pods(), "", Paged(),
@@ -74,12 +77,13 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             pod_store_.Apply(type, object);
             if (type == "DELETED") EnqueueAllRuns();
           })),
-      cluster_(*nodes_, *pods_, pod_store_),
+      cluster_(*nodes_, node_store_, *pods_, pod_store_),
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),
       reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
-  nodes_->SetTransform(reconcilers::SlimNode);
-  pods_->KeepKeysOnly();  // the PodStore its handler feeds keeps what is read
+  // The stores their handlers feed keep what is read.
+  nodes_->KeepKeysOnly();
+  pods_->KeepKeysOnly();
   // A pass waits neither for its drains nor for its Events: a node back from its reboot is
   // acted on at once, however many nodes are draining or ending. A drain's end brings its
   // run back.

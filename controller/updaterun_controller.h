@@ -88,6 +88,8 @@ class UpdateRunController {
   const Duration resync_period_;
   WorkQueue queue_;
   std::unique_ptr<kube::Informer> runs_;
+  // The nodes as passes read them; fed by nodes_, which keeps keys only. Outlives nodes_.
+  reconcilers::NodeStore node_store_;
   std::unique_ptr<kube::Informer> nodes_;
   // The pods as drains read them; fed by pods_, which keeps keys only. Outlives pods_.
   reconcilers::PodStore pod_store_;

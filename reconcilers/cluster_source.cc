@@ -69,32 +69,7 @@ StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
 
 StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
-  std::vector<NodeView> views;
-  views.reserve(nodes_.Size());
-  std::string error;
-  std::lock_guard lock(views_mu_);  // always taken before the informer's: one order
-  const uint64_t call = ++calls_;
-  nodes_.Visit([&](const Json& node) {
-    try {
-      const Json& meta = node.at("metadata");
-      const std::string& rv = meta.has_string_field("resourceVersion")
-                                  ? meta.at("resourceVersion").as_string()
-                                  : std::string();
-      ConvertedNode& converted = views_[meta.at("name").as_string()];
-      // Without a resourceVersion nothing says it is unchanged: convert every time.
-      if (rv.empty() || converted.seen == 0 || converted.resource_version != rv) {
-        converted.view = NodeViewFromJson(node);
-        converted.resource_version = rv;
-      }
-      converted.seen = call;
-      views.push_back(converted.view);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-  });
-  std::erase_if(views_, [&](const auto& entry) { return entry.second.seen != call; });
-  if (!error.empty()) return InternalError("malformed Node in cache: " + error);
-  return views;
+  return node_store_.All();
 }
 
 StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& node) {

@@ -11,15 +11,13 @@
 // Thread-safety: both implementations are safe from several workers at once.
 #pragma once
 
-#include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
 #include "kube/json.h"
+#include "reconcilers/node_store.h"
 #include "reconcilers/node_view.h"
 #include "reconcilers/pod_rules.h"
 #include "reconcilers/pod_store.h"
@@ -60,35 +58,23 @@ class ApiClusterSource : public ClusterSource {
   kube::KubeClient& client_;
 };
 
-// Reads the cache of a node informer (slimmed with SlimNode) and the pods of a PodStore that
-// a pod informer's handler feeds (that informer keeps keys only, KeepKeysOnly; the
-// store keeps what is read, and PodsOn reads one node's pods without scanning them all). The
-// pod informer says whether the pods are synced. All three must outlive this object.
+// Reads a NodeStore and a PodStore that the node and pod informers' handlers feed (those
+// informers keep keys only; PodsOn reads one node's pods without scanning them all). The
+// informers say whether the caches are synced. All four must outlive this object.
 class CachedClusterSource : public ClusterSource {
  public:
-  CachedClusterSource(const kube::Informer& nodes, const kube::Informer& pods,
-                      const PodStore& pod_store)
-      : nodes_(nodes), pods_(pods), pod_store_(pod_store) {}
+  CachedClusterSource(const kube::Informer& nodes, const NodeStore& node_store,
+                      const kube::Informer& pods, const PodStore& pod_store)
+      : nodes_(nodes), node_store_(node_store), pods_(pods), pod_store_(pod_store) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
   StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:
-  // A node's view as converted from the cached object of `resource_version`: a pass
-  // converts again only the nodes that changed since the last one (converting 5,000 Nodes,
-  // agent annotations parsed, on every pass was most of the controller's CPU).
-  struct ConvertedNode {
-    std::string resource_version;
-    NodeView view;
-    uint64_t seen = 0;  // the last Nodes() call that found it: older ones are gone
-  };
-
   const kube::Informer& nodes_;
+  const NodeStore& node_store_;
   const kube::Informer& pods_;
   const PodStore& pod_store_;
-  std::mutex views_mu_;
-  std::unordered_map<std::string, ConvertedNode> views_;  // by name; guarded by views_mu_
-  uint64_t calls_ = 0;                                    // guarded by views_mu_
 };
 
 }  // namespace kcau::reconcilers

@@ -14,19 +14,6 @@ std::string StringAt(const Json& obj, const char* a, const char* b) {
   return inner.has_string_field(b) ? inner.at(b).as_string() : "";
 }
 
-void CopyField(const Json& from, Json& to, const char* field) {
-  if (from.has_field(field)) to[field] = from.at(field);
-}
-
-// name, namespace, resourceVersion: what every cache needs to key and diff an object.
-Json SlimMetadata(const Json& meta) {
-  Json slim = Json::object();
-  CopyField(meta, slim, "name");
-  CopyField(meta, slim, "namespace");
-  CopyField(meta, slim, "resourceVersion");
-  return slim;
-}
-
 }  // namespace
 
 NodeView NodeViewFromJson(const Json& node) {
@@ -82,51 +69,6 @@ NodeView NodeViewFromJson(const Json& node) {
     }
   }
   return v;
-}
-
-Json SlimNode(const Json& node) {
-  Json slim = Json::object();
-  if (!node.has_object_field("metadata")) return slim;
-  const Json& meta = node.at("metadata");
-  Json m = SlimMetadata(meta);
-  CopyField(meta, m, "labels");  // node selectors and zones read them all
-  if (meta.has_object_field("annotations")) {
-    // Only kcau's own annotations: others (e.g. large ones from other tools) stay out.
-    Json ann = Json::object();
-    for (const char* key : {agent::kRequestAnnotation, agent::kResultAnnotation,
-                            agent::kCordonedByAnnotation, agent::kHookRequestAnnotation,
-                            agent::kHookResultAnnotation, agent::kAgentVersionAnnotation}) {
-      CopyField(meta.at("annotations"), ann, key);
-    }
-    m["annotations"] = ann;
-  }
-  slim["metadata"] = m;
-  if (node.has_object_field("spec")) {
-    Json spec = Json::object();
-    CopyField(node.at("spec"), spec, "unschedulable");
-    slim["spec"] = spec;
-  }
-  if (node.has_object_field("status")) {
-    const Json& status = node.at("status");
-    Json s = Json::object();
-    const std::string boot_id = StringAt(status, "nodeInfo", "bootID");
-    if (!boot_id.empty()) s["nodeInfo"]["bootID"] = Json::string(boot_id);
-    if (status.has_array_field("conditions")) {
-      // Type and status of each (Ready, and the *Pressure ones the pre-flight checks read);
-      // the messages and heartbeat times are most of a condition's bytes.
-      Json conditions = Json::array();
-      size_t n = 0;
-      for (const auto& c : status.at("conditions").as_array()) {
-        Json kept = Json::object();
-        CopyField(c, kept, "type");
-        CopyField(c, kept, "status");
-        conditions[n++] = kept;
-      }
-      s["conditions"] = conditions;
-    }
-    slim["status"] = s;
-  }
-  return slim;
 }
 
 std::string NodeNameOfPod(const Json& pod) { return StringAt(pod, "spec", "nodeName"); }

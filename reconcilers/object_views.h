@@ -12,9 +12,6 @@ namespace kcau::reconcilers {
 // Throws std::exception on a Node without metadata.name (callers convert it to a Status).
 NodeView NodeViewFromJson(const kube::Json& node);
 
-// Only what NodeViewFromJson reads, plus name and resourceVersion. Idempotent.
-kube::Json SlimNode(const kube::Json& node);
-
 // The node a pod is bound to; empty when unscheduled.
 std::string NodeNameOfPod(const kube::Json& pod);
 

@@ -16,8 +16,8 @@ void PodStore::Apply(const std::string& type, const kube::Json& pod) {
     node_of_.erase(was);
   }
   if (type == "DELETED") return;
-  node_of_[key] = view.node;
-  by_node_[view.node][key] = std::move(view);
+  by_node_[view.node][key] = {view.daemon_set_or_mirror, view.terminating, view.has_controller};
+  node_of_[key] = std::move(view.node);
 }
 
 std::vector<PodView> PodStore::On(const std::string& node) const {
@@ -26,7 +26,11 @@ std::vector<PodView> PodStore::On(const std::string& node) const {
   auto it = by_node_.find(node);
   if (it == by_node_.end()) return pods;
   pods.reserve(it->second.size());
-  for (const auto& [_, pod] : it->second) pods.push_back(pod);
+  for (const auto& [key, traits] : it->second) {
+    const size_t slash = key.find('/');
+    pods.push_back({key.substr(0, slash), key.substr(slash + 1), node, traits.daemon_set_or_mirror,
+                    traits.terminating, traits.has_controller});
+  }
   return pods;
 }
 

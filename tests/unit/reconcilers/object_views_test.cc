@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/protocol.h"
+#include "reconcilers/node_store.h"
 #include "reconcilers/pod_rules.h"
 #include "reconcilers/pod_store.h"
 
@@ -69,11 +70,9 @@ Json Pod(const std::string& owner_kind, bool mirror, bool terminating) {
   return pod;
 }
 
-TEST(ObjectViewsTest, SlimNodeReadsTheSameAsTheFullNode) {
+TEST(ObjectViewsTest, NodeViewReadsWhatThePlannerNeeds) {
   const Json full = Json::parse(kFullNode);
-  const Json slim = SlimNode(full);
-  EXPECT_EQ(NodeViewFromJson(slim), NodeViewFromJson(full));
-  const NodeView view = NodeViewFromJson(slim);
+  const NodeView view = NodeViewFromJson(full);
   EXPECT_EQ(view.name, "worker-7");
   EXPECT_TRUE(view.ready);
   EXPECT_TRUE(view.unschedulable);
@@ -82,12 +81,38 @@ TEST(ObjectViewsTest, SlimNodeReadsTheSameAsTheFullNode) {
   ASSERT_TRUE(view.agent_result.has_value());
   EXPECT_EQ(view.agent_result->updates_installed, 3);
   EXPECT_EQ(view.labels.at("topology.kubernetes.io/zone"), "zone-b");
-  // What the cache keys and diffs on survives; what nothing reads does not.
-  EXPECT_EQ(slim.at("metadata").at("resourceVersion").as_string(), "8812");
-  EXPECT_FALSE(slim.at("status").has_field("images"));
-  EXPECT_FALSE(slim.at("metadata").at("annotations").has_field("node.alpha.kubernetes.io/ttl"));
-  EXPECT_EQ(SlimNode(slim), slim) << "not idempotent";
-  EXPECT_LT(slim.serialize().size(), full.serialize().size() / 2);
+  EXPECT_EQ(view.resource_version, "8812");
+}
+
+TEST(NodeStoreTest, KeepsEachNodesViewAsItsEventsSay) {
+  NodeStore store;
+  const Json full = Json::parse(kFullNode);
+  store.Apply("ADDED", full);
+  Json other = Json::object();
+  other["metadata"]["name"] = Json::string("a-node");
+  store.Apply("ADDED", other);
+  auto all = store.All();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "a-node") << "in name order";
+  EXPECT_EQ((*all)[1], NodeViewFromJson(full));
+
+  Json cordoned = full;
+  cordoned["spec"]["unschedulable"] = Json::boolean(false);
+  store.Apply("MODIFIED", cordoned);
+  EXPECT_FALSE(store.All()->at(1).unschedulable) << "read as the last event says";
+
+  Json nameless = Json::object();
+  nameless["metadata"]["namespace"] = Json::string("");
+  store.Apply("ADDED", nameless);
+  EXPECT_FALSE(store.All().ok()) << "a Node that cannot be read is an error, not left out";
+  store.Apply("DELETED", nameless);
+  // A DELETED event may carry only the key (a relist's, from a keys-only informer).
+  Json key_only = Json::object();
+  key_only["metadata"]["name"] = Json::string("a-node");
+  store.Apply("DELETED", key_only);
+  ASSERT_TRUE(store.All().ok());
+  EXPECT_EQ(store.size(), 1u);
 }
 
 TEST(ObjectViewsTest, PodViewKeepsWhatDrainsAndCountsRead) {
@@ -137,6 +162,10 @@ TEST(PodStoreTest, FollowsSchedulingAndDeletionAndCountsByNode) {
       << "DaemonSet pods and unscheduled ones are not counted";
   store.Apply("MODIFIED", NamedPod("pending", "n2", "ReplicaSet"));  // scheduled
   EXPECT_EQ(store.EvictablePerNode(), (std::map<std::string, int>{{"n1", 1}, {"n2", 1}}));
+  ASSERT_EQ(store.On("n2").size(), 1u);
+  EXPECT_EQ(store.On("n2")[0], PodViewFromJson(NamedPod("pending", "n2", "ReplicaSet")))
+      << "read back whole, though kept as its key, its node and its traits";
+  EXPECT_EQ(store.On("n1")[1], PodViewFromJson(NamedPod("ds", "n1", "DaemonSet")));
   // A DELETED event may carry only the key (a relist's from the informer's cache).
   Json key_only = Json::object();
   key_only["metadata"]["name"] = Json::string("a");

@@ -670,15 +670,18 @@ TEST_F(ReconcilerTest, StatusChangedSinceReadIsAConflictAndTouchesNothing) {
   }
 }
 
-// The controller's configuration: the planner reads slimmed informer caches, not the API.
+// The controller's configuration: the planner reads the stores the informers feed, not the API.
 TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"maxFailedNodes":1})");
-  kube::Informer nodes(client_, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  NodeStore node_store;
+  kube::Informer nodes(
+      client_, res::Nodes(), "", {},
+      [&](const std::string& type, const Json& node) { node_store.Apply(type, node); });
   PodStore pod_store;
   kube::Informer pods(client_, res::Pods(), "", {}, [&](const std::string& type, const Json& pod) {
     pod_store.Apply(type, pod);
   });
-  nodes.SetTransform(SlimNode);
+  nodes.KeepKeysOnly();
   pods.KeepKeysOnly();
   nodes.Start();
   pods.Start();
@@ -704,7 +707,7 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   };
-  CachedClusterSource cluster(nodes, pods, pod_store);
+  CachedClusterSource cluster(nodes, node_store, pods, pod_store);
   UpdateRunReconciler reconciler(client_, cluster, clock_, nullptr, signing_key_);
   for (int pass = 0; pass < 80 && Phase() != "Succeeded"; ++pass) {
     caught_up();
@@ -719,15 +722,18 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(reboots_["n" + std::to_string(i)], 1);
 }
 
-// Nodes() keeps each node's view between passes and converts again only what changed: a
-// node edited since is read as it is now, a node deleted since is gone.
+// Nodes() reads the views the node informer's handler keeps: a node edited since is read as
+// it is now, a node deleted since is gone.
 TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
-  kube::Informer nodes(client_, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  NodeStore node_store;
+  kube::Informer nodes(
+      client_, res::Nodes(), "", {},
+      [&](const std::string& type, const Json& node) { node_store.Apply(type, node); });
   kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
-  nodes.SetTransform(SlimNode);
+  nodes.KeepKeysOnly();
   nodes.Start();
   PodStore pod_store;
-  CachedClusterSource cluster(nodes, pods, pod_store);
+  CachedClusterSource cluster(nodes, node_store, pods, pod_store);
   auto views_when = [&](const std::function<bool(const std::vector<NodeView>&)>& done) {
     std::vector<NodeView> views;
     for (int i = 0; i < 10000; ++i) {  // bounded polling for the watch; no time asserted

@@ -1,0 +1,54 @@
+#include "reconcilers/node_store.h"
+
+#include "reconcilers/object_views.h"
+
+namespace kcau::reconcilers {
+
+namespace {
+
+std::string NameOf(const kube::Json& node) {
+  if (!node.has_object_field("metadata")) return "";
+  const kube::Json& meta = node.at("metadata");
+  return meta.has_string_field("name") ? meta.at("name").as_string() : "";
+}
+
+}  // namespace
+
+void NodeStore::Apply(const std::string& type, const kube::Json& node) {
+  const std::string name = NameOf(node);
+  if (type == "DELETED") {
+    std::lock_guard<std::mutex> lock(mu_);
+    views_.erase(name);
+    malformed_.erase(name);
+    return;
+  }
+  try {
+    NodeView view = NodeViewFromJson(node);  // outside the lock: it parses annotations
+    std::lock_guard<std::mutex> lock(mu_);
+    views_.insert_or_assign(name, std::move(view));
+    malformed_.erase(name);
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    views_.erase(name);
+    malformed_.insert_or_assign(name, e.what());
+  }
+}
+
+StatusOr<std::vector<NodeView>> NodeStore::All() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!malformed_.empty()) {
+    const auto& [name, why] = *malformed_.begin();
+    return InternalError("malformed Node \"" + name + "\" in cache: " + why);
+  }
+  std::vector<NodeView> views;
+  views.reserve(views_.size());
+  for (const auto& [_, view] : views_) views.push_back(view);
+  return views;
+}
+
+size_t NodeStore::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return views_.size();
+}
+
+}  // namespace kcau::reconcilers

@@ -1,0 +1,34 @@
+// The controller's node cache as typed NodeViews, fed by the node informer's handler with
+// every event (that informer keeps keys only, Informer::KeepKeysOnly): a Node is converted
+// once per change, as it arrives, and no JSON of it is kept. At 5,000 nodes the slimmed JSON
+// cache plus the views converted from it on each pass held both forms of every node.
+//
+// Thread-safety: every method is safe from any thread.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "kube/json.h"
+#include "reconcilers/node_view.h"
+
+namespace kcau::reconcilers {
+
+class NodeStore {
+ public:
+  // An informer event: ADDED or MODIFIED stores the node as it is now, DELETED forgets it.
+  void Apply(const std::string& type, const kube::Json& node);
+  // Every node, in name order; an error when a stored Node could not be read.
+  StatusOr<std::vector<NodeView>> All() const;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, NodeView> views_;         // by name; guarded by mu_
+  std::map<std::string, std::string> malformed_;  // name -> why it cannot be read; guarded by mu_
+};
+
+}  // namespace kcau::reconcilers
