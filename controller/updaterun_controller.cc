@@ -81,7 +81,9 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),
       reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
-  // The stores their handlers feed keep what is read.
+  // The stores their handlers feed keep what is read; of runs, only what waking and counting
+  // them reads (a pass reads its run from the API).
+  runs_->SetTransform(crd::RunSummary);
   nodes_->KeepKeysOnly();
   pods_->KeepKeysOnly();
   // A pass waits neither for its drains nor for its Events: a node back from its reboot is

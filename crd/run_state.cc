@@ -31,4 +31,25 @@ bool IsEnded(const web::json::value& object) {
   return IsEnded(run);
 }
 
+web::json::value RunSummary(const web::json::value& object) {
+  web::json::value summary = web::json::value::object();
+  auto keep = [](const web::json::value& from, web::json::value& to,
+                 std::initializer_list<const char*> fields) {
+    for (const char* field : fields) {
+      if (from.has_field(field)) to[field] = from.at(field);
+    }
+  };
+  if (object.has_object_field("metadata")) {
+    web::json::value meta = web::json::value::object();
+    keep(object.at("metadata"), meta, {"name", "namespace", "resourceVersion", "generation"});
+    summary["metadata"] = meta;
+  }
+  if (object.has_object_field("status")) {
+    web::json::value status = web::json::value::object();
+    keep(object.at("status"), status, {"phase", "observedGeneration"});
+    summary["status"] = status;
+  }
+  return summary;
+}
+
 }  // namespace kcau::crd

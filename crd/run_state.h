@@ -24,4 +24,10 @@ bool IsEnded(const UpdateRun& run);
 // of the three is missing or the phase is not one the API knows.
 bool IsEnded(const web::json::value& object);
 
+// What the controller's run informer caches of a run: metadata's name, namespace,
+// resourceVersion and generation, and the status's phase and observedGeneration, so IsEnded
+// and the runs-by-phase gauge read it as they read the whole run. A run of 5,000 nodes is
+// ~400 KiB of status, megabytes as a JSON tree; the reconciler reads runs from the API.
+web::json::value RunSummary(const web::json::value& object);
+
 }  // namespace kcau::crd

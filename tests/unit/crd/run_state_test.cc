@@ -1,5 +1,6 @@
-// IsEnded over decoded runs and over runs as the API server stores them: both forms must give
-// the same answer, since the controller asks one and the reconciler the other.
+// IsEnded over decoded runs, over runs as the API server stores them and over the summaries
+// the controller caches: every form must give the same answer, since the controller asks one
+// and the reconciler another.
 #include "crd/run_state.h"
 
 #include <gtest/gtest.h>
@@ -34,6 +35,14 @@ TEST_P(IsEndedTest, DecodedAndStoredFormsAgree) {
   auto run = DecodeUpdateRun(object);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ(IsEnded(*run), c.ended);
+  // What the controller's run informer caches reads the same.
+  const web::json::value summary = RunSummary(object);
+  EXPECT_EQ(IsEnded(summary), c.ended);
+  EXPECT_EQ(summary.at("metadata").at("name"), object.at("metadata").at("name"));
+  EXPECT_FALSE(summary.has_field("spec"));
+  if (object.has_field("status")) {
+    EXPECT_EQ(summary.at("status").at("phase"), object.at("status").at("phase"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
