@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   // it: across the controller's threads that held ~400 MiB of freed heap after a 50,000-pod
   // list. Two arenas (and malloc_trim after each list, kube/informer.cc) hand it back.
   mallopt(M_ARENA_MAX, 2);
+  // A pass's largest buffers (a run's status text, its 5,000 node views) come and go: from
+  // mmap they go back to the system when freed. glibc's default raises the threshold to the
+  // largest block freed, and then they fragment the heap for good.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   crossplat::threadpool::initialize_with_threads(kHttpThreads);
   auto options =
       controller::ParseControllerOptions(std::vector<std::string>(argv + 1, argv + argc));
