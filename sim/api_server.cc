@@ -304,7 +304,7 @@ struct ApiServer::Impl {
           StatusObject(e.code, e.reason, s.message(), details_name, kind, r ? r->group : ""));
   }
 
-  void Handle(http::http_request req) {
+  void Handle(http::http_request req, const std::string& body) {
     if (!gate->Enter()) {
       ObserveReply(req.reply(http::status_codes::ServiceUnavailable,
                              StatusObject(503, "ServiceUnavailable", "kcau-sim is stopping")));
@@ -315,7 +315,7 @@ struct ApiServer::Impl {
       ~Leave() { gate.Left(); }
     } leave{*gate};
     try {
-      Route(req);
+      Route(req, body);
     } catch (const std::exception& e) {
       // Malformed JSON bodies and anything else unexpected: a Status, never a crash.
       Reply(req, 400, StatusObject(400, "BadRequest", std::string("bad request: ") + e.what()));
@@ -358,7 +358,8 @@ struct ApiServer::Impl {
     return std::nullopt;
   }
 
-  void Route(http::http_request& req) {
+  // `body`: the request's, read whole before (ApiServer::Start).
+  void Route(http::http_request& req, const std::string& body) {
     const auto segs = Segments(req.relative_uri().path());
     const auto query = web::uri::split_query(req.relative_uri().query());
     auto q = [&](const std::string& k) {
@@ -507,10 +508,10 @@ struct ApiServer::Impl {
         return;
       }
       if (method == http::methods::POST) {
-        auto body = RequestObject(req);
-        if (!body.ok()) return ReplyUndecodable(req, body.status());
-        auto created = store.Create(r, ns, *body, dry_run);
-        if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(*body), &r);
+        auto object = RequestObject(req, body);
+        if (!object.ok()) return ReplyUndecodable(req, object.status());
+        auto created = store.Create(r, ns, *object, dry_run);
+        if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(*object), &r);
         if (!dry_run) AfterWrite(r, *created);
         Reply(req, 201, *created);
         return;
@@ -542,9 +543,9 @@ struct ApiServer::Impl {
       return;
     }
     if (method == http::methods::PUT) {
-      auto body = RequestObject(req);
-      if (!body.ok()) return ReplyUndecodable(req, body.status());
-      auto updated = store.Update(r, key, *body, status_sub, dry_run);
+      auto object = RequestObject(req, body);
+      if (!object.ok()) return ReplyUndecodable(req, object.status());
+      auto updated = store.Update(r, key, *object, status_sub, dry_run);
       if (!updated.ok()) return ReplyError(req, updated.status(), name, &r);
       if (!dry_run) AfterWrite(r, *updated);
       Reply(req, 200, *updated);
@@ -568,7 +569,7 @@ struct ApiServer::Impl {
                            "application/strategic-merge-patch+json"));
         return;
       }
-      Json patch = Json::parse(req.extract_string(true).get());
+      Json patch = Json::parse(body);
       auto patched = store.Patch(r, key, type, patch, status_sub, dry_run);
       if (!patched.ok()) return ReplyError(req, patched.status(), name, &r);
       if (!dry_run) AfterWrite(r, *patched);
@@ -577,7 +578,7 @@ struct ApiServer::Impl {
     }
     if (method == http::methods::DEL) {
       // kubectl sends dry-run deletes as DeleteOptions in the body: {"dryRun":["All"]}.
-      const bool dry_delete = dry_run || DeleteOptionsSayDryRun(req);
+      const bool dry_delete = dry_run || DeleteOptionsSayDryRun(body);
       auto deleted = store.Delete(r, key, dry_delete);
       if (!deleted.ok()) return ReplyError(req, deleted.status(), name, &r);
       Reply(req, 200, *deleted);
@@ -586,8 +587,7 @@ struct ApiServer::Impl {
     Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
   }
 
-  static bool DeleteOptionsSayDryRun(http::http_request& req) {
-    const std::string body = req.extract_string(true).get();
+  static bool DeleteOptionsSayDryRun(const std::string& body) {
     if (body.empty()) return false;
     std::error_code ec;
     const Json options = Json::parse(body, ec);
@@ -600,12 +600,11 @@ struct ApiServer::Impl {
 
   // The object a create or update carries: JSON, or the Kubernetes protobuf encoding that
   // kubectl's typed clients send for built-in kinds, decoded to the same JSON.
-  static StatusOr<Json> RequestObject(http::http_request& req) {
+  static StatusOr<Json> RequestObject(const http::http_request& req, const std::string& body) {
     if (req.headers().content_type().rfind(kKubernetesProtobuf, 0) == 0) {
-      const auto bytes = req.extract_vector().get();
-      return KubernetesProtobufToJson(std::string(bytes.begin(), bytes.end()));
+      return KubernetesProtobufToJson(body);
     }
-    return req.extract_json(true).get();
+    return body.empty() ? Json::null() : Json::parse(body);
   }
 
   // A body that could not be read: 415 for an encoding of a kind kcau-sim cannot decode
@@ -798,7 +797,23 @@ Status ApiServer::Start() {
     }
     impl_->listener =
         std::make_unique<http::experimental::listener::http_listener>(Url() + "/", config);
-    impl_->listener->support([this](http::http_request r) { impl_->Handle(std::move(r)); });
+    // Handled with the body read whole: a handler that read it with .get() on a pool thread
+    // would hold that thread while another reads it, and a pool of a few threads deadlocked
+    // under a burst of writes.
+    impl_->listener->support([this](http::http_request r) {
+      r.extract_vector().then([this, r](pplx::task<std::vector<unsigned char>> read) {
+        std::string body;
+        try {
+          const std::vector<unsigned char> bytes = read.get();
+          body.assign(bytes.begin(), bytes.end());
+        } catch (const std::exception& e) {
+          // The client went away before its body arrived: nobody to answer.
+          spdlog::debug("kcau-sim: request body not received: {}", e.what());
+          return;
+        }
+        impl_->Handle(r, body);
+      });
+    });
     impl_->listener->open().wait();
   } catch (const std::exception& e) {
     impl_->listener.reset();

@@ -15,7 +15,10 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
+// After <utility>: boost asio, which it includes, needs std::exchange declared.
+#include <pplx/threadpool.h>
 
 #include "agent/request_signature.h"
 #include "common/stop_signals.h"
@@ -303,9 +306,15 @@ kcau::Status PrepareRealAgentRoots(kcau::sim::RealAgents& agents,
   return kcau::Status::Ok();
 }
 
+// cpprestsdk's I/O threads (its default is 40). Requests are handled once their bodies have
+// arrived and each watch streams from a thread of its own (api_server.h), so no handler holds
+// a pool thread waiting: a few keep two cores busy.
+constexpr size_t kHttpThreads = 8;
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  crossplat::threadpool::initialize_with_threads(kHttpThreads);
   Flags flags;
   try {
     flags = Parse(std::vector<std::string>(argv + 1, argv + argc));
