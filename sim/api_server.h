@@ -4,8 +4,10 @@
 // /status, pods/eviction, Table output for `kubectl get`, and Status errors in the API
 // server's shape. cpprestsdk stays in the .cc.
 //
-// Thread-safety: Start/Stop from one thread. Requests run on cpprest's pool; each watch
-// streams from a thread of its own, so a slow watcher never holds up the store.
+// Thread-safety: Start/Stop from one thread. Requests run on cpprest's pool once their bodies
+// have been read whole, so no handler holds a pool thread waiting (kcau-sim runs a pool of a
+// few threads); each watch streams from a thread of its own, so a slow watcher never holds up
+// the store.
 #pragma once
 
 #include <map>

@@ -309,7 +309,7 @@ kcau::Status PrepareRealAgentRoots(kcau::sim::RealAgents& agents,
 // cpprestsdk's I/O threads (its default is 40). Requests are handled once their bodies have
 // arrived and each watch streams from a thread of its own (api_server.h), so no handler holds
 // a pool thread waiting: a few keep two cores busy.
-constexpr size_t kHttpThreads = 8;
+constexpr size_t kHttpThreads = 4;
 
 }  // namespace
 
