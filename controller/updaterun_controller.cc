@@ -11,6 +11,7 @@
 #include "crd/run_state.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
+#include "kube/object_meta.h"
 #include "metrics/callback_collector.h"
 #include "metrics/kcau_metrics.h"
 #include "reconcilers/object_views.h"
@@ -18,13 +19,6 @@
 namespace kcau::controller {
 
 namespace {
-
-std::string NameOf(const kube::Json& object) {
-  if (object.has_object_field("metadata") && object.at("metadata").has_string_field("name")) {
-    return object.at("metadata").at("name").as_string();
-  }
-  return "";
-}
 
 // Lists in pages of 500, as client-go's reflector does: no single response holds 50,000 pods.
 kube::ListOptions Paged() {
@@ -59,7 +53,7 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       runs_(std::make_unique<kube::Informer>(
           client, kube::resources::UpdateRuns(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
-            const std::string name = NameOf(object);
+            const std::string name = kube::NameOf(object);
             if (!name.empty()) queue_.Add(name);
           })),
       // Any node change may unblock a run (a reboot finished, a cordon landed): look at every
@@ -132,7 +126,7 @@ std::string UpdateRunController::NotReadyReason() const {
 void UpdateRunController::EnqueueAllRuns() {
   std::vector<std::string> active;
   runs_->Visit([&](const kube::Json& run) {
-    const std::string name = NameOf(run);
+    const std::string name = kube::NameOf(run);
     // An ended run cannot be affected by a node change: node events do not wake it (its own
     // changes still do, via the run informer).
     if (!name.empty() && !crd::IsEnded(run)) active.push_back(name);

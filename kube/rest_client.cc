@@ -16,6 +16,7 @@
 #include "common/verbosity.h"
 #include "kube/disruption_budget.h"
 #include "kube/line_splitter.h"
+#include "kube/object_meta.h"
 #include "kube/token_bucket.h"
 
 namespace kcau::kube {
@@ -32,12 +33,6 @@ constexpr size_t kWatchChunkBytes = 64 * 1024;
 std::string NsOf(const Json& o) {
   return o.has_object_field("metadata") && o.at("metadata").has_string_field("namespace")
              ? o.at("metadata").at("namespace").as_string()
-             : "";
-}
-
-std::string NameOf(const Json& o) {
-  return o.has_object_field("metadata") && o.at("metadata").has_string_field("name")
-             ? o.at("metadata").at("name").as_string()
              : "";
 }
 

@@ -1,21 +1,12 @@
 #include "reconcilers/node_store.h"
 
+#include "kube/object_meta.h"
 #include "reconcilers/object_views.h"
 
 namespace kcau::reconcilers {
 
-namespace {
-
-std::string NameOf(const kube::Json& node) {
-  if (!node.has_object_field("metadata")) return "";
-  const kube::Json& meta = node.at("metadata");
-  return meta.has_string_field("name") ? meta.at("name").as_string() : "";
-}
-
-}  // namespace
-
 void NodeStore::Apply(const std::string& type, const kube::Json& node) {
-  const std::string name = NameOf(node);
+  const std::string name = kube::NameOf(node);
   if (type == "DELETED") {
     std::lock_guard<std::mutex> lock(mu_);
     views_.erase(name);

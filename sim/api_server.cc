@@ -694,14 +694,9 @@ struct ApiServer::Impl {
     auto done = std::make_shared<std::atomic<bool>>(false);
     std::shared_ptr<WatchQueue> q = *queue;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
-    // Checked and registered under one lock with Stop(): a watch that arrives while the
-    // server stops is ended at once instead of leaving a thread Stop() never joins.
+    // Quiesce sets `stopping` and joins these threads only once every admitted request has
+    // left (RequestGate::Close), so no watch starts after the join.
     std::lock_guard<std::mutex> lock(watches_mu);
-    if (stopping) {
-      store.StopWatch(q);
-      buf.close(std::ios_base::out).wait();
-      return;
-    }
     for (auto it = watches.begin(); it != watches.end();) {
       if (*it->done) {
         it->thread.join();

@@ -44,8 +44,6 @@ class RequestGate {
     return drained_.wait_for(lock, grace, [&] { return answering_.load() == 0; });
   }
 
-  bool closed() const { return closed_.load(); }
-
  private:
   // Sequentially consistent on purpose: a request that enters after Close read handling_
   // as 0 must see closed_ set.
