@@ -48,6 +48,7 @@ StatusOr<std::optional<JournalEntry>> Journal::Load() {
     if (v.has_string_field("bootID")) e.boot_id = v.at("bootID").as_string();
     if (v.has_string_field("rebootKind")) e.reboot_kind = v.at("rebootKind").as_string();
     if (v.has_string_field("message")) e.message = v.at("message").as_string();
+    if (v.has_string_field("previous")) e.previous = v.at("previous").as_string();
     if (v.has_array_field("titles")) {
       for (const auto& t : v.at("titles").as_array()) e.titles.push_back(t.as_string());
     }
@@ -64,6 +65,7 @@ Status Journal::Save(const JournalEntry& e) {
   if (!e.boot_id.empty()) v["bootID"] = value::string(e.boot_id);
   if (!e.reboot_kind.empty()) v["rebootKind"] = value::string(e.reboot_kind);
   if (!e.message.empty()) v["message"] = value::string(e.message);
+  if (!e.previous.empty()) v["previous"] = value::string(e.previous);
   if (!e.titles.empty()) {
     value titles = value::array(e.titles.size());
     for (size_t i = 0; i < e.titles.size(); ++i) titles[i] = value::string(e.titles[i]);

@@ -32,6 +32,9 @@ struct JournalEntry {
   std::string reboot_kind;          // kRebooting: "full", "soft", "kexec"
   std::vector<std::string> titles;  // what the install installed
   std::string message;
+  // A re-scan round taken after a reboot (kRescanRequestAnnotation): the encoded result of
+  // the round that rebooted, carried in this round's results (AgentResult::previous).
+  std::string previous;
   bool operator==(const JournalEntry&) const = default;
 };
 

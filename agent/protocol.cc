@@ -18,7 +18,9 @@ const char* AgentStateName(AgentState state) {
   return "Unknown";
 }
 
-std::string EncodeAgentResult(const AgentResult& result) {
+namespace {
+
+web::json::value AgentResultJson(const AgentResult& result) {
   web::json::value v = web::json::value::object();
   v["token"] = web::json::value::string(result.token);
   v["state"] = web::json::value::string(AgentStateName(result.state));
@@ -36,44 +38,61 @@ std::string EncodeAgentResult(const AgentResult& result) {
     for (size_t i = 0; i < list->size(); ++i) titles[i] = web::json::value::string((*list)[i]);
     v[key] = titles;
   }
-  return v.serialize();
+  if (!result.boot_id.empty()) v["bootID"] = web::json::value::string(result.boot_id);
+  if (!result.previous.empty()) v["previous"] = AgentResultJson(result.previous.front());
+  return v;
+}
+
+std::optional<AgentResult> AgentResultOf(const web::json::value& v) {
+  if (!v.is_object() || !v.has_string_field("token") || !v.has_string_field("state")) {
+    return std::nullopt;
+  }
+  AgentResult r;
+  r.token = v.at("token").as_string();
+  const std::string state = v.at("state").as_string();
+  if (state == "Installing") {
+    r.state = AgentState::kInstalling;
+  } else if (state == "Installed") {
+    r.state = AgentState::kInstalled;
+  } else if (state == "Failed") {
+    r.state = AgentState::kFailed;
+  } else if (state == "Scanned") {
+    r.state = AgentState::kScanned;
+  } else {
+    return std::nullopt;
+  }
+  if (v.has_boolean_field("rebootRequired")) r.reboot_required = v.at("rebootRequired").as_bool();
+  if (v.has_integer_field("updatesInstalled")) {
+    r.updates_installed = v.at("updatesInstalled").as_integer();
+  }
+  if (v.has_integer_field("updatesFound")) r.updates_found = v.at("updatesFound").as_integer();
+  if (v.has_string_field("message")) r.message = v.at("message").as_string();
+  if (v.has_string_field("rebootKind")) r.reboot_kind = v.at("rebootKind").as_string();
+  for (const auto& [key, list] :
+       {std::pair{"updates", &r.titles}, std::pair{"staged", &r.staged}}) {
+    if (!v.has_array_field(key)) continue;
+    for (const auto& t : v.at(key).as_array()) {
+      if (t.is_string()) list->push_back(t.as_string());
+    }
+  }
+  if (v.has_string_field("bootID")) r.boot_id = v.at("bootID").as_string();
+  if (v.has_object_field("previous")) {
+    auto previous = AgentResultOf(v.at("previous"));
+    if (!previous) return std::nullopt;
+    r.previous.push_back(std::move(*previous));
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string EncodeAgentResult(const AgentResult& result) {
+  return AgentResultJson(result).serialize();
 }
 
 std::optional<AgentResult> DecodeAgentResult(const std::string& text) {
   try {
-    web::json::value v = web::json::value::parse(text);
-    if (!v.is_object() || !v.has_string_field("token") || !v.has_string_field("state")) {
-      return std::nullopt;
-    }
-    AgentResult r;
-    r.token = v.at("token").as_string();
-    const std::string state = v.at("state").as_string();
-    if (state == "Installing") {
-      r.state = AgentState::kInstalling;
-    } else if (state == "Installed") {
-      r.state = AgentState::kInstalled;
-    } else if (state == "Failed") {
-      r.state = AgentState::kFailed;
-    } else if (state == "Scanned") {
-      r.state = AgentState::kScanned;
-    } else {
-      return std::nullopt;
-    }
-    if (v.has_boolean_field("rebootRequired")) r.reboot_required = v.at("rebootRequired").as_bool();
-    if (v.has_integer_field("updatesInstalled")) {
-      r.updates_installed = v.at("updatesInstalled").as_integer();
-    }
-    if (v.has_integer_field("updatesFound")) r.updates_found = v.at("updatesFound").as_integer();
-    if (v.has_string_field("message")) r.message = v.at("message").as_string();
-    if (v.has_string_field("rebootKind")) r.reboot_kind = v.at("rebootKind").as_string();
-    for (const auto& [key, list] :
-         {std::pair{"updates", &r.titles}, std::pair{"staged", &r.staged}}) {
-      if (!v.has_array_field(key)) continue;
-      for (const auto& t : v.at(key).as_array()) {
-        if (t.is_string()) list->push_back(t.as_string());
-      }
-    }
-    return r;
+    return AgentResultOf(web::json::value::parse(text));
   } catch (const std::exception&) {
     // web::json throws on malformed text and on type mismatches: neither is an AgentResult.
     return std::nullopt;

@@ -8,6 +8,12 @@
 //                                                  stopOnPluginFailure, osRollingUpgrade}
 //                         kcau.io/update-mode      "scan": only report what applies
 //                                                  (Invoke-CauScan); absent: install
+//                         kcau.io/update-rescan-request
+//                                                  a second token: once the reboot this
+//                                                  request needs has happened, re-scan and
+//                                                  install what shows only after a restart,
+//                                                  under this token (same plug-ins, no forced
+//                                                  reboot) without waiting to be asked
 //   agent -> controller   kcau.io/update-result    JSON AgentResult for the latest token
 //
 // The agent reboots the node itself after an install that needs it; the controller sees the
@@ -27,6 +33,10 @@ inline constexpr char kPluginsAnnotation[] = "kcau.io/update-plugins";
 inline constexpr char kResultAnnotation[] = "kcau.io/update-result";
 inline constexpr char kForceRebootAnnotation[] = "kcau.io/force-reboot";
 inline constexpr char kModeAnnotation[] = "kcau.io/update-mode";
+// The re-scan round after the request's reboot, taken by the agent itself: one API write per
+// updated node less, and no wait for the controller between the node's return and that round
+// (docs/architecture.md, "The agent protocol").
+inline constexpr char kRescanRequestAnnotation[] = "kcau.io/update-rescan-request";
 inline constexpr char kOptionsAnnotation[] = "kcau.io/update-options";
 // How to restart after installing (RebootMode / AttemptSoftReboot): "full", "soft" (kexec /
 // systemctl soft-reboot, falling back to full when an update needs firmware to run) or
@@ -68,6 +78,14 @@ struct AgentResult {
   std::vector<std::string> titles;
   // While installing: the updates downloaded and ready (CAU's UpdateStagingResult).
   std::vector<std::string> staged;
+  // In the results of a re-scan round the agent took itself (kRescanRequestAnnotation): the
+  // result of the round before it, which ended in the reboot; one element at most. The
+  // controller learns that round from here when it never saw its own result.
+  std::vector<AgentResult> previous;
+  // The boot the agent wrote this in (status.nodeInfo.bootID's value): whether a reboot the
+  // result announces has happened is told by the Node's boot ID, even by a controller that
+  // comes to it late.
+  std::string boot_id;
   bool operator==(const AgentResult&) const = default;
 };
 

@@ -121,9 +121,9 @@ Annotations NodeAnnotations(const web::json::value& node) {
 }
 
 const std::vector<std::string>& SignedAnnotationKeys(RequestKind kind) {
-  static const std::vector<std::string> update = {kRequestAnnotation,     kPluginsAnnotation,
-                                                  kForceRebootAnnotation, kOptionsAnnotation,
-                                                  kModeAnnotation,        kRebootModeAnnotation};
+  static const std::vector<std::string> update = {
+      kRequestAnnotation, kPluginsAnnotation,    kForceRebootAnnotation,  kOptionsAnnotation,
+      kModeAnnotation,    kRebootModeAnnotation, kRescanRequestAnnotation};
   static const std::vector<std::string> hook = {kHookRequestAnnotation};
   return kind == RequestKind::kUpdate ? update : hook;
 }
@@ -139,6 +139,9 @@ std::string CanonicalRequest(RequestKind kind, const std::string& node,
   message += Field("node", &node);
   for (const auto& key : SignedAnnotationKeys(kind)) {
     auto it = annotations.find(key);
+    // Added after v1's agents shipped: absent, it adds no line, so a request without it
+    // signs the bytes those agents verify.
+    if (it == annotations.end() && key == kRescanRequestAnnotation) continue;
     message += Field(key, it == annotations.end() ? nullptr : &it->second);
   }
   return message;

@@ -10,6 +10,7 @@
 //   node=<length>:<node name>
 //   <annotation key>=<length>:<value>   one line per covered annotation, in the fixed order of
 //   <annotation key>=-                  SignedAnnotationKeys; "-" for an absent annotation
+//                                       (kRescanRequestAnnotation, added later: no line)
 // where <length> is the value's length in bytes in decimal: the encoding is unambiguous
 // whatever the values hold, so no two different requests share the same bytes.
 // The signature goes into SignatureAnnotation(kind) as "v1:<node>:<base64 signature>"; the

@@ -63,12 +63,15 @@ UpdateHandler::UpdateHandler(Host& host, Journal& journal, std::string node,
       publish_(std::move(publish)) {}
 
 Status UpdateHandler::Handle(const Annotations& annotations) {
-  const std::string token = Get(annotations, kRequestAnnotation);
-  if (token.empty()) return Status::Ok();
+  const std::string requested = Get(annotations, kRequestAnnotation);
+  if (requested.empty()) return Status::Ok();
+  const std::string rescan = Get(annotations, kRescanRequestAnnotation);
   auto published = DecodeAgentResult(Get(annotations, kResultAnnotation));
   auto recorded = journal_.Load();
   if (!recorded.ok()) return recorded.status();
   const std::optional<JournalEntry>& entry = *recorded;
+  // Once the re-scan round the request asked for has begun, that round is the one at hand.
+  const std::string token = entry && !rescan.empty() && entry->token == rescan ? rescan : requested;
 
   if (entry && entry->token == token) {
     auto result = DecodeAgentResult(entry->message);
@@ -82,7 +85,11 @@ Status UpdateHandler::Handle(const Annotations& annotations) {
         if (!boot.ok()) return boot.status();
         JournalEntry done = *entry;
         if (*boot != entry->boot_id) {
-          done.step = JournalStep::kDone;  // the reboot happened: the request is complete
+          // The reboot happened: the request is complete, and its re-scan round is next.
+          if (!rescan.empty() && token != rescan && result) {
+            return Begin(rescan, annotations, &*result);
+          }
+          done.step = JournalStep::kDone;
           return journal_.Save(done);
         }
         // Recorded, but this boot is the one the reboot was to leave: it was never asked
@@ -93,23 +100,39 @@ Status UpdateHandler::Handle(const Annotations& annotations) {
       case JournalStep::kInstalling:
         // Killed mid-install: finish the same install (the package managers pick up where
         // they stopped); never a second one for this token.
-        return Install(token, annotations);
+        return Install(*entry, annotations);
     }
   }
-  if (published && published->token == token && published->state != AgentState::kInstalling) {
+  if (published && published->state != AgentState::kInstalling &&
+      (published->token == token || (!rescan.empty() && published->token == rescan))) {
     return Status::Ok();  // answered before the journal was kept (or it was cleaned)
   }
 
+  return Begin(token, annotations, nullptr);
+}
+
+Status UpdateHandler::Refuse(const std::string& token, const Status& why) {
+  AgentResult refused;
+  refused.token = token;
+  refused.state = AgentState::kFailed;
+  refused.message = RefusalMessage(why);
+  return publish_(refused);
+}
+
+// The signature is checked for the re-scan round too: its token is part of what the
+// controller signed.
+Status UpdateHandler::Begin(const std::string& token, const Annotations& annotations,
+                            const AgentResult* previous) {
   if (Status verified = keys_.Verify(RequestKind::kUpdate, node_, annotations); !verified.ok()) {
-    AgentResult refused;
-    refused.token = token;
-    refused.state = AgentState::kFailed;
-    refused.message = RefusalMessage(verified);
-    return publish_(refused);
+    return Refuse(token, verified);
   }
-  if (Get(annotations, kModeAnnotation) == kScanMode) return Scan(token, annotations);
-  if (Status s = journal_.Save({token, JournalStep::kInstalling}); !s.ok()) return s;
-  return Install(token, annotations);
+  if (previous == nullptr && Get(annotations, kModeAnnotation) == kScanMode) {
+    return Scan(token, annotations);
+  }
+  JournalEntry started{token, JournalStep::kInstalling};
+  if (previous != nullptr) started.previous = EncodeAgentResult(*previous);
+  if (Status s = journal_.Save(started); !s.ok()) return s;
+  return Install(started, annotations);
 }
 
 Status UpdateHandler::Scan(const std::string& token, const Annotations& annotations) {
@@ -142,10 +165,17 @@ Status UpdateHandler::Scan(const std::string& token, const Annotations& annotati
   return publish_(result);
 }
 
-Status UpdateHandler::Install(const std::string& token, const Annotations& annotations) {
+Status UpdateHandler::Install(const JournalEntry& started, const Annotations& annotations) {
+  const std::string& token = started.token;
   AgentResult result;
   result.token = token;
   result.state = AgentState::kInstalling;
+  // A re-scan round says, in each of its results, how the round before it ended.
+  const bool rescan_round = !started.previous.empty();
+  if (auto previous = DecodeAgentResult(started.previous)) result.previous.push_back(*previous);
+  auto boot = host_.BootId();
+  if (!boot.ok()) return boot.status();
+  result.boot_id = *boot;
   if (Status s = publish_(result); !s.ok()) return s;
 
   const PluginOptions options{OptionSet(annotations, "osRollingUpgrade")};
@@ -179,7 +209,8 @@ Status UpdateHandler::Install(const std::string& token, const Annotations& annot
   if (!result.staged.empty()) {
     if (Status s = publish_(result); !s.ok()) return s;
   }
-  bool reboot = Get(annotations, kForceRebootAnnotation) == "true";
+  // forceReboot is the first round's: the re-scan after that reboot forces no other.
+  bool reboot = Get(annotations, kForceRebootAnnotation) == "true" && !rescan_round;
   bool kernel_changed = false;
   for (auto& plugin : plugins) {
     if (!failures.empty() && stop_on_failure) break;
@@ -209,8 +240,6 @@ Status UpdateHandler::Install(const std::string& token, const Annotations& annot
     return Finish(entry, result);
   }
   const RebootKind kind = ChooseRebootKind(Get(annotations, kRebootModeAnnotation), kernel_changed);
-  auto boot = host_.BootId();
-  if (!boot.ok()) return boot.status();
   result.reboot_required = true;
   result.reboot_kind = RebootKindName(kind);
   result.message = Summary(result.titles.size(), true, result.reboot_kind);

@@ -38,9 +38,15 @@ class UpdateHandler {
 
  private:
   Status Scan(const std::string& token, const Annotations& annotations);
-  // Runs the plug-ins for `token` (journal already says installing), then ends the request:
-  // published, and rebooting when asked.
-  Status Install(const std::string& token, const Annotations& annotations);
+  // Runs the plug-ins for `started.token` (the journal already says so), then ends the
+  // request: published, and rebooting when asked.
+  Status Install(const JournalEntry& started, const Annotations& annotations);
+  // Takes request `token`: checks its signature, records it, then scans or installs.
+  // `previous`: `token` is the re-scan round a request named (kRescanRequestAnnotation),
+  // begun once that request's reboot happened, and this is how the request ended.
+  Status Begin(const std::string& token, const Annotations& annotations,
+               const AgentResult* previous);
+  Status Refuse(const std::string& token, const Status& why);
   Status Finish(const JournalEntry& entry, const AgentResult& result);
   Status RebootFor(JournalEntry entry, const AgentResult& result);
   RebootKind ChooseRebootKind(const std::string& mode, bool kernel_changed);

@@ -1,9 +1,10 @@
 """What kcau-sim's audit log (sim/audit_log.h) says about one UpdateRun: its makespan, the
-controller's writes, and how fast the controller reacts to a node coming back.
+controller's writes, and how fast the controller reacts when a node is handed back to it.
 
-Every line carries requestReceivedTimestamp (microseconds). The simulated kubelets' status
-writes are in the log too (user system:node:NAME), annotated with the node's Ready condition
-and, when it booted anew, its new boot ID.
+Every line carries requestReceivedTimestamp (microseconds). The simulated agents' result
+writes are in the log too (the agents' user, bound to the node), annotated with the result's
+state and whether a reboot follows; so are the simulated kubelets' status writes (user
+system:node:NAME), with the node's Ready condition and, when it booted anew, its boot ID.
 """
 
 import bisect
@@ -13,8 +14,8 @@ import json
 
 CONTROLLER_AGENT = "kcau-controller/"
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
-READY = "sim.kcau.io/ready"
-NEW_BOOT_ID = "sim.kcau.io/new-boot-id"
+AGENT_STATE = "sim.kcau.io/agent-state"
+REBOOT_REQUIRED = "sim.kcau.io/reboot-required"
 
 
 def timestamp(text):
@@ -47,7 +48,7 @@ def analyse(path, run_name):
     created = None  # when the UpdateRun was created (by kubectl)
     last_status_write = None
     node_writes = collections.defaultdict(list)  # node -> times of the controller's writes
-    node_back = []  # (time, node): Ready with a new boot ID
+    node_back = []  # (time, node): its agent ended the update, nothing left but the uncordon
     audit = RunAudit()
     for e in lines:
         if "requestReceivedTimestamp" not in e:
@@ -58,8 +59,8 @@ def analyse(path, run_name):
                 created is None):
             created = t
         annotations = e.get("annotations", {})
-        if e["user"].startswith("system:node:") and annotations.get(READY) == "True" and \
-                annotations.get(NEW_BOOT_ID):
+        if annotations.get(AGENT_STATE) == "Installed" and \
+                annotations.get(REBOOT_REQUIRED) == "false":
             node_back.append((t, e["name"]))
         if not controller or e["verb"] not in WRITE_VERBS or created is None or t < created:
             continue

@@ -49,7 +49,7 @@ MAX_BATCHES = 100
 
 GOALS = {
     "makespan_ratio": 1.05,      # makespan / ideal, 5,000 nodes, 10%
-    "reaction_p99_ms": 50.0,     # node back -> controller's next write to it, p99
+    "reaction_p99_ms": 50.0,     # node handed back -> controller's next write to it, p99
     "writes_per_node": 6.0,      # controller writes per updated node, evictions excluded
     "peak_rss_mib": 48.0,        # controller VmHWM, 5,000 nodes + 50,000 pods
     "cpu_per_1000_s": 1.0,       # controller utime+stime per 1,000 nodes updated
@@ -58,16 +58,17 @@ GOALS = {
 
 PER_NODE_DEFINITION = (
     "configured per-node time = updateDuration (the install round) + rebootDuration + "
-    "updateDuration (the re-scan round the controller runs after every reboot, which finds "
+    "updateDuration (the re-scan round the agent begins itself after every reboot, which finds "
     "nothing more); cordon, drain and uncordon are API calls only (an evicted pod's "
     "replacement comes podRestartDelay later elsewhere, and waits only if a budget is spent); "
     "ideal makespan = ceil(nodes / concurrency) x per-node time, concurrency = maxUnavailable "
     "resolved as the controller does (percent of the nodes, rounded down, at least 1)")
 REACTION_DEFINITION = (
-    "reaction = from the simulated kubelet's status write that makes the node Ready with a new "
-    "boot ID to the controller's first write to that Node after it (the re-scan round's "
-    "request; the UpdateRun status write the controller makes before acting is included), "
-    "both times from kcau-sim's audit log")
+    "reaction = from the simulated agent's result that hands the node back to the controller "
+    "(Installed, no reboot to follow: the re-scan round after the reboot, which the agent "
+    "begins itself, found nothing more) to the controller's first write to that Node after it "
+    "(the uncordon; the UpdateRun status write the controller makes before acting is "
+    "included), both times from kcau-sim's audit log")
 
 
 def scenario_yaml(nodes, timing):

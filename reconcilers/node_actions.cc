@@ -79,6 +79,7 @@ Status RequestUpdate(kube::KubeClient& client, const NodeAction& action,
   if (action.force_reboot) request[agent::kForceRebootAnnotation] = "true";
   request[agent::kRebootModeAnnotation] = AgentRebootMode(spec);
   if (action.scan) request[agent::kModeAnnotation] = agent::kScanMode;
+  if (!action.rescan_token.empty()) request[agent::kRescanRequestAnnotation] = action.rescan_token;
   return WriteSignedRequest(client, action.node, agent::RequestKind::kUpdate, request, signing_key);
 }
 

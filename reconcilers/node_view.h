@@ -19,6 +19,7 @@ struct NodeView {
   bool unschedulable = false;                      // spec.unschedulable (cordoned)
   std::string boot_id;                             // status.nodeInfo.bootID: changes on every boot
   std::string request_token;                       // agent::kRequestAnnotation as last written
+  std::string rescan_request_token;                // agent::kRescanRequestAnnotation with it
   std::string cordoned_by;                         // agent::kCordonedByAnnotation: RUN/UID
   std::string agent_version;                       // agent::kAgentVersionAnnotation
   std::vector<std::string> pressure;               // node conditions *Pressure that are True

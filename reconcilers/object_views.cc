@@ -33,6 +33,9 @@ NodeView NodeViewFromJson(const Json& node) {
     if (ann.has_string_field(agent::kRequestAnnotation)) {
       v.request_token = ann.at(agent::kRequestAnnotation).as_string();
     }
+    if (ann.has_string_field(agent::kRescanRequestAnnotation)) {
+      v.rescan_request_token = ann.at(agent::kRescanRequestAnnotation).as_string();
+    }
     if (ann.has_string_field(agent::kResultAnnotation)) {
       v.agent_result = agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string());
     }

@@ -44,6 +44,9 @@ struct NodeAction {
   std::string hook;   // kRunHook: "pre" or "post"
   bool force_reboot = false;  // kRequestUpdate: reboot even without updates (forceReboot)
   bool scan = false;  // kRequestUpdate: only report what applies (kcau.io/update-mode: scan)
+  // kRequestUpdate: the token of the re-scan round the agent takes itself once this round's
+  // reboot happened (kcau.io/update-rescan-request); empty: none.
+  std::string rescan_token;
   bool operator==(const NodeAction&) const = default;
 };
 
@@ -81,6 +84,10 @@ inline constexpr Duration kLockPollInterval = std::chrono::seconds(5);
 // Re-scans after the planned rounds, each after a reboot: updates that only show after a
 // restart are installed, but a node that keeps finding some cannot loop for ever.
 inline constexpr int kMaxRescanRounds = 2;
+// A re-scan round the agent was to take itself after its reboot (the request named it,
+// kcau.io/update-rescan-request) and has not begun this long after the node came back is
+// asked for as a request of its own (an agent that lost its journal, or was replaced).
+inline constexpr Duration kSelfRescanGrace = std::chrono::minutes(2);
 inline constexpr int kDefaultHookTimeoutSeconds = 300;
 inline constexpr Duration kHookPollInterval = std::chrono::seconds(2);
 // spec.agentTimeoutMinutes unset: how long a node's agent has to answer a request. An

@@ -46,6 +46,21 @@ AuditEntry KubeletStatusEntry(const std::string& node, bool ready, const std::st
   return entry;
 }
 
+AuditEntry AgentResultEntry(const std::string& node, const std::string& state, bool reboot_required,
+                            TimePoint when) {
+  AuditEntry entry;
+  entry.user_agent = std::string("kcau-agent/") + KCAU_VERSION + " (simulated) kcau-sim";
+  entry.verb = "patch";
+  entry.resource = "nodes";
+  entry.name = node;
+  entry.user = kAgentUser;
+  entry.user_node = node;
+  entry.received = when;
+  entry.annotations[kAgentStateAnnotation] = state;
+  entry.annotations[kRebootRequiredAnnotation] = reboot_required ? "true" : "false";
+  return entry;
+}
+
 std::string AuditLine(const AuditEntry& entry) {
   auto line = web::json::value::object();
   line["userAgent"] = web::json::value::string(entry.user_agent);

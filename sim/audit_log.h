@@ -6,7 +6,9 @@
 // real API server would refuse the rest with 403; the benchmarks (bench/) count the
 // controller's writes and time its reactions with it. The simulated kubelets' Node status
 // writes reach the store without HTTP and are recorded too (KubeletStatusEntry), as a real
-// API server logs a kubelet's, so a reader can tell when a node came back.
+// API server logs a kubelet's, so a reader can tell when a node came back; so are the
+// simulated agents' result writes (AgentResultEntry), so a reader can tell when a node's
+// update ended.
 //
 // Thread-safety: Record may be called from any thread; lines are never interleaved.
 #pragma once
@@ -45,6 +47,19 @@ inline constexpr char kBootIdAnnotation[] = "sim.kcau.io/new-boot-id";
 // audit log (user system:node:NAME, a patch of nodes/NAME/status).
 AuditEntry KubeletStatusEntry(const std::string& node, bool ready, const std::string& new_boot_id,
                               TimePoint when);
+
+// Annotations of a simulated agent's result write: its state (agent/protocol.h's names:
+// Installing, Installed, Failed, Scanned) and whether a reboot follows ("true", "false").
+inline constexpr char kAgentStateAnnotation[] = "sim.kcau.io/agent-state";
+inline constexpr char kRebootRequiredAnnotation[] = "sim.kcau.io/reboot-required";
+
+// The user the agents' service-account tokens name.
+inline constexpr char kAgentUser[] = "system:serviceaccount:kcau-system:kcau-agent";
+
+// A simulated agent's write of its result on its own Node, as a real agent's patch appears
+// (the agents' service account, bound to the node).
+AuditEntry AgentResultEntry(const std::string& node, const std::string& state, bool reboot_required,
+                            TimePoint when);
 
 // The RBAC verb for an HTTP method on a collection (name empty) or an object, as the API
 // server's request-info resolver names it; empty for a method RBAC has no verb for.

@@ -20,9 +20,11 @@
 // After <utility>: boost asio, which it includes, needs std::exchange declared.
 #include <pplx/threadpool.h>
 
+#include "agent/protocol.h"
 #include "agent/request_signature.h"
 #include "common/stop_signals.h"
 #include "sim/api_server.h"
+#include "sim/audit_log.h"
 #include "sim/crd_validation.h"
 #include "sim/kubeconfig_file.h"
 #include "sim/node_simulator.h"
@@ -419,7 +421,7 @@ int main(int argc, char** argv) {
   }
   if (real_agents) {
     for (const auto& [token, node] : real_agents->Tokens()) {
-      options.client_tokens[token] = {"system:serviceaccount:kcau-system:kcau-agent", node};
+      options.client_tokens[token] = {kcau::sim::kAgentUser, node};
     }
   }
   options.fail_fraction = api_faults.fail_fraction;
@@ -460,6 +462,11 @@ int main(int argc, char** argv) {
   nodes.OnKubeletWrite(
       [&server, &clock](const std::string& node, bool ready, const std::string& new_boot_id) {
         server.RecordAudit(kcau::sim::KubeletStatusEntry(node, ready, new_boot_id, clock.Now()));
+      });
+  nodes.OnAgentResult(
+      [&server, &clock](const std::string& node, const kcau::agent::AgentResult& r) {
+        server.RecordAudit(kcau::sim::AgentResultEntry(node, kcau::agent::AgentStateName(r.state),
+                                                       r.reboot_required, clock.Now()));
       });
   nodes.Start();
   spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), node_count);

@@ -186,13 +186,16 @@ StatusOr<Json> CreateGeneratedPod(ObjectStore& store, const std::string& ns,
   }
 }
 
-std::string OsImage(const Json& node) {
+// A string of status.nodeInfo ("osImage", "bootID"); empty when the Node has none.
+std::string NodeInfoField(const Json& node, const char* field) {
   if (!node.has_object_field("status") || !node.at("status").has_object_field("nodeInfo")) {
     return "";
   }
   const Json& info = node.at("status").at("nodeInfo");
-  return info.has_string_field("osImage") ? info.at("osImage").as_string() : "";
+  return info.has_string_field(field) ? info.at(field).as_string() : "";
 }
+
+std::string OsImage(const Json& node) { return NodeInfoField(node, "osImage"); }
 
 // The simulated node's record of the plug-ins whose updates it installed.
 constexpr char kInstalledAnnotation[] = "sim.kcau.io/installed-plugins";
@@ -251,8 +254,13 @@ struct NodeSimulator::Impl {
   std::map<std::string, bool> extras_pending;        // node -> updatesAfterReboot not taken yet
   std::map<std::string, std::string> hook_answered;  // node -> last hook token taken
   std::set<std::string> os_upgrading;                // nodes rebooting into a new OS image
-  std::string rolled_to;       // the agent version the DaemonSet last rolled to
-  std::vector<Json> to_place;  // evicted pods whose replacement is due
+  // node -> the re-scan round its agent took itself after a reboot (the request's
+  // kRescanRequestAnnotation) and the result of the round before it, which the re-scan
+  // round's results carry (AgentResult::previous).
+  std::map<std::string, std::pair<std::string, agent::AgentResult>> rescan_rounds;
+  std::map<std::string, std::string> boot_ids;  // node -> its boot ID, as last read or set
+  std::string rolled_to;                        // the agent version the DaemonSet last rolled to
+  std::vector<Json> to_place;                   // evicted pods whose replacement is due
   // Workers a replacement pod may go to (not cordoned, Ready, not control plane), kept from
   // the node watch so that placing a burst looks at no node that did not change.
   std::set<std::string> schedulable;
@@ -265,6 +273,7 @@ struct NodeSimulator::Impl {
   std::map<std::string, SteadyTime> restart_at;  // real agents to start again, and when
   SteadyTime next_agent_poll{};
   KubeletWriteObserver kubelet_observer;  // set before the thread starts
+  AgentResultObserver agent_observer;     // set before the thread starts
 
   Impl(ObjectStore& s, const Clock& c, Scenario sc, agent::RequestVerifyKeys keys, RealAgents* real)
       : store(s),
@@ -284,13 +293,31 @@ struct NodeSimulator::Impl {
     timers.push({std::chrono::steady_clock::now() + d, seq++, std::move(fn)});
   }
 
+  // A node's boot ID: what the simulated kubelet last set, else what its Node says.
+  std::string BootIdOf(const std::string& node) {
+    auto known = boot_ids.find(node);
+    if (known != boot_ids.end()) return known->second;
+    auto current = store.Get(res::Nodes(), {"", node});
+    if (!current.ok()) return "";
+    return boot_ids[node] = NodeInfoField(*current, "bootID");
+  }
+
   void WriteResult(const std::string& node, const agent::AgentResult& r) {
+    agent::AgentResult written = r;
+    written.boot_id = BootIdOf(node);
+    const auto rescan = rescan_rounds.find(node);
+    if (rescan != rescan_rounds.end() && rescan->second.first == r.token) {
+      written.previous = {rescan->second.second};
+    }
     Json patch = Json::object();
     patch["metadata"]["annotations"][agent::kResultAnnotation] =
-        Json::string(agent::EncodeAgentResult(r));
+        Json::string(agent::EncodeAgentResult(written));
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false);
-    if (!s.ok())
+    if (!s.ok()) {
       spdlog::warn("sim: node {}: writing agent result: {}", node, s.status().ToString());
+    } else if (agent_observer) {
+      agent_observer(node, written);
+    }
   }
 
   // `boot_id`: the node booted anew with this ID; empty: the same boot.
@@ -298,7 +325,10 @@ struct NodeSimulator::Impl {
                 const std::string& why) {
     Json patch = Json::object();
     patch["status"]["conditions"] = NodeConditions(ready, Now(), why, nodes[node].disk_pressure);
-    if (!boot_id.empty()) patch["status"]["nodeInfo"]["bootID"] = Json::string(boot_id);
+    if (!boot_id.empty()) {
+      patch["status"]["nodeInfo"]["bootID"] = Json::string(boot_id);
+      boot_ids[node] = boot_id;
+    }
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
     if (!s.ok()) {
       spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
@@ -538,11 +568,20 @@ struct NodeSimulator::Impl {
       return;
     }
     if (nodes.count(name)) OnHook(name, node);
-    const std::string token = Annotation(node, agent::kRequestAnnotation);
-    if (token.empty() || answered[name] == token || !nodes.count(name)) return;
+    const std::string requested = Annotation(node, agent::kRequestAnnotation);
+    if (requested.empty() || !nodes.count(name)) return;
+    const auto result = agent::DecodeAgentResult(Annotation(node, agent::kResultAnnotation));
+    // Once the re-scan round the request asked for has begun, that round is the one at hand.
+    const std::string rescan = Annotation(node, agent::kRescanRequestAnnotation);
+    const bool in_rescan = !rescan.empty() && result && result->token == rescan;
+    const std::string token = in_rescan ? rescan : requested;
+    // A Node event from before the re-scan round began (the agent is past the request).
+    if (answered[name] == token || (!rescan.empty() && answered[name] == rescan)) return;
+    if (in_rescan && !result->previous.empty()) {
+      rescan_rounds[name] = {rescan, result->previous.front()};
+    }
     // The agent's memory is its result annotation: after a kcau-sim restart (--state-file)
     // a request already answered is not redone, and a reboot that was under way finishes.
-    const auto result = agent::DecodeAgentResult(Annotation(node, agent::kResultAnnotation));
     if (result && result->token == token && result->state != agent::AgentState::kInstalling) {
       answered[name] = token;
       if (result->reboot_required && !booting.count(name) && !nodes[name].never_returns &&
@@ -552,10 +591,34 @@ struct NodeSimulator::Impl {
       }
       return;
     }
+    TakeUpdate(name, node, token, result && result->token == token, in_rescan);
+  }
+
+  // The re-scan round a request asked for (kRescanRequestAnnotation), begun as soon as the
+  // node is back from the request's reboot, as the real agent does.
+  void StartRescan(const std::string& name) {
+    if (IsReal(name) || nodes[name].agent_silent) return;
+    auto node = store.Get(res::Nodes(), {"", name});
+    if (!node.ok()) return;
+    const std::string rescan = Annotation(*node, agent::kRescanRequestAnnotation);
+    const auto result = agent::DecodeAgentResult(Annotation(*node, agent::kResultAnnotation));
+    if (rescan.empty() || !result || !result->reboot_required ||
+        result->token != Annotation(*node, agent::kRequestAnnotation) || answered[name] == rescan) {
+      return;
+    }
+    rescan_rounds[name] = {rescan, *result};
+    TakeUpdate(name, *node, rescan, false, true);
+  }
+
+  // The agent on `name` takes the update (or scan) request `token`. `resuming`: it had
+  // answered Installing before a kcau-sim restart. `rescan_round`: the round after a reboot
+  // that it took itself, which forces no reboot.
+  void TakeUpdate(const std::string& name, const Json& node, const std::string& token,
+                  bool resuming, bool rescan_round) {
     answered[name] = token;
     std::string why;
-    const Admission admission = Admit(name, node, agent::RequestKind::kUpdate, token,
-                                      result && result->token == token, why);
+    const Admission admission =
+        Admit(name, node, agent::RequestKind::kUpdate, token, resuming, why);
     if (admission == Admission::kRefuse) {
       WriteResult(name, {token, agent::AgentState::kFailed, false, 0, why});
     }
@@ -591,7 +654,8 @@ struct NodeSimulator::Impl {
       });
       return;
     }
-    const bool force_reboot = Annotation(node, agent::kForceRebootAnnotation) == "true";
+    const bool force_reboot =
+        Annotation(node, agent::kForceRebootAnnotation) == "true" && !rescan_round;
     const std::string reboot_mode = Annotation(node, agent::kRebootModeAnnotation);
     if (!job.titles.empty()) {
       // Downloads first (staging), installs after: half the time each.
@@ -685,10 +749,12 @@ struct NodeSimulator::Impl {
       SetReady(node, true, boot_id, "kubelet is posting ready status");
       spdlog::info("sim: node {} is back with a new boot ID", node);
       StartRealAgent(node);
+      StartRescan(node);
       return;
     }
     SetReady(node, false, boot_id, "container runtime network not ready (injected)");
     StartRealAgent(node);
+    StartRescan(node);
     spdlog::info("sim: node {} is back with a new boot ID but NotReady (injected)", node);
     if (spec.not_ready_forever) return;
     After(*spec.not_ready_after_reboot, [this, node] {
@@ -1132,6 +1198,10 @@ void NodeSimulator::Stop() {
 
 void NodeSimulator::OnKubeletWrite(KubeletWriteObserver observer) {
   impl_->kubelet_observer = std::move(observer);
+}
+
+void NodeSimulator::OnAgentResult(AgentResultObserver observer) {
+  impl_->agent_observer = std::move(observer);
 }
 
 std::map<std::string, int> NodeSimulator::Reboots() const {

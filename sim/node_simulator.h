@@ -39,6 +39,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/protocol.h"
 #include "agent/request_signature.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -71,6 +72,11 @@ class NodeSimulator {
   using KubeletWriteObserver =
       std::function<void(const std::string& node, bool ready, const std::string& new_boot_id)>;
   void OnKubeletWrite(KubeletWriteObserver observer);
+  // Told of every result a simulated agent writes on its Node, after it is stored (kcau-sim
+  // logs it as the agent's request). Set before Start; called from the simulator's thread.
+  using AgentResultObserver =
+      std::function<void(const std::string& node, const agent::AgentResult& result)>;
+  void OnAgentResult(AgentResultObserver observer);
 
   // Reboots each node has gone through (for tests and the demo's report).
   std::map<std::string, int> Reboots() const;

@@ -11,15 +11,25 @@ namespace kcau::reconcilers::planner {
 using crd::NodePhase;
 
 void Pass::StepUpdating(NodeResult& r, const NodeView& view) {
-  const auto& result = view.agent_result;
-  if (!result || result->token != r.request_token) {
+  const agent::AgentResult* result = view.agent_result ? &*view.agent_result : nullptr;
+  if (result != nullptr && result->token != r.request_token && !result->previous.empty() &&
+      result->previous.front().token == r.request_token &&
+      view.rescan_request_token == result->token) {
+    // The agent went on into the re-scan round this request named before this controller
+    // saw the round end: that round's result comes with the re-scan round's.
+    result = &result->previous.front();
+  }
+  if (result == nullptr || result->token != r.request_token) {
     if (AgentTimedOut(r)) {
       AgentSilent(r, view);
       return;
     }
     // The agent has not taken this attempt's request yet: (re)write it in case the write
-    // was lost when the controller stopped between status and action.
-    if (view.request_token != r.request_token) {
+    // was lost when the controller stopped between status and action. A re-scan round the
+    // last request named is the agent's to begin: asked for only if it has not, in time.
+    const bool named = view.rescan_request_token == r.request_token;
+    if (view.request_token != r.request_token &&
+        (!named || Elapsed(r.phase_time) >= kSelfRescanGrace)) {
       d_.actions.push_back(UpdateRequest(r));
     }
     RequeueForAgent(r);
@@ -86,10 +96,24 @@ void Pass::StartAttempt(NodeResult& r) {
 
 // Another round of the same attempt: the next plug-in (separateReboots), or a re-scan
 // after a reboot. The boot ID is taken again so the round's own reboot is recognised.
+// A re-scan round the last request named (kcau.io/update-rescan-request) is not asked for
+// again: the agent begins it itself once the reboot happened, and may have ended it already.
 void Pass::StartRound(NodeResult& r, const NodeView& view) {
+  const std::string named = view.request_token == r.request_token ? view.rescan_request_token : "";
   r.round += 1;
   r.boot_id_before = view.boot_id;
-  RequestRound(r);
+  if (named.empty() || named != RequestToken(run_, r.name, r.attempts, r.round)) {
+    RequestRound(r);
+    return;
+  }
+  const auto& result = view.agent_result;
+  if (result && result->token == named && !result->boot_id.empty()) {
+    r.boot_id_before = result->boot_id;  // the round's own reboot may be over too
+  }
+  r.staged = false;
+  r.request_token = named;
+  Enter(r, NodePhase::kUpdating);
+  StepUpdating(r, view);
 }
 
 void Pass::RequestRound(NodeResult& r) {
@@ -105,7 +129,22 @@ void Pass::RequestRound(NodeResult& r) {
 NodeAction Pass::UpdateRequest(const NodeResult& r) const {
   NodeAction a{ActionType::kRequestUpdate, r.name, r.request_token, PluginOfRound(r.round)};
   a.force_reboot = run_.spec.force_reboot.value_or(false) && r.round <= 1;
+  a.rescan_token = RescanToken(r);
   return a;
+}
+
+// The round after this one, when the agent may begin it itself once this round's reboot
+// happened (one write per updated node less, and no wait between the node's return and
+// its re-scan): a re-scan with the same plug-ins (the rounds separateReboots plans are
+// asked one by one), within the re-scans a node gets, by an agent of the controller's
+// version (an older one would not know the field, and refuse the request its signature
+// covers).
+std::string Pass::RescanToken(const NodeResult& r) const {
+  if (r.round < PlannedRounds() || r.round >= PlannedRounds() + kMaxRescanRounds) return "";
+  if (PluginOfRound(r.round) != PluginOfRound(r.round + 1)) return "";
+  const NodeView* view = Find(r.name);
+  if (view == nullptr || view->agent_version != controller_version_) return "";
+  return RequestToken(run_, r.name, r.attempts, r.round + 1);
 }
 
 // separateReboots: round k runs plug-in k alone; every other round runs them all.

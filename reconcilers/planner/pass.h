@@ -103,6 +103,7 @@ class Pass {
   void StartRound(NodeResult& r, const NodeView& view);
   void RequestRound(NodeResult& r);
   NodeAction UpdateRequest(const NodeResult& r) const;
+  std::string RescanToken(const NodeResult& r) const;
   int PluginOfRound(int round) const;
   int PlannedRounds() const;
   bool AnotherRound(const NodeResult& r, const NodeView& view) const;

@@ -676,7 +676,7 @@ class SimRestartKeepsState(unittest.TestCase):
 
 SIGNED_REQUEST_KEYS = ("kcau.io/update-request", "kcau.io/update-plugins", "kcau.io/force-reboot",
                        "kcau.io/update-options", "kcau.io/update-mode", "kcau.io/reboot-mode",
-                       "kcau.io/update-request-signature")
+                       "kcau.io/update-rescan-request", "kcau.io/update-request-signature")
 
 
 class RequestSigning(unittest.TestCase):

@@ -170,6 +170,13 @@ TEST(CanonicalRequestTest, IsTheDocumentedBytes) {
             "kcau.io/update-options=-\n"
             "kcau.io/update-mode=-\n"
             "kcau.io/reboot-mode=0:\n");
+  // The re-scan token came after v1's agents: present, it is signed; absent, it adds no line
+  // (above), so a request without it is the bytes those agents verify.
+  Annotations rescan = a;
+  rescan[kRescanRequestAnnotation] = "r/u/n1/1/2";
+  EXPECT_EQ(CanonicalRequest(RequestKind::kUpdate, "n1", rescan),
+            CanonicalRequest(RequestKind::kUpdate, "n1", a) +
+                "kcau.io/update-rescan-request=10:r/u/n1/1/2\n");
   EXPECT_EQ(CanonicalRequest(RequestKind::kHook, "n1", {{kHookRequestAnnotation, "{}"}}),
             "kcau-request-v1\nkind=hook\nnode=2:n1\nkcau.io/hook-request=2:{}\n");
 }

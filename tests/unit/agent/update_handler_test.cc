@@ -113,17 +113,16 @@ class UpdateHandlerTest : public ::testing::Test {
 
   // Writes a request as the controller does, signed with its key for `node`.
   void Request(const std::string& token, const std::string& plugins = R"([{"name":"packages"}])",
-               const std::string& node = "n1", const std::string& extra_key = "",
-               const std::string& extra_value = "") {
-    Annotations request;
+               const std::string& node = "n1", const Annotations& extra = {}) {
+    Annotations request = extra;
     request[kRequestAnnotation] = token;
     request[kPluginsAnnotation] = plugins;
     request[kRebootModeAnnotation] = reboot_mode_;
-    if (!extra_key.empty()) request[extra_key] = extra_value;
     for (const auto& [k, v] : request) annotations_[k] = v;
-    annotations_.erase(kForceRebootAnnotation);
-    annotations_.erase(kModeAnnotation);
-    annotations_.erase(kOptionsAnnotation);
+    for (const char* key :
+         {kForceRebootAnnotation, kModeAnnotation, kOptionsAnnotation, kRescanRequestAnnotation}) {
+      if (!request.count(key)) annotations_.erase(key);
+    }
     for (const auto& [k, v] : request) annotations_[k] = v;
     annotations_[kUpdateSignatureAnnotation] =
         signing_.Sign(RequestKind::kUpdate, node, request).value();
@@ -227,7 +226,8 @@ TEST_F(UpdateHandlerTest, RequestsNotSignedForThisNodeAreRefusedInTheResult) {
 }
 
 TEST_F(UpdateHandlerTest, ScanReportsWhatAppliesAndChangesNothing) {
-  Request("scan/1", R"([{"name":"packages"},{"name":"script"}])", "n1", kModeAnnotation, kScanMode);
+  Request("scan/1", R"([{"name":"packages"},{"name":"script"}])", "n1",
+          {{kModeAnnotation, kScanMode}});
   ASSERT_TRUE(handler_.Handle(annotations_).ok());
   EXPECT_EQ(Last().state, AgentState::kScanned);
   EXPECT_EQ(Last().updates_found, 2);
@@ -237,8 +237,8 @@ TEST_F(UpdateHandlerTest, ScanReportsWhatAppliesAndChangesNothing) {
 
 TEST_F(UpdateHandlerTest, APluginFailureIsReportedAndNothingReboots) {
   failing_ = "packages";
-  Request("run/u/n1/1", R"([{"name":"packages"},{"name":"script"}])", "n1", kOptionsAnnotation,
-          R"({"stopOnPluginFailure":true})");
+  Request("run/u/n1/1", R"([{"name":"packages"},{"name":"script"}])", "n1",
+          {{kOptionsAnnotation, R"({"stopOnPluginFailure":true})"}});
   ASSERT_TRUE(handler_.Handle(annotations_).ok());
   EXPECT_EQ(Last().state, AgentState::kFailed);
   EXPECT_NE(Last().message.find("dpkg: error processing package hello"), std::string::npos)
@@ -296,7 +296,7 @@ TEST_F(UpdateHandlerTest, RebootKindFollowsTheModeAndWhatTheHostOffers) {
 
 TEST_F(UpdateHandlerTest, ForceRebootRebootsWithoutUpdatesThatAskForIt) {
   reboot_ = false;
-  Request("run/u/n1/1", R"([{"name":"packages"}])", "n1", kForceRebootAnnotation, "true");
+  Request("run/u/n1/1", R"([{"name":"packages"}])", "n1", {{kForceRebootAnnotation, "true"}});
   ASSERT_TRUE(handler_.Handle(annotations_).ok());
   EXPECT_EQ(host_.reboots.size(), 1u);
   reboot_ = false;
@@ -304,6 +304,67 @@ TEST_F(UpdateHandlerTest, ForceRebootRebootsWithoutUpdatesThatAskForIt) {
   ASSERT_TRUE(handler_.Handle(annotations_).ok());
   EXPECT_EQ(host_.reboots.size(), 1u) << "no update asked for one";
   EXPECT_FALSE(Last().reboot_required);
+}
+
+// A request that names its re-scan round (kRescanRequestAnnotation): back from the reboot,
+// the agent begins that round itself, with no request of its own written, says in each of
+// its results how the round before ended, and forces no second reboot.
+TEST_F(UpdateHandlerTest, BackFromTheRebootTheNamedRescanRoundBeginsAtOnce) {
+  Request("run/u/n1/1", R"([{"name":"packages"}])", "n1",
+          {{kForceRebootAnnotation, "true"}, {kRescanRequestAnnotation, "run/u/n1/1/2"}});
+  ASSERT_TRUE(handler_.Handle(annotations_).ok());
+  ASSERT_EQ(host_.reboots.size(), 1u);
+  const AgentResult first = Last();
+  EXPECT_EQ(first.token, "run/u/n1/1");
+  EXPECT_EQ(first.boot_id, "boot-1");
+  EXPECT_TRUE(first.previous.empty());
+
+  reboot_ = false;  // the re-scan finds nothing that needs a restart
+  host_.Reboots();
+  ASSERT_TRUE(handler_.Handle(annotations_).ok());
+  EXPECT_EQ(calls_["packages"].installs, 2);
+  EXPECT_EQ(host_.reboots.size(), 1u) << "forceReboot is the first round's only";
+  EXPECT_EQ(Last().token, "run/u/n1/1/2");
+  EXPECT_EQ(Last().state, AgentState::kInstalled);
+  EXPECT_FALSE(Last().reboot_required);
+  EXPECT_EQ(Last().boot_id, "boot-1+");
+  ASSERT_EQ(Last().previous.size(), 1u);
+  EXPECT_EQ(Last().previous[0], first);
+  EXPECT_EQ(DecodeAgentResult(annotations_[kResultAnnotation]), Last()) << "survives encoding";
+
+  ASSERT_TRUE(handler_.Handle(annotations_).ok());
+  EXPECT_EQ(calls_["packages"].installs, 2) << "the re-scan round, once";
+  EXPECT_EQ(journal_.Load().value()->token, "run/u/n1/1/2");
+  EXPECT_EQ(journal_.Load().value()->step, JournalStep::kDone);
+}
+
+// Killed in the middle of the re-scan round: the next agent finishes that round, still
+// saying how the round before ended; the first round is not installed again.
+TEST_F(UpdateHandlerTest, KilledMidRescanFinishesThatRound) {
+  Request("run/u/n1/1", R"([{"name":"packages"}])", "n1",
+          {{kRescanRequestAnnotation, "run/u/n1/1/2"}});
+  const AgentResult first{"run/u/n1/1", AgentState::kInstalled, true, 1, ""};
+  JournalEntry rescanning{"run/u/n1/1/2", JournalStep::kInstalling};
+  rescanning.previous = EncodeAgentResult(first);
+  ASSERT_TRUE(journal_.Save(rescanning).ok());
+  reboot_ = false;
+  ASSERT_TRUE(handler_.Handle(annotations_).ok());
+  EXPECT_EQ(calls_["packages"].installs, 1);
+  EXPECT_TRUE(host_.reboots.empty());
+  EXPECT_EQ(Last().token, "run/u/n1/1/2");
+  EXPECT_EQ(Last().state, AgentState::kInstalled);
+  EXPECT_EQ(Last().previous, std::vector<AgentResult>{first});
+}
+
+// The re-scan token is part of what the controller signs: one written by anyone else is
+// refused, and nothing is installed under it.
+TEST_F(UpdateHandlerTest, ARescanTokenTheControllerDidNotSignIsRefused) {
+  Request("run/u/n1/1");
+  annotations_[kRescanRequestAnnotation] = "run/u/n1/1/2";
+  ASSERT_TRUE(handler_.Handle(annotations_).ok());
+  EXPECT_EQ(Last().state, AgentState::kFailed);
+  EXPECT_NE(Last().message.find("signature"), std::string::npos) << Last().message;
+  EXPECT_EQ(calls_["packages"].installs, 0);
 }
 
 }  // namespace

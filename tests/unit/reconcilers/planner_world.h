@@ -80,7 +80,10 @@ struct World {
   std::set<std::string> silent_agents;    // nodes whose agent answers no request at all
   std::set<std::string> silent_installs;  // nodes whose agent scans but never takes an install
   std::map<std::string, int> unanswered_installs;  // node -> install requests ignored first
-  std::string reboot_kind = "full";                // what the agents say they did
+  // Nodes whose agent does not begin the re-scan round a request names (an agent that lost
+  // its journal): the run asks for it itself after kSelfRescanGrace.
+  std::set<std::string> no_self_rescan;
+  std::string reboot_kind = "full";  // what the agents say they did
   std::string reboot_message;
   std::vector<NodeAction> log;
 
@@ -110,6 +113,34 @@ struct World {
     int n = 0;
     for (const auto& a : log) n += a.type == type && (node.empty() || a.node == node) ? 1 : 0;
     return n;
+  }
+
+  // An install of `plugin` (-1: every plug-in) on `n`, answered under `token`: what it
+  // finds is installed, and the node reboots when it needs to (or `force`).
+  agent::AgentResult Install(NodeView& n, const std::string& token, int plugin, bool force) {
+    agent::AgentResult r;
+    r.token = token;
+    r.state = agent::AgentState::kInstalled;
+    r.boot_id = n.boot_id;
+    int found = 0;
+    for (int p = 0; p < plugin_count; ++p) {
+      if ((plugin < 0 || plugin == p) && installed[n.name].insert(p).second) found += 4;
+    }
+    if (reboots[n.name] > 0) found += std::exchange(after_reboot[n.name], 0);
+    if (reboots[n.name] > 0 && endless.count(n.name)) found += 1;
+    r.updates_installed = found;
+    for (int k = 0; k < found; ++k) r.titles.push_back("fix " + std::to_string(k + 1));
+    r.reboot_required = found > 0 || force;
+    if (!r.reboot_required) return r;
+    r.reboot_kind = reboot_kind;
+    r.message = reboot_message;
+    if (!never_returns.count(n.name)) {
+      ++reboots[n.name];
+      n.boot_id = n.name + "-boot-" + std::to_string(reboots[n.name] + 1);
+    } else {
+      n.ready = false;
+    }
+    return r;
   }
 
   void Apply(const std::vector<NodeAction>& actions) {
@@ -156,6 +187,7 @@ struct World {
         }
         case ActionType::kRequestUpdate: {
           n.request_token = a.token;
+          n.rescan_request_token = a.rescan_token;
           if (silent_agents.count(a.node) || (!a.scan && silent_installs.count(a.node))) break;
           if (!a.scan && unanswered_installs[a.node] > 0) {
             --unanswered_installs[a.node];
@@ -175,29 +207,14 @@ struct World {
             r.state = agent::AgentState::kFailed;
             r.message = "package manager exited 100";
           } else {
-            r.state = agent::AgentState::kInstalled;
-            int found = 0;
-            for (int p = 0; p < plugin_count; ++p) {
-              if ((a.plugin < 0 || a.plugin == p) && installed[a.node].insert(p).second) {
-                found += 4;
-              }
-            }
-            if (reboots[a.node] > 0) found += std::exchange(after_reboot[a.node], 0);
-            if (reboots[a.node] > 0 && endless.count(a.node)) found += 1;
-            r.updates_installed = found;
-            for (int k = 0; k < found; ++k) r.titles.push_back("fix " + std::to_string(k + 1));
-            r.reboot_required = found > 0 || a.force_reboot;
-            if (r.reboot_required) {
-              r.reboot_kind = reboot_kind;
-              r.message = reboot_message;
-            }
-            if (!r.reboot_required) {
-              // nothing to do: no reboot
-            } else if (!never_returns.count(a.node)) {
-              ++reboots[a.node];
-              n.boot_id = a.node + "-boot-" + std::to_string(reboots[a.node] + 1);
-            } else {
-              n.ready = false;
+            r = Install(n, a.token, a.plugin, a.force_reboot);
+            // Back from the reboot, the agent begins the re-scan round the request named
+            // (at once here: the run sees that round, with this one inside it).
+            if (r.reboot_required && n.ready && !a.rescan_token.empty() &&
+                !no_self_rescan.count(a.node)) {
+              agent::AgentResult rescan = Install(n, a.rescan_token, a.plugin, false);
+              rescan.previous = {r};
+              r = rescan;
             }
           }
           n.agent_result = r;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 
 #include "reconcilers/conditions.h"
 #include "tests/unit/reconcilers/builders.h"
@@ -235,20 +236,23 @@ TEST(RolloutPlannerTest, LostAgentRequestIsWrittenAgain) {
   TimePoint now = kStart;
   // Reach Updating, then pretend the annotation write was lost (controller died after the
   // status write): the next pass must write the request again with the same token.
-  std::string token;
-  for (int i = 0; i < 10 && token.empty(); ++i) {
+  std::optional<NodeAction> request;
+  for (int i = 0; i < 10 && !request; ++i) {
     RolloutDecision d = PlanRollout(run, w.View(), now);
     run.status = d.status;
     for (const auto& a : d.actions) {
       if (a.type == ActionType::kRequestUpdate && !a.scan && a.node == "n2")
-        token = a.token;
+        request = a;
       else
         w.Apply({a});
     }
   }
-  ASSERT_FALSE(token.empty());
+  ASSERT_TRUE(request);
+  // The request names the re-scan round its agent begins after the reboot.
+  EXPECT_EQ(request->token, RequestToken(run, "n2", 1, 1));
+  EXPECT_EQ(request->rescan_token, RequestToken(run, "n2", 1, 2));
   RolloutDecision again = PlanRollout(run, w.View(), now);
-  EXPECT_EQ(again.actions, (std::vector<NodeAction>{{ActionType::kRequestUpdate, "n2", token}}));
+  EXPECT_EQ(again.actions, std::vector<NodeAction>{*request});
   EXPECT_EQ(NodeIn(again.status, "n2").attempts, 1);
 }
 

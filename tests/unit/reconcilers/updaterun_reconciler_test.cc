@@ -112,11 +112,20 @@ class ReconcilerTest : public ::testing::Test {
                             ? node.at("metadata").at("annotations")
                             : Json();
       if (!ann.is_object() || !ann.has_string_field(agent::kRequestAnnotation)) continue;
-      const std::string token = ann.at(agent::kRequestAnnotation).as_string();
-      if (ann.has_string_field(agent::kResultAnnotation) &&
-          agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string())->token == token) {
-        continue;
+      std::string token = ann.at(agent::kRequestAnnotation).as_string();
+      const auto published =
+          ann.has_string_field(agent::kResultAnnotation)
+              ? agent::DecodeAgentResult(ann.at(agent::kResultAnnotation).as_string())
+              : std::nullopt;
+      // Back from its reboot (at once, here), the agent begins the re-scan round the
+      // request named, and says in it how the round before ended.
+      std::vector<agent::AgentResult> previous;
+      if (ann.has_string_field(agent::kRescanRequestAnnotation) && published &&
+          published->token == token && published->reboot_required) {
+        previous = {*published};
+        token = ann.at(agent::kRescanRequestAnnotation).as_string();
       }
+      if (published && published->token == token) continue;
       const Status trusted =
           agent_keys_.Verify(agent::RequestKind::kUpdate, name, agent::NodeAnnotations(node));
       if (!trusted.ok()) {
@@ -138,6 +147,7 @@ class ReconcilerTest : public ::testing::Test {
       agent::AgentResult r{token,
                            fails ? agent::AgentState::kFailed : agent::AgentState::kInstalled,
                            first, first ? 2 : 0, fails ? "dpkg error" : ""};
+      r.previous = previous;
       WriteResult(name, r);
       if (!first) continue;
       ++reboots_[name];

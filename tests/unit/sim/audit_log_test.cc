@@ -75,6 +75,20 @@ TEST(AuditLogTest, LinesCarryTheirTimeAndKubeletWritesTheirNodeState) {
       << rebooting;
 }
 
+// A simulated agent's result is logged as the agents' own patch of their node, with the
+// result's state and whether a reboot follows (the benchmarks time the controller from it).
+TEST(AuditLogTest, AgentResultWritesSayTheStateAndTheReboot) {
+  const TimePoint when = WallClock::from_time_t(1800000000);
+  const std::string line = AuditLine(AgentResultEntry("n1", "Installed", false, when));
+  for (
+      const char* part :
+      {R"("annotations":{"sim.kcau.io/agent-state":"Installed","sim.kcau.io/reboot-required":"false"})",
+       R"("user":"system:serviceaccount:kcau-system:kcau-agent")", R"("userNode":"n1")",
+       R"("verb":"patch")", R"("resource":"nodes","subresource":"",)", R"("name":"n1")"}) {
+    EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+  }
+}
+
 TEST(AuditLogTest, AnUnwritablePathIsAnError) {
   AuditLog log;
   Status s = log.Open("/nonexistent-dir/audit.jsonl");
