@@ -6,6 +6,8 @@
 #include <random>
 #include <set>
 
+#include "kube/object_meta.h"
+
 namespace kcau::kube {
 
 namespace {
@@ -18,12 +20,6 @@ std::string KeyOf(const Json& o) {
     if (m.has_string_field("name")) name = m.at("name").as_string();
   }
   return ns + "/" + name;
-}
-
-std::string RvOf(const Json& o) {
-  return o.has_object_field("metadata") && o.at("metadata").has_string_field("resourceVersion")
-             ? o.at("metadata").at("resourceVersion").as_string()
-             : "";
 }
 
 constexpr std::chrono::milliseconds kBackoffBase{200};
@@ -94,7 +90,7 @@ void Informer::StoreLocked(const std::string& key, const Json* object) {
     return;
   }
   if (it == cache_.end()) it = cache_.emplace(key, Cached{}).first;
-  it->second.resource_version = RvOf(*object);
+  it->second.resource_version = ResourceVersionOf(*object);
   if (!keys_only_) it->second.object = std::make_unique<const Json>(*object);
 }
 
@@ -155,7 +151,7 @@ bool Informer::ListAndDeliver() {
         auto it = cache_.find(key);
         if (it == cache_.end()) {
           type = "ADDED";
-        } else if (it->second.resource_version != RvOf(kept)) {
+        } else if (it->second.resource_version != ResourceVersionOf(kept)) {
           type = "MODIFIED";
         }
       }
@@ -233,7 +229,7 @@ void Informer::Run() {
       }
       if (!event->has_value()) break;  // the server ended the stream: resume from last_rv_
       const WatchEvent& e = **event;
-      const std::string rv = RvOf(e.object);
+      const std::string rv = ResourceVersionOf(e.object);
       if (!rv.empty()) last_rv_ = rv;
       if (e.type == "BOOKMARK") continue;
       Deliver(e.type, e.object);

@@ -14,4 +14,12 @@ inline std::string NameOf(const Json& object) {
              : "";
 }
 
+// metadata.resourceVersion, or "" when the object has none.
+inline std::string ResourceVersionOf(const Json& object) {
+  return object.has_object_field("metadata") &&
+                 object.at("metadata").has_string_field("resourceVersion")
+             ? object.at("metadata").at("resourceVersion").as_string()
+             : "";
+}
+
 }  // namespace kcau::kube

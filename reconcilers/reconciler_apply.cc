@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/verbosity.h"
@@ -37,7 +38,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
     return PassOutcome::WriteFailed("writing status of " + pass.name, written.status());
   }
   pass.status_written = true;
-  pass.current = *written;
+  pass.current = std::move(*written);
   // The timestamps just written are pinned to the monotonic clock now, before a step of
   // the wall clock could change how old they look.
   if (status.start_time) elapsed_.Pin(*status.start_time);

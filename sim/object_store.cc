@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "kube/disruption_budget.h"
 #include "kube/label_selector.h"
@@ -466,13 +467,21 @@ struct ObjectStore::Impl {
                            "latest version and try again");
     }
     Json result;
-    if (info.status_subresource && status_subresource) {
-      result = stored;
-      if (next.has_field("status")) {
-        result["status"] = next.at("status");
-      } else if (result.has_field("status")) {
-        result.erase("status");
+    if (info.status_subresource && status_subresource && next.is_object()) {
+      // The stored object with `next`'s status: everything else is taken from the stored
+      // one, field by field, so that the status (most of a large run) is never copied.
+      result = std::move(next);
+      std::vector<std::string> gone;
+      for (const auto& [field, _] : result.as_object()) {
+        if (field != "status" && !stored.has_field(field)) gone.push_back(field);
       }
+      for (const auto& field : gone) result.erase(field);
+      for (const auto& [field, value] : stored.as_object()) {
+        if (field != "status") result[field] = value;
+      }
+    } else if (info.status_subresource && status_subresource) {
+      result = stored;  // `next` has no status: none is kept
+      if (result.has_field("status")) result.erase("status");
     } else {
       result = std::move(next);
       if (info.status_subresource) {
