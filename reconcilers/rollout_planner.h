@@ -86,7 +86,8 @@ inline constexpr Duration kLockPollInterval = std::chrono::seconds(5);
 inline constexpr int kMaxRescanRounds = 2;
 // A re-scan round the agent was to take itself after its reboot (the request named it,
 // kcau.io/update-rescan-request) and has not begun this long after the node came back is
-// asked for as a request of its own (an agent that lost its journal, or was replaced).
+// asked for as a request of its own (an agent that lost its journal, or was replaced); half
+// the agent timeout when that is shorter.
 inline constexpr Duration kSelfRescanGrace = std::chrono::minutes(2);
 inline constexpr int kDefaultHookTimeoutSeconds = 300;
 inline constexpr Duration kHookPollInterval = std::chrono::seconds(2);

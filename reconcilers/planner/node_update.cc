@@ -27,9 +27,11 @@ void Pass::StepUpdating(NodeResult& r, const NodeView& view) {
     // The agent has not taken this attempt's request yet: (re)write it in case the write
     // was lost when the controller stopped between status and action. A re-scan round the
     // last request named is the agent's to begin: asked for only if it has not, in time.
+    // (Within half the agent's timeout, so that a short one still leaves it time to answer.)
     const bool named = view.rescan_request_token == r.request_token;
     if (view.request_token != r.request_token &&
-        (!named || Elapsed(r.phase_time) >= kSelfRescanGrace)) {
+        (!named ||
+         Elapsed(r.phase_time) >= std::min<Duration>(kSelfRescanGrace, AgentTimeout() / 2))) {
       d_.actions.push_back(UpdateRequest(r));
     }
     RequeueForAgent(r);

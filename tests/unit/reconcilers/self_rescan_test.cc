@@ -123,6 +123,21 @@ TEST(SelfRescanTest, ARescanNotBegunInTimeIsRequested) {
   EXPECT_EQ(d.actions[0].token, RequestToken(run, "w1", 1, 2));
 }
 
+// With an agent timeout shorter than twice the grace, half of it is the grace: the agent
+// still has time to answer the request before the attempt is given up on.
+TEST(SelfRescanTest, AShortAgentTimeoutShortensTheGrace) {
+  World w = testing::Workers(1);
+  w.no_self_rescan.insert("w1");
+  crd::UpdateRun run = MakeRun().AgentTimeoutMinutes(1);
+  const TimePoint back = kStart;
+  PlanUntil(run, w, back, "w1", NodePhase::kUpdating, 2);
+  EXPECT_TRUE(PlanRollout(run, w.View(), back + std::chrono::seconds(25)).actions.empty());
+  const RolloutDecision d = PlanRollout(run, w.View(), back + std::chrono::seconds(30));
+  ASSERT_EQ(d.actions.size(), 1u);
+  EXPECT_EQ(d.actions[0].token, RequestToken(run, "w1", 1, 2));
+  EXPECT_EQ(NodeIn(d.status, "w1").attempts, 1) << "the same attempt";
+}
+
 TEST(SelfRescanTest, AnAgentOfAnotherVersionIsAskedRoundByRound) {
   World w;
   w.nodes["w1"] = MakeNode("w1").Pods(1).Agent("0.0.1");
