@@ -84,12 +84,6 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
   // acted on at once, however many nodes are draining or ending. A drain's end brings its
   // run back.
   reconciler_.SetBackgroundWork([this](const std::string& run) { queue_.Add(run); });
-  // A pass reads its run again only when the cache shows a version the last pass did not
-  // leave (its own status write's is the usual one).
-  reconciler_.SetRunVersionSource([this](const std::string& run) {
-    auto summary = runs_->Get("", run);
-    return summary ? kube::ResourceVersionOf(*summary) : std::string();
-  });
 }
 
 UpdateRunController::~UpdateRunController() { Stop(); }

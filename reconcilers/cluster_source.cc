@@ -25,14 +25,6 @@ void AddIfEvictable(const PodView& pod, PodsToEvict& pods) {
 
 }  // namespace
 
-Status ClusterSource::RefreshNodes(NodeSnapshot& snapshot) {
-  auto nodes = Nodes();
-  if (!nodes.ok()) return nodes.status();
-  snapshot.views = std::move(*nodes);
-  snapshot.generation = 0;
-  return Status::Ok();
-}
-
 StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
   auto list = client_.List(kube::resources::Nodes(), "", {});
   if (!list.ok()) return list.status();
@@ -78,11 +70,6 @@ StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
 StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
   return node_store_.All();
-}
-
-Status CachedClusterSource::RefreshNodes(NodeSnapshot& snapshot) {
-  if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
-  return node_store_.Refresh(snapshot);
 }
 
 StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& node) {

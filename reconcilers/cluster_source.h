@@ -17,7 +17,6 @@
 
 #include "common/status.h"
 #include "kube/json.h"
-#include "reconcilers/node_snapshot.h"
 #include "reconcilers/node_store.h"
 #include "reconcilers/node_view.h"
 #include "reconcilers/pod_rules.h"
@@ -40,9 +39,6 @@ class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
-  // Brings `snapshot` to what Nodes() returns now; here by replacing it whole, in a source
-  // that can tell what changed by copying only that.
-  virtual Status RefreshNodes(NodeSnapshot& snapshot);
   // The pods bound to `node`: what a drain reads.
   virtual StatusOr<std::vector<PodView>> PodsOn(const std::string& node) = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
@@ -71,7 +67,6 @@ class CachedClusterSource : public ClusterSource {
                       const kube::Informer& pods, const PodStore& pod_store)
       : nodes_(nodes), node_store_(node_store), pods_(pods), pod_store_(pod_store) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  Status RefreshNodes(NodeSnapshot& snapshot) override;
   StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 

@@ -1,7 +1,5 @@
 #include "reconcilers/node_store.h"
 
-#include <optional>
-
 #include "kube/object_meta.h"
 #include "reconcilers/object_views.h"
 
@@ -9,67 +7,34 @@ namespace kcau::reconcilers {
 
 void NodeStore::Apply(const std::string& type, const kube::Json& node) {
   const std::string name = kube::NameOf(node);
-  std::optional<NodeView> view;
-  std::string why;
-  if (type != "DELETED") {
-    try {
-      view = NodeViewFromJson(node);  // outside the lock: it parses annotations
-    } catch (const std::exception& e) {
-      why = e.what();
-    }
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  ++generation_;
-  if (!view) {
-    if (views_.erase(name) > 0) membership_ = generation_;
-    if (why.empty()) {
-      malformed_.erase(name);
-    } else {
-      malformed_.insert_or_assign(name, why);
-    }
+  if (type == "DELETED") {
+    std::lock_guard<std::mutex> lock(mu_);
+    views_.erase(name);
+    malformed_.erase(name);
     return;
   }
-  auto [it, added] = views_.insert_or_assign(name, Entry{std::move(*view), generation_});
-  if (added) membership_ = generation_;
-  malformed_.erase(name);
-}
-
-Status NodeStore::MalformedLocked() const {
-  if (malformed_.empty()) return Status::Ok();
-  const auto& [name, why] = *malformed_.begin();
-  return InternalError("malformed Node \"" + name + "\" in cache: " + why);
+  try {
+    NodeView view = NodeViewFromJson(node);  // outside the lock: it parses annotations
+    std::lock_guard<std::mutex> lock(mu_);
+    views_.insert_or_assign(name, std::move(view));
+    malformed_.erase(name);
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    views_.erase(name);
+    malformed_.insert_or_assign(name, e.what());
+  }
 }
 
 StatusOr<std::vector<NodeView>> NodeStore::All() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (Status s = MalformedLocked(); !s.ok()) return s;
+  if (!malformed_.empty()) {
+    const auto& [name, why] = *malformed_.begin();
+    return InternalError("malformed Node \"" + name + "\" in cache: " + why);
+  }
   std::vector<NodeView> views;
   views.reserve(views_.size());
-  for (const auto& [_, entry] : views_) views.push_back(entry.view);
+  for (const auto& [_, view] : views_) views.push_back(view);
   return views;
-}
-
-Status NodeStore::Refresh(NodeSnapshot& snapshot) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (Status s = MalformedLocked(); !s.ok()) return s;
-  if (snapshot.generation < membership_ || snapshot.views.size() != views_.size()) {
-    snapshot.views.clear();
-    snapshot.views.reserve(views_.size());
-    for (const auto& [_, entry] : views_) snapshot.views.push_back(entry.view);
-  } else {
-    // The same nodes in the same (name) order: only the changed ones are copied.
-    size_t i = 0;
-    for (const auto& [_, entry] : views_) {
-      NodeView& view = snapshot.views[i++];
-      if (entry.changed > snapshot.generation) {
-        view = entry.view;
-      } else {
-        ClearPassFields(view);
-      }
-    }
-  }
-  snapshot.generation = generation_;
-  return Status::Ok();
 }
 
 size_t NodeStore::size() const {

@@ -12,7 +12,6 @@
 #include "crd/updaterun_codec.h"
 #include "crd/validation.h"
 #include "kube/kube_client.h"
-#include "kube/object_meta.h"
 #include "reconcilers/applied_spec.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/conditions.h"
@@ -101,44 +100,6 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
 PassOutcome UpdateRunReconciler::ReconcileOnce(const std::string& run_name) {
   Pass pass;
   pass.name = run_name;
-  Kept kept = TakeKept(run_name);
-  pass.kept_nodes = std::move(kept.nodes);
-  pass.kept_run = std::move(kept.run);
-  PassOutcome outcome = RunSteps(pass);
-  Keep(pass);
-  return outcome;
-}
-
-UpdateRunReconciler::Kept UpdateRunReconciler::TakeKept(const std::string& run) {
-  std::lock_guard<std::mutex> lock(kept_mu_);
-  auto it = kept_.find(run);
-  if (it == kept_.end()) return {};
-  Kept taken = std::move(it->second);
-  kept_.erase(it);
-  return taken;
-}
-
-// Kept for the run's next pass unless the run has ended (or the pass read nothing).
-void UpdateRunReconciler::Keep(Pass& pass) {
-  const bool ended = pass.ended || (pass.decision && pass.decision->terminal);
-  if (ended || pass.current.is_null()) return;
-  Kept kept;
-  if (pass.nodes_generation != 0) kept.nodes = {pass.nodes_generation, std::move(pass.nodes)};
-  if (run_version_) kept.run = std::move(pass.current);
-  std::lock_guard<std::mutex> lock(kept_mu_);
-  kept_.insert_or_assign(pass.name, std::move(kept));
-}
-
-// The run as the last pass left it when the cache has seen no later version, else read.
-StatusOr<kube::Json> UpdateRunReconciler::ReadRun(const std::string& name, kube::Json kept) {
-  if (run_version_ && !kept.is_null()) {
-    const std::string seen = run_version_(name);
-    if (!seen.empty() && seen == kube::ResourceVersionOf(kept)) return kept;
-  }
-  return client_.Get(kube::resources::UpdateRuns(), {"", name});
-}
-
-PassOutcome UpdateRunReconciler::RunSteps(Pass& pass) {
   if (Stop stop = Read(pass)) return *stop;
   if (Stop stop = EnsureFinalizer(pass)) return *stop;
   if (Stop stop = ReadCluster(pass)) return *stop;
@@ -149,7 +110,7 @@ PassOutcome UpdateRunReconciler::RunSteps(Pass& pass) {
 
 // Reads and decodes the run. A run gone is forgotten; one that cannot be decoded is ended.
 UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
-  auto object = ReadRun(pass.name, std::move(pass.kept_run));
+  auto object = client_.Get(kube::resources::UpdateRuns(), {"", pass.name});
   if (!object.ok()) {
     if (object.status().code() == StatusCode::kNotFound) {
       if (observer_ != nullptr) observer_->RunGone(pass.name);
@@ -208,12 +169,11 @@ UpdateRunReconciler::Stop UpdateRunReconciler::EnsureFinalizer(Pass& pass) {
 
 // The nodes, and the pod counts of those whose decision depends on them.
 UpdateRunReconciler::Stop UpdateRunReconciler::ReadCluster(Pass& pass) {
-  NodeSnapshot nodes = std::move(pass.kept_nodes);
-  if (Status s = cluster_.RefreshNodes(nodes); !s.ok()) {
-    return PassOutcome::Done(ReconcileResult::Error("reading nodes: " + s.ToString()));
+  auto nodes = cluster_.Nodes();
+  if (!nodes.ok()) {
+    return PassOutcome::Done(ReconcileResult::Error("reading nodes: " + nodes.status().ToString()));
   }
-  pass.nodes = std::move(nodes.views);
-  pass.nodes_generation = nodes.generation;
+  pass.nodes = std::move(*nodes);
   if (Status counted = CountPods(cluster_, PodCountsNeeded(pass.run), pass.nodes); !counted.ok()) {
     return PassOutcome::Done(ReconcileResult::Error("counting pods: " + counted.ToString()));
   }

@@ -22,7 +22,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,7 +35,6 @@
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/eviction_refusals.h"
 #include "reconcilers/hook_runner_policy.h"
-#include "reconcilers/node_snapshot.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
 #include "reconcilers/run_observer.h"
@@ -97,14 +95,6 @@ class UpdateRunReconciler {
     wake_ = std::move(wake);
   }
 
-  // Tells the resourceVersion of a run as the controller's cache last saw it (empty: not
-  // known). With it, a pass starts from the run as the previous pass left it (its own status
-  // write's answer) when the cache shows no later version, instead of reading the run again:
-  // at 5,000 nodes a run is 400 KiB of JSON to serialize and parse.
-  void SetRunVersionSource(std::function<std::string(const std::string& run)> version) {
-    run_version_ = std::move(version);
-  }
-
   // Returns once the node actions handed to the background (SetBackgroundWork) have ended
   // and their runs been woken: for tests, which then look at the cluster.
   void WaitForBackgroundActions() const { background_.WaitIdle(); }
@@ -128,16 +118,6 @@ class UpdateRunReconciler {
 
   // One read-decide-write pass.
   PassOutcome ReconcileOnce(const std::string& run_name);
-  PassOutcome RunSteps(Pass& pass);
-  // What a run's last pass left for the next (kept_): its nodes, and the run as last read
-  // or written.
-  struct Kept {
-    NodeSnapshot nodes;
-    kube::Json run;  // null: none
-  };
-  Kept TakeKept(const std::string& run);
-  void Keep(Pass& pass);
-  StatusOr<kube::Json> ReadRun(const std::string& name, kube::Json kept);
   Stop Read(Pass& pass);
   Stop EnsureFinalizer(Pass& pass);
   Stop ReadCluster(Pass& pass);
@@ -170,11 +150,6 @@ class UpdateRunReconciler {
   RunLockStore locks_;
   // What each run's last drains learned of PodDisruptionBudgets, for the next pass.
   EvictionRefusals refusals_;
-  // Each run's nodes as its last pass read them (the next pass copies only what changed),
-  // and the run as last read or written. Forgotten once the run ends. Guarded by kept_mu_.
-  std::mutex kept_mu_;
-  std::map<std::string, Kept> kept_;
-  std::function<std::string(const std::string& run)> run_version_;  // may be empty
   const HookRunnerPolicy hook_policy_;
   // Node writes the cache has not shown yet: not sent again meanwhile (ActOnNodes).
   UnseenNodeWrites unseen_writes_;

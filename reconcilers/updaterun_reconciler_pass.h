@@ -3,7 +3,6 @@
 // act, record, release). Internal to the reconciler. One pass, one thread.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,10 +30,6 @@ struct UpdateRunReconciler::Pass {
   bool ended = false;  // Succeeded or Failed, perhaps for an older generation
   std::optional<SpecEdit> edit;
   std::vector<NodeView> nodes;
-  uint64_t nodes_generation = 0;  // NodeSnapshot::generation of `nodes`
-  // What the previous pass kept for this one (taken at the start of the pass).
-  NodeSnapshot kept_nodes;
-  kube::Json kept_run;
   // Set by GateStart when the run must wait for the lock, else by Decide.
   std::optional<RolloutDecision> decision;
   ActionOutcome acted;

@@ -115,46 +115,6 @@ TEST(NodeStoreTest, KeepsEachNodesViewAsItsEventsSay) {
   EXPECT_EQ(store.size(), 1u);
 }
 
-// A run's snapshot is brought up to date by copying the nodes that changed since, and only
-// those (the stale marker below survives on a node that did not change); what a pass added
-// is cleared; nodes coming or going rebuild it whole. Always what All() says.
-TEST(NodeStoreTest, RefreshCopiesOnlyTheNodesThatChanged) {
-  NodeStore store;
-  auto node = [](const std::string& name, bool cordoned) {
-    Json n = Json::object();
-    n["metadata"]["name"] = Json::string(name);
-    n["spec"]["unschedulable"] = Json::boolean(cordoned);
-    return n;
-  };
-  for (const char* name : {"n1", "n2", "n3"}) store.Apply("ADDED", node(name, false));
-  NodeSnapshot snapshot;
-  ASSERT_TRUE(store.Refresh(snapshot).ok());
-  EXPECT_EQ(snapshot.views, store.All().value());
-  EXPECT_GT(snapshot.generation, 0u);
-
-  snapshot.views[0].boot_id = "stale marker";
-  snapshot.views[1].evictable_pods = 7;
-  snapshot.views[1].eviction_refusals = {"default/web-1 (web)"};
-  store.Apply("MODIFIED", node("n3", true));
-  ASSERT_TRUE(store.Refresh(snapshot).ok());
-  EXPECT_EQ(snapshot.views[0].boot_id, "stale marker") << "n1 did not change: not copied";
-  EXPECT_EQ(snapshot.views[1].evictable_pods, -1);
-  EXPECT_TRUE(snapshot.views[1].eviction_refusals.empty());
-  EXPECT_TRUE(snapshot.views[2].unschedulable);
-
-  store.Apply("ADDED", node("n0", false));
-  ASSERT_TRUE(store.Refresh(snapshot).ok());
-  EXPECT_EQ(snapshot.views, store.All().value()) << "a node came: rebuilt whole";
-  store.Apply("DELETED", node("n2", false));
-  ASSERT_TRUE(store.Refresh(snapshot).ok());
-  EXPECT_EQ(snapshot.views, store.All().value()) << "a node went: rebuilt whole";
-
-  Json nameless = Json::object();
-  nameless["metadata"]["namespace"] = Json::string("");
-  store.Apply("ADDED", nameless);
-  EXPECT_FALSE(store.Refresh(snapshot).ok()) << "a Node that cannot be read is an error";
-}
-
 TEST(ObjectViewsTest, PodViewKeepsWhatDrainsAndCountsRead) {
   struct Case {
     std::string owner;

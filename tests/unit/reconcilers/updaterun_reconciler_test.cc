@@ -732,39 +732,6 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   for (int i = 1; i <= 3; ++i) EXPECT_EQ(reboots_["n" + std::to_string(i)], 1);
 }
 
-// With the cache's version of a run at hand, a pass starts from the run as the previous pass
-// left it (its status write's answer) while the cache shows that very version, and reads the
-// run again once it shows another (an edit).
-TEST_F(ReconcilerTest, APassRereadsItsRunOnlyWhenTheCacheShowsANewerVersion) {
-  CreateRun(R"({"plugins":[{"name":"packages"}],"maxUnavailable":"100%"})");
-  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
-  reconciler.SetRunVersionSource(
-      [&](const std::string&) { return Run().at("metadata").at("resourceVersion").as_string(); });
-  auto gets = [&] {
-    const Requests all = recorded_.Requests();
-    return std::count(all.begin(), all.end(), "get updateruns run");
-  };
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(gets(), 1) << "the first pass reads its run";
-  PlayAgents();
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(gets(), 1) << "the run as the first pass wrote it";
-
-  Json edit = Json::parse(R"({"spec":{"maxFailedNodes":2}})");
-  ASSERT_TRUE(
-      store_.Patch(res::UpdateRuns(), {"", "run"}, kube::PatchType::kMerge, edit, false).ok());
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(gets(), 2) << "an edit since: read again";
-  for (int pass = 0; pass < 40 && Phase() != "Succeeded"; ++pass) {
-    PlayAgents();
-    clock_.Advance(std::chrono::seconds(1));
-    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  }
-  EXPECT_EQ(Phase(), "Succeeded");
-  EXPECT_EQ(Run().at("status").at("appliedSpec").at("maxFailedNodes").as_integer(), 2)
-      << "the edit was seen";
-}
-
 // Nodes() reads the views the node informer's handler keeps: a node edited since is read as
 // it is now, a node deleted since is gone.
 TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
