@@ -75,8 +75,10 @@ void Pass::EndNodeSucceeded(NodeResult& r) {
   r.installed.clear();
 }
 
-// Fails the node where it stands: a node the run cordoned stays cordoned, for inspection.
+// Fails the node where it stands: a node the run cordoned stays cordoned, for inspection,
+// and nothing left to the agent (an unanswered request, a re-scan to come) stays asked.
 void Pass::EndNodeFailed(NodeResult& r, const NodeView* view, const std::string& why) {
+  if (view != nullptr) WithdrawUnanswered(r, *view);
   std::string message = why;
   if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
     message += "; node left cordoned for inspection (kubectl uncordon " + r.name + " releases it)";

@@ -196,8 +196,7 @@ void Pass::AgentSilent(NodeResult& r, const NodeView& view) {
     }
     return;
   }
-  if (scan) {  // asked before the node was taken: nothing to undo
-    WithdrawUnanswered(r, view);
+  if (scan) {  // asked before the node was taken: nothing to undo (the request is taken back)
     EndNodeFailed(r, &view, why + "; the node was not cordoned");
     return;
   }
@@ -205,11 +204,27 @@ void Pass::AgentSilent(NodeResult& r, const NodeView& view) {
 }
 
 // A request the run gives up on while no answer came is taken back: an agent that wakes
-// up later must not install and reboot a node that is back in service.
+// up later must not install and reboot a node that is back in service, or failed and left
+// for inspection. So is the re-scan round a request named, until the agent has begun it:
+// the agent would begin it on its return from the reboot (a node back after its reboot
+// timeout, say).
 void Pass::WithdrawUnanswered(const NodeResult& r, const NodeView& view) {
-  if (r.request_token.empty() || view.request_token != r.request_token) return;
-  if (view.agent_result && view.agent_result->token == r.request_token) return;  // answered
-  Act(ActionType::kWithdrawRequest, r.name, r.request_token);
+  if (r.request_token.empty()) return;
+  const agent::AgentResult* result = view.agent_result ? &*view.agent_result : nullptr;
+  const std::string& rescan = view.rescan_request_token;
+  const bool rescan_begun = !rescan.empty() && result != nullptr && result->token == rescan;
+  bool pending = false;
+  if (view.request_token == r.request_token) {
+    const bool answered = result != nullptr && result->token == r.request_token;
+    // Installed with its reboot to come: the re-scan round is next, on the agent's own.
+    const bool rescan_next = answered && !rescan.empty() &&
+                             result->state == agent::AgentState::kInstalled &&
+                             result->reboot_required;
+    pending = (!answered && !rescan_begun) || rescan_next;
+  } else if (!rescan.empty() && rescan == r.request_token) {
+    pending = !rescan_begun;  // the round awaited is that re-scan, not begun yet
+  }
+  if (pending) Act(ActionType::kWithdrawRequest, r.name, r.request_token);
 }
 
 }  // namespace kcau::reconcilers::planner

@@ -175,6 +175,7 @@ struct World {
           break;  // other nodes' pods: not modelled here
         case ActionType::kWithdrawRequest:
           n.request_token.clear();
+          n.rescan_request_token.clear();
           break;
         case ActionType::kRunHook: {
           n.hook_request_token = a.token;

@@ -138,6 +138,22 @@ TEST(SelfRescanTest, AShortAgentTimeoutShortensTheGrace) {
   EXPECT_EQ(NodeIn(d.status, "w1").attempts, 1) << "the same attempt";
 }
 
+// A node that does not come back from its reboot in time fails, and the re-scan round its
+// request named is taken back: were it to come back later, its agent must not begin an
+// install on a node left for inspection.
+TEST(SelfRescanTest, ARescanToComeIsTakenBackWhenTheNodeFails) {
+  World w = testing::Workers(2);
+  w.never_returns.insert("w1");
+  TimePoint now = kStart;
+  const crd::UpdateRun run =
+      Drive(MakeRun().Order({"w1", "w2"}).MaxFailed(1).RebootTimeoutMinutes(1), w, now);
+  ASSERT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kFailed);
+  ASSERT_EQ(NodeIn(run.status, "w2").phase, NodePhase::kSucceeded);
+  EXPECT_EQ(w.Count(ActionType::kWithdrawRequest, "w1"), 1);
+  EXPECT_EQ(w.nodes["w1"].rescan_request_token, "");
+  EXPECT_EQ(w.nodes["w1"].request_token, "");
+}
+
 TEST(SelfRescanTest, AnAgentOfAnotherVersionIsAskedRoundByRound) {
   World w;
   w.nodes["w1"] = MakeNode("w1").Pods(1).Agent("0.0.1");
