@@ -112,18 +112,21 @@ void Pass::StartRound(NodeResult& r, const NodeView& view) {
   if (result && result->token == named && !result->boot_id.empty()) {
     r.boot_id_before = result->boot_id;  // the round's own reboot may be over too
   }
-  r.staged = false;
-  r.request_token = named;
-  Enter(r, NodePhase::kUpdating);
+  EnterRound(r);
   StepUpdating(r, view);
 }
 
 void Pass::RequestRound(NodeResult& r) {
+  EnterRound(r);
+  d_.actions.push_back(UpdateRequest(r));
+  Requeue(kAgentPollInterval);
+}
+
+// The node is Updating in round r.round of its attempt, under that round's token.
+void Pass::EnterRound(NodeResult& r) {
   r.staged = false;
   r.request_token = RequestToken(run_, r.name, r.attempts, r.round);
   Enter(r, NodePhase::kUpdating);
-  d_.actions.push_back(UpdateRequest(r));
-  Requeue(kAgentPollInterval);
 }
 
 // forceReboot: the first round of an attempt reboots whatever it finds; the re-scan after

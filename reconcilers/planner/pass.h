@@ -102,6 +102,7 @@ class Pass {
   void StartAttempt(NodeResult& r);
   void StartRound(NodeResult& r, const NodeView& view);
   void RequestRound(NodeResult& r);
+  void EnterRound(NodeResult& r);
   NodeAction UpdateRequest(const NodeResult& r) const;
   std::string RescanToken(const NodeResult& r) const;
   int PluginOfRound(int round) const;
