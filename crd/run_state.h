@@ -6,6 +6,8 @@
 
 #include <cpprest/json.h>
 
+#include <cstdint>
+
 #include "crd/updaterun_types.h"
 
 namespace kcau::crd {
@@ -18,16 +20,12 @@ bool IsEndedPhase(RunPhase phase);
 // (status.observedGeneration). Whether it is being deleted does not matter.
 bool IsEnded(const UpdateRun& run);
 
-// IsEnded of a run as the API server stores it, reading only metadata.generation and the
-// status's phase and observedGeneration: the controller asks it of every cached run at every
-// node event, where decoding runs of thousands of nodes would cost too much. False when one
-// of the three is missing or the phase is not one the API knows.
-bool IsEnded(const web::json::value& object);
+// The same of a status read or written at spec generation `generation`.
+bool IsEnded(const UpdateRunStatus& status, int64_t generation);
 
 // What the controller's run informer caches of a run: metadata's name, namespace,
-// resourceVersion and generation, and the status's phase and observedGeneration, so IsEnded
-// and the runs-by-phase gauge read it as they read the whole run. A run of 5,000 nodes is
-// ~400 KiB of status, megabytes as a JSON tree; the reconciler reads runs from the API.
+// resourceVersion and generation. The informer watches runs' metadata only; their phases
+// are the reconciler's (reconcilers/run_phases.h).
 web::json::value RunSummary(const web::json::value& object);
 
 }  // namespace kcau::crd

@@ -31,6 +31,9 @@ struct ListOptions {
   // caller that handles each page before fetching the next (an informer slims 500 pods at a
   // time rather than holding 50,000 whole ones).
   bool one_page = false;
+  // List and watch the objects' metadata only (PartialObjectMetadata, client-go's metadata
+  // client): for a reader of large objects that needs names and versions, not the rest.
+  bool metadata_only = false;
 };
 
 struct ObjectList {
@@ -45,6 +48,11 @@ enum class PatchType {
   kJson,            // application/json-patch+json (RFC 6902)
   kStrategicMerge,  // application/strategic-merge-patch+json (built-in kinds only)
 };
+
+// What the answer to a write carries: the object as stored, or its metadata only
+// (PartialObjectMetadata), for a writer of a large object that needs no more than its
+// resourceVersion and finalizers back.
+enum class Answer { kObject, kMetadata };
 
 struct WatchEvent {
   std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
@@ -75,7 +83,8 @@ class KubeClient {
   // Replaces only .status through the /status subresource.
   virtual StatusOr<Json> UpdateStatus(const Resource& resource, const Json& object) = 0;
   virtual StatusOr<Json> Patch(const Resource& resource, const ObjectKey& key, PatchType type,
-                               const Json& patch, bool status_subresource = false) = 0;
+                               const Json& patch, bool status_subresource = false,
+                               Answer answer = Answer::kObject) = 0;
   virtual Status Delete(const Resource& resource, const ObjectKey& key) = 0;
   // POST pods/NAME/eviction (policy/v1). kTooManyRequests when a PodDisruptionBudget refuses.
   virtual Status Evict(const ObjectKey& pod) = 0;

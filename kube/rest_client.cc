@@ -18,6 +18,7 @@
 #include "kube/disruption_budget.h"
 #include "kube/line_splitter.h"
 #include "kube/object_meta.h"
+#include "kube/partial_object_metadata.h"
 #include "kube/token_bucket.h"
 
 namespace kcau::kube {
@@ -329,10 +330,11 @@ struct RestClient::Impl {
         m, code, std::chrono::duration<double>(std::chrono::steady_clock::now() - started));
   }
 
-  http::http_request Request(const http::method& m, const std::string& path_query) {
+  http::http_request Request(const http::method& m, const std::string& path_query,
+                             const char* accept = "application/json") {
     http::http_request req(m);
     req.set_request_uri(path_query);
-    req.headers().add("Accept", "application/json");
+    req.headers().add("Accept", accept);
     req.headers().add("User-Agent", config.user_agent);
     const std::string t = Token();
     if (!t.empty()) req.headers().add("Authorization", "Bearer " + t);
@@ -378,17 +380,19 @@ struct RestClient::Impl {
   }
 
   StatusOr<Json> SendJson(const http::method& m, const std::string& path, const Json& body,
-                          const std::string& content_type = "application/json") {
+                          const std::string& content_type = "application/json",
+                          const char* accept = "application/json") {
     const std::string text = body.serialize();
     return Send([&] {
-      http::http_request req = Request(m, path);
+      http::http_request req = Request(m, path, accept);
       req.set_body(text, content_type);
       return req;
     });
   }
 
-  StatusOr<Json> SendEmpty(const http::method& m, const std::string& path) {
-    return Send([&] { return Request(m, path); });
+  StatusOr<Json> SendEmpty(const http::method& m, const std::string& path,
+                           const char* accept = "application/json") {
+    return Send([&] { return Request(m, path, accept); });
   }
 };
 
@@ -427,7 +431,9 @@ StatusOr<ObjectList> RestClient::List(const Resource& r, const std::string& ns,
       paging += (paging.empty() ? "" : "&") + std::string("continue=") +
                 web::uri::encode_data_string(continue_token);
     }
-    auto body = impl_->SendEmpty(http::methods::GET, r.CollectionPath(ns) + Query(options, paging));
+    auto body = impl_->SendEmpty(
+        http::methods::GET, r.CollectionPath(ns) + Query(options, paging),
+        options.metadata_only ? kAcceptPartialObjectMetadataList : "application/json");
     if (!body.ok()) return body.status();
     continue_token.clear();
     try {
@@ -463,13 +469,15 @@ StatusOr<Json> RestClient::UpdateStatus(const Resource& r, const Json& object) {
 }
 
 StatusOr<Json> RestClient::Patch(const Resource& r, const ObjectKey& key, PatchType type,
-                                 const Json& patch, bool status_subresource) {
+                                 const Json& patch, bool status_subresource, Answer answer) {
   const char* ct = type == PatchType::kMerge  ? "application/merge-patch+json"
                    : type == PatchType::kJson ? "application/json-patch+json"
                                               : "application/strategic-merge-patch+json";
   std::string path = r.ItemPath(key.ns, key.name);
   if (status_subresource) path += "/status";
-  return impl_->SendJson(http::methods::PATCH, path, patch, ct);
+  return impl_->SendJson(
+      http::methods::PATCH, path, patch, ct,
+      answer == Answer::kMetadata ? kAcceptPartialObjectMetadata : "application/json");
 }
 
 Status RestClient::Delete(const Resource& r, const ObjectKey& key) {
@@ -503,7 +511,8 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   if (Status ready = impl_->ExecCredentialReady(); !ready.ok()) return ready;
   try {
     const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
-    auto make = [&] { return impl_->Request(http::methods::GET, path_query); };
+    const char* accept = options.metadata_only ? kAcceptPartialObjectMetadata : "application/json";
+    auto make = [&] { return impl_->Request(http::methods::GET, path_query, accept); };
     const auto started = std::chrono::steady_clock::now();
     http::http_response resp;
     try {

@@ -27,7 +27,7 @@ class RestClient final : public KubeClient {
   StatusOr<Json> Update(const Resource& r, const Json& object) override;
   StatusOr<Json> UpdateStatus(const Resource& r, const Json& object) override;
   StatusOr<Json> Patch(const Resource& r, const ObjectKey& key, PatchType type, const Json& patch,
-                       bool status_subresource) override;
+                       bool status_subresource, Answer answer = Answer::kObject) override;
   Status Delete(const Resource& r, const ObjectKey& key) override;
   Status Evict(const ObjectKey& pod) override;
   StatusOr<std::unique_ptr<WatchStream>> Watch(const Resource& r, const std::string& ns,

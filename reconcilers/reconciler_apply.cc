@@ -32,13 +32,14 @@ bool IsNodePhaseEvent(const RunEvent& event) {
 UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
   const crd::UpdateRunStatus& status = pass.decision->status;
   if (status == pass.run.status) return std::nullopt;
-  auto written = WriteRunStatus(client_, pass.name, pass.run, pass.current,
+  auto written = WriteRunStatus(client_, pass.name, pass.run, pass.current(),
                                 crd::EncodeUpdateRunStatus(status));
   if (!written.ok()) {
     return PassOutcome::WriteFailed("writing status of " + pass.name, written.status());
   }
   pass.status_written = true;
-  pass.current = std::move(*written);
+  pass.written = std::move(*written);
+  phases_.Record(pass.name, pass.run.generation, status);
   // The timestamps just written are pinned to the monotonic clock now, before a step of
   // the wall clock could change how old they look.
   if (status.start_time) elapsed_.Pin(*status.start_time);
@@ -210,10 +211,10 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReleaseEndedRun(Pass& pass) {
           "updaterun " + pass.name + ": releasing the run lock: " + released.ToString()));
     }
   }
-  if (HasRunFinalizer(pass.current)) {
+  if (HasRunFinalizer(pass.current())) {
     // Nothing is left to clean up, so a delete may now take the run at once. If this fails,
     // EnsureFinalizer removes it in a later pass.
-    auto released = SetRunFinalizer(client_, pass.current, false);
+    auto released = SetRunFinalizer(client_, pass.current(), false);
     if (!released.ok() && released.status().code() != StatusCode::kNotFound) {
       return PassOutcome::Done(ReconcileResult::Error(
           "updaterun " + pass.name + ": removing the finalizer: " + released.status().ToString()));

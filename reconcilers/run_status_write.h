@@ -22,7 +22,9 @@ inline constexpr int kStatusMetadataRewrites = 3;
 
 // Writes `status` (its revision one above the one read) for run `run_name`, decided from
 // `decided_from`, which was decoded from `read`. A change of the spec or the status since the
-// read is a kConflict error: the caller decides again. Returns the run as written.
+// read is a kConflict error: the caller decides again. Returns the run as written: its
+// metadata only (PartialObjectMetadata) when the API server honours that form, which is all
+// a later write in the pass (the finalizer's) may read of it.
 StatusOr<kube::Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_name,
                                     const crd::UpdateRun& decided_from, const kube::Json& read,
                                     kube::Json status);

@@ -108,12 +108,22 @@ PassOutcome UpdateRunReconciler::ReconcileOnce(const std::string& run_name) {
   return Apply(pass);
 }
 
+// Ends an invalid run Failed (EndInvalidRun); once it has, node changes no longer wake it.
+PassOutcome UpdateRunReconciler::EndInvalid(const std::string& name, const kube::Json& object,
+                                            const std::string& reason, const std::string& message,
+                                            TimePoint now) {
+  PassOutcome outcome = EndInvalidRun(client_, events_, name, object, reason, message, now);
+  if (outcome.result.terminal) phases_.RecordEnded(name, crd::RunPhase::kFailed);
+  return outcome;
+}
+
 // Reads and decodes the run. A run gone is forgotten; one that cannot be decoded is ended.
 UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
   auto object = client_.Get(kube::resources::UpdateRuns(), {"", pass.name});
   if (!object.ok()) {
     if (object.status().code() == StatusCode::kNotFound) {
       if (observer_ != nullptr) observer_->RunGone(pass.name);
+      phases_.Forget(pass.name);
       refusals_.Forget(pass.name);
       return PassOutcome::Done(ReconcileResult::Done());  // deleted: nothing left to do
     }
@@ -123,13 +133,12 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
   pass.now = NowSeconds(clock_);
   auto run = crd::DecodeUpdateRun(*object);
   if (!run.ok()) {
-    return EndInvalidRun(client_, events_, pass.name, *object, "Invalid", run.status().message(),
-                         pass.now);
+    return EndInvalid(pass.name, *object, "Invalid", run.status().message(), pass.now);
   }
-  // Two trees of a run of thousands of nodes are megabytes: moved, not copied a third time.
-  pass.current = *object;
+  // The tree of a run of thousands of nodes is megabytes: moved, not copied.
   pass.read = std::move(*object);
   pass.run = std::move(*run);
+  phases_.Record(pass.name, pass.run.generation, pass.run.status);
   pass.ended = crd::IsEndedPhase(pass.run.status.phase);
   if (!pass.ended) pass.edit = ApplySpecEdits(pass.run, pass.read);
   return std::nullopt;
@@ -143,8 +152,8 @@ UpdateRunReconciler::Stop UpdateRunReconciler::EnsureFinalizer(Pass& pass) {
     // An ended run is a record: no need to read the cluster for it (node events wake every
     // run, and most runs in a long-lived cluster are finished ones). Its finalizer goes, if
     // an earlier pass could not remove it.
-    if (HasRunFinalizer(pass.current)) {
-      auto released = SetRunFinalizer(client_, pass.current, false);
+    if (HasRunFinalizer(pass.current())) {
+      auto released = SetRunFinalizer(client_, pass.current(), false);
       if (!released.ok()) {
         return PassOutcome::WriteFailed("updaterun " + pass.name + ": removing the finalizer",
                                         released.status());
@@ -152,17 +161,17 @@ UpdateRunReconciler::Stop UpdateRunReconciler::EnsureFinalizer(Pass& pass) {
     }
     return PassOutcome::Done(ReconcileResult::Terminal());
   }
-  if (run.deleting && !HasRunFinalizer(pass.current)) {
+  if (run.deleting && !HasRunFinalizer(pass.current())) {
     return PassOutcome::Done(ReconcileResult::Done());  // going, never started under kcau
   }
-  if (!run.deleting && !pass.ended && !HasRunFinalizer(pass.current) && !ReadOnly(run)) {
+  if (!run.deleting && !pass.ended && !HasRunFinalizer(pass.current()) && !ReadOnly(run)) {
     // Before any node is touched: deleting the run from now on cancels it first.
-    auto held = SetRunFinalizer(client_, pass.current, true);
+    auto held = SetRunFinalizer(client_, pass.current(), true);
     if (!held.ok()) {
       return PassOutcome::WriteFailed("updaterun " + pass.name + ": adding the finalizer",
                                       held.status());
     }
-    pass.current = *held;
+    pass.written = std::move(*held);
   }
   return std::nullopt;
 }
@@ -200,8 +209,8 @@ UpdateRunReconciler::Stop UpdateRunReconciler::GateStart(Pass& pass) {
     return std::nullopt;
   }
   if (!runner.refusals.empty()) {
-    return EndInvalidRun(client_, events_, pass.name, pass.current, "HookRunnerNotAllowed",
-                         crd::FormatFieldErrors(runner.refusals), pass.now);
+    return EndInvalid(pass.name, pass.current(), "HookRunnerNotAllowed",
+                      crd::FormatFieldErrors(runner.refusals), pass.now);
   }
   // Hooks' ConfigMaps are checked before the run starts: a typo must not surface as a
   // failed node half-way through.
@@ -211,7 +220,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::GateStart(Pass& pass) {
         ReconcileResult::Error("reading hook ConfigMaps: " + missing.status().ToString()));
   }
   if (!missing->empty()) {
-    return EndInvalidRun(client_, events_, pass.name, pass.current, "Invalid", *missing, pass.now);
+    return EndInvalid(pass.name, pass.current(), "Invalid", *missing, pass.now);
   }
   auto lock = locks_.Check(run, pass.nodes, pass.now);
   if (!lock.ok()) {

@@ -38,6 +38,7 @@
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
 #include "reconcilers/run_observer.h"
+#include "reconcilers/run_phases.h"
 #include "reconcilers/run_status_write.h"
 #include "reconcilers/unseen_node_writes.h"
 
@@ -95,6 +96,9 @@ class UpdateRunReconciler {
     wake_ = std::move(wake);
   }
 
+  // Each run's phase as the last pass read or wrote it (run_phases.h), for the controller.
+  const RunPhases& phases() const { return phases_; }
+
   // Returns once the node actions handed to the background (SetBackgroundWork) have ended
   // and their runs been woken: for tests, which then look at the cluster.
   void WaitForBackgroundActions() const { background_.WaitIdle(); }
@@ -119,6 +123,8 @@ class UpdateRunReconciler {
   // One read-decide-write pass.
   PassOutcome ReconcileOnce(const std::string& run_name);
   Stop Read(Pass& pass);
+  PassOutcome EndInvalid(const std::string& name, const kube::Json& object,
+                         const std::string& reason, const std::string& message, TimePoint now);
   Stop EnsureFinalizer(Pass& pass);
   Stop ReadCluster(Pass& pass);
   Stop GateStart(Pass& pass);
@@ -151,6 +157,7 @@ class UpdateRunReconciler {
   // What each run's last drains learned of PodDisruptionBudgets, for the next pass.
   EvictionRefusals refusals_;
   const HookRunnerPolicy hook_policy_;
+  RunPhases phases_;
   // Node writes the cache has not shown yet: not sent again meanwhile (ActOnNodes).
   UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).

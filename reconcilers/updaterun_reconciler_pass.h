@@ -18,13 +18,17 @@
 
 namespace kcau::reconcilers {
 
-// The state one pass builds step by step. `read` is the run as the pass found it; `current`
+// The state one pass builds step by step. `read` is the run as the pass found it; current()
 // is the run as last written (finalizer, status): what a later write must build on.
 struct UpdateRunReconciler::Pass {
   std::string name;
   TimePoint now;
   kube::Json read;
-  kube::Json current;
+  // Set once the pass wrote the run; until then the run is as read (a 5,000-node run's tree
+  // is megabytes: not copied). After a status write, its metadata only (the write asks for
+  // no more), which is all that later writes (the finalizer's) read.
+  std::optional<kube::Json> written;
+  const kube::Json& current() const { return written ? *written : read; }
   // Decoded from `read`; its spec with the live edits applied and the hook runner resolved.
   crd::UpdateRun run;
   bool ended = false;  // Succeeded or Failed, perhaps for an older generation

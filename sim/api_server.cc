@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "kube/disruption_budget.h"
+#include "kube/partial_object_metadata.h"
 #include "sim/api_tables.h"
 #include "sim/audit_log.h"
 #include "sim/crd_validation.h"
@@ -27,6 +28,7 @@
 #include "sim/object_names.h"
 #include "sim/openapi_v2.h"
 #include "sim/request_gate.h"
+#include "sim/response_form.h"
 
 namespace kcau::sim {
 
@@ -196,9 +198,17 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-bool WantsTable(const http::http_request& req) {
+std::string AcceptOf(const http::http_request& req) {
   auto it = req.headers().find("Accept");
-  return it != req.headers().end() && it->second.find("as=Table") != std::string::npos;
+  return it == req.headers().end() ? "" : it->second;
+}
+
+// An object as the negotiated form has it: whole, or its metadata only. (A Table is built
+// from the objects by TableFor; where no table is served, the object goes whole.)
+Json Shaped(const ResponseForm& form, const Json& object) {
+  return form.kind == ResponseForm::Kind::kMetadata
+             ? kube::PartialObjectMetadataOf(object, form.version)
+             : object;
 }
 
 // One line of a watch response, {"type":...,"object":...}, written around the object's own
@@ -439,6 +449,17 @@ struct ApiServer::Impl {
     }
     const auto method = req.method();
     if (audit.IsOpen()) Audit(req, *who, r, ns, name, sub, q("watch"));
+    const bool listing = name.empty() && method == http::methods::GET && !IsTrue(q("watch"));
+    const std::optional<ResponseForm> form = NegotiateResponseForm(AcceptOf(req), listing);
+    if (!form) {
+      Reply(req, 406,
+            StatusObject(406, "NotAcceptable",
+                         "only the following media types are accepted: application/json, "
+                         "application/json;as=Table, application/json;as=PartialObjectMetadata" +
+                             std::string(listing ? "List" : "") + ";g=meta.k8s.io;v=v1"));
+      return;
+    }
+    const bool table = form->kind == ResponseForm::Kind::kTable;
     // dryRun=All (kubectl apply --dry-run=server, kubectl diff): every check, nothing stored.
     const bool dry_run = !q("dryRun").empty();
     if (dry_run && q("dryRun") != "All") {
@@ -474,7 +495,7 @@ struct ApiServer::Impl {
         opts.continue_token = q("continue");
         if (IsTrue(watch)) {
           StartWatch(req, r, ns, opts, q("resourceVersion"), timeout_seconds,
-                     q("allowWatchBookmarks") == "true" || q("allowWatchBookmarks") == "1");
+                     q("allowWatchBookmarks") == "true" || q("allowWatchBookmarks") == "1", *form);
           return;
         }
         auto list = store.List(r, ns, opts);
@@ -486,8 +507,12 @@ struct ApiServer::Impl {
         }
         if (!list.ok()) return ReplyError(req, list.status(), "", &r);
         Json out = Json::object();
-        if (WantsTable(req)) {
+        if (table) {
           out = TableFor(r, list->items, list->resource_version, clock.Now());
+        } else if (form->kind == ResponseForm::Kind::kMetadata) {
+          out["kind"] = Json::string("PartialObjectMetadataList");
+          out["apiVersion"] = Json::string("meta.k8s.io/" + form->version);
+          out["metadata"]["resourceVersion"] = Json::string(list->resource_version);
         } else {
           out["kind"] = Json::string(r.kind + "List");
           out["apiVersion"] = Json::string(r.ApiVersion());
@@ -497,12 +522,12 @@ struct ApiServer::Impl {
           out["metadata"]["continue"] = Json::string(list->continue_token);
           out["metadata"]["remainingItemCount"] = Json::number(list->remaining_item_count);
         }
-        if (WantsTable(req)) {
+        if (table) {
           Reply(req, 200, out);
           return;
         }
         Json items = Json::array(list->items.size());
-        for (size_t i = 0; i < list->items.size(); ++i) items[i] = list->items[i];
+        for (size_t i = 0; i < list->items.size(); ++i) items[i] = Shaped(*form, list->items[i]);
         out["items"] = items;
         Reply(req, 200, out);
         return;
@@ -513,7 +538,7 @@ struct ApiServer::Impl {
         auto created = store.Create(r, ns, *object, dry_run);
         if (!created.ok()) return ReplyError(req, created.status(), NameOfBody(*object), &r);
         if (!dry_run) AfterWrite(r, *created);
-        Reply(req, 201, *created);
+        Reply(req, 201, Shaped(*form, *created));
         return;
       }
       Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
@@ -534,12 +559,12 @@ struct ApiServer::Impl {
     if (method == http::methods::GET) {
       auto obj = store.Get(r, key);
       if (!obj.ok()) return ReplyError(req, obj.status(), name, &r);
-      if (WantsTable(req)) {
+      if (table) {
         Reply(req, 200,
               TableFor(r, {*obj}, std::to_string(store.CurrentResourceVersion()), clock.Now()));
         return;
       }
-      Reply(req, 200, *obj);
+      Reply(req, 200, Shaped(*form, *obj));
       return;
     }
     if (method == http::methods::PUT) {
@@ -548,7 +573,7 @@ struct ApiServer::Impl {
       auto updated = store.Update(r, key, *object, status_sub, dry_run);
       if (!updated.ok()) return ReplyError(req, updated.status(), name, &r);
       if (!dry_run) AfterWrite(r, *updated);
-      Reply(req, 200, *updated);
+      Reply(req, 200, Shaped(*form, *updated));
       return;
     }
     if (method == http::methods::PATCH) {
@@ -573,7 +598,7 @@ struct ApiServer::Impl {
       auto patched = store.Patch(r, key, type, patch, status_sub, dry_run);
       if (!patched.ok()) return ReplyError(req, patched.status(), name, &r);
       if (!dry_run) AfterWrite(r, *patched);
-      Reply(req, 200, *patched);
+      Reply(req, 200, Shaped(*form, *patched));
       return;
     }
     if (method == http::methods::DEL) {
@@ -581,7 +606,7 @@ struct ApiServer::Impl {
       const bool dry_delete = dry_run || DeleteOptionsSayDryRun(body);
       auto deleted = store.Delete(r, key, dry_delete);
       if (!deleted.ok()) return ReplyError(req, deleted.status(), name, &r);
-      Reply(req, 200, *deleted);
+      Reply(req, 200, Shaped(*form, *deleted));
       return;
     }
     Reply(req, 405, StatusObject(405, "MethodNotAllowed", "method not allowed"));
@@ -661,7 +686,8 @@ struct ApiServer::Impl {
 
   void StartWatch(http::http_request& req, const kube::Resource& r, const std::string& ns,
                   const kube::ListOptions& opts, const std::string& rv,
-                  std::optional<int64_t> timeout_seconds, bool bookmarks) {
+                  std::optional<int64_t> timeout_seconds, bool bookmarks,
+                  const ResponseForm& form) {
     int timeout = options.max_watch_seconds;
     if (timeout_seconds) {
       timeout = static_cast<int>(
@@ -705,8 +731,12 @@ struct ApiServer::Impl {
         ++it;
       }
     }
+    // A metadata watch's events, bookmarks included, carry PartialObjectMetadata objects.
+    const bool metadata = form.kind == ResponseForm::Kind::kMetadata;
+    const std::string kind = metadata ? "PartialObjectMetadata" : r.kind;
+    const std::string api_version = metadata ? "meta.k8s.io/" + form.version : r.ApiVersion();
     std::thread pump([this, q, buf, write_text, deadline, replied, done, bookmarks, seen_rv,
-                      kind = r.kind, api_version = r.ApiVersion()]() mutable {
+                      metadata, form, kind, api_version]() mutable {
       auto next_bookmark = std::chrono::steady_clock::now() + options.bookmark_interval;
       try {
         while (!stopping && std::chrono::steady_clock::now() < deadline) {
@@ -737,10 +767,10 @@ struct ApiServer::Impl {
                 object.at("metadata").has_string_field("resourceVersion")) {
               seen_rv = object.at("metadata").at("resourceVersion").as_string();
             }
-            lines += WatchEventLine(e->type, object);
+            lines += WatchEventLine(e->type, metadata ? Shaped(form, object) : object);
             e = q->Pop(std::chrono::milliseconds(0));
           }
-          if (e) lines += WatchEventLine(e->type, *e->object);
+          if (e) lines += WatchEventLine(e->type, metadata ? Shaped(form, *e->object) : *e->object);
           write_text(lines);
         }
       } catch (const std::exception& ex) {

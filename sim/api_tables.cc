@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "kube/partial_object_metadata.h"
 #include "sim/event_table.h"
 
 namespace kcau::sim {
@@ -362,11 +363,7 @@ Json TableFor(const kube::Resource& r, const std::vector<Json>& objects,
     Json c = Json::array(cells.size());
     for (size_t j = 0; j < cells.size(); ++j) c[j] = cells[j];
     row["cells"] = c;
-    Json partial = Json::object();
-    partial["kind"] = Str("PartialObjectMetadata");
-    partial["apiVersion"] = Str("meta.k8s.io/v1");
-    partial["metadata"] = o.has_object_field("metadata") ? o.at("metadata") : Json::object();
-    row["object"] = partial;
+    row["object"] = kube::PartialObjectMetadataOf(o);
     rows[i] = row;
   }
   table["rows"] = rows;

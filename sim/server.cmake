@@ -9,6 +9,7 @@ configure_file(${CMAKE_CURRENT_SOURCE_DIR}/embedded_crd.cc.in
 add_library(kcau_sim_server ${CMAKE_CURRENT_SOURCE_DIR}/api_server.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/scenario.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/api_tables.cc
+                            ${CMAKE_CURRENT_SOURCE_DIR}/response_form.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/audit_log.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/certificates.cc
                             ${CMAKE_CURRENT_SOURCE_DIR}/server_identity.cc

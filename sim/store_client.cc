@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "kube/partial_object_metadata.h"
+
 namespace kcau::sim {
 
 namespace {
@@ -17,14 +19,17 @@ kube::ObjectKey KeyOf(const kube::Json& o) {
 
 class QueueStream final : public kube::WatchStream {
  public:
-  QueueStream(ObjectStore& store, std::shared_ptr<WatchQueue> queue)
-      : store_(store), queue_(std::move(queue)) {}
+  QueueStream(ObjectStore& store, std::shared_ptr<WatchQueue> queue, bool metadata_only)
+      : store_(store), queue_(std::move(queue)), metadata_only_(metadata_only) {}
   ~QueueStream() override { Stop(); }
 
   StatusOr<std::optional<kube::WatchEvent>> Next() override {
     while (!stopped_) {
       auto e = queue_->Pop(std::chrono::milliseconds(200));
-      if (e) return std::optional<kube::WatchEvent>(kube::WatchEvent{e->type, *e->object});
+      if (e) {
+        return std::optional<kube::WatchEvent>(kube::WatchEvent{
+            e->type, metadata_only_ ? kube::PartialObjectMetadataOf(*e->object) : *e->object});
+      }
       if (queue_->closed()) break;
     }
     return std::optional<kube::WatchEvent>();
@@ -38,6 +43,7 @@ class QueueStream final : public kube::WatchStream {
  private:
   ObjectStore& store_;
   std::shared_ptr<WatchQueue> queue_;
+  const bool metadata_only_;
   std::atomic<bool> stopped_{false};
 };
 
@@ -53,16 +59,20 @@ StatusOr<kube::ObjectList> StoreClient::List(const kube::Resource& r, const std:
   auto first = store_.List(r, ns, options);
   if (!first.ok()) return first.status();
   kube::ObjectList list = std::move(*first);
-  if (options.one_page) return list;
-  kube::ListOptions next = options;
-  while (!list.continue_token.empty()) {
-    next.continue_token = list.continue_token;
-    auto page = store_.List(r, ns, next);
-    if (!page.ok()) return page.status();
-    for (auto& item : page->items) list.items.push_back(std::move(item));
-    list.continue_token = page->continue_token;
+  if (!options.one_page) {
+    kube::ListOptions next = options;
+    while (!list.continue_token.empty()) {
+      next.continue_token = list.continue_token;
+      auto page = store_.List(r, ns, next);
+      if (!page.ok()) return page.status();
+      for (auto& item : page->items) list.items.push_back(std::move(item));
+      list.continue_token = page->continue_token;
+    }
+    list.remaining_item_count = 0;
   }
-  list.remaining_item_count = 0;
+  if (options.metadata_only) {
+    for (auto& item : list.items) item = kube::PartialObjectMetadataOf(item);
+  }
   return list;
 }
 
@@ -80,8 +90,10 @@ StatusOr<kube::Json> StoreClient::UpdateStatus(const kube::Resource& r, const ku
 
 StatusOr<kube::Json> StoreClient::Patch(const kube::Resource& r, const kube::ObjectKey& key,
                                         kube::PatchType type, const kube::Json& patch,
-                                        bool status_subresource) {
-  return store_.Patch(r, key, type, patch, status_subresource);
+                                        bool status_subresource, kube::Answer answer) {
+  auto patched = store_.Patch(r, key, type, patch, status_subresource);
+  if (!patched.ok() || answer == kube::Answer::kObject) return patched;
+  return kube::PartialObjectMetadataOf(*patched);
 }
 
 Status StoreClient::Delete(const kube::Resource& r, const kube::ObjectKey& key) {
@@ -96,7 +108,8 @@ StatusOr<std::unique_ptr<kube::WatchStream>> StoreClient::Watch(
     const std::string& resource_version) {
   auto queue = store_.Watch(r, ns, options, resource_version);
   if (!queue.ok()) return queue.status();
-  return std::unique_ptr<kube::WatchStream>(new QueueStream(store_, std::move(*queue)));
+  return std::unique_ptr<kube::WatchStream>(
+      new QueueStream(store_, std::move(*queue), options.metadata_only));
 }
 
 }  // namespace kcau::sim

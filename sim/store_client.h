@@ -20,8 +20,8 @@ class StoreClient : public kube::KubeClient {
   StatusOr<kube::Json> Update(const kube::Resource& r, const kube::Json& object) override;
   StatusOr<kube::Json> UpdateStatus(const kube::Resource& r, const kube::Json& object) override;
   StatusOr<kube::Json> Patch(const kube::Resource& r, const kube::ObjectKey& key,
-                             kube::PatchType type, const kube::Json& patch,
-                             bool status_subresource) override;
+                             kube::PatchType type, const kube::Json& patch, bool status_subresource,
+                             kube::Answer answer = kube::Answer::kObject) override;
   Status Delete(const kube::Resource& r, const kube::ObjectKey& key) override;
   Status Evict(const kube::ObjectKey& pod) override;
   StatusOr<std::unique_ptr<kube::WatchStream>> Watch(const kube::Resource& r, const std::string& ns,

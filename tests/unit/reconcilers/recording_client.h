@@ -72,13 +72,13 @@ class RecordingClient : public kube::KubeClient {
     return next_.UpdateStatus(r, object);
   }
   StatusOr<kube::Json> Patch(const kube::Resource& r, const kube::ObjectKey& key,
-                             kube::PatchType type, const kube::Json& patch,
-                             bool status_subresource) override {
+                             kube::PatchType type, const kube::Json& patch, bool status_subresource,
+                             kube::Answer answer) override {
     if (Status failed =
             Record("patch", status_subresource ? r.plural + "/status" : r.plural, key.name);
         !failed.ok())
       return failed;
-    return next_.Patch(r, key, type, patch, status_subresource);
+    return next_.Patch(r, key, type, patch, status_subresource, answer);
   }
   Status Delete(const kube::Resource& r, const kube::ObjectKey& key) override {
     if (Status failed = Record("delete", r.plural, key.name); !failed.ok()) return failed;

@@ -23,6 +23,7 @@
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/object_views.h"
 #include "reconcilers/rollout_planner.h"
+#include "reconcilers/run_finalizer.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
 #include "tests/unit/agent/test_keys.h"
@@ -550,12 +551,13 @@ class ConcurrentEditClient : public sim::StoreClient {
     return StoreClient::UpdateStatus(resource, object);
   }
   StatusOr<Json> Patch(const kube::Resource& resource, const kube::ObjectKey& key,
-                       kube::PatchType type, const Json& patch, bool status_subresource) override {
+                       kube::PatchType type, const Json& patch, bool status_subresource,
+                       kube::Answer answer) override {
     if (edit_before_patches && status_subresource && type == kube::PatchType::kJson) {
       ++status_patches;
       Edit(resource, key, "someone-else-" + std::to_string(status_patches));
     }
-    return StoreClient::Patch(resource, key, type, patch, status_subresource);
+    return StoreClient::Patch(resource, key, type, patch, status_subresource, answer);
   }
   int edits_left = 1;
   bool edit_before_patches = false;
@@ -782,6 +784,53 @@ class RecordingObserver : public RunObserver {
   void RunGone(const std::string& run) override { calls.push_back("gone " + run); }
   std::vector<std::string> calls;
 };
+
+// Remembers how each status patch asked to be answered.
+class AnswerRecordingClient : public sim::StoreClient {
+ public:
+  using StoreClient::StoreClient;
+  StatusOr<Json> Patch(const kube::Resource& resource, const kube::ObjectKey& key,
+                       kube::PatchType type, const Json& patch, bool status_subresource,
+                       kube::Answer answer) override {
+    if (status_subresource) status_answers.push_back(answer);
+    return StoreClient::Patch(resource, key, type, patch, status_subresource, answer);
+  }
+  std::vector<kube::Answer> status_answers;
+};
+
+// A status write needs back no more than the run's metadata (its resourceVersion and
+// finalizers, for the finalizer's removal at the end), so it asks for no more.
+TEST_F(ReconcilerTest, StatusPatchesAskForTheRunsMetadataOnly) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  AnswerRecordingClient client(store_);
+  ApiClusterSource cluster(client);
+  UpdateRunReconciler reconciler(client, cluster, clock_, nullptr, signing_key_);
+  DriveTo(reconciler, "run", "Succeeded");
+  ASSERT_FALSE(client.status_answers.empty());
+  for (kube::Answer answer : client.status_answers) EXPECT_EQ(answer, kube::Answer::kMetadata);
+  // The finalizer came off in the pass that ended the run, from that metadata.
+  EXPECT_FALSE(HasRunFinalizer(Run())) << Run().at("metadata").serialize();
+}
+
+// What the controller wakes and counts runs by: the phase each run's last pass read or wrote.
+TEST_F(ReconcilerTest, PhasesAreWhatTheLastPassReadOrWrote) {
+  CreateRun(R"({"plugins":[{"name":"packages"}]})");
+  CreateRun(R"({"plugins":[{"name":"packages"}],"maxRetriesPerNode":"three"})", "bad");
+  UpdateRunReconciler reconciler(client_, cluster_, clock_, nullptr, signing_key_);
+  const RunPhases& phases = reconciler.phases();
+  EXPECT_EQ(phases.CountByPhase({"run", "bad"}), (std::map<std::string, int>{{"Pending", 2}}));
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_FALSE(phases.Ended("run"));
+  EXPECT_TRUE(reconciler.Reconcile("bad").terminal);  // undecodable: ends Failed
+  EXPECT_TRUE(phases.Ended("bad"));
+  DriveTo(reconciler, "run", "Succeeded");
+  EXPECT_TRUE(phases.Ended("run"));
+  EXPECT_EQ(phases.CountByPhase({"run", "bad"}),
+            (std::map<std::string, int>{{"Failed", 1}, {"Succeeded", 1}}));
+  ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
+  (void)reconciler.Reconcile("run");
+  EXPECT_FALSE(phases.Ended("run"));
+}
 
 TEST_F(ReconcilerTest, DeletedRunIsForgotten) {
   RecordingObserver observer;
