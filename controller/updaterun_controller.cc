@@ -71,7 +71,10 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       nodes_(std::make_unique<kube::Informer>(
           client, kube::resources::Nodes(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
-            node_store_.Apply(type, object);
+            // A node whose last round just ended is uncordoned at once (prompt_uncordons.h).
+            node_store_.Apply(type, object, [this](const reconcilers::NodeView& view) {
+              reconciler_.NodeSeen(view);
+            });
             EnqueueAllRuns();
           })),
       // A pod gone may finish a drain; other pod changes never move a run.

@@ -3,33 +3,35 @@
 namespace kcau::reconcilers {
 
 // BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
-BackgroundNodeActions::BackgroundNodeActions(int quick, int draining)
-    : quick_(quick + 1), draining_(draining + 1) {}
+BackgroundNodeActions::BackgroundNodeActions(int quick, int draining, int returning)
+    : quick_(quick + 1), draining_(draining + 1), returning_(returning + 1) {}
 
-bool BackgroundNodeActions::Start(const std::string& run, const std::string& node, bool drains,
+bool BackgroundNodeActions::Start(const std::string& run, const std::string& node, Lane lane,
                                   Work work, Ended ended) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!running_.emplace(run, node).second) return false;
     ++busy_;
   }
-  (drains ? draining_ : quick_)
-      .Submit([this, run, node, work = std::move(work), ended = std::move(ended)] {
-        ActionOutcome outcome;
-        const Status status = work(outcome);
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          Finished& finished = finished_[run];
-          MergeActionOutcome(outcome, finished.outcome);
-          if (!status.ok() && !finished.failure) {
-            finished.failure = "node " + node + ": " + status.ToString();
-          }
-          running_.erase({run, node});
-        }
-        if (ended) ended(outcome, status);
-        std::lock_guard<std::mutex> lock(mu_);
-        if (--busy_ == 0) idle_.notify_all();
-      });
+  BoundedExecutor& pool = lane == Lane::kDrain       ? draining_
+                          : lane == Lane::kReturning ? returning_
+                                                     : quick_;
+  pool.Submit([this, run, node, work = std::move(work), ended = std::move(ended)] {
+    ActionOutcome outcome;
+    const Status status = work(outcome);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Finished& finished = finished_[run];
+      MergeActionOutcome(outcome, finished.outcome);
+      if (!status.ok() && !finished.failure) {
+        finished.failure = "node " + node + ": " + status.ToString();
+      }
+      running_.erase({run, node});
+    }
+    if (ended) ended(outcome, status);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--busy_ == 0) idle_.notify_all();
+  });
   return true;
 }
 

@@ -10,7 +10,8 @@
 // a restarted controller loses nothing it needs: the next pass decides them again. One job
 // per node of a run at a time: while one is queued or running, the node is not acted on
 // again. Drains go to a pool of their own, so quick writes never wait behind a wave of
-// evictions.
+// evictions; so do uncordons, so a node going back into service never waits behind a wave
+// of nodes being taken (500 cordons and requests when a wave is admitted).
 //
 // Thread-safety: every method is safe from any thread; `ended` callbacks run on the pools.
 #pragma once
@@ -36,13 +37,20 @@ class BackgroundNodeActions {
   // Called once a job ended and was accounted for (Take sees it), on the pool's thread.
   using Ended = std::function<void(const ActionOutcome& outcome, const Status& status)>;
 
-  // At most `quick` jobs of writes and `draining` jobs with a drain run at once, across
-  // every run.
-  BackgroundNodeActions(int quick, int draining);
+  // The pool a job runs on.
+  enum class Lane {
+    kQuick,      // writes: cordons, requests, hooks
+    kDrain,      // a job with a drain (evictions, and waiting for pods to go)
+    kReturning,  // uncordons: nodes going back into service
+  };
 
-  // Queues `work` on `run`'s `node` (on the drain pool when `drains`); false, and nothing
-  // queued, while a job of the node is queued or runs.
-  bool Start(const std::string& run, const std::string& node, bool drains, Work work, Ended ended);
+  // At most `quick` jobs of writes, `draining` jobs with a drain and `returning` uncordons
+  // run at once, across every run.
+  BackgroundNodeActions(int quick, int draining, int returning);
+
+  // Queues `work` on `run`'s `node` on `lane`'s pool; false, and nothing queued, while a job
+  // of the node is queued or runs.
+  bool Start(const std::string& run, const std::string& node, Lane lane, Work work, Ended ended);
   bool Running(const std::string& run, const std::string& node) const;
   // Returns once no job is queued or running (and their `ended` callbacks have returned).
   void WaitIdle() const;
@@ -66,6 +74,7 @@ class BackgroundNodeActions {
   // Last: destroyed first, so no job runs once the bookkeeping above goes.
   BoundedExecutor quick_;
   BoundedExecutor draining_;
+  BoundedExecutor returning_;
 };
 
 }  // namespace kcau::reconcilers

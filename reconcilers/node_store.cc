@@ -5,7 +5,8 @@
 
 namespace kcau::reconcilers {
 
-void NodeStore::Apply(const std::string& type, const kube::Json& node) {
+void NodeStore::Apply(const std::string& type, const kube::Json& node,
+                      const std::function<void(const NodeView&)>& seen) {
   const std::string name = kube::NameOf(node);
   if (type == "DELETED") {
     std::lock_guard<std::mutex> lock(mu_);
@@ -15,9 +16,12 @@ void NodeStore::Apply(const std::string& type, const kube::Json& node) {
   }
   try {
     NodeView view = NodeViewFromJson(node);  // outside the lock: it parses annotations
-    std::lock_guard<std::mutex> lock(mu_);
-    views_.insert_or_assign(name, std::move(view));
-    malformed_.erase(name);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      views_.insert_or_assign(name, view);
+      malformed_.erase(name);
+    }
+    if (seen) seen(view);
   } catch (const std::exception& e) {
     std::lock_guard<std::mutex> lock(mu_);
     views_.erase(name);

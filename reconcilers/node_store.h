@@ -6,6 +6,7 @@
 // Thread-safety: every method is safe from any thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,7 +21,9 @@ namespace kcau::reconcilers {
 class NodeStore {
  public:
   // An informer event: ADDED or MODIFIED stores the node as it is now, DELETED forgets it.
-  void Apply(const std::string& type, const kube::Json& node);
+  // `seen`, when set, is shown the view stored, after it is.
+  void Apply(const std::string& type, const kube::Json& node,
+             const std::function<void(const NodeView&)>& seen = {});
   // Every node, in name order; an error when a stored Node could not be read.
   StatusOr<std::vector<NodeView>> All() const;
   size_t size() const;

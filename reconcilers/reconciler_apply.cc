@@ -158,25 +158,57 @@ void UpdateRunReconciler::StartInBackground(
     const std::string& node = node_actions.front()->node;
     if (background_.Running(run, node)) continue;
     std::vector<NodeAction> owned;
-    bool drains = false;
-    for (const NodeAction* action : node_actions) {
-      owned.push_back(*action);
-      drains = drains || action->type == ActionType::kDrain ||
-               action->type == ActionType::kForceDrain || action->type == ActionType::kFailback;
-    }
-    background_.Start(
-        run, node, drains,
-        [this, owned = std::move(owned), spec,
-         version = read_version.at(node)](ActionOutcome& outcome) {
-          std::vector<const NodeAction*> actions;
-          for (const auto& action : owned) actions.push_back(&action);
-          return ApplyNodeActions(actions, *spec, version, outcome, nullptr);
-        },
-        [this, run](const ActionOutcome& outcome, const Status&) {
-          refusals_.Record(run, outcome.eviction_refusals);
-          wake_(run);
-        });
+    for (const NodeAction* action : node_actions) owned.push_back(*action);
+    StartNodeJob(run, std::move(owned), spec, read_version.at(node));
   }
+}
+
+// Queues one node's actions on background_ (false while a job of the node is there); its
+// end records what PodDisruptionBudgets refused and wakes the run.
+bool UpdateRunReconciler::StartNodeJob(const std::string& run, std::vector<NodeAction> actions,
+                                       std::shared_ptr<const crd::UpdateRunSpec> spec,
+                                       const std::string& read_version) {
+  const std::string node = actions.front().node;
+  bool drains = false;
+  bool returns = true;
+  for (const NodeAction& action : actions) {
+    drains = drains || action.type == ActionType::kDrain ||
+             action.type == ActionType::kForceDrain || action.type == ActionType::kFailback;
+    returns = returns && action.type == ActionType::kUncordon;
+  }
+  using Lane = BackgroundNodeActions::Lane;
+  return background_.Start(
+      run, node,
+      drains    ? Lane::kDrain
+      : returns ? Lane::kReturning
+                : Lane::kQuick,
+      [this, owned = std::move(actions), spec, read_version](ActionOutcome& outcome) {
+        std::vector<const NodeAction*> pointers;
+        for (const auto& action : owned) pointers.push_back(&action);
+        return ApplyNodeActions(pointers, *spec, read_version, outcome, nullptr);
+      },
+      [this, run](const ActionOutcome& outcome, const Status&) {
+        refusals_.Record(run, outcome.eviction_refusals);
+        wake_(run);
+      });
+}
+
+void UpdateRunReconciler::NodeSeen(const NodeView& node) {
+  if (!wake_) return;
+  std::optional<PromptUncordons::Due> due = prompt_.Seen(node);
+  if (!due) return;
+  // A job of the node still queued or running (its last actions): the run's next pass
+  // decides the uncordon instead.
+  StartNodeJob(due->run, {due->uncordon}, due->spec, node.resource_version);
+}
+
+// The run's nodes one clean result away from their uncordon, for NodeSeen.
+void UpdateRunReconciler::ExpectUncordons(const Pass& pass) {
+  if (!wake_) return;
+  const std::vector<UncordonOnResult>& expected = pass.decision->uncordon_on_result;
+  prompt_.Expect(
+      pass.name, expected,
+      expected.empty() ? nullptr : std::make_shared<const crd::UpdateRunSpec>(pass.run.spec));
 }
 
 // Events are told, not relied on: one that cannot be recorded is logged and the pass goes on.
@@ -203,6 +235,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReleaseEndedRun(Pass& pass) {
   if (!decision.terminal) return std::nullopt;
   refusals_.Forget(pass.name);
   background_.Forget(pass.name);
+  prompt_.Forget(pass.name);
   if (!pass.run.status.plan.empty()) {
     // Free the lock unless Locked. (A lock left by a failed release holds nothing:
     // DecideRunLock lets the next run take a lock whose holder ended cleanly.)

@@ -18,6 +18,29 @@ RolloutDecision PlanRollout(const crd::UpdateRun& run, const std::vector<NodeVie
   return decision;
 }
 
+// What StepUpdating and StepVerifying (planner/node_update.cc, node_verify.cc) take for
+// "uncordon now": the round's result Installed, no reboot to follow, the node Ready on the
+// boot the round ran on (no reboot since, so no re-scan is due) and still cordoned. For a
+// re-scan round begun after a reboot, StepUpdating learns the round before from the result's
+// `previous`, and StepRebooting then sees the node back on a new boot.
+bool UncordonDue(const UncordonOnResult& expected, const NodeView& node) {
+  const auto& result = node.agent_result;
+  if (node.name != expected.node || !result || result->token != expected.token ||
+      result->state != agent::AgentState::kInstalled || result->reboot_required || !node.ready ||
+      !node.unschedulable) {
+    return false;
+  }
+  if (!expected.boot_id.empty()) return node.boot_id == expected.boot_id;
+  if (node.boot_id.empty() || node.boot_id == expected.rebooted_from ||
+      result->boot_id != node.boot_id || node.request_token != expected.after ||
+      node.rescan_request_token != expected.token || result->previous.empty()) {
+    return false;
+  }
+  const agent::AgentResult& before = result->previous.front();
+  return before.token == expected.after && before.state == agent::AgentState::kInstalled &&
+         before.reboot_required;
+}
+
 PodCountNeeds PodCountsNeeded(const crd::UpdateRun& run) {
   PodCountNeeds needs;
   const auto phase = run.status.phase;

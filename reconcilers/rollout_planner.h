@@ -5,7 +5,10 @@
 //
 // The returned status is written *before* the actions are applied, so every phase in status
 // announces an action that may have happened, never one that happened unannounced; applying
-// the actions twice is harmless (cordon, evict, annotate are idempotent).
+// the actions twice is harmless (cordon, evict, annotate are idempotent). The uncordon that
+// follows a node's last round is the one action the controller may take before the pass that
+// decides it (UncordonOnResult): a node in that round is already announced as one that is
+// uncordoned when the round ends clean.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -66,12 +69,38 @@ struct RunEvent {
   }
 };
 
+// A node whose agent works on round `token`, the last of its attempt unless that round
+// reboots it: when the agent reports the round Installed with no reboot to follow, and the
+// node is Ready, cordoned and still on the boot the round began on, the run's next pass
+// uncordons it (StepVerifying). The controller may make that uncordon at once, before the
+// pass, since every later pass decides it too (reconcilers/prompt_uncordons.h): a node back
+// in service does not wait for the run's next pass over thousands of nodes.
+//
+// The round is either the one the node is Updating in (`boot_id` is the boot it began on),
+// or the re-scan round the agent begins itself after the reboot of round `after` (named by
+// that round's request; `boot_id` empty): the node must then have left boot
+// `rebooted_from`, and the re-scan must carry round `after`'s result, Installed with its
+// reboot, and have run on the boot the node is on now.
+struct UncordonOnResult {
+  std::string node;
+  std::string token;
+  std::string boot_id;
+  std::string after;
+  std::string rebooted_from;
+  bool operator==(const UncordonOnResult&) const = default;
+};
+
+// Whether `node`, as seen now, is where `expected` says its uncordon is due.
+bool UncordonDue(const UncordonOnResult& expected, const NodeView& node);
+
 struct RolloutDecision {
   crd::UpdateRunStatus status;
   std::vector<NodeAction> actions;
   std::vector<RunEvent> events;
   std::optional<Duration> requeue_after;  // a timer the run waits on
   bool terminal = false;                  // the run ended (or cannot start)
+  // The nodes left Updating whose next step, once their round ends clean, is the uncordon.
+  std::vector<UncordonOnResult> uncordon_on_result;
 };
 
 // Defaults where the spec is silent.

@@ -124,6 +124,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
     if (object.status().code() == StatusCode::kNotFound) {
       if (observer_ != nullptr) observer_->RunGone(pass.name);
       phases_.Forget(pass.name);
+      prompt_.Forget(pass.name);
       refusals_.Forget(pass.name);
       return PassOutcome::Done(ReconcileResult::Done());  // deleted: nothing left to do
     }
@@ -268,6 +269,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Decide(Pass& pass) {
 PassOutcome UpdateRunReconciler::Apply(Pass& pass) {
   if (Stop stop = WriteDecidedStatus(pass)) return *stop;
   if (Stop stop = ActOnNodes(pass)) return *stop;
+  ExpectUncordons(pass);
   RecordEvents(pass);
   const RolloutDecision& decision = *pass.decision;
   if (observer_ != nullptr) {

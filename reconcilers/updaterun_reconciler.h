@@ -35,6 +35,7 @@
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/eviction_refusals.h"
 #include "reconcilers/hook_runner_policy.h"
+#include "reconcilers/prompt_uncordons.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
 #include "reconcilers/run_observer.h"
@@ -96,6 +97,11 @@ class UpdateRunReconciler {
     wake_ = std::move(wake);
   }
 
+  // A NodeView the node cache just took. In the controller's mode (SetBackgroundWork), a
+  // node whose last round just ended clean is uncordoned at once rather than at its run's
+  // next pass (prompt_uncordons.h). Safe from any thread.
+  void NodeSeen(const NodeView& node);
+
   // Each run's phase as the last pass read or wrote it (run_phases.h), for the controller.
   const RunPhases& phases() const { return phases_; }
 
@@ -111,6 +117,8 @@ class UpdateRunReconciler {
   static constexpr int kActionsInFlight = 8;
   // With SetBackgroundWork, drains have a pool of their own of this many besides.
   static constexpr int kDrainsInFlight = 8;
+  // And uncordons a pool of their own besides.
+  static constexpr int kReturnsInFlight = 8;
   // With SetBackgroundWork, Events are sent by this many threads.
   static constexpr int kEventSenders = 4;
 
@@ -139,6 +147,10 @@ class UpdateRunReconciler {
   void StartInBackground(const Pass& pass,
                          const std::vector<std::vector<const NodeAction*>>& by_node,
                          const std::map<std::string, std::string>& read_version);
+  bool StartNodeJob(const std::string& run, std::vector<NodeAction> actions,
+                    std::shared_ptr<const crd::UpdateRunSpec> spec,
+                    const std::string& read_version);
+  void ExpectUncordons(const Pass& pass);
   void RecordEvents(const Pass& pass);
   Stop ReleaseEndedRun(Pass& pass);
 
@@ -158,6 +170,7 @@ class UpdateRunReconciler {
   EvictionRefusals refusals_;
   const HookRunnerPolicy hook_policy_;
   RunPhases phases_;
+  PromptUncordons prompt_;
   // Node writes the cache has not shown yet: not sent again meanwhile (ActOnNodes).
   UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).
@@ -168,7 +181,7 @@ class UpdateRunReconciler {
   // kEventSenders threads (the pool counts the caller's, which Submit does not use).
   BoundedExecutor event_sender_{kEventSenders + 1};
   // Last: destroyed first, so no action runs once the members it uses are gone.
-  BackgroundNodeActions background_{kActionsInFlight, kDrainsInFlight};
+  BackgroundNodeActions background_{kActionsInFlight, kDrainsInFlight, kReturnsInFlight};
 };
 
 }  // namespace kcau::reconcilers

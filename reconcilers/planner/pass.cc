@@ -47,6 +47,7 @@ RolloutDecision Pass::Run() {
   if (st.plan.empty() && !Start()) return std::move(d_);
   Step();
   Recount();
+  ExpectUncordons();
   return std::move(d_);
 }
 

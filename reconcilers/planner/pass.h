@@ -130,6 +130,7 @@ class Pass {
   void StepRebooting(NodeResult& r, const NodeView& view);
   void StepVerifying(NodeResult& r, const NodeView& view);
   void WaitOrTimeOut(NodeResult& r, const NodeView& view, const std::string& what);
+  void ExpectUncordons();
 
   // blocks.cc: what holds a node or the run up, said in status and in Events.
   void BlockNode(NodeResult& r, const std::string& reason, const std::string& message,

@@ -1,6 +1,6 @@
 // BackgroundNodeActions: a node's job runs on a pool while its starter goes on; one job per
-// node of a run at a time; drains do not hold quick writes; what ended jobs did (and the
-// first failure) is taken once.
+// node of a run at a time; drains do not hold quick writes, nor writes uncordons; what ended
+// jobs did (and the first failure) is taken once.
 #include "reconcilers/background_node_actions.h"
 
 #include <gtest/gtest.h>
@@ -35,12 +35,12 @@ class EndCounter {
 };
 
 TEST(BackgroundNodeActionsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceAtATime) {
-  BackgroundNodeActions drains(2, 2);
+  BackgroundNodeActions drains(2, 2, 1);
   EndCounter counter;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   ASSERT_TRUE(drains.Start(
-      "run", "n1", /*drains=*/true,
+      "run", "n1", BackgroundNodeActions::Lane::kDrain,
       [released](ActionOutcome& outcome) {
         released.wait();  // holds the drain until the test lets it go
         outcome.pods_evicted = 3;
@@ -49,7 +49,8 @@ TEST(BackgroundNodeActionsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceA
       counter.Callback()));
   EXPECT_TRUE(drains.Running("run", "n1"));
   EXPECT_FALSE(drains.Start(
-      "run", "n1", /*drains=*/true, [](ActionOutcome&) { return Status(); }, counter.Callback()))
+      "run", "n1", BackgroundNodeActions::Lane::kDrain, [](ActionOutcome&) { return Status(); },
+      counter.Callback()))
       << "n1's drain is still running: not started twice";
   EXPECT_FALSE(drains.Running("other", "n1"));
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0) << "nothing has ended yet";
@@ -64,10 +65,10 @@ TEST(BackgroundNodeActionsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceA
 }
 
 TEST(BackgroundNodeActionsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
-  BackgroundNodeActions drains(1, 1);  // one drain at a time: n1 ends before n2
+  BackgroundNodeActions drains(1, 1, 1);  // one drain at a time: n1 ends before n2
   EndCounter counter;
   ASSERT_TRUE(drains.Start(
-      "run", "n1", /*drains=*/true,
+      "run", "n1", BackgroundNodeActions::Lane::kDrain,
       [](ActionOutcome& outcome) {
         outcome.pods_evicted = 2;
         outcome.eviction_refusals["n1"] = {"default/web-1 (web)"};
@@ -75,7 +76,7 @@ TEST(BackgroundNodeActionsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
       },
       counter.Callback()));
   ASSERT_TRUE(drains.Start(
-      "run", "n2", /*drains=*/true,
+      "run", "n2", BackgroundNodeActions::Lane::kDrain,
       [](ActionOutcome& outcome) {
         outcome.pods_evicted = 5;
         return Status(InternalError("later failure"));
@@ -91,10 +92,10 @@ TEST(BackgroundNodeActionsTest, OutcomesAddUpAndTheFirstFailureIsKept) {
 }
 
 TEST(BackgroundNodeActionsTest, ForgottenRunKeepsNothing) {
-  BackgroundNodeActions drains(1, 1);
+  BackgroundNodeActions drains(1, 1, 1);
   EndCounter counter;
   ASSERT_TRUE(drains.Start(
-      "run", "n1", /*drains=*/true,
+      "run", "n1", BackgroundNodeActions::Lane::kDrain,
       [](ActionOutcome& outcome) {
         outcome.pods_evicted = 1;
         return Status();
@@ -105,15 +106,16 @@ TEST(BackgroundNodeActionsTest, ForgottenRunKeepsNothing) {
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0);
 }
 
-// A wave of drains fills their pool; a quick write of another node still goes at once.
-TEST(BackgroundNodeActionsTest, QuickWritesDoNotWaitBehindDrains) {
-  BackgroundNodeActions actions(1, 1);
+// A pool full of `full` jobs (a wave of them, held until released) does not hold a job of
+// another node on the `other` lane.
+void ExpectNotHeldBehind(BackgroundNodeActions::Lane full, BackgroundNodeActions::Lane other) {
+  BackgroundNodeActions actions(1, 1, 1);
   EndCounter counter;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   for (const char* node : {"n1", "n2", "n3"}) {
     ASSERT_TRUE(actions.Start(
-        "run", node, /*drains=*/true,
+        "run", node, full,
         [released](ActionOutcome&) {
           released.wait();
           return Status();
@@ -121,17 +123,27 @@ TEST(BackgroundNodeActionsTest, QuickWritesDoNotWaitBehindDrains) {
         counter.Callback()));
   }
   ASSERT_TRUE(actions.Start(
-      "run", "n4", /*drains=*/false,
+      "run", "n4", other,
       [](ActionOutcome& outcome) {
         outcome.pods_failed_back = 1;  // marks this job's outcome
         return Status();
       },
       counter.Callback()));
-  ASSERT_TRUE(counter.WaitFor(1)) << "the write waited for the drains";
+  ASSERT_TRUE(counter.WaitFor(1)) << "n4's job waited for the others";
   EXPECT_EQ(actions.Take("run").outcome.pods_failed_back, 1);
   EXPECT_TRUE(actions.Running("run", "n1"));
   release.set_value();
   ASSERT_TRUE(counter.WaitFor(4));
+}
+
+TEST(BackgroundNodeActionsTest, QuickWritesDoNotWaitBehindDrains) {
+  ExpectNotHeldBehind(BackgroundNodeActions::Lane::kDrain, BackgroundNodeActions::Lane::kQuick);
+}
+
+// A wave of nodes being taken fills the quick pool; a node going back into service is
+// uncordoned at once all the same.
+TEST(BackgroundNodeActionsTest, UncordonsDoNotWaitBehindAWaveOfWrites) {
+  ExpectNotHeldBehind(BackgroundNodeActions::Lane::kQuick, BackgroundNodeActions::Lane::kReturning);
 }
 
 }  // namespace

@@ -283,4 +283,19 @@ inline void StepUntil(crd::UpdateRun& run, World& w, TimePoint now, const std::s
   }
 }
 
+// Passes at `now` until `node` is in `phase` at `round`; the decision that got it there.
+inline RolloutDecision PlanUntil(crd::UpdateRun& run, World& w, TimePoint now,
+                                 const std::string& node, crd::NodePhase phase, int round) {
+  RolloutDecision d;
+  for (int i = 0; i < 20; ++i) {
+    d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    w.Apply(d.actions);
+    const auto& r = NodeIn(run.status, node);
+    if (r.phase == phase && r.round == round) return d;
+  }
+  ADD_FAILURE() << node << " never reached that phase and round";
+  return d;
+}
+
 }  // namespace kcau::reconcilers::testing

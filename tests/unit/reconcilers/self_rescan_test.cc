@@ -22,6 +22,7 @@ using testing::MakeNode;
 using testing::MakeRun;
 using testing::NodeIn;
 using testing::PlanRollout;
+using testing::PlanUntil;
 using testing::World;
 
 // The update requests (not the scans) the run wrote to `node`, in order.
@@ -31,21 +32,6 @@ std::vector<NodeAction> InstallRequests(const World& w, const std::string& node)
     if (a.type == ActionType::kRequestUpdate && !a.scan && a.node == node) out.push_back(a);
   }
   return out;
-}
-
-// Passes at `now` until `node` is in `phase` at `round`; the decision that got it there.
-RolloutDecision PlanUntil(crd::UpdateRun& run, World& w, TimePoint now, const std::string& node,
-                          NodePhase phase, int round) {
-  RolloutDecision d;
-  for (int i = 0; i < 20; ++i) {
-    d = PlanRollout(run, w.View(), now);
-    run.status = d.status;
-    w.Apply(d.actions);
-    const auto& r = NodeIn(run.status, node);
-    if (r.phase == phase && r.round == round) return d;
-  }
-  ADD_FAILURE() << node << " never reached that phase and round";
-  return d;
 }
 
 TEST(SelfRescanTest, EachNodeGetsOneInstallRequestNamingItsRescan) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -426,6 +427,60 @@ TEST_F(ReconcilerTest, BackgroundActionsWakeTheRunWhenTheyEnd) {
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_GE(woken.count("run"), 3u * 5u);
   EXPECT_EQ(woken.size(), woken.count("run"));
+}
+
+// In the controller's mode, a node whose last round ends clean is uncordoned as soon as the
+// node cache shows it (NodeSeen), before the run's next pass; that pass then finds it done
+// and does not uncordon it again.
+TEST_F(ReconcilerTest, ANodeWhoseLastRoundEndsIsUncordonedBeforeTheNextPass) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  std::atomic<int> woken{0};
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundWork([&](const std::string&) { ++woken; });
+  auto round_of_n1 = [&] {
+    const Json run = Run();
+    if (!run.has_object_field("status") || !run.at("status").has_array_field("nodes")) return 0;
+    for (const auto& n : run.at("status").at("nodes").as_array()) {
+      if (n.at("name").as_string() == "n1") return n.at("round").as_integer();
+    }
+    return 0;
+  };
+  // Until the run awaits n1's re-scan round, which its agent began after the reboot.
+  for (int pass = 0; pass < 20; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    reconciler.WaitForBackgroundActions();
+    if (NodePhase("n1") == "Updating" && round_of_n1() == 2) break;
+    PlayAgents();
+  }
+  ASSERT_EQ(NodePhase("n1"), "Updating");
+  ASSERT_EQ(round_of_n1(), 2);
+  ASSERT_TRUE(Cordoned("n1"));
+  const std::string rescan = Result("n1")->token + "/2";
+  // A view the round has not ended in changes nothing.
+  reconciler.NodeSeen(NodeViewFromJson(Node("n1")));
+  reconciler.WaitForBackgroundActions();
+  EXPECT_TRUE(Cordoned("n1"));
+
+  WriteResult("n1", {rescan, agent::AgentState::kInstalled, false, 0, ""});
+  recorded_.Clear();
+  const int woken_before = woken;
+  reconciler.NodeSeen(NodeViewFromJson(Node("n1")));
+  reconciler.WaitForBackgroundActions();
+  EXPECT_FALSE(Cordoned("n1")) << "uncordoned without a pass";
+  EXPECT_EQ(NodePhase("n1"), "Updating") << "the status is the next pass's to write";
+  EXPECT_EQ(recorded_.Requests(), (Requests{"patch nodes n1"}));
+  EXPECT_EQ(woken, woken_before + 1) << "and the run is woken for it";
+  // Seen again (its own watch event), nothing more is done.
+  reconciler.NodeSeen(NodeViewFromJson(Node("n1")));
+  reconciler.WaitForBackgroundActions();
+  EXPECT_EQ(recorded_.Requests(), (Requests{"patch nodes n1"}));
+
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler.WaitForBackgroundActions();
+  EXPECT_EQ(NodePhase("n1"), "Succeeded");
+  const Requests after = recorded_.Requests();
+  EXPECT_EQ(std::count(after.begin(), after.end(), "patch nodes n1"), 1)
+      << "n1 is not uncordoned again";
 }
 
 // A node action that fails in the background is the error of the run's next pass, and the
