@@ -67,8 +67,8 @@ REACTION_DEFINITION = (
     "reaction = from the simulated agent's result that hands the node back to the controller "
     "(Installed, no reboot to follow: the re-scan round after the reboot, which the agent "
     "begins itself, found nothing more) to the controller's first write to that Node after it "
-    "(the uncordon; the UpdateRun status write the controller makes before acting is "
-    "included), both times from kcau-sim's audit log")
+    "(the uncordon, which the controller makes as soon as its node cache shows the result, "
+    "before the run's next pass), both times from kcau-sim's audit log")
 
 
 def scenario_yaml(nodes, timing):
