@@ -11,7 +11,9 @@
 // decides for that node too (its phase in status, Updating under the round's token,
 // announces it; a stopped or failing run brings its nodes back the same way), it is
 // idempotent, and a restarted controller decides it again from what it observes. An
-// expectation is taken once; a pass replaces its run's expectations.
+// expectation is taken once. They stand for the status last written: the pass that writes
+// (or keeps) its run's status replaces them before it acts, and a pass that ends before that
+// (a conflict, an error, an invalid run) drops them (UpdateRunReconciler::ReconcileOnce).
 //
 // Thread-safety: every method is safe from any thread (one mutex).
 #pragma once

@@ -202,9 +202,11 @@ void UpdateRunReconciler::NodeSeen(const NodeView& node) {
   StartNodeJob(due->run, {due->uncordon}, due->spec, node.resource_version);
 }
 
-// The run's nodes one clean result away from their uncordon, for NodeSeen.
-void UpdateRunReconciler::ExpectUncordons(const Pass& pass) {
+// The run's nodes one clean result away from their uncordon, for NodeSeen: set once the
+// status that announces them is written, before the pass acts (whose failure leaves them).
+void UpdateRunReconciler::ExpectUncordons(Pass& pass) {
   if (!wake_) return;
+  pass.uncordons_expected = true;
   const std::vector<UncordonOnResult>& expected = pass.decision->uncordon_on_result;
   prompt_.Expect(
       pass.name, expected,

@@ -97,9 +97,19 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   return result;  // still conflicting: the queue's per-key backoff takes over
 }
 
+// A run's expected uncordons (prompt_uncordons.h) are those of its last pass that wrote its
+// status, or found it unchanged: they stand for the status in the API server. A pass that
+// ends before that (a conflict, an error, an ended or invalid run) leaves none, so nothing
+// is uncordoned early on a status this controller no longer knows.
 PassOutcome UpdateRunReconciler::ReconcileOnce(const std::string& run_name) {
   Pass pass;
   pass.name = run_name;
+  PassOutcome outcome = Steps(pass);
+  if (!pass.uncordons_expected) prompt_.Forget(run_name);
+  return outcome;
+}
+
+PassOutcome UpdateRunReconciler::Steps(Pass& pass) {
   if (Stop stop = Read(pass)) return *stop;
   if (Stop stop = EnsureFinalizer(pass)) return *stop;
   if (Stop stop = ReadCluster(pass)) return *stop;
@@ -124,7 +134,6 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
     if (object.status().code() == StatusCode::kNotFound) {
       if (observer_ != nullptr) observer_->RunGone(pass.name);
       phases_.Forget(pass.name);
-      prompt_.Forget(pass.name);
       refusals_.Forget(pass.name);
       return PassOutcome::Done(ReconcileResult::Done());  // deleted: nothing left to do
     }
@@ -268,8 +277,8 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Decide(Pass& pass) {
 // and finalizer.
 PassOutcome UpdateRunReconciler::Apply(Pass& pass) {
   if (Stop stop = WriteDecidedStatus(pass)) return *stop;
-  if (Stop stop = ActOnNodes(pass)) return *stop;
   ExpectUncordons(pass);
+  if (Stop stop = ActOnNodes(pass)) return *stop;
   RecordEvents(pass);
   const RolloutDecision& decision = *pass.decision;
   if (observer_ != nullptr) {

@@ -130,6 +130,7 @@ class UpdateRunReconciler {
 
   // One read-decide-write pass.
   PassOutcome ReconcileOnce(const std::string& run_name);
+  PassOutcome Steps(Pass& pass);
   Stop Read(Pass& pass);
   PassOutcome EndInvalid(const std::string& name, const kube::Json& object,
                          const std::string& reason, const std::string& message, TimePoint now);
@@ -150,7 +151,7 @@ class UpdateRunReconciler {
   bool StartNodeJob(const std::string& run, std::vector<NodeAction> actions,
                     std::shared_ptr<const crd::UpdateRunSpec> spec,
                     const std::string& read_version);
-  void ExpectUncordons(const Pass& pass);
+  void ExpectUncordons(Pass& pass);
   void RecordEvents(const Pass& pass);
   Stop ReleaseEndedRun(Pass& pass);
 

@@ -38,6 +38,8 @@ struct UpdateRunReconciler::Pass {
   std::optional<RolloutDecision> decision;
   ActionOutcome acted;
   bool status_written = false;
+  // The run's expected uncordons were replaced by this pass's (after its status write).
+  bool uncordons_expected = false;
 };
 
 }  // namespace kcau::reconcilers

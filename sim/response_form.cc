@@ -24,8 +24,14 @@ std::vector<std::string> Split(const std::string& s, char by) {
   return parts;
 }
 
-// One media type of the header: what it asks for, or nullopt when kcau-sim cannot serve it.
-std::optional<ResponseForm> FormOf(const std::string& media_type, bool list) {
+// What one media type of the header comes to.
+enum class Verdict { kServe, kSkip, kRefuse };
+
+// One media type: kServe with `form` set, kSkip when kcau-sim does not know it (the next one is
+// tried), kRefuse when it is the metadata form of the other kind of answer (one object's for
+// a list, a list's for one object): the API server picks that type and then cannot transform
+// the answer into it (406), whatever follows in the header.
+Verdict FormOf(const std::string& media_type, bool list, ResponseForm& form) {
   const std::vector<std::string> parts = Split(media_type, ';');
   std::map<std::string, std::string> params;
   for (size_t i = 1; i < parts.size(); ++i) {
@@ -34,14 +40,23 @@ std::optional<ResponseForm> FormOf(const std::string& media_type, bool list) {
       params[Trim(parts[i].substr(0, eq))] = Trim(parts[i].substr(eq + 1));
   }
   const auto as = params.find("as");
-  if (as == params.end()) return ResponseForm{};  // the objects themselves
-  if (params["g"] != "meta.k8s.io") return std::nullopt;
+  if (as == params.end()) {
+    form = ResponseForm{};  // the objects themselves
+    return Verdict::kServe;
+  }
+  if (params["g"] != "meta.k8s.io") return Verdict::kSkip;
   const std::string& version = params["v"];
-  if (version != "v1" && version != "v1beta1") return std::nullopt;
-  if (as->second == "Table") return ResponseForm{ResponseForm::Kind::kTable, version};
-  const std::string metadata = list ? "PartialObjectMetadataList" : "PartialObjectMetadata";
-  if (as->second == metadata) return ResponseForm{ResponseForm::Kind::kMetadata, version};
-  return std::nullopt;
+  if (version != "v1" && version != "v1beta1") return Verdict::kSkip;
+  if (as->second == "Table") {
+    form = ResponseForm{ResponseForm::Kind::kTable, version};
+    return Verdict::kServe;
+  }
+  if (as->second != "PartialObjectMetadata" && as->second != "PartialObjectMetadataList") {
+    return Verdict::kSkip;
+  }
+  if ((as->second == "PartialObjectMetadataList") != list) return Verdict::kRefuse;
+  form = ResponseForm{ResponseForm::Kind::kMetadata, version};
+  return Verdict::kServe;
 }
 
 }  // namespace
@@ -50,7 +65,15 @@ std::optional<ResponseForm> NegotiateResponseForm(const std::string& accept, boo
   if (Trim(accept).empty()) return ResponseForm{};
   for (const std::string& media_type : Split(accept, ',')) {
     if (media_type.empty()) continue;
-    if (auto form = FormOf(media_type, list)) return form;
+    ResponseForm form;
+    switch (FormOf(media_type, list, form)) {
+      case Verdict::kServe:
+        return form;
+      case Verdict::kRefuse:
+        return std::nullopt;
+      case Verdict::kSkip:
+        break;
+    }
   }
   return std::nullopt;
 }

@@ -1,9 +1,11 @@
 // The form a request's Accept header asks its answer in, negotiated as the API server does
-// for JSON: the media types in the order given, the first one kcau-sim can serve wins. A
-// type naming `as=Table` asks for kubectl's table (lists and gets), one naming
-// `as=PartialObjectMetadata` (or `...List` for a list) with g=meta.k8s.io and v=v1 or
-// v1beta1 for the objects' metadata only (client-go's metadata client). Protobuf and JSON
-// without `as=` are answered with whole objects as JSON.
+// for JSON: the media types in the order given, the first one kcau-sim knows wins. A type
+// naming `as=Table` asks for kubectl's table (lists and gets; elsewhere kcau-sim sends the
+// objects, where the API server would send a table), one naming `as=PartialObjectMetadata`
+// (`...List` for a list) with g=meta.k8s.io and v=v1 or v1beta1 for the objects' metadata
+// only (client-go's metadata client); the one of the other kind (a list's for one object, or
+// the reverse) is 406, as the API server cannot transform the answer into it. Protobuf and
+// JSON without `as=` are answered with whole objects as JSON.
 //
 // Thread-safety: pure functions.
 #pragma once

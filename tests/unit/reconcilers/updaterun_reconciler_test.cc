@@ -270,6 +270,30 @@ class ReconcilerTest : public ::testing::Test {
     ASSERT_EQ(NodePhase(node), "Rebooting");
   }
 
+  // The round of `node` in the run's status (0 before it has one).
+  int64_t RoundOf(const std::string& node) {
+    const Json run = Run();
+    if (!run.has_object_field("status") || !run.at("status").has_array_field("nodes")) return 0;
+    for (const auto& n : run.at("status").at("nodes").as_array()) {
+      if (n.at("name").as_string() == node) return n.at("round").as_integer();
+    }
+    return 0;
+  }
+
+  // Reconciles (with background work, waited for) until the run awaits `node`'s re-scan
+  // round, which its agent began after the reboot and has not ended.
+  void DriveUntilAwaitingRescan(UpdateRunReconciler& reconciler, const std::string& node) {
+    for (int pass = 0; pass < 20; ++pass) {
+      ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+      reconciler.WaitForBackgroundActions();
+      if (NodePhase(node) == "Updating" && RoundOf(node) == 2) break;
+      PlayAgents();
+    }
+    ASSERT_EQ(NodePhase(node), "Updating");
+    ASSERT_EQ(RoundOf(node), 2);
+    ASSERT_TRUE(Cordoned(node));
+  }
+
   bool Cordoned(const std::string& node) {
     Json n = Node(node);
     return n.at("spec").has_boolean_field("unschedulable") &&
@@ -437,24 +461,7 @@ TEST_F(ReconcilerTest, ANodeWhoseLastRoundEndsIsUncordonedBeforeTheNextPass) {
   std::atomic<int> woken{0};
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
   reconciler.SetBackgroundWork([&](const std::string&) { ++woken; });
-  auto round_of_n1 = [&] {
-    const Json run = Run();
-    if (!run.has_object_field("status") || !run.at("status").has_array_field("nodes")) return 0;
-    for (const auto& n : run.at("status").at("nodes").as_array()) {
-      if (n.at("name").as_string() == "n1") return n.at("round").as_integer();
-    }
-    return 0;
-  };
-  // Until the run awaits n1's re-scan round, which its agent began after the reboot.
-  for (int pass = 0; pass < 20; ++pass) {
-    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-    reconciler.WaitForBackgroundActions();
-    if (NodePhase("n1") == "Updating" && round_of_n1() == 2) break;
-    PlayAgents();
-  }
-  ASSERT_EQ(NodePhase("n1"), "Updating");
-  ASSERT_EQ(round_of_n1(), 2);
-  ASSERT_TRUE(Cordoned("n1"));
+  DriveUntilAwaitingRescan(reconciler, "n1");
   const std::string rescan = Result("n1")->token + "/2";
   // A view the round has not ended in changes nothing.
   reconciler.NodeSeen(NodeViewFromJson(Node("n1")));
@@ -481,6 +488,25 @@ TEST_F(ReconcilerTest, ANodeWhoseLastRoundEndsIsUncordonedBeforeTheNextPass) {
   const Requests after = recorded_.Requests();
   EXPECT_EQ(std::count(after.begin(), after.end(), "patch nodes n1"), 1)
       << "n1 is not uncordoned again";
+}
+
+// A pass that ends before its status write leaves no uncordon to make early: the status it
+// would have stood for may be gone (another writer, a failed or invalid run). The run's next
+// pass that writes decides the uncordon itself.
+TEST_F(ReconcilerTest, APassThatFailsLeavesNoUncordonToMakeEarly) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundWork([](const std::string&) {});
+  DriveUntilAwaitingRescan(reconciler, "n1");
+  recorded_.FailNext("get updateruns run", UnavailableError("connection reset"));
+  EXPECT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kError);
+  WriteResult("n1", {Result("n1")->token + "/2", agent::AgentState::kInstalled, false, 0, ""});
+  reconciler.NodeSeen(NodeViewFromJson(Node("n1")));
+  reconciler.WaitForBackgroundActions();
+  EXPECT_TRUE(Cordoned("n1")) << "nothing expected after the failed pass";
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler.WaitForBackgroundActions();
+  EXPECT_FALSE(Cordoned("n1")) << "the next pass uncordons it";
 }
 
 // A node action that fails in the background is the error of the run's next pass, and the
