@@ -4,9 +4,11 @@ figure/goal, and writes a markdown table with the machine described to
 bench/results/<date>-<commit>.md. Asserts nothing: tests never assert on time.
 
 Usage: controller_bench.py BUILD_DIR SOURCE_DIR [--quick] [--only NODES/MAX/TIMING ...]
-                           [--results DIR]
+                           [--repeat N] [--results DIR]
   --quick   100 and 1,000 nodes only
   --only    one case of the matrix, e.g. --only 5000/10%/realistic (repeatable)
+  --repeat  run each case N times and print the median and range of each measure: runs of
+            one commit on shared cores differ by up to 25% (docs/bench.md)
 """
 
 import argparse
@@ -267,6 +269,34 @@ def print_run(r):
     sys.stdout.flush()
 
 
+# The figures --repeat summarizes: (label, how to read it from a run, format).
+SUMMARIZED = (
+    ("makespan / ideal", lambda r: r["makespan_ratio"], "{:.3f}"),
+    ("reaction p99 (ms)", lambda r: r["reaction_ms"].get("p99", float("nan")), "{:.1f}"),
+    ("reaction p50 (ms)", lambda r: r["reaction_ms"].get("p50", float("nan")), "{:.1f}"),
+    ("writes per node", lambda r: r["writes_per_node"], "{:.2f}"),
+    ("controller peak resident (MiB)", lambda r: r["peak_rss_mib"], "{:.1f}"),
+    ("controller CPU per 1,000 nodes (s)", lambda r: r["cpu_per_1000_s"], "{:.2f}"),
+    ("largest status (KiB)", lambda r: r["status_kib"], "{:.1f}"),
+    ("kcau-sim CPU (s)", lambda r: r["sim_cpu_s"], "{:.1f}"),
+)
+
+
+def summary_lines(case_runs):
+    """Median and range of each summarized figure over one case's runs (errors left out)."""
+    ok = [r for r in case_runs if "error" not in r]
+    if len(ok) < 2:
+        return []
+    lines = []
+    for label, read, fmt in SUMMARIZED:
+        values = sorted(read(r) for r in ok)
+        mid = len(values) // 2
+        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+        lines.append(f"{label}: median {fmt.format(median)} "
+                     f"(range {fmt.format(values[0])}-{fmt.format(values[-1])}, {len(ok)} runs)")
+    return lines
+
+
 def sh(*cmd, cwd=None):
     try:
         return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd).stdout.strip()
@@ -296,7 +326,7 @@ def machine(build_dir, source_dir):
     }
 
 
-def write_results(results_dir, info, runs, skipped, elapsed_s, commit):
+def write_results(results_dir, info, runs, skipped, elapsed_s, commit, summaries=()):
     os.makedirs(results_dir, exist_ok=True)
     date = datetime.date.today().isoformat()
     path = os.path.join(results_dir, f"{date}-{commit}.md")
@@ -326,6 +356,8 @@ def write_results(results_dir, info, runs, skipped, elapsed_s, commit):
             f"{r['reaction_ms'].get('p99', float('nan')):.1f} | {r['writes_per_node']:.2f} | "
             f"{r['peak_rss_mib']:.1f} | {r['cpu_per_1000_s']:.2f} | {r['status_kib']:.1f} | "
             f"{r['sim_cpu_s']:.1f} |")
+    for case, case_lines in summaries:
+        lines += ["", f"Over the runs of {case}:", ""] + [f"- {line}" for line in case_lines]
     lines += ["", "Goals: " + ", ".join(f"{k} <= {v}" for k, v in GOALS.items()) + "."]
     if skipped:
         lines += ["", "Skipped:"] + [f"- {n} nodes, maxUnavailable {mu}, {t}: {why}"
@@ -348,8 +380,11 @@ def main():
     parser.add_argument("source_dir")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", action="append", default=[])
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--results", default=None)
     args = parser.parse_args()
+    if args.repeat < 1:
+        sys.exit(f"--repeat {args.repeat}: must be at least 1")
     build, source = os.path.abspath(args.build_dir), os.path.abspath(args.source_dir)
     cases, skipped = matrix(args.quick)
     if args.only:
@@ -365,20 +400,30 @@ def main():
     for nodes, mu, timing, why in skipped:
         print(f"skipped: {nodes} nodes, maxUnavailable {mu}, {timing}: {why}")
     started = time.time()
-    runs = []
+    runs, summaries = [], []
     with tempfile.TemporaryDirectory(prefix="kcau-bench-") as workdir:
         for nodes, mu, timing in cases:
-            try:
-                r = one_run(build, nodes, mu, timing, workdir)
-                print_run(r)
-            except (AssertionError, RuntimeError, OSError) as e:
-                r = {"nodes": nodes, "maxUnavailable": mu, "timing": timing,
-                     "error": str(e).splitlines()[0][:200]}
-                print(f"\n== {nodes} nodes, {mu}, {timing}: FAILED: {e}", flush=True)
-            runs.append(r)
+            case_runs = []
+            for _ in range(args.repeat):
+                try:
+                    r = one_run(build, nodes, mu, timing, workdir)
+                    print_run(r)
+                except (AssertionError, RuntimeError, OSError) as e:
+                    r = {"nodes": nodes, "maxUnavailable": mu, "timing": timing,
+                         "error": str(e).splitlines()[0][:200]}
+                    print(f"\n== {nodes} nodes, {mu}, {timing}: FAILED: {e}", flush=True)
+                case_runs.append(r)
+            runs += case_runs
+            case_lines = summary_lines(case_runs)
+            if case_lines:
+                case = f"{nodes} nodes, maxUnavailable {mu}, {timing} timings"
+                summaries.append((case, case_lines))
+                print(f"\n== over the runs of {case}:")
+                for line in case_lines:
+                    print(f"  {line}")
     commit = sh("git", "rev-parse", "--short=12", "HEAD", cwd=source)
     path = write_results(args.results or os.path.join(source, "bench", "results"), info, runs,
-                         skipped, time.time() - started, commit or "unknown")
+                         skipped, time.time() - started, commit or "unknown", summaries)
     print(f"\nresults: {path}")
 
 
