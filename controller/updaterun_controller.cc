@@ -9,7 +9,6 @@
 
 #include "common/logging.h"
 #include "controller/result_handler.h"
-#include "crd/run_state.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "kube/object_meta.h"
@@ -88,9 +87,9 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),
       reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
-  // The stores their handlers feed keep what is read; of runs, their names and versions (a
-  // pass reads its run from the API).
-  runs_->SetTransform(crd::RunSummary);
+  // The stores their handlers feed keep what is read; of runs, their names (a pass reads its
+  // run from the API, and their phases are the reconciler's).
+  runs_->KeepKeysOnly();
   nodes_->KeepKeysOnly();
   pods_->KeepKeysOnly();
   // A pass waits neither for its drains nor for its Events: a node back from its reboot is

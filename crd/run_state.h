@@ -4,8 +4,6 @@
 // Pure functions, thread-safe.
 #pragma once
 
-#include <cpprest/json.h>
-
 #include <cstdint>
 
 #include "crd/updaterun_types.h"
@@ -22,10 +20,5 @@ bool IsEnded(const UpdateRun& run);
 
 // The same of a status read or written at spec generation `generation`.
 bool IsEnded(const UpdateRunStatus& status, int64_t generation);
-
-// What the controller's run informer caches of a run: metadata's name, namespace,
-// resourceVersion and generation. The informer watches runs' metadata only; their phases
-// are the reconciler's (reconcilers/run_phases.h).
-web::json::value RunSummary(const web::json::value& object);
 
 }  // namespace kcau::crd

@@ -237,7 +237,6 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReleaseEndedRun(Pass& pass) {
   if (!decision.terminal) return std::nullopt;
   refusals_.Forget(pass.name);
   background_.Forget(pass.name);
-  prompt_.Forget(pass.name);
   if (!pass.run.status.plan.empty()) {
     // Free the lock unless Locked. (A lock left by a failed release holds nothing:
     // DecideRunLock lets the next run take a lock whose holder ended cleanly.)

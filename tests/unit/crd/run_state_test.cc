@@ -1,6 +1,5 @@
 // IsEnded over decoded runs and over a status with its generation: both forms must give the
 // same answer, since the controller asks one (through RunPhases) and the reconciler another.
-// And what the controller's run informer caches of a run.
 #include "crd/run_state.h"
 
 #include <gtest/gtest.h>
@@ -64,17 +63,6 @@ INSTANTIATE_TEST_SUITE_P(
                   R"("finalizers":["kcau.io/run-cleanup"]})",
                   R"({"phase":"Running","observedGeneration":1})", false}),
     [](const ::testing::TestParamInfo<EndedCase>& info) { return info.param.name; });
-
-// The informer's cache keeps a run's name and versions, none of its spec or status.
-TEST(RunSummaryTest, KeepsNameAndVersionsOnly) {
-  const web::json::value object = web::json::value::parse(
-      R"({"apiVersion":"kcau.io/v1alpha1","kind":"UpdateRun","metadata":{"name":"r",)"
-      R"("resourceVersion":"7","generation":2,"annotations":{"a":"b"}},"spec":{"x":1},)"
-      R"("status":{"phase":"Running"}})");
-  const web::json::value summary = RunSummary(object);
-  EXPECT_EQ(summary.serialize(),
-            R"({"metadata":{"generation":2,"name":"r","resourceVersion":"7"}})");
-}
 
 TEST(IsEndedPhaseTest, OnlySucceededAndFailed) {
   EXPECT_FALSE(IsEndedPhase(RunPhase::kPending));
