@@ -302,7 +302,11 @@ struct NodeSimulator::Impl {
     return boot_ids[node] = NodeInfoField(*current, "bootID");
   }
 
-  void WriteResult(const std::string& node, const agent::AgentResult& r) {
+  // `records`: the simulated host's own records (annotation -> value) that change with this
+  // result, written in the same patch: a real agent keeps them on its disk, so they cost the
+  // cluster no Node write of their own (and each write is a watch event for every client).
+  void WriteResult(const std::string& node, const agent::AgentResult& r,
+                   const std::map<std::string, std::string>& records = {}) {
     agent::AgentResult written = r;
     written.boot_id = BootIdOf(node);
     const auto rescan = rescan_rounds.find(node);
@@ -312,6 +316,9 @@ struct NodeSimulator::Impl {
     Json patch = Json::object();
     patch["metadata"]["annotations"][agent::kResultAnnotation] =
         Json::string(agent::EncodeAgentResult(written));
+    for (const auto& [annotation, value] : records) {
+      patch["metadata"]["annotations"][annotation] = Json::string(value);
+    }
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false);
     if (!s.ok()) {
       spdlog::warn("sim: node {}: writing agent result: {}", node, s.status().ToString());
@@ -360,19 +367,19 @@ struct NodeSimulator::Impl {
     return plugin + " update " + std::to_string(i + 1);
   }
 
-  void RecordInstalled(const std::string& node, const std::vector<std::string>& plugins) {
+  // The node's record of the plug-ins that ever ran on it (kInstalledAnnotation) with
+  // `plugins` added, written with the round's result.
+  std::map<std::string, std::string> InstalledRecord(const std::string& node,
+                                                     const std::vector<std::string>& plugins) {
     auto current = store.Get(res::Nodes(), {"", node});
-    if (!current.ok()) return;
+    if (!current.ok()) return {};
     std::string list = Annotation(*current, kInstalledAnnotation);
     for (const auto& p : plugins) {
       if (("," + list + ",").find("," + p + ",") == std::string::npos) {
         list += (list.empty() ? "" : ",") + p;
       }
     }
-    Json patch = Json::object();
-    patch["metadata"]["annotations"][kInstalledAnnotation] = Json::string(list);
-    auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false);
-    if (!s.ok()) spdlog::warn("sim: node {}: {}", node, s.status().ToString());
+    return {{kInstalledAnnotation, list}};
   }
 
   Job PlanJob(const std::string& node, const Json& annotations_node) {
@@ -435,7 +442,8 @@ struct NodeSimulator::Impl {
   // Whether the agent on `name` acts on the request `token` of `kind` it finds on `node`:
   // only when the controller signed exactly this request for this node, and only once per
   // token. `resuming`: kcau-sim stopped while the agent was at this very request, which it
-  // then finishes. A refusal's reason goes to `why`, for the agent's result.
+  // then finishes. A refusal's reason goes to `why`, for the agent's result. An admitted
+  // request is taken: the caller writes TakenRecord before acting on it.
   Admission Admit(const std::string& name, const Json& node, agent::RequestKind kind,
                   const std::string& token, bool resuming, std::string& why) {
     const Status trusted = verify_keys.Verify(kind, name, agent::NodeAnnotations(node));
@@ -449,7 +457,7 @@ struct NodeSimulator::Impl {
                    token);
       return Admission::kReplay;
     }
-    RecordTaken(name, token);
+    taken[name].insert(token);
     return Admission::kAct;
   }
 
@@ -474,16 +482,24 @@ struct NodeSimulator::Impl {
     return !resuming && RecordedTokens(node).count(token) > 0;
   }
 
-  void RecordTaken(const std::string& name, const std::string& token) {
-    taken[name].insert(token);
+  // The node's own record of the requests its agent took (kTakenAnnotation): what this
+  // process took and what the record listed, so that a request taken before a kcau-sim
+  // restart is never acted on twice.
+  std::map<std::string, std::string> TakenRecord(const std::string& name) {
     std::set<std::string> tokens = taken[name];
     auto current = store.Get(res::Nodes(), {"", name});
     if (current.ok()) tokens.merge(RecordedTokens(*current));
     Json list = Json::array();
     size_t i = 0;
     for (const auto& t : tokens) list[i++] = Json::string(t);
+    return {{kTakenAnnotation, list.serialize()}};
+  }
+
+  void RecordTaken(const std::string& name) {
     Json patch = Json::object();
-    patch["metadata"]["annotations"][kTakenAnnotation] = Json::string(list.serialize());
+    for (const auto& [annotation, value] : TakenRecord(name)) {
+      patch["metadata"]["annotations"][annotation] = Json::string(value);
+    }
     auto s = store.Patch(res::Nodes(), {"", name}, kube::PatchType::kMerge, patch, false);
     if (!s.ok()) spdlog::warn("sim: node {}: {}", name, s.status().ToString());
   }
@@ -503,6 +519,7 @@ struct NodeSimulator::Impl {
                                       old && old->token == request->token, why);
     if (admission == Admission::kRefuse) WriteHookResult(name, {request->token, false, false, why});
     if (admission != Admission::kAct) return;
+    RecordTaken(name);
     WriteHookResult(name, {request->token, true, false, ""});
     const auto slash = request->config_map.find('/');
     const std::string ns = request->config_map.substr(0, slash);
@@ -624,7 +641,7 @@ struct NodeSimulator::Impl {
     }
     if (admission != Admission::kAct) return;
     spdlog::info("sim: agent on {}: update requested ({})", name, token);
-    WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""});
+    WriteResult(name, {token, agent::AgentState::kInstalling, false, 0, ""}, TakenRecord(name));
     const bool scan = Annotation(node, agent::kModeAnnotation) == agent::kScanMode;
     const bool serial =
         Annotation(node, agent::kOptionsAnnotation).find("\"runPluginsSerially\":true") !=
@@ -681,14 +698,14 @@ struct NodeSimulator::Impl {
                          "packages: dpkg returned an error code (1) (injected fault)"});
       return;
     }
-    RecordInstalled(node, job.ran);
+    const auto installed = InstalledRecord(node, job.ran);
     if (!job.failed.empty()) {
       const std::string why =
           "plug-in " + job.failed + " failed (injected fault)" +
           (job.stopped ? "; later plug-ins skipped (stopOnPluginFailure)" : "") + "; " +
           std::to_string(job.updates) + " updates from the others installed";
       spdlog::info("sim: agent on {}: {}", node, why);
-      WriteResult(node, {token, agent::AgentState::kFailed, false, job.updates, why});
+      WriteResult(node, {token, agent::AgentState::kFailed, false, job.updates, why}, installed);
       return;
     }
     const bool reboot = (job.updates > 0 && spec.reboot_required) || force_reboot || job.os_upgrade;
@@ -707,7 +724,7 @@ struct NodeSimulator::Impl {
         reboot_duration = reboot_duration / 4;
       }
     }
-    WriteResult(node, done);
+    WriteResult(node, done, installed);
     spdlog::info("sim: agent on {}: {} updates installed{}", node, job.updates,
                  reboot ? ", rebooting (" + done.reboot_kind + ")" : "");
     if (!reboot) return;

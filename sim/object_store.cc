@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "kube/disruption_budget.h"
@@ -242,7 +243,12 @@ struct ObjectStore::Impl {
   mutable std::mutex mu;
   uint64_t rv = 0;                                // guarded by mu
   std::map<std::string, ResourceInfo> resources;  // guarded by mu
-  std::map<std::string, std::map<std::pair<std::string, std::string>, Json>> objects;  // mu
+  // Each object as stored, shared with the watch events that carry it and never changed
+  // once stored: a write stores a new object (at 5,000 nodes, copying a written object
+  // into the store and again into its event was a tenth of the simulator's CPU).
+  using Object = std::shared_ptr<const Json>;
+  using Objects = std::map<std::pair<std::string, std::string>, Object>;
+  std::map<std::string, Objects> objects;          // guarded by mu
   std::deque<Event> history;                       // guarded by mu
   std::vector<std::shared_ptr<Watcher>> watchers;  // guarded by mu
   std::set<std::string> pdbs_dirty;                // guarded by mu
@@ -271,30 +277,27 @@ struct ObjectStore::Impl {
   }
 
   // Stores `object` at `key` (a new object, or over the one there) and keeps the indexes.
-  // Returns the object it replaced (null for a new one), moved out rather than copied.
-  Json Stored(const std::string& resource_id, const std::pair<std::string, std::string>& key,
-              const Json& object) {
+  // Returns the object it replaced (nullptr for a new one).
+  Object Stored(const std::string& resource_id, const std::pair<std::string, std::string>& key,
+                Object object) {
     auto& objs = objects[resource_id];
     auto it = objs.find(key);
     if (IsPodsId(resource_id)) {
-      if (it != objs.end()) Unindex(key, it->second);
-      pods_by_node[NodeNameOf(object)].insert(key);
+      if (it != objs.end()) Unindex(key, *it->second);
+      pods_by_node[NodeNameOf(*object)].insert(key);
     }
-    Json replaced;
     if (it == objs.end()) {
-      objs.emplace(key, object);
-    } else if (&it->second != &object) {
-      replaced = std::move(it->second);
-      it->second = object;
+      objs.emplace(key, std::move(object));
+      return nullptr;
     }
-    return replaced;
+    return std::exchange(it->second, std::move(object));
   }
 
   // Removes the object at `key` (which exists) and its index entries.
   void Erased(const std::string& resource_id, const std::pair<std::string, std::string>& key) {
     auto& objs = objects[resource_id];
     auto it = objs.find(key);
-    if (IsPodsId(resource_id)) Unindex(key, it->second);
+    if (IsPodsId(resource_id)) Unindex(key, *it->second);
     objs.erase(it);
   }
 
@@ -350,10 +353,10 @@ struct ObjectStore::Impl {
     w.queue->Push({type, e.object});
   }
 
-  // `previous` null: none (ADDED).
-  void Record(const std::string& resource_id, const std::string& type, Json object, Json previous) {
-    Event e{rv, resource_id, type, std::make_shared<const Json>(std::move(object)),
-            previous.is_null() ? nullptr : std::make_shared<const Json>(std::move(previous))};
+  // `previous` nullptr: none (ADDED).
+  void Record(const std::string& resource_id, const std::string& type, Object object,
+              Object previous) {
+    Event e{rv, resource_id, type, std::move(object), std::move(previous)};
     for (const auto& w : watchers) Deliver(*w, e);
     history.push_back(std::move(e));
     while (history.size() > history_limit) history.pop_front();
@@ -386,15 +389,16 @@ struct ObjectStore::Impl {
     const std::string pdb_id = ResourceId(kube::resources::PodDisruptionBudgets());
     auto& pdbs = objects[pdb_id];
     const auto& pods = objects[ResourceId(kube::resources::Pods())];
-    for (auto& [key, pdb] : pdbs) {
+    for (auto& [key, stored] : pdbs) {
       if (key.first != ns) continue;
+      const Json& pdb = *stored;
       const kube::Selector sel = PdbSelector(pdb);
       int present = 0;
       int healthy = 0;
       std::set<std::string> owners;
       // Pods are keyed (namespace, name): visit only this namespace's.
       for (auto it = pods.lower_bound({ns, ""}); it != pods.end() && it->first.first == ns; ++it) {
-        const Json& pod = it->second;
+        const Json& pod = *it->second;
         if (!sel.MatchesLabelsOf(pod)) continue;
         ++present;
         healthy += PodHealthy(pod) ? 1 : 0;
@@ -409,8 +413,8 @@ struct ObjectStore::Impl {
       int scale = 0;
       for (const char* plural : {"replicasets", "statefulsets"}) {
         for (const auto& [okey, owner] : objects["apps/" + std::string(plural)]) {
-          if (okey.first == ns && owners.count(owner.at("metadata").at("uid").as_string())) {
-            scale += static_cast<int>(IntOr(owner, "spec", "replicas", 0));
+          if (okey.first == ns && owners.count(owner->at("metadata").at("uid").as_string())) {
+            scale += static_cast<int>(IntOr(*owner, "spec", "replicas", 0));
           }
         }
       }
@@ -429,11 +433,12 @@ struct ObjectStore::Impl {
       status["disruptionsAllowed"] = Json::number(std::max(0, healthy - desired));
       status["observedGeneration"] = Json::number(IntOr(pdb, "metadata", "generation", 1));
       if (pdb.has_field("status") && pdb.at("status") == status) continue;
-      Json previous = pdb;
-      pdb["status"] = status;
+      auto next = std::make_shared<Json>(pdb);
+      (*next)["status"] = status;
       ++rv;
-      Stamp(pdb, kube::resources::PodDisruptionBudgets());
-      Record(pdb_id, "MODIFIED", pdb, previous);
+      Stamp(*next, kube::resources::PodDisruptionBudgets());
+      Object previous = std::exchange(stored, next);
+      Record(pdb_id, "MODIFIED", std::move(next), std::move(previous));
     }
   }
 
@@ -454,7 +459,8 @@ struct ObjectStore::Impl {
   StatusOr<Json> Replace(const kube::Resource& r, const ResourceInfo& info,
                          const std::pair<std::string, std::string>& key, Json next,
                          bool status_subresource, bool check_rv, bool dry_run) {
-    auto& stored = objects[ResourceId(r)].at(key);
+    const Object stored_object = objects[ResourceId(r)].at(key);  // held: Stored replaces it
+    const Json& stored = *stored_object;
     const Json& meta_in = next.has_object_field("metadata") ? next.at("metadata") : Json::object();
     if (check_rv && meta_in.has_string_field("resourceVersion") &&
         !meta_in.at("resourceVersion").as_string().empty() &&
@@ -512,18 +518,21 @@ struct ObjectStore::Impl {
     if (dry_run) return result;
     ++rv;
     Stamp(result, r);
-    Json previous = Stored(ResourceId(r), key, result);
-    Record(ResourceId(r), "MODIFIED", result, std::move(previous));
-    AfterChange(r, result);
-    if (Terminating(result) && !HasFinalizers(result)) {
+    auto written = std::make_shared<const Json>(std::move(result));
+    Object previous = Stored(ResourceId(r), key, written);
+    Record(ResourceId(r), "MODIFIED", written, std::move(previous));
+    AfterChange(r, *written);
+    if (Terminating(*written) && !HasFinalizers(*written)) {
       // The last finalizer went: the deletion the finalizers held back happens now.
       Erased(ResourceId(r), key);
       ++rv;
-      Stamp(result, r);
-      Record(ResourceId(r), "DELETED", result, result);
-      AfterChange(r, result);
+      auto gone = std::make_shared<Json>(*written);
+      Stamp(*gone, r);
+      Record(ResourceId(r), "DELETED", gone, gone);
+      AfterChange(r, *gone);
+      return *gone;
     }
-    return result;
+    return *written;
   }
 
   static bool HasFinalizers(const Json& o) {
@@ -625,7 +634,7 @@ StatusOr<Json> ObjectStore::Get(const kube::Resource& r, const kube::ObjectKey& 
   auto objs = impl_->objects.find(ResourceId(r));
   if (objs != impl_->objects.end()) {
     auto it = objs->second.find(impl_->Key(r, key.ns, key.name));
-    if (it != objs->second.end()) return it->second;
+    if (it != objs->second.end()) return *it->second;
   }
   return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
                        "\" not found");
@@ -655,7 +664,7 @@ StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std:
   if (objs == impl_->objects.end()) return list;
   // The objects to filter, in key order from just after `after`: one node's pods through
   // the index when the field selector names the node, else every object of the kind.
-  std::vector<const std::pair<const std::pair<std::string, std::string>, Json>*> candidates;
+  std::vector<const Impl::Objects::value_type*> candidates;
   if (const auto* keys = impl_->PodKeysSelected(ResourceId(r), *filter)) {
     for (auto k = after ? keys->upper_bound(*after) : keys->begin(); k != keys->end(); ++k) {
       candidates.push_back(&*objs->second.find(*k));
@@ -667,18 +676,18 @@ StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std:
     }
   }
   for (size_t i = 0; i < candidates.size(); ++i) {
-    if (!filter->Matches(candidates[i]->second)) continue;
+    if (!filter->Matches(*candidates[i]->second)) continue;
     if (options.limit > 0 && static_cast<int64_t>(list.items.size()) == options.limit) {
       // Full page and at least one more match: hand out where to go on from.
       const auto& last = candidates[i - 1]->first;
       list.continue_token =
           EncodeContinueToken({std::stoull(list.resource_version), last.first, last.second});
       for (; i < candidates.size(); ++i) {
-        list.remaining_item_count += filter->Matches(candidates[i]->second) ? 1 : 0;
+        list.remaining_item_count += filter->Matches(*candidates[i]->second) ? 1 : 0;
       }
       break;
     }
-    list.items.push_back(candidates[i]->second);
+    list.items.push_back(*candidates[i]->second);
   }
   return list;
 }
@@ -751,10 +760,11 @@ StatusOr<Json> ObjectStore::Create(const kube::Resource& r, const std::string& n
   if (dry_run) return object;
   ++impl_->rv;
   impl_->Stamp(object, r);
-  impl_->Stored(ResourceId(r), key, object);
-  impl_->Record(ResourceId(r), "ADDED", object, Json::null());
-  impl_->AfterChange(r, object);
-  return object;
+  auto created = std::make_shared<const Json>(std::move(object));
+  impl_->Stored(ResourceId(r), key, created);
+  impl_->Record(ResourceId(r), "ADDED", created, nullptr);
+  impl_->AfterChange(r, *created);
+  return *created;
 }
 
 StatusOr<Json> ObjectStore::Update(const kube::Resource& r, const kube::ObjectKey& key, Json object,
@@ -794,10 +804,10 @@ StatusOr<Json> ObjectStore::Patch(const kube::Resource& r, const kube::ObjectKey
   switch (type) {
     case kube::PatchType::kMerge:
       if (!patch.is_object()) return InvalidArgumentError("merge patch must be a JSON object");
-      next = ApplyMergePatch(it->second, patch);
+      next = ApplyMergePatch(*it->second, patch);
       break;
     case kube::PatchType::kJson:
-      next = ApplyJsonPatch(it->second, patch);
+      next = ApplyJsonPatch(*it->second, patch);
       break;
     case kube::PatchType::kStrategicMerge:
       if (r.group == "kcau.io") {
@@ -805,7 +815,7 @@ StatusOr<Json> ObjectStore::Patch(const kube::Resource& r, const kube::ObjectKey
                       "strategic merge patch is not supported for custom resources; use "
                       "--type=merge");
       }
-      next = ApplyStrategicMergePatch(it->second, patch);
+      next = ApplyStrategicMergePatch(*it->second, patch);
       break;
   }
   if (!next.ok()) return next.status();
@@ -813,7 +823,7 @@ StatusOr<Json> ObjectStore::Patch(const kube::Resource& r, const kube::ObjectKey
   const bool check_rv = patch.is_object() && patch.has_object_field("metadata") &&
                         patch.at("metadata").has_string_field("resourceVersion");
   if (!check_rv && next->has_object_field("metadata")) {
-    (*next)["metadata"]["resourceVersion"] = it->second.at("metadata").at("resourceVersion");
+    (*next)["metadata"]["resourceVersion"] = it->second->at("metadata").at("resourceVersion");
   }
   return impl_->Replace(r, *info, k, std::move(*next), status_subresource, check_rv, dry_run);
 }
@@ -829,28 +839,28 @@ StatusOr<Json> ObjectStore::Delete(const kube::Resource& r, const kube::ObjectKe
     return NotFoundError(r.plural + (r.group.empty() ? "" : "." + r.group) + " \"" + key.name +
                          "\" not found");
   }
-  if (dry_run) return it->second;
-  if (Impl::HasFinalizers(it->second)) {
+  if (dry_run) return *it->second;
+  if (Impl::HasFinalizers(*it->second)) {
     // As the API server does: an object with finalizers is only marked; it goes when the
     // last finalizer is removed (Replace).
-    if (Impl::Terminating(it->second)) return it->second;
-    Json previous = it->second;
-    Json& object = it->second;
-    object["metadata"]["deletionTimestamp"] = Json::string(FormatRfc3339(impl_->clock.Now()));
-    object["metadata"]["deletionGracePeriodSeconds"] = Json::number(0);
+    if (Impl::Terminating(*it->second)) return *it->second;
+    auto marked = std::make_shared<Json>(*it->second);
+    (*marked)["metadata"]["deletionTimestamp"] = Json::string(FormatRfc3339(impl_->clock.Now()));
+    (*marked)["metadata"]["deletionGracePeriodSeconds"] = Json::number(0);
     ++impl_->rv;
-    impl_->Stamp(object, r);
-    impl_->Record(ResourceId(r), "MODIFIED", object, previous);
-    impl_->AfterChange(r, object);
-    return object;
+    impl_->Stamp(*marked, r);
+    Impl::Object previous = std::exchange(it->second, marked);  // the pod index is unchanged
+    impl_->Record(ResourceId(r), "MODIFIED", marked, std::move(previous));
+    impl_->AfterChange(r, *marked);
+    return *marked;
   }
-  Json object = it->second;
+  auto gone = std::make_shared<Json>(*it->second);
   impl_->Erased(ResourceId(r), impl_->Key(r, key.ns, key.name));
   ++impl_->rv;
-  impl_->Stamp(object, r);
-  impl_->Record(ResourceId(r), "DELETED", object, object);
-  impl_->AfterChange(r, object);
-  return object;
+  impl_->Stamp(*gone, r);
+  impl_->Record(ResourceId(r), "DELETED", gone, gone);
+  impl_->AfterChange(r, *gone);
+  return *gone;
 }
 
 Status ObjectStore::Evict(const kube::ObjectKey& pod) {
@@ -863,33 +873,36 @@ Status ObjectStore::Evict(const kube::ObjectKey& pod) {
     // As the API server does, an eviction spends one of the budget's disruptionsAllowed on
     // the spot; the full recount (every pod of the namespace) runs only when the budget
     // looks spent, so a thousand evictions do not cost a thousand recounts.
-    const bool healthy = PodHealthy(it->second);
-    std::vector<Json*> budgets;
+    const bool healthy = PodHealthy(*it->second);
+    // The budgets' slots in the store: a recount below stores new budget objects in them.
+    std::vector<Impl::Object*> budgets;
     for (auto& [key, pdb] : impl_->objects[ResourceId(kube::resources::PodDisruptionBudgets())]) {
-      if (key.first == pod.ns && PdbSelector(pdb).MatchesLabelsOf(it->second)) {
+      if (key.first == pod.ns && PdbSelector(*pdb).MatchesLabelsOf(*it->second)) {
         budgets.push_back(&pdb);
       }
     }
-    for (Json* pdb : budgets) {
-      if (IntOr(*pdb, "status", "disruptionsAllowed", 0) <= 0 && healthy) {
+    for (const Impl::Object* pdb : budgets) {
+      if (IntOr(**pdb, "status", "disruptionsAllowed", 0) <= 0 && healthy) {
         impl_->RefreshDirtyPdbs();
         break;
       }
     }
-    for (Json* pdb : budgets) {
+    for (const Impl::Object* pdb : budgets) {
       // An unhealthy pod may always go: evicting it cannot lower availability.
-      if (IntOr(*pdb, "status", "disruptionsAllowed", 0) <= 0 && healthy) {
+      if (IntOr(**pdb, "status", "disruptionsAllowed", 0) <= 0 && healthy) {
         return TooManyRequestsError(kube::WithDisruptionBudgetCause(
             "Cannot evict pod as it would violate the pod's disruption budget.",
-            kube::DisruptionBudgetCauseMessage((*pdb)["metadata"]["name"].as_string(),
-                                               IntOr(*pdb, "status", "desiredHealthy", 0),
-                                               IntOr(*pdb, "status", "currentHealthy", 0))));
+            kube::DisruptionBudgetCauseMessage((*pdb)->at("metadata").at("name").as_string(),
+                                               IntOr(**pdb, "status", "desiredHealthy", 0),
+                                               IntOr(**pdb, "status", "currentHealthy", 0))));
       }
     }
     if (healthy) {
-      for (Json* pdb : budgets) {
-        (*pdb)["status"]["disruptionsAllowed"] =
-            Json::number(IntOr(*pdb, "status", "disruptionsAllowed", 0) - 1);
+      for (Impl::Object* pdb : budgets) {
+        auto spent = std::make_shared<Json>(**pdb);
+        (*spent)["status"]["disruptionsAllowed"] =
+            Json::number(IntOr(**pdb, "status", "disruptionsAllowed", 0) - 1);
+        *pdb = std::move(spent);
       }
     }
   }
@@ -913,7 +926,7 @@ StatusOr<std::shared_ptr<WatchQueue>> ObjectStore::Watch(const kube::Resource& r
   w->queue = std::make_shared<WatchQueue>();
   if (resource_version.empty() || resource_version == "0") {
     for (const auto& [_, o] : impl_->objects[w->resource_id]) {
-      if (w->filter.Matches(o)) w->queue->Push({"ADDED", std::make_shared<const Json>(o)});
+      if (w->filter.Matches(*o)) w->queue->Push({"ADDED", o});
     }
   } else {
     uint64_t from = 0;
@@ -962,7 +975,7 @@ Json ObjectStore::ExportState() const {
     for (const auto& [key, object] : objs) {
       Json entry = Json::object();
       entry["resource"] = Json::string(resource_id);
-      entry["object"] = object;
+      entry["object"] = *object;
       entries.push_back(entry);
     }
   }
@@ -982,7 +995,8 @@ Status ObjectStore::ImportState(const Json& state) {
       const Json& meta = object.at("metadata");
       const std::string ns =
           meta.has_string_field("namespace") ? meta.at("namespace").as_string() : "";
-      impl_->Stored(resource_id, {ns, meta.at("name").as_string()}, object);
+      impl_->Stored(resource_id, {ns, meta.at("name").as_string()},
+                    std::make_shared<const Json>(object));
     }
     impl_->rv = state.at("resourceVersion").as_number().to_uint64();
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "agent/protocol.h"
 #include "agent/request_signature.h"
@@ -248,6 +249,43 @@ TEST_F(SignedRequestsTest, AReplayedRequestIsNotActedOnAgainEvenAfterARestart) {
   ASSERT_TRUE(Eventually([&] { return Reboots("node-1") >= 2; }));
   std::this_thread::sleep_for(milliseconds(200));
   EXPECT_EQ(Reboots("node-1"), 2) << "the replayed request was acted on after a restart";
+}
+
+// The simulated host's own records (the requests taken, the plug-ins that ran) change only
+// with a result, in the same Node write: a real agent keeps them on its disk, and every Node
+// write is an event for every client watching Nodes.
+TEST_F(SignedRequestsTest, TheAgentsOwnRecordsChangeOnlyWithAResult) {
+  auto events = store_.Watch(res::Nodes(), "", {}, std::to_string(store_.CurrentResourceVersion()));
+  ASSERT_TRUE(events.ok());
+  Request("node-1", "run/uid/node-1/1");
+  ASSERT_TRUE(AnswerTo("node-1", "run/uid/node-1/1").has_value());
+  ASSERT_TRUE(Eventually([&] { return Reboots("node-1") == 1; }));
+
+  const std::vector<std::string> records = {"sim.kcau.io/taken-requests",
+                                            "sim.kcau.io/installed-plugins"};
+  agent::Annotations before = {};
+  int results = 0;
+  int changed_records = 0;
+  while (auto e = (*events)->Pop(milliseconds(200))) {
+    if (e->object->at("metadata").at("name").as_string() != "node-1") continue;
+    const agent::Annotations now = agent::NodeAnnotations(*e->object);
+    auto value = [](const agent::Annotations& a, const std::string& key) {
+      return a.count(key) ? a.at(key) : std::string();
+    };
+    const bool result_changed =
+        value(now, agent::kResultAnnotation) != value(before, agent::kResultAnnotation);
+    results += result_changed ? 1 : 0;
+    for (const auto& record : records) {
+      if (value(now, record) == value(before, record)) continue;
+      ++changed_records;
+      EXPECT_TRUE(result_changed) << record << " changed without a result, in the write of "
+                                  << value(now, record);
+    }
+    before = now;
+  }
+  store_.StopWatch(*events);
+  EXPECT_EQ(changed_records, 2) << "the request taken, then the plug-ins that ran";
+  EXPECT_GE(results, 2) << "Installing, then Installed";
 }
 
 // node-2's agent has the agentSilent fault; on "picky" the packages plug-in always fails.

@@ -392,6 +392,42 @@ TEST_F(ObjectStoreTest, WatchReplaysFromZeroAndResumesFromAVersion) {
   EXPECT_FALSE((*resumed)->Pop(std::chrono::milliseconds(0)).has_value());
 }
 
+// Events share the stored objects rather than copying them, so what a watcher was handed
+// must never change afterwards: every write, an eviction spending a budget included, stores
+// a new object.
+TEST_F(ObjectStoreTest, AnEventsObjectNeverChangesAfterItWasHandedOut) {
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p1", "n1")).ok());
+  ASSERT_TRUE(store_.Create(res::Pods(), "web", Pod("p2", "n2")).ok());
+  ASSERT_TRUE(CreateWebBudget("minAvailable").ok());
+  auto budgets = store_.Watch(res::PodDisruptionBudgets(), "", {}, "0");
+  auto nodes = store_.Watch(res::Nodes(), "", {}, "0");
+  ASSERT_TRUE(budgets.ok() && nodes.ok());
+  ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1")).ok());
+  auto budget = (*budgets)->Pop(std::chrono::milliseconds(0));
+  auto node = (*nodes)->Pop(std::chrono::milliseconds(0));
+  ASSERT_TRUE(budget.has_value() && node.has_value());
+  const Json budget_seen = *budget->object;
+  const Json node_seen = *node->object;
+  ASSERT_EQ(budget_seen.at("status").at("disruptionsAllowed").as_integer(), 1);
+
+  ASSERT_TRUE(store_.Evict({"web", "p1"}).ok());  // spends the budget's one disruption
+  EXPECT_EQ(store_.Evict({"web", "p2"}).code(), StatusCode::kTooManyRequests);
+  ASSERT_TRUE(store_
+                  .Patch(res::Nodes(), {"", "n1"}, kube::PatchType::kMerge,
+                         Parse(R"({"spec":{"unschedulable":true}})"), false)
+                  .ok());
+  ASSERT_TRUE(store_.Delete(res::Nodes(), {"", "n1"}).ok());
+
+  EXPECT_EQ(*budget->object, budget_seen);
+  EXPECT_EQ(*node->object, node_seen);
+  auto modified = (*nodes)->Pop(std::chrono::milliseconds(0));
+  auto deleted = (*nodes)->Pop(std::chrono::milliseconds(0));
+  ASSERT_TRUE(modified.has_value() && deleted.has_value());
+  EXPECT_TRUE(modified->object->at("spec").at("unschedulable").as_bool());
+  EXPECT_NE(Rv(*modified->object), Rv(*deleted->object));
+  EXPECT_EQ(Rv(*node->object), Rv(node_seen));
+}
+
 TEST_F(ObjectStoreTest, TooOldVersionIsGone) {
   ASSERT_TRUE(store_.Create(res::Nodes(), "", Node("n1")).ok());
   for (int i = 0; i < 60; ++i) {  // history keeps 50 events
