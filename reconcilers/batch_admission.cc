@@ -16,13 +16,13 @@ const NodeView* Find(const std::vector<NodeView>& cluster, const std::string& na
 }  // namespace
 
 bool IsControlPlane(const NodeView& node) {
-  return node.labels.count("node-role.kubernetes.io/control-plane") != 0 ||
-         node.labels.count("node-role.kubernetes.io/master") != 0;
+  return node.labels->count("node-role.kubernetes.io/control-plane") != 0 ||
+         node.labels->count("node-role.kubernetes.io/master") != 0;
 }
 
 std::string ZoneOf(const NodeView& node) {
-  auto it = node.labels.find(kZoneLabel);
-  return it == node.labels.end() ? "" : it->second;
+  auto it = node.labels->find(kZoneLabel);
+  return it == node.labels->end() ? "" : it->second;
 }
 
 int MaxUnavailable(const crd::UpdateRunSpec& spec, int selected_nodes) {

@@ -9,23 +9,26 @@
 #include <vector>
 
 #include "agent/protocol.h"
+#include "common/shared_value.h"
 
 namespace kcau::reconcilers {
 
 struct NodeView {
   std::string name;
-  std::map<std::string, std::string> labels;
-  bool ready = false;                              // condition Ready == True
-  bool unschedulable = false;                      // spec.unschedulable (cordoned)
-  std::string boot_id;                             // status.nodeInfo.bootID: changes on every boot
-  std::string request_token;                       // agent::kRequestAnnotation as last written
-  std::string rescan_request_token;                // agent::kRescanRequestAnnotation with it
-  std::string cordoned_by;                         // agent::kCordonedByAnnotation: RUN/UID
-  std::string agent_version;                       // agent::kAgentVersionAnnotation
-  std::vector<std::string> pressure;               // node conditions *Pressure that are True
-  std::optional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
-  std::string hook_request_token;                  // agent::kHookRequestAnnotation's token
-  std::optional<agent::HookResult> hook_result;    // agent::kHookResultAnnotation, parsed
+  // The labels and the agents' results are shared between copies: a pass copies every
+  // node's view (common/shared_value.h).
+  CowValue<std::map<std::string, std::string>> labels;
+  bool ready = false;                               // condition Ready == True
+  bool unschedulable = false;                       // spec.unschedulable (cordoned)
+  std::string boot_id;                              // status.nodeInfo.bootID: changes on every boot
+  std::string request_token;                        // agent::kRequestAnnotation as last written
+  std::string rescan_request_token;                 // agent::kRescanRequestAnnotation with it
+  std::string cordoned_by;                          // agent::kCordonedByAnnotation: RUN/UID
+  std::string agent_version;                        // agent::kAgentVersionAnnotation
+  std::vector<std::string> pressure;                // node conditions *Pressure that are True
+  SharedOptional<agent::AgentResult> agent_result;  // agent::kResultAnnotation, parsed
+  std::string hook_request_token;                   // agent::kHookRequestAnnotation's token
+  SharedOptional<agent::HookResult> hook_result;    // agent::kHookResultAnnotation, parsed
   // Pods a drain must evict: not owned by a DaemonSet, not mirror pods. -1: not counted in
   // this pass (the planner does not need it for this node).
   int evictable_pods = -1;

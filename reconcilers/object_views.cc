@@ -24,9 +24,11 @@ NodeView NodeViewFromJson(const Json& node) {
     v.resource_version = meta.at("resourceVersion").as_string();
   }
   if (meta.has_object_field("labels")) {
+    std::map<std::string, std::string> labels;
     for (const auto& [key, value] : meta.at("labels").as_object()) {
-      if (value.is_string()) v.labels[key] = value.as_string();
+      if (value.is_string()) labels[key] = value.as_string();
     }
+    v.labels = std::move(labels);
   }
   if (meta.has_object_field("annotations")) {
     const Json& ann = meta.at("annotations");
