@@ -42,6 +42,13 @@ constexpr char kQueue[] = "updaterun";
 
 // How long a worker blocks on an empty queue before checking for shutdown.
 constexpr Duration kWorkerPoll = std::chrono::milliseconds(500);
+// A run rests as long as its last pass took before the next one begins: at most half of a
+// worker's time goes to one run. A pass of a 5,000-node run costs both sides the whole run
+// (read, decode, status patch), and without the rest its passes came back to back, each
+// with fewer changes to write; a small run's passes take milliseconds, so its rests do too.
+// Node writes that must not wait for a pass (an uncordon at a round's end) do not
+// (docs/architecture.md).
+constexpr Pacing kPassPacing{1.0};
 
 }  // namespace
 
@@ -58,7 +65,8 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       resync_period_(resync_period),
       queue_(clock, {},
              metrics != nullptr ? std::optional<metrics::WorkQueueMetrics>(metrics->Queue(kQueue))
-                                : std::nullopt),
+                                : std::nullopt,
+             kPassPacing),
       runs_(std::make_unique<kube::Informer>(
           client, kube::resources::UpdateRuns(), "", PagedMetadata(),
           [this](const std::string& type, const kube::Json& object) {

@@ -5,12 +5,14 @@
 namespace kcau::controller {
 
 WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff,
-                     std::optional<metrics::WorkQueueMetrics> metrics)
-    : clock_(clock), backoff_(backoff), metrics_(std::move(metrics)) {}
+                     std::optional<metrics::WorkQueueMetrics> metrics, Pacing pacing)
+    : clock_(clock), backoff_(backoff), metrics_(std::move(metrics)), pacing_(pacing) {}
 
 namespace {
 
 double Seconds(MonoTime::duration d) { return std::chrono::duration<double>(d).count(); }
+
+constexpr size_t kRestsKeptBeforePruning = 64;
 
 }  // namespace
 
@@ -28,6 +30,17 @@ void WorkQueue::EnqueueLocked(const std::string& key) {
   }
   // A key being processed is queued again by Done(), so it never runs twice at once.
   if (processing_.count(key)) return;
+  PushOrRestLocked(key, clock_.Monotonic());
+}
+
+void WorkQueue::PushOrRestLocked(const std::string& key, MonoTime now) {
+  auto rest = rests_until_.find(key);
+  if (rest != rests_until_.end() && now < rest->second) {
+    resting_.emplace(rest->second, key);
+    cv_.notify_one();  // a waiting worker's wake-up time may now be earlier
+    return;
+  }
+  if (rest != rests_until_.end()) rests_until_.erase(rest);
   PushLocked(key);
 }
 
@@ -87,6 +100,12 @@ void WorkQueue::PromoteDueLocked(MonoTime now) {
     timers_.erase(timers_.begin());
     EnqueueLocked(key);
   }
+  while (!resting_.empty() && resting_.begin()->first <= now) {
+    std::string key = resting_.begin()->second;
+    resting_.erase(resting_.begin());
+    rests_until_.erase(key);
+    PushLocked(key);
+  }
 }
 
 std::optional<std::string> WorkQueue::Get(Duration max_wait) {
@@ -97,9 +116,11 @@ std::optional<std::string> WorkQueue::Get(Duration max_wait) {
     PromoteDueLocked(clock_.Monotonic());
     if (!queue_.empty()) break;
     auto wake = give_up;
-    if (!timers_.empty()) {
-      // Wake when the earliest timer is due (by the injected clock's reckoning).
-      const auto until_due = timers_.begin()->first - clock_.Monotonic();
+    if (!timers_.empty() || !resting_.empty()) {
+      // Wake when the earliest timer or rest is due (by the injected clock's reckoning).
+      MonoTime due = timers_.empty() ? resting_.begin()->first : timers_.begin()->first;
+      if (!resting_.empty()) due = std::min(due, resting_.begin()->first);
+      const auto until_due = due - clock_.Monotonic();
       wake = std::min(wake, std::chrono::steady_clock::now() +
                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                     std::max(until_due, MonoTime::duration::zero())));
@@ -115,14 +136,14 @@ std::optional<std::string> WorkQueue::Get(Duration max_wait) {
   queue_.pop_front();
   dirty_.erase(key);
   processing_.insert(key);
+  const MonoTime now = clock_.Monotonic();
+  started_at_[key] = now;
   if (metrics_) {
-    const MonoTime now = clock_.Monotonic();
     metrics_->depth.Set(static_cast<double>(queue_.size()));
     if (auto it = added_at_.find(key); it != added_at_.end()) {
       metrics_->queue_duration.Observe(Seconds(now - it->second));
       added_at_.erase(it);
     }
-    started_at_[key] = now;
   }
   return key;
 }
@@ -130,13 +151,21 @@ std::optional<std::string> WorkQueue::Get(Duration max_wait) {
 void WorkQueue::Done(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   processing_.erase(key);
-  if (metrics_) {
-    if (auto it = started_at_.find(key); it != started_at_.end()) {
-      metrics_->work_duration.Observe(Seconds(clock_.Monotonic() - it->second));
-      started_at_.erase(it);
+  const MonoTime now = clock_.Monotonic();
+  if (auto it = started_at_.find(key); it != started_at_.end()) {
+    const MonoTime::duration worked = now - it->second;
+    if (metrics_) metrics_->work_duration.Observe(Seconds(worked));
+    if (pacing_.rest_per_work > 0) {
+      // Rests over are dropped here too, so keys never queued again do not pile up.
+      if (rests_until_.size() > kRestsKeptBeforePruning) {
+        std::erase_if(rests_until_, [now](const auto& rest) { return rest.second <= now; });
+      }
+      rests_until_[key] =
+          now + std::chrono::duration_cast<MonoTime::duration>(worked * pacing_.rest_per_work);
     }
+    started_at_.erase(it);
   }
-  if (dirty_.count(key) && !shutting_down_) PushLocked(key);
+  if (dirty_.count(key) && !shutting_down_) PushOrRestLocked(key, now);
 }
 
 void WorkQueue::ShutDown() {
@@ -152,7 +181,7 @@ bool WorkQueue::shutting_down() const {
 
 size_t WorkQueue::Len() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return queue_.size() + timers_.size();
+  return queue_.size() + resting_.size() + timers_.size();
 }
 
 }  // namespace kcau::controller

@@ -72,6 +72,71 @@ TEST(WorkQueueTest, EarliestTimerPerKeyWins) {
   EXPECT_EQ(q.Get(milliseconds(0)), "run");
 }
 
+// Pacing: after a pass that took d, the key rests d * rest_per_work before its next pass,
+// whether it was added during the pass or after it; other keys and a key's first pass after
+// a quiet spell do not wait.
+TEST(WorkQueueTest, AKeyRestsInProportionToItsLastPass) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock, {}, std::nullopt, Pacing{1.0});
+  q.Add("big");
+  ASSERT_EQ(q.Get(milliseconds(0)), "big");
+  clock.Advance(milliseconds(200));  // a 200 ms pass
+  q.Add("big");                      // changed while it ran
+  q.Add("small");
+  q.Done("big");
+  EXPECT_EQ(q.Len(), 2u) << "the resting key is still counted";
+  EXPECT_EQ(q.Get(milliseconds(0)), "small") << "another key waits for no rest";
+  q.Done("small");
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt) << "handed out before its rest ended";
+  clock.Advance(milliseconds(199));
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+  clock.Advance(milliseconds(1));
+  ASSERT_EQ(q.Get(milliseconds(0)), "big");
+
+  clock.Advance(milliseconds(100));  // a 100 ms pass, nothing new meanwhile
+  q.Done("big");
+  clock.Advance(milliseconds(40));
+  q.Add("big");  // added during the rest: it waits for the rest's end, once
+  q.Add("big");
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt);
+  clock.Advance(milliseconds(60));
+  ASSERT_EQ(q.Get(milliseconds(0)), "big");
+  EXPECT_EQ(q.Get(milliseconds(0)), std::nullopt) << "handed out twice";
+
+  clock.Advance(milliseconds(50));
+  q.Done("big");
+  clock.Advance(seconds(10));  // a quiet spell longer than the rest
+  q.Add("big");
+  EXPECT_EQ(q.Get(milliseconds(0)), "big") << "the first pass after a quiet spell waited";
+}
+
+TEST(WorkQueueTest, WithoutPacingAKeyIsHandedOutAgainAtOnce) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock);
+  q.Add("run");
+  ASSERT_EQ(q.Get(milliseconds(0)), "run");
+  clock.Advance(seconds(5));
+  q.Add("run");
+  q.Done("run");
+  EXPECT_EQ(q.Get(milliseconds(0)), "run");
+}
+
+// A worker blocked on an empty queue wakes by itself when a rest is due to end.
+TEST(WorkQueueTest, ABlockedWorkerWakesWhenARestEnds) {
+  FakeClock clock(kStart);
+  WorkQueue q(clock, {}, std::nullopt, Pacing{1.0});
+  q.Add("run");
+  ASSERT_EQ(q.Get(milliseconds(0)), "run");
+  clock.Advance(milliseconds(100));
+  q.Add("run");
+  q.Done("run");
+  std::optional<std::string> got;
+  std::thread worker([&] { got = q.Get(seconds(5)); });
+  clock.Advance(milliseconds(100));  // the rest is over when the worker's wait is
+  worker.join();
+  EXPECT_EQ(got, "run");
+}
+
 TEST(WorkQueueTest, RateLimitedBackoffDoublesUpToCapAndForgetResets) {
   FakeClock clock(kStart);
   WorkQueue q(clock, BackoffPolicy{milliseconds(100), milliseconds(1000)});
