@@ -164,6 +164,32 @@ TEST(CodecTest, StatusRoundTrips) {
   EXPECT_EQ(*decoded, st);
 }
 
+// A status of the wrong shape names the path of the value at fault, however deep it is
+// (paths are spelled out only for the message, crd/json_reader.h).
+TEST(CodecTest, StatusProblemsNameTheirPath) {
+  struct Case {
+    std::string status;
+    std::string message;
+  };
+  for (const Case& c : {
+           Case{R"({"nodes":[{"name":"a"},{"name":"b","phaseTime":"soon"}]})",
+                "status.nodes[1].phaseTime: expected an RFC 3339 time such as "
+                "2026-01-02T15:04:05Z"},
+           Case{R"({"nodes":[{"name":"a","blocked":{"since":7}}]})",
+                "status.nodes[0].blocked.since: expected string, got integer"},
+           Case{R"({"conditions":[{"type":"Ready"},{"observedGeneration":"2"}]})",
+                "status.conditions[1].observedGeneration: expected integer, got string"},
+           Case{R"({"nodes":[{"name":"a","phase":"Sleeping"}]})",
+                "status.nodes[0].phase: \"Sleeping\" is not one of"},
+           Case{R"({"nodes":[7]})", "status.nodes[0]: expected object, got integer"},
+       }) {
+    auto decoded = DecodeUpdateRunStatus(web::json::value::parse(c.status));
+    ASSERT_FALSE(decoded.ok()) << c.status;
+    EXPECT_EQ(decoded.status().message().rfind(c.message, 0), 0u)
+        << decoded.status().message() << "\n  expected to begin with: " << c.message;
+  }
+}
+
 // Kubernetes refuses objects over 1.5 MiB (etcd's request limit); kcau aims at 512 KiB.
 // Large runs need a summarised node list; this guards the hard limit and prints the figure.
 TEST(CodecTest, FiveThousandNodeStatusFitsInAnObject) {
