@@ -1,6 +1,8 @@
 #include "kube/rest_client.h"
 #include <cpprest/http_client.h>
 #include <cpprest/streams.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -230,6 +232,12 @@ struct RestClient::Impl {
     c.set_validate_certificates(!config.insecure_skip_tls_verify);
     const ClientConfig cfg = config;
     c.set_ssl_context_callback([cfg](boost::asio::ssl::context& ctx) {
+      if (!cfg.ca_data.empty() || !cfg.ca_file.empty()) {
+        // As client-go: a kubeconfig's CA is the only one trusted. cpprestsdk loaded the
+        // system's CAs into this context before calling us; a certificate any of those
+        // signed for the server's name must not pass for the cluster's.
+        SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
+      }
       if (!cfg.ca_data.empty()) {
         ctx.add_certificate_authority(boost::asio::buffer(cfg.ca_data.data(), cfg.ca_data.size()));
       }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -317,6 +319,24 @@ TEST_F(KubeClientTest, HttpsVerifiesTheServerAgainstTheConfiguredCa) {
       << "system CAs must not trust it";
   // Only an explicit insecure-skip-tls-verify turns verification off.
   EXPECT_TRUE(connect("", true)->List(res::Nodes(), "", {}).ok());
+
+  // The system's CAs (OpenSSL's default file, SSL_CERT_FILE) are trusted only when the
+  // kubeconfig names no CA, as client-go does: with one, it is the only one.
+  const std::string system_cas = ::testing::TempDir() + "/system-cas.pem";
+  std::ofstream(system_cas) << tls->ca_cert_pem;
+  const char* saved = std::getenv("SSL_CERT_FILE");
+  const std::string saved_value = saved ? saved : "";
+  setenv("SSL_CERT_FILE", system_cas.c_str(), 1);
+  auto by_system = connect("", false)->List(res::Nodes(), "", {});
+  auto beside_kubeconfig_ca = connect(other->ca_cert_pem, false)->List(res::Nodes(), "", {});
+  if (saved) {
+    setenv("SSL_CERT_FILE", saved_value.c_str(), 1);
+  } else {
+    unsetenv("SSL_CERT_FILE");
+  }
+  EXPECT_TRUE(by_system.ok()) << by_system.status().ToString();
+  EXPECT_FALSE(beside_kubeconfig_ca.ok())
+      << "a system CA was trusted although the kubeconfig names the cluster's";
 }
 
 // Waits (bounded) for a condition the informer's thread makes true.
