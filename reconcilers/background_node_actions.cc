@@ -4,7 +4,10 @@ namespace kcau::reconcilers {
 
 // BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
 BackgroundNodeActions::BackgroundNodeActions(int quick, int draining, int returning)
-    : quick_(quick + 1), draining_(draining + 1), returning_(returning + 1) {}
+    : returning_backlog_(returning / 2),
+      quick_(quick + 1),
+      draining_(draining + 1),
+      returning_pool_(returning + 1) {}
 
 bool BackgroundNodeActions::Start(const std::string& run, const std::string& node, Lane lane,
                                   Work work, Ended ended) {
@@ -12,15 +15,17 @@ bool BackgroundNodeActions::Start(const std::string& run, const std::string& nod
     std::lock_guard<std::mutex> lock(mu_);
     if (!running_.emplace(run, node).second) return false;
     ++busy_;
+    if (lane == Lane::kReturning) ++returning_;
   }
   BoundedExecutor& pool = lane == Lane::kDrain       ? draining_
-                          : lane == Lane::kReturning ? returning_
+                          : lane == Lane::kReturning ? returning_pool_
                                                      : quick_;
-  pool.Submit([this, run, node, work = std::move(work), ended = std::move(ended)] {
+  pool.Submit([this, run, node, lane, work = std::move(work), ended = std::move(ended)] {
     ActionOutcome outcome;
     const Status status = work(outcome);
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (lane == Lane::kReturning && --returning_ <= returning_backlog_) returned_.notify_all();
       Finished& finished = finished_[run];
       MergeActionOutcome(outcome, finished.outcome);
       if (!status.ok() && !finished.failure) {
@@ -38,6 +43,11 @@ bool BackgroundNodeActions::Start(const std::string& run, const std::string& nod
 void BackgroundNodeActions::WaitIdle() const {
   std::unique_lock<std::mutex> lock(mu_);
   idle_.wait(lock, [this] { return busy_ == 0; });
+}
+
+void BackgroundNodeActions::YieldToReturns(std::chrono::milliseconds at_most) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  returned_.wait_for(lock, at_most, [this] { return returning_ <= returning_backlog_; });
 }
 
 bool BackgroundNodeActions::Running(const std::string& run, const std::string& node) const {

@@ -11,11 +11,15 @@
 // per node of a run at a time: while one is queued or running, the node is not acted on
 // again. Drains go to a pool of their own, so quick writes never wait behind a wave of
 // evictions; so do uncordons, so a node going back into service never waits behind a wave
-// of nodes being taken (500 cordons and requests when a wave is admitted).
+// of nodes being taken (500 cordons and requests when a wave is admitted). And since the
+// API server serves every request in the order it comes, a drain's evictions step aside
+// (YieldToReturns) while a backlog of uncordons forms: at a wave's end, dozens of nodes
+// return within milliseconds of each other, amid that moment's evictions.
 //
 // Thread-safety: every method is safe from any thread; `ended` callbacks run on the pools.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -52,6 +56,10 @@ class BackgroundNodeActions {
   // of the node is queued or runs.
   bool Start(const std::string& run, const std::string& node, Lane lane, Work work, Ended ended);
   bool Running(const std::string& run, const std::string& node) const;
+  // Waits, at most `at_most`, while more uncordons (Lane::kReturning jobs) are queued or
+  // running than half the pool's threads (a burst, not the steady trickle of nodes coming
+  // back): what a drain calls before each eviction.
+  void YieldToReturns(std::chrono::milliseconds at_most) const;
   // Returns once no job is queued or running (and their `ended` callbacks have returned).
   void WaitIdle() const;
 
@@ -70,11 +78,14 @@ class BackgroundNodeActions {
   mutable std::condition_variable idle_;                   // notified when busy_ drops to 0
   std::set<std::pair<std::string, std::string>> running_;  // (run, node); guarded by mu_
   int busy_ = 0;  // jobs queued or running, until their `ended` returned; guarded by mu_
+  const int returning_backlog_;               // YieldToReturns waits above this many
+  int returning_ = 0;                         // kReturning jobs queued or running; mu_
+  mutable std::condition_variable returned_;  // notified when returning_ drops to 0
   std::map<std::string, Finished> finished_;  // by run; guarded by mu_
   // Last: destroyed first, so no job runs once the bookkeeping above goes.
   BoundedExecutor quick_;
   BoundedExecutor draining_;
-  BoundedExecutor returning_;
+  BoundedExecutor returning_pool_;
 };
 
 }  // namespace kcau::reconcilers

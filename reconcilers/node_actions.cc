@@ -100,7 +100,7 @@ Status WithdrawRequest(kube::KubeClient& client, const std::string& node) {
 // refuses is deleted instead, as ForcePauseAndDrain moves roles that cannot move.
 Status Drain(kube::KubeClient& client, ClusterSource& cluster, const std::string& node, bool force,
              bool evict_unmanaged, const std::optional<kube::ObjectKey>& own_pod,
-             ActionOutcome& outcome) {
+             ActionOutcome& outcome, const std::function<void()>& before_eviction) {
   auto pods = cluster.PodsOn(node);
   if (!pods.ok()) return pods.status();
   std::vector<kube::ObjectKey> to_evict;
@@ -125,6 +125,7 @@ Status Drain(kube::KubeClient& client, ClusterSource& cluster, const std::string
   std::vector<std::string>& refused = outcome.eviction_refusals[node];
   refused.clear();
   for (const auto& key : to_evict) {
+    if (before_eviction) before_eviction();
     Status s = client.Evict(key);
     if (s.ok()) {
       ++outcome.pods_evicted;
@@ -241,7 +242,8 @@ std::string AgentRebootMode(const crd::UpdateRunSpec& spec) {
 Status ApplyNodeAction(kube::KubeClient& client, ClusterSource& cluster, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
                        const agent::RequestSigningKey& signing_key, ActionOutcome& outcome,
-                       const std::optional<kube::ObjectKey>& own_pod) {
+                       const std::optional<kube::ObjectKey>& own_pod,
+                       const std::function<void()>& before_eviction) {
   switch (action.type) {
     case ActionType::kCordon:
       return SetUnschedulable(client, action.node, true, action.token);
@@ -249,9 +251,9 @@ Status ApplyNodeAction(kube::KubeClient& client, ClusterSource& cluster, const N
       return SetUnschedulable(client, action.node, false, "");
     case ActionType::kDrain:
       return Drain(client, cluster, action.node, false, spec.drain == crd::DrainMode::kForce,
-                   own_pod, outcome);
+                   own_pod, outcome, before_eviction);
     case ActionType::kForceDrain:
-      return Drain(client, cluster, action.node, true, true, own_pod, outcome);
+      return Drain(client, cluster, action.node, true, true, own_pod, outcome, before_eviction);
     case ActionType::kRequestUpdate:
       return RequestUpdate(client, action, spec, signing_key);
     case ActionType::kRunHook:

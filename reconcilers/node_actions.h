@@ -6,6 +6,7 @@
 // Thread-safety: stateless; safe wherever the KubeClient is.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,6 +57,7 @@ std::string AgentRebootMode(const crd::UpdateRunSpec& spec);
 Status ApplyNodeAction(kube::KubeClient& client, ClusterSource& cluster, const NodeAction& action,
                        const crd::UpdateRunSpec& spec, const std::string& hook_namespace,
                        const agent::RequestSigningKey& signing_key, ActionOutcome& outcome,
-                       const std::optional<kube::ObjectKey>& own_pod = std::nullopt);
+                       const std::optional<kube::ObjectKey>& own_pod = std::nullopt,
+                       const std::function<void()>& before_eviction = nullptr);
 
 }  // namespace kcau::reconcilers

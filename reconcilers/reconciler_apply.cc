@@ -76,10 +76,11 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodes(Pass& pass) {
 Status UpdateRunReconciler::ApplyNodeActions(const std::vector<const NodeAction*>& actions,
                                              const crd::UpdateRunSpec& spec,
                                              const std::string& read_version,
-                                             ActionOutcome& outcome, const NodeAction** failed) {
+                                             ActionOutcome& outcome, const NodeAction** failed,
+                                             const std::function<void()>& before_eviction) {
   for (const NodeAction* action : actions) {
     Status s = ApplyNodeAction(client_, cluster_, *action, spec, locks_.lease_namespace(),
-                               signing_key_, outcome, own_pod_);
+                               signing_key_, outcome, own_pod_, before_eviction);
     if (!s.ok()) {
       if (failed != nullptr) *failed = action;
       return s;
@@ -185,7 +186,8 @@ bool UpdateRunReconciler::StartNodeJob(const std::string& run, std::vector<NodeA
       [this, owned = std::move(actions), spec, read_version](ActionOutcome& outcome) {
         std::vector<const NodeAction*> pointers;
         for (const auto& action : owned) pointers.push_back(&action);
-        return ApplyNodeActions(pointers, *spec, read_version, outcome, nullptr);
+        return ApplyNodeActions(pointers, *spec, read_version, outcome, nullptr,
+                                [this] { background_.YieldToReturns(kEvictionYieldAtMost); });
       },
       [this, run](const ActionOutcome& outcome, const Status&) {
         refusals_.Record(run, outcome.eviction_refusals);

@@ -19,6 +19,7 @@
 // guarantees one run is never reconciled twice at once.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -119,6 +120,8 @@ class UpdateRunReconciler {
   static constexpr int kDrainsInFlight = 8;
   // And uncordons a pool of their own besides.
   static constexpr int kReturnsInFlight = 8;
+  // How long an eviction waits at most for uncordons under way (YieldToReturns).
+  static constexpr std::chrono::milliseconds kEvictionYieldAtMost{50};
   // With SetBackgroundWork, Events are sent by this many threads.
   static constexpr int kEventSenders = 4;
 
@@ -144,7 +147,8 @@ class UpdateRunReconciler {
   Stop ActOnNodesNow(Pass& pass);
   Status ApplyNodeActions(const std::vector<const NodeAction*>& actions,
                           const crd::UpdateRunSpec& spec, const std::string& read_version,
-                          ActionOutcome& outcome, const NodeAction** failed);
+                          ActionOutcome& outcome, const NodeAction** failed,
+                          const std::function<void()>& before_eviction = nullptr);
   void StartInBackground(const Pass& pass,
                          const std::vector<std::vector<const NodeAction*>>& by_node,
                          const std::map<std::string, std::string>& read_version);

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 namespace kcau::reconcilers {
 namespace {
@@ -144,6 +145,48 @@ TEST(BackgroundNodeActionsTest, QuickWritesDoNotWaitBehindDrains) {
 // uncordoned at once all the same.
 TEST(BackgroundNodeActionsTest, UncordonsDoNotWaitBehindAWaveOfWrites) {
   ExpectNotHeldBehind(BackgroundNodeActions::Lane::kQuick, BackgroundNodeActions::Lane::kReturning);
+}
+
+}  // namespace
+}  // namespace kcau::reconcilers
+
+namespace kcau::reconcilers {
+namespace {
+
+// A drain's evictions step aside while a backlog of uncordons is under way (the API server
+// serves requests in the order they come), and never for longer than they are told. With one
+// thread for uncordons, one under way is a backlog.
+TEST(BackgroundNodeActionsTest, EvictionsYieldToUncordonsUnderWay) {
+  BackgroundNodeActions actions(1, 1, 1);
+  actions.YieldToReturns(std::chrono::seconds(10));  // none under way: returns at once
+
+  EndCounter counter;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(actions.Start(
+      "run", "n1", BackgroundNodeActions::Lane::kReturning,
+      [released](ActionOutcome&) {
+        released.wait();
+        return Status();
+      },
+      counter.Callback()));
+  const auto before = std::chrono::steady_clock::now();
+  actions.YieldToReturns(std::chrono::milliseconds(100));  // bounded
+  EXPECT_GE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(100));
+
+  std::promise<void> yielded;
+  std::future<void> done = yielded.get_future();
+  std::thread eviction([&] {
+    actions.YieldToReturns(std::chrono::seconds(10));
+    yielded.set_value();
+  });
+  EXPECT_EQ(done.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
+      << "evicted while an uncordon was under way";
+  release.set_value();
+  EXPECT_EQ(done.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "still waiting after the uncordon ended";
+  eviction.join();
+  ASSERT_TRUE(counter.WaitFor(1));
 }
 
 }  // namespace
