@@ -62,9 +62,7 @@ int Int(const value& v, const Path& path) {
   return static_cast<int>(n);
 }
 
-std::string ItemPath(const std::string& path, size_t index) {
-  return path + "[" + std::to_string(index) + "]";
-}
+std::string ItemPath(const std::string& path, size_t index) { return Path(path, index).str(); }
 
 std::vector<std::string> Strings(const value& v, const Path& path) {
   return Items(v, path, String);

@@ -80,7 +80,7 @@ class BackgroundNodeActions {
   int busy_ = 0;  // jobs queued or running, until their `ended` returned; guarded by mu_
   const int returning_backlog_;               // YieldToReturns waits above this many
   int returning_ = 0;                         // kReturning jobs queued or running; mu_
-  mutable std::condition_variable returned_;  // notified when returning_ drops to 0
+  mutable std::condition_variable returned_;  // notified once returning_ <= the backlog
   std::map<std::string, Finished> finished_;  // by run; guarded by mu_
   // Last: destroyed first, so no job runs once the bookkeeping above goes.
   BoundedExecutor quick_;
