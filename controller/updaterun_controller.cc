@@ -95,11 +95,12 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),
       reconciler_(client, cluster_, clock, run_metrics_.get(), signing_key, controller_namespace,
                   std::move(hook_policy)) {
-  // The stores their handlers feed keep what is read; of runs, their names (a pass reads its
-  // run from the API, and their phases are the reconciler's).
+  // The stores their handlers feed keep what is read, and the keys and versions the
+  // informers' relists compare; of runs, the informer keeps their names (a pass reads its run
+  // from the API, and their phases are the reconciler's).
   runs_->KeepKeysOnly();
-  nodes_->KeepKeysOnly();
-  pods_->KeepKeysOnly();
+  nodes_->KeysKeptBy(node_store_);
+  pods_->KeysKeptBy(pod_store_);
   // A pass waits neither for its drains nor for its Events: a node back from its reboot is
   // acted on at once, however many nodes are draining or ending. A drain's end brings its
   // run back.

@@ -88,10 +88,12 @@ class UpdateRunController {
   const Duration resync_period_;
   WorkQueue queue_;
   std::unique_ptr<kube::Informer> runs_;
-  // The nodes as passes read them; fed by nodes_, which keeps keys only. Outlives nodes_.
+  // The nodes as passes read them, and nodes_'s record of keys and versions; fed by nodes_.
+  // Outlives nodes_.
   reconcilers::NodeStore node_store_;
   std::unique_ptr<kube::Informer> nodes_;
-  // The pods as drains read them; fed by pods_, which keeps keys only. Outlives pods_.
+  // The pods as drains read them, and pods_'s record of keys and versions; fed by pods_.
+  // Outlives pods_.
   reconcilers::PodStore pod_store_;
   std::unique_ptr<kube::Informer> pods_;
   reconcilers::CachedClusterSource cluster_;

@@ -54,36 +54,53 @@ void Informer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Json Informer::ObjectOf(const std::string& key, const Cached& cached) {
-  if (cached.object) return *cached.object;
+Json Informer::ObjectOf(const std::string& key, const std::string& resource_version) {
   Json o = Json::object();
   const size_t slash = key.find('/');
   if (slash > 0) o["metadata"]["namespace"] = Json::string(key.substr(0, slash));
   o["metadata"]["name"] = Json::string(key.substr(slash + 1));
-  o["metadata"]["resourceVersion"] = Json::string(cached.resource_version);
+  o["metadata"]["resourceVersion"] = Json::string(resource_version);
   return o;
 }
 
-std::vector<Json> Informer::Snapshot() const {
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  std::vector<Json> out;
-  out.reserve(cache_.size());
-  for (const auto& [key, cached] : cache_) out.push_back(ObjectOf(key, cached));
-  return out;
-}
-
-void Informer::Visit(const std::function<void(const Json&)>& visit) const {
+void Informer::VisitKeys(
+    const std::function<void(const std::string& key, const Json& object)>& visit) const {
+  if (keys_by_ != nullptr) {
+    keys_by_->ForEachKey([&](const std::string& key, const std::string& version) {
+      visit(key, ObjectOf(key, version));
+    });
+    return;
+  }
   std::lock_guard<std::mutex> lock(cache_mu_);
   for (const auto& [key, cached] : cache_) {
     if (cached.object) {
-      visit(*cached.object);
+      visit(key, *cached.object);
     } else {
-      visit(ObjectOf(key, cached));
+      visit(key, ObjectOf(key, cached.resource_version));
     }
   }
 }
 
+std::vector<Json> Informer::Snapshot() const {
+  std::vector<Json> out;
+  VisitKeys([&](const std::string&, const Json& object) { out.push_back(object); });
+  return out;
+}
+
+void Informer::Visit(const std::function<void(const Json&)>& visit) const {
+  VisitKeys([&](const std::string&, const Json& object) { visit(object); });
+}
+
+std::optional<std::string> Informer::CachedVersion(const std::string& key) const {
+  if (keys_by_ != nullptr) return keys_by_->VersionOf(key);
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return std::nullopt;
+  return it->second.resource_version;
+}
+
 void Informer::StoreLocked(const std::string& key, const Json* object) {
+  if (keys_by_ != nullptr) return;  // the handler's store records it
   auto it = cache_.find(key);
   if (object == nullptr) {
     if (it != cache_.end()) cache_.erase(it);
@@ -95,16 +112,23 @@ void Informer::StoreLocked(const std::string& key, const Json* object) {
 }
 
 size_t Informer::Size() const {
+  if (keys_by_ != nullptr) return keys_by_->size();
   std::lock_guard<std::mutex> lock(cache_mu_);
   return cache_.size();
 }
 
 std::optional<Json> Informer::Get(const std::string& ns, const std::string& name) const {
-  std::lock_guard<std::mutex> lock(cache_mu_);
   const std::string key = ns + "/" + name;
+  if (keys_by_ != nullptr) {
+    const auto version = keys_by_->VersionOf(key);
+    if (!version) return std::nullopt;
+    return ObjectOf(key, *version);
+  }
+  std::lock_guard<std::mutex> lock(cache_mu_);
   auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
-  return ObjectOf(key, it->second);
+  if (it->second.object) return *it->second.object;
+  return ObjectOf(key, it->second.resource_version);
 }
 
 void Informer::Deliver(const std::string& type, const Json& object, const Json* kept) {
@@ -146,14 +170,10 @@ bool Informer::ListAndDeliver() {
       const Json& kept = transform_ ? (slim = transform_(item)) : item;
       std::string key = KeyOf(kept);
       std::string type;
-      {
-        std::lock_guard<std::mutex> lock(cache_mu_);
-        auto it = cache_.find(key);
-        if (it == cache_.end()) {
-          type = "ADDED";
-        } else if (it->second.resource_version != ResourceVersionOf(kept)) {
-          type = "MODIFIED";
-        }
+      if (const auto version = CachedVersion(key); !version) {
+        type = "ADDED";
+      } else if (*version != ResourceVersionOf(kept)) {
+        type = "MODIFIED";
       }
       listed.insert(std::move(key));
       if (!type.empty()) Deliver(type, item, &kept);
@@ -163,12 +183,9 @@ bool Informer::ListAndDeliver() {
   } while (!page_options.continue_token.empty());
   ++lists_;
   std::vector<Json> gone;
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    for (const auto& [key, cached] : cache_) {
-      if (!listed.count(key)) gone.push_back(ObjectOf(key, cached));
-    }
-  }
+  VisitKeys([&](const std::string& key, const Json& object) {
+    if (!listed.count(key)) gone.push_back(object);
+  });
   for (const auto& obj : gone) Deliver("DELETED", obj, &obj);
   listed.clear();
   // The list's pages were the largest allocations this process makes; glibc keeps freed

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "kube/kube_client.h"
+#include "kube/versioned_keys.h"
 
 namespace kcau::kube {
 
@@ -46,6 +47,11 @@ class Informer {
   // each is tens of MiB. Snapshot, Get and Visit then see objects of metadata.namespace, name
   // and resourceVersion, as does the handler for an object a relist finds gone.
   void KeepKeysOnly() { keys_only_ = true; }
+  // Before Start(): like KeepKeysOnly, but the keys and resourceVersions are those `store`
+  // holds, and the informer keeps none: the store its handler feeds records each object's
+  // resourceVersion as it is delivered (a DELETED one forgotten), and must outlive the
+  // informer. Snapshot, Get, Visit and Size read `store`.
+  void KeysKeptBy(const VersionedKeys& store) { keys_by_ = &store; }
   void Start();
   void Stop();
   bool HasSynced() const { return synced_; }
@@ -76,8 +82,14 @@ class Informer {
     std::string resource_version;
     std::unique_ptr<const Json> object;  // null with KeepKeysOnly
   };
-  // The cached object, or with KeepKeysOnly one made of its key and resourceVersion.
-  static Json ObjectOf(const std::string& key, const Cached& cached);
+  // With KeepKeysOnly or KeysKeptBy, what the cache tells of an object: its key and version.
+  static Json ObjectOf(const std::string& key, const std::string& resource_version);
+  // The resourceVersion the cache (or the store keeping the keys) holds for `key`.
+  std::optional<std::string> CachedVersion(const std::string& key) const;
+  // Every key the cache (or the store keeping the keys) holds, with the cached object, or
+  // one ObjectOf made; under the lock of whichever holds them.
+  void VisitKeys(
+      const std::function<void(const std::string& key, const Json& object)>& visit) const;
 
   KubeClient& client_;
   const Resource resource_;
@@ -86,6 +98,7 @@ class Informer {
   const Handler handler_;
   Transform transform_;
   bool keys_only_ = false;
+  const VersionedKeys* keys_by_ = nullptr;  // with KeysKeptBy; cache_ stays empty
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> synced_{false};

@@ -1,7 +1,8 @@
 // The controller's node cache as typed NodeViews, fed by the node informer's handler with
-// every event (that informer keeps keys only, Informer::KeepKeysOnly): a Node is converted
-// once per change, as it arrives, and no JSON of it is kept. At 5,000 nodes the slimmed JSON
-// cache plus the views converted from it on each pass held both forms of every node.
+// every event: a Node is converted once per change, as it arrives, and no JSON of it is kept.
+// At 5,000 nodes the slimmed JSON cache plus the views converted from it on each pass held
+// both forms of every node. It is also that informer's record of keys and resourceVersions
+// (kube::VersionedKeys, Informer::KeysKeptBy), so the informer keeps none of its own.
 //
 // Thread-safety: every method is safe from any thread.
 #pragma once
@@ -14,11 +15,12 @@
 
 #include "common/status.h"
 #include "kube/json.h"
+#include "kube/versioned_keys.h"
 #include "reconcilers/node_view.h"
 
 namespace kcau::reconcilers {
 
-class NodeStore {
+class NodeStore : public kube::VersionedKeys {
  public:
   // An informer event: ADDED or MODIFIED stores the node as it is now, DELETED forgets it.
   // `seen`, when set, is shown the view stored, after it is.
@@ -26,12 +28,22 @@ class NodeStore {
              const std::function<void(const NodeView&)>& seen = {});
   // Every node, in name order; an error when a stored Node could not be read.
   StatusOr<std::vector<NodeView>> All() const;
-  size_t size() const;
+
+  // kube::VersionedKeys: keys are "/name", as for any cluster-scoped object.
+  std::optional<std::string> VersionOf(const std::string& key) const override;
+  void ForEachKey(const std::function<void(const std::string& key, const std::string& version)>&
+                      visit) const override;
+  // The nodes stored, malformed ones included.
+  size_t size() const override;
 
  private:
+  struct Malformed {
+    std::string why;  // why it cannot be read
+    std::string resource_version;
+  };
   mutable std::mutex mu_;
-  std::map<std::string, NodeView> views_;         // by name; guarded by mu_
-  std::map<std::string, std::string> malformed_;  // name -> why it cannot be read; guarded by mu_
+  std::map<std::string, NodeView> views_;       // by name; guarded by mu_
+  std::map<std::string, Malformed> malformed_;  // by name; guarded by mu_
 };
 
 }  // namespace kcau::reconcilers

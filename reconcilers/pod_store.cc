@@ -1,33 +1,71 @@
 #include "reconcilers/pod_store.h"
 
+#include <algorithm>
+
+#include "kube/object_meta.h"
+
 namespace kcau::reconcilers {
 
-void PodStore::Apply(const std::string& type, const kube::Json& pod) {
-  PodView view = PodViewFromJson(pod);
-  const std::string key = view.Key();
-  std::lock_guard<std::mutex> lock(mu_);
-  // Out of its old node's set first: a pod's node changes once, when it is scheduled.
-  if (auto was = node_of_.find(key); was != node_of_.end()) {
-    auto node = by_node_.find(was->second);
-    if (node != by_node_.end()) {
-      node->second.erase(key);
-      if (node->second.empty()) by_node_.erase(node);
-    }
-    node_of_.erase(was);
+uint32_t PodStore::NodeIdLocked(const std::string& node) {
+  auto [it, added] = node_ids_.try_emplace(node, static_cast<uint32_t>(node_names_.size()));
+  if (added) {
+    node_names_.push_back(node);
+    on_node_.emplace_back();
   }
-  if (type == "DELETED") return;
-  by_node_[view.node][key] = {view.daemon_set_or_mirror, view.terminating, view.has_controller};
-  node_of_[key] = std::move(view.node);
+  return it->second;
+}
+
+void PodStore::UnindexLocked(const Entry& pod) {
+  auto& on = on_node_[pod.second.node];
+  on.erase(std::find(on.begin(), on.end(), &pod));
+  // A drained node's list goes with its last pod, not with the store.
+  if (on.empty()) std::vector<const Entry*>().swap(on);
+}
+
+void PodStore::Apply(const std::string& type, const kube::Json& pod) {
+  const PodView view = PodViewFromJson(pod);
+  std::string key = view.Key();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pods_.find(key);
+  if (type == "DELETED") {
+    if (it != pods_.end()) {
+      UnindexLocked(*it);
+      pods_.erase(it);
+    }
+    return;
+  }
+  const uint32_t node = NodeIdLocked(view.node);
+  // A pod's node changes once, when it is scheduled: it moves to its new node's list.
+  bool indexed = false;
+  if (it == pods_.end()) {
+    it = pods_.emplace(std::move(key), Pod{}).first;
+  } else if (it->second.node == node) {
+    indexed = true;
+  } else {
+    UnindexLocked(*it);
+  }
+  Pod& kept = it->second;
+  kept.resource_version = kube::ResourceVersionOf(pod);
+  kept.node = node;
+  kept.traits.daemon_set_or_mirror = view.daemon_set_or_mirror;
+  kept.traits.terminating = view.terminating;
+  kept.traits.has_controller = view.has_controller;
+  if (!indexed) on_node_[node].push_back(&*it);
 }
 
 std::vector<PodView> PodStore::On(const std::string& node) const {
-  std::lock_guard<std::mutex> lock(mu_);
   std::vector<PodView> pods;
-  auto it = by_node_.find(node);
-  if (it == by_node_.end()) return pods;
-  pods.reserve(it->second.size());
-  for (const auto& [key, traits] : it->second) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto id = node_ids_.find(node);
+  if (id == node_ids_.end()) return pods;
+  std::vector<const Entry*> on = on_node_[id->second];
+  std::sort(on.begin(), on.end(),
+            [](const Entry* a, const Entry* b) { return a->first < b->first; });
+  pods.reserve(on.size());
+  for (const Entry* pod : on) {
+    const std::string& key = pod->first;
     const size_t slash = key.find('/');
+    const Traits& traits = pod->second.traits;
     pods.push_back({key.substr(0, slash), key.substr(slash + 1), node, traits.daemon_set_or_mirror,
                     traits.terminating, traits.has_controller});
   }
@@ -37,20 +75,31 @@ std::vector<PodView> PodStore::On(const std::string& node) const {
 std::map<std::string, int> PodStore::EvictablePerNode() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, int> counts;
-  for (const auto& [node, pods] : by_node_) {
-    if (node.empty()) continue;
-    int evictable = 0;
-    for (const auto& [_, pod] : pods) {
-      if (!pod.daemon_set_or_mirror) ++evictable;
-    }
-    if (evictable > 0) counts[node] = evictable;
+  for (uint32_t node = 1; node < on_node_.size(); ++node) {
+    const int evictable = static_cast<int>(
+        std::count_if(on_node_[node].begin(), on_node_[node].end(),
+                      [](const Entry* pod) { return !pod->second.traits.daemon_set_or_mirror; }));
+    if (evictable > 0) counts[node_names_[node]] = evictable;
   }
   return counts;
 }
 
+std::optional<std::string> PodStore::VersionOf(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pods_.find(key);
+  if (it == pods_.end()) return std::nullopt;
+  return it->second.resource_version;
+}
+
+void PodStore::ForEachKey(
+    const std::function<void(const std::string& key, const std::string& version)>& visit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, pod] : pods_) visit(key, pod.resource_version);
+}
+
 size_t PodStore::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return node_of_.size();
+  return pods_.size();
 }
 
 }  // namespace kcau::reconcilers

@@ -1,13 +1,15 @@
 // The controller's pod cache as typed values (PodView), indexed by node: what a drain and the
-// per-node counts read, fed by the pod informer's handler with every event. The informer
-// itself keeps only each pod's key and resourceVersion (Informer::KeepKeysOnly), which its
-// relists need. 50,000 pods as slimmed JSON trees were ~1.3 KB each; kept here as their key,
-// node and traits (PodViews are made when read), with the informer's keys, about 400 bytes
-// (bench/scale_bench.cc measures it).
+// per-node counts read, fed by the pod informer's handler with every event. It is also the
+// informer's record of keys and resourceVersions (kube::VersionedKeys, Informer::KeysKeptBy),
+// so every pod's key is held once. Each pod is kept as its key, its resourceVersion, its
+// node (by number) and three traits; PodViews are made when read. At 50,000 pods that is
+// about 150 bytes a pod (bench/scale_bench.cc measures it), where slimmed JSON trees were
+// ~1.3 KB.
 //
 // Thread-safety: every method is safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -15,11 +17,12 @@
 #include <vector>
 
 #include "kube/json.h"
+#include "kube/versioned_keys.h"
 #include "reconcilers/pod_rules.h"
 
 namespace kcau::reconcilers {
 
-class PodStore {
+class PodStore : public kube::VersionedKeys {
  public:
   // An informer event: ADDED or MODIFIED stores the pod as it is now, DELETED forgets it.
   void Apply(const std::string& type, const kube::Json& pod);
@@ -27,21 +30,39 @@ class PodStore {
   std::vector<PodView> On(const std::string& node) const;
   // Per node, its pods that are neither DaemonSet nor mirror pods; nodes without any absent.
   std::map<std::string, int> EvictablePerNode() const;
-  size_t size() const;
+
+  // kube::VersionedKeys: keys are "namespace/name".
+  std::optional<std::string> VersionOf(const std::string& key) const override;
+  void ForEachKey(const std::function<void(const std::string& key, const std::string& version)>&
+                      visit) const override;
+  size_t size() const override;
 
  private:
-  // What a PodView holds besides its key and node, which the maps hold already: at 50,000
-  // pods, keeping them once more in every view was a third of the store.
+  // What a PodView holds besides its key and node.
   struct Traits {
-    bool daemon_set_or_mirror = false;
-    bool terminating = false;
-    bool has_controller = false;
+    bool daemon_set_or_mirror : 1 = false;
+    bool terminating : 1 = false;
+    bool has_controller : 1 = false;
   };
+  struct Pod {
+    std::string resource_version;
+    uint32_t node = 0;  // an index into node_names_; 0 is "", unscheduled
+    Traits traits;
+  };
+  using Pods = std::unordered_map<std::string, Pod>;  // by "ns/name"
+  using Entry = Pods::value_type;
+
+  uint32_t NodeIdLocked(const std::string& node);
+  void UnindexLocked(const Entry& pod);
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::string> node_of_;  // "ns/name" -> node; guarded by mu_
-  // node -> "ns/name" -> traits; unscheduled pods under ""; guarded by mu_.
-  std::unordered_map<std::string, std::map<std::string, Traits>> by_node_;
+  Pods pods_;  // guarded by mu_
+  // Node names by number, and numbers by name: 5,000 names held once, not once per pod.
+  // A number outlives its node's pods (at most one per node ever seen). Guarded by mu_.
+  std::vector<std::string> node_names_{""};
+  std::unordered_map<std::string, uint32_t> node_ids_{{"", 0}};
+  // Per node number, its pods: pointers into pods_, whose elements never move. Guarded by mu_.
+  std::vector<std::vector<const Entry*>> on_node_{1};
 };
 
 }  // namespace kcau::reconcilers

@@ -1,6 +1,7 @@
 // An informer that keeps keys only (KeepKeysOnly): its cache holds each object's key and
 // resourceVersion, its relists still tell changed and deleted objects apart, and a deleted
-// object reaches the handler by its namespace and name.
+// object reaches the handler by its namespace and name. One whose keys its handler's store
+// keeps (KeysKeptBy) does the same with no cache of its own.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "common/clock.h"
 #include "kube/informer.h"
+#include "kube/object_meta.h"
 #include "sim/object_store.h"
 #include "sim/store_client.h"
 
@@ -104,6 +106,84 @@ TEST(InformerKeysOnlyTest, KeepsKeysAndVersionsAndRelistsTellChangesAndDeletions
       << "a deleted object reaches the handler by its namespace and name";
   EXPECT_TRUE(Eventually([&] { return informer.Size() == 1; }));
   informer.Stop();
+}
+
+// The store a handler feeds, keeping each key's version as VersionedKeys asks.
+class VersionMap : public VersionedKeys {
+ public:
+  void Apply(const std::string& type, const Json& o) {
+    const std::string key = o.at("metadata").at("namespace").as_string() + "/" +
+                            o.at("metadata").at("name").as_string();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (type == "DELETED") {
+      versions_.erase(key);
+    } else {
+      versions_[key] = o.at("metadata").at("resourceVersion").as_string();
+    }
+  }
+  std::optional<std::string> VersionOf(const std::string& key) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = versions_.find(key);
+    if (it == versions_.end()) return std::nullopt;
+    return it->second;
+  }
+  void ForEachKey(
+      const std::function<void(const std::string&, const std::string&)>& visit) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, version] : versions_) visit(key, version);
+  }
+  size_t size() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return versions_.size();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> versions_;
+};
+
+TEST(InformerKeysOnlyTest, KeysKeptByTheHandlersStoreServeRelistsAndReads) {
+  FakeClock clock{TimePoint{}};
+  sim::ObjectStore store{clock};
+  RelistOnlyClient client{store};
+  ASSERT_TRUE(store.Create(res::Pods(), "default", Pod("p1", "web")).ok());
+  ASSERT_TRUE(store.Create(res::Pods(), "default", Pod("p2", "web")).ok());
+  ASSERT_TRUE(store.Create(res::Pods(), "default", Pod("p3", "web")).ok());
+  Seen seen;
+  VersionMap versions;
+  Informer informer{client, res::Pods(), "", {}, [&](const std::string& type, const Json& o) {
+                      seen.Add(type, o);
+                      versions.Apply(type, o);
+                    }};
+  informer.KeysKeptBy(versions);
+  informer.Start();
+  ASSERT_TRUE(Eventually([&] { return informer.HasSynced() && informer.Size() == 3; }));
+  // Reads go to the store's keys and versions.
+  const auto stored = store.Get(res::Pods(), {"default", "p1"});
+  ASSERT_TRUE(stored.ok());
+  const auto p1 = informer.Get("default", "p1");
+  ASSERT_TRUE(p1.has_value());
+  EXPECT_EQ(p1->at("metadata").at("resourceVersion"), stored->at("metadata").at("resourceVersion"));
+  EXPECT_FALSE(informer.Get("default", "nope").has_value());
+  EXPECT_EQ(informer.Snapshot().size(), 3u);
+
+  // Relists compare against the store: p1 changed, p2 deleted, p3 unchanged (never
+  // delivered again however many relists pass).
+  Json changed = *stored;
+  changed["metadata"]["labels"]["app"] = Json::string("api");
+  ASSERT_TRUE(store.Update(res::Pods(), {"default", "p1"}, changed, false).ok());
+  ASSERT_TRUE(store.Delete(res::Pods(), {"default", "p2"}).ok());
+  EXPECT_TRUE(Eventually([&] { return seen.Has("MODIFIED default/p1"); }));
+  EXPECT_TRUE(Eventually([&] { return seen.Has("DELETED default/p2"); }));
+  EXPECT_TRUE(Eventually([&] { return informer.Size() == 2; }));
+  const int lists = informer.Lists();
+  ASSERT_TRUE(Eventually([&] { return informer.Lists() >= lists + 3; }));
+  informer.Stop();
+  EXPECT_FALSE(seen.Has("MODIFIED default/p3"));
+  EXPECT_FALSE(seen.Has("MODIFIED default/p2"));
+  EXPECT_EQ(std::count(seen.events.begin(), seen.events.end(), "ADDED default/p3"), 1);
+  EXPECT_EQ(versions.VersionOf("default/p1"),
+            ResourceVersionOf(*store.Get(res::Pods(), {"default", "p1"})));
 }
 
 }  // namespace

@@ -177,5 +177,51 @@ TEST(PodStoreTest, FollowsSchedulingAndDeletionAndCountsByNode) {
   EXPECT_EQ(store.size(), 2u);
 }
 
+// The store is its informer's record of keys and versions (Informer::KeysKeptBy).
+TEST(PodStoreTest, KeepsEachPodsVersionForItsInformer) {
+  PodStore store;
+  auto at = [](Json pod, const std::string& version) {
+    pod["metadata"]["resourceVersion"] = Json::string(version);
+    return pod;
+  };
+  store.Apply("ADDED", at(NamedPod("a", "", "ReplicaSet"), "10"));
+  store.Apply("ADDED", at(NamedPod("b", "n1", "ReplicaSet"), "11"));
+  EXPECT_EQ(store.VersionOf("web/a"), "10");
+  store.Apply("MODIFIED", at(NamedPod("a", "n1", "ReplicaSet"), "12"));  // scheduled
+  EXPECT_EQ(store.VersionOf("web/a"), "12");
+  store.Apply("MODIFIED", at(NamedPod("b", "n1", "ReplicaSet"), "13"));  // same node
+  ASSERT_EQ(store.On("n1").size(), 2u) << "a pod changed on its node is listed there once";
+  EXPECT_EQ(store.On("").size(), 0u);
+  std::map<std::string, std::string> keys;
+  store.ForEachKey([&](const std::string& key, const std::string& v) { keys[key] = v; });
+  EXPECT_EQ(keys, (std::map<std::string, std::string>{{"web/a", "12"}, {"web/b", "13"}}));
+  store.Apply("DELETED", NamedPod("a", "", ""));
+  EXPECT_EQ(store.VersionOf("web/a"), std::nullopt);
+  EXPECT_EQ(store.VersionOf("web/b"), "13");
+  EXPECT_EQ(store.On("n1").size(), 1u);
+}
+
+TEST(NodeStoreTest, KeepsEachNodesVersionForItsInformer) {
+  NodeStore store;
+  auto node = [](const std::string& name, const std::string& version) {
+    Json n = Json::object();
+    n["metadata"]["name"] = Json::string(name);
+    n["metadata"]["resourceVersion"] = Json::string(version);
+    return n;
+  };
+  store.Apply("ADDED", node("n1", "7"));
+  store.Apply("ADDED", node("n2", "8"));
+  store.Apply("MODIFIED", node("n2", "9"));
+  EXPECT_EQ(store.VersionOf("/n1"), "7");
+  EXPECT_EQ(store.VersionOf("/n2"), "9");
+  EXPECT_EQ(store.VersionOf("n1"), std::nullopt) << "cluster-scoped keys begin with /";
+  std::map<std::string, std::string> keys;
+  store.ForEachKey([&](const std::string& key, const std::string& v) { keys[key] = v; });
+  EXPECT_EQ(keys, (std::map<std::string, std::string>{{"/n1", "7"}, {"/n2", "9"}}));
+  store.Apply("DELETED", node("n2", "9"));
+  EXPECT_EQ(store.VersionOf("/n2"), std::nullopt);
+  EXPECT_EQ(store.size(), 1u);
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers

@@ -774,8 +774,8 @@ TEST_F(ReconcilerTest, RunsToSuccessFromInformerCaches) {
   kube::Informer pods(client_, res::Pods(), "", {}, [&](const std::string& type, const Json& pod) {
     pod_store.Apply(type, pod);
   });
-  nodes.KeepKeysOnly();
-  pods.KeepKeysOnly();
+  nodes.KeysKeptBy(node_store);
+  pods.KeysKeptBy(pod_store);
   nodes.Start();
   pods.Start();
   // Waits until a cache holds exactly the store's objects at their current versions
@@ -823,7 +823,7 @@ TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
       client_, res::Nodes(), "", {},
       [&](const std::string& type, const Json& node) { node_store.Apply(type, node); });
   kube::Informer pods(client_, res::Pods(), "", {}, [](const std::string&, const Json&) {});
-  nodes.KeepKeysOnly();
+  nodes.KeysKeptBy(node_store);
   nodes.Start();
   PodStore pod_store;
   CachedClusterSource cluster(nodes, node_store, pods, pod_store);
