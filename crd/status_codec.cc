@@ -264,11 +264,11 @@ value EncodeNode(const NodeResult& r) {
   return e;
 }
 
-// status.nodes, and for a large run status.succeededNodes and status.upToDateNodes.
-void EncodeNodes(const std::vector<NodeResult>& nodes, value& o) {
+// For a large run, status.succeededNodes and status.upToDateNodes, in `o`; the results
+// status.nodes lists, returned.
+std::vector<const NodeResult*> EncodeNodeGroups(const std::vector<NodeResult>& nodes, value& o) {
   const bool compact = nodes.size() > kCompactSucceededAbove;
-  value arr = value::array();
-  size_t n = 0;
+  std::vector<const NodeResult*> listed;
   // attempts, updatesInstalled, rebooted -> names: the compact form of succeeded nodes.
   std::map<std::tuple<int, int, bool>, std::vector<std::string>> groups;
   std::vector<std::string> up_to_date;
@@ -278,10 +278,9 @@ void EncodeNodes(const std::vector<NodeResult>& nodes, value& o) {
     } else if (compact && UpToDate(r)) {
       up_to_date.push_back(r.name);
     } else {
-      arr[n++] = EncodeNode(r);
+      listed.push_back(&r);
     }
   }
-  if (n > 0) o["nodes"] = arr;
   if (!groups.empty()) {
     value grouped = value::array(groups.size());
     size_t g = 0;
@@ -296,6 +295,7 @@ void EncodeNodes(const std::vector<NodeResult>& nodes, value& o) {
     o["succeededNodes"] = grouped;
   }
   if (!up_to_date.empty()) o["upToDateNodes"] = StrArray(up_to_date);
+  return listed;
 }
 
 }  // namespace
@@ -308,7 +308,19 @@ StatusOr<UpdateRunStatus> DecodeUpdateRunStatus(const value& status) {
   }
 }
 
+value EncodeNodeResult(const NodeResult& result) { return EncodeNode(result); }
+
 value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
+  StatusParts parts = EncodeUpdateRunStatusParts(st);
+  if (!parts.listed.empty()) {
+    value arr = value::array(parts.listed.size());
+    for (size_t i = 0; i < parts.listed.size(); ++i) arr[i] = EncodeNode(*parts.listed[i]);
+    parts.head["nodes"] = std::move(arr);
+  }
+  return std::move(parts.head);
+}
+
+StatusParts EncodeUpdateRunStatusParts(const UpdateRunStatus& st) {
   value o = value::object();
   o["phase"] = Str(RunPhaseName(st.phase));
   if (st.observed_generation != 0) o["observedGeneration"] = value::number(st.observed_generation);
@@ -332,8 +344,10 @@ value EncodeUpdateRunStatus(const UpdateRunStatus& st) {
     for (size_t i = 0; i < st.batches.size(); ++i) arr[i] = StrArray(st.batches[i]);
     o["batches"] = arr;
   }
-  if (!st.nodes.empty()) EncodeNodes(st.nodes, o);
-  return o;
+  StatusParts parts;
+  if (!st.nodes.empty()) parts.listed = EncodeNodeGroups(st.nodes, o);
+  parts.head = std::move(o);
+  return parts;
 }
 
 }  // namespace kcau::crd

@@ -34,4 +34,16 @@ inline constexpr size_t kCompactSucceededAbove = 500;
 
 web::json::value EncodeUpdateRunStatus(const UpdateRunStatus& status);
 
+// A status encoded in two parts, for a writer that sends only what changed: `head` is the
+// status without its "nodes" array, and `listed` the results that array lists, in its order
+// (pointers into the status encoded), each encoded by EncodeNodeResult when it is compared.
+// At 5,000 nodes the whole tree is ~2 MB that a patch of a few entries never needed.
+// EncodeUpdateRunStatus is `head` with "nodes" made of `listed`, when there are any.
+struct StatusParts {
+  web::json::value head;
+  std::vector<const NodeResult*> listed;
+};
+StatusParts EncodeUpdateRunStatusParts(const UpdateRunStatus& status);
+web::json::value EncodeNodeResult(const NodeResult& result);
+
 }  // namespace kcau::crd

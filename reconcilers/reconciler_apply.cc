@@ -32,8 +32,7 @@ bool IsNodePhaseEvent(const RunEvent& event) {
 UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
   const crd::UpdateRunStatus& status = pass.decision->status;
   if (status == pass.run.status) return std::nullopt;
-  auto written = WriteRunStatus(client_, pass.name, pass.run, pass.current(),
-                                crd::EncodeUpdateRunStatus(status));
+  auto written = WriteRunStatus(client_, pass.name, pass.run, pass.current(), status);
   if (!written.ok()) {
     return PassOutcome::WriteFailed("writing status of " + pass.name, written.status());
   }

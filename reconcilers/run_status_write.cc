@@ -1,5 +1,7 @@
 #include "reconcilers/run_status_write.h"
 
+#include <functional>
+
 #include "crd/updaterun_codec.h"
 #include "kube/kube_client.h"
 
@@ -65,46 +67,86 @@ std::string PointerToken(const std::string& key) {
   return token;
 }
 
+// The new status.nodes array, entry by entry: read from a tree, or encoded one at a time
+// from the typed results (crd::StatusParts), so the whole array is never built to be diffed.
+struct NodeEntries {
+  size_t size;
+  std::function<std::string(size_t)> name;
+  std::function<Json(size_t)> entry;
+  Json Array() const {
+    Json arr = Json::array(size);
+    for (size_t i = 0; i < size; ++i) arr[i] = entry(i);
+    return arr;
+  }
+};
+
 // The node entries of two status.nodes arrays are patched one by one when they list the
 // same nodes in the same order (every pass but the first and a plan change); else the array
 // is replaced whole.
-bool SameNodeList(const Json& before, const Json& after) {
-  if (!before.is_array() || !after.is_array() || before.size() != after.size()) return false;
-  for (size_t i = 0; i < before.size(); ++i) {
+bool SameNodeList(const Json& before, const NodeEntries& after) {
+  if (!before.is_array() || before.size() != after.size) return false;
+  for (size_t i = 0; i < after.size; ++i) {
     const Json& a = before.at(i);
-    const Json& b = after.at(i);
-    if (!a.has_string_field("name") || !b.has_string_field("name") ||
-        a.at("name").as_string() != b.at("name").as_string()) {
-      return false;
-    }
+    if (!a.has_string_field("name") || a.at("name").as_string() != after.name(i)) return false;
   }
   return true;
+}
+
+// `after_head` is the new status without "nodes"; `after_nodes` its "nodes", none when empty.
+void AppendPatch(const Json& before, const Json& after_head, const NodeEntries& after_nodes,
+                 Json& ops) {
+  size_t n = ops.size();
+  for (const auto& [key, value] : after_head.as_object()) {
+    const std::string path = "/status/" + PointerToken(key);
+    if (!before.has_field(key)) {
+      ops[n++] = PatchOp("add", path, &value);
+    } else if (before.at(key) != value) {
+      ops[n++] = PatchOp("replace", path, &value);
+    }
+  }
+  if (after_nodes.size > 0) {
+    if (!before.has_field("nodes")) {
+      const Json arr = after_nodes.Array();
+      ops[n++] = PatchOp("add", "/status/nodes", &arr);
+    } else if (const Json& old = before.at("nodes"); SameNodeList(old, after_nodes)) {
+      for (size_t i = 0; i < after_nodes.size; ++i) {
+        const Json entry = after_nodes.entry(i);
+        if (old.at(i) == entry) continue;
+        ops[n++] = PatchOp("replace", "/status/nodes/" + std::to_string(i), &entry);
+      }
+    } else {
+      const Json arr = after_nodes.Array();
+      ops[n++] = PatchOp("replace", "/status/nodes", &arr);
+    }
+  }
+  for (const auto& [key, value] : before.as_object()) {
+    const bool kept = key == "nodes" ? after_nodes.size > 0 : after_head.has_field(key);
+    if (!kept) ops[n++] = PatchOp("remove", "/status/" + PointerToken(key));
+  }
 }
 
 }  // namespace
 
 void AppendStatusPatch(const Json& before, const Json& after, Json& ops) {
-  size_t n = ops.size();
-  for (const auto& [key, value] : after.as_object()) {
-    const std::string path = "/status/" + PointerToken(key);
-    if (!before.has_field(key)) {
-      ops[n++] = PatchOp("add", path, &value);
-      continue;
-    }
-    const Json& old = before.at(key);
-    if (old == value) continue;
-    if (key == "nodes" && SameNodeList(old, value)) {
-      for (size_t i = 0; i < value.size(); ++i) {
-        if (old.at(i) == value.at(i)) continue;
-        ops[n++] = PatchOp("replace", path + "/" + std::to_string(i), &value.at(i));
-      }
-      continue;
-    }
-    ops[n++] = PatchOp("replace", path, &value);
-  }
-  for (const auto& [key, value] : before.as_object()) {
-    if (!after.has_field(key)) ops[n++] = PatchOp("remove", "/status/" + PointerToken(key));
-  }
+  Json head = after;
+  const Json nodes = head.has_array_field("nodes") ? head.at("nodes") : Json::array();
+  if (head.has_field("nodes")) head.erase("nodes");
+  AppendPatch(before, head,
+              NodeEntries{nodes.size(),
+                          [&](size_t i) {
+                            const Json& e = nodes.at(i);
+                            return e.has_string_field("name") ? e.at("name").as_string() : "";
+                          },
+                          [&](size_t i) { return nodes.at(i); }},
+              ops);
+}
+
+void AppendStatusPatch(const Json& before, const crd::StatusParts& after, Json& ops) {
+  const auto& listed = after.listed;
+  AppendPatch(before, after.head,
+              NodeEntries{listed.size(), [&](size_t i) { return listed[i]->name; },
+                          [&](size_t i) { return crd::EncodeNodeResult(*listed[i]); }},
+              ops);
 }
 
 // The compare-and-swap is on the spec's generation and status.revision rather than on
@@ -114,11 +156,13 @@ void AppendStatusPatch(const Json& before, const Json& after, Json& ops) {
 // text differently. A failed test comes back as 422 "testing value PATH failed", a conflict
 // here.
 StatusOr<Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_name,
-                              const crd::UpdateRun& decided_from, const Json& read, Json status) {
-  status["revision"] = Json::number(decided_from.status.revision + 1);
+                              const crd::UpdateRun& decided_from, const Json& read,
+                              const crd::UpdateRunStatus& status) {
+  const Json revision_written = Json::number(decided_from.status.revision + 1);
   if (decided_from.status.revision == 0 || decided_from.generation == 0) {
     Json updated = read;
-    updated["status"] = status;
+    updated["status"] = crd::EncodeUpdateRunStatus(status);
+    updated["status"]["revision"] = revision_written;
     return WriteStatusOnResourceVersion(client, run_name, decided_from, updated);
   }
   const Json generation = Json::number(decided_from.generation);
@@ -128,10 +172,14 @@ StatusOr<Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_n
   patch[1] = PatchOp("test", "/status/revision", &revision);
   // Only what changed goes: a pass that moves three nodes of 5,000 sends three entries, not
   // the whole status (the API server still stores and sends the whole object).
+  crd::StatusParts parts = crd::EncodeUpdateRunStatusParts(status);
+  parts.head["revision"] = revision_written;
   if (read.has_object_field("status")) {
-    AppendStatusPatch(read.at("status"), status, patch);
+    AppendStatusPatch(read.at("status"), parts, patch);
   } else {
-    patch[2] = PatchOp("add", "/status", &status);
+    Json whole = crd::EncodeUpdateRunStatus(status);
+    whole["revision"] = revision_written;
+    patch[2] = PatchOp("add", "/status", &whole);
   }
   // The answer is the run's metadata only: the whole run would cost both sides another
   // ~400 KiB at 5,000 nodes per pass, and the writer needs its resourceVersion and finalizers.

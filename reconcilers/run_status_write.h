@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "crd/updaterun_codec.h"
 #include "crd/updaterun_types.h"
 #include "kube/json.h"
 
@@ -27,11 +28,14 @@ inline constexpr int kStatusMetadataRewrites = 3;
 // a later write in the pass (the finalizer's) may read of it.
 StatusOr<kube::Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_name,
                                     const crd::UpdateRun& decided_from, const kube::Json& read,
-                                    kube::Json status);
+                                    const crd::UpdateRunStatus& status);
 
 // Appends to `ops` the JSON patch operations (add, replace, remove under /status) that turn
 // status `before` into `after`; entries of status.nodes that name the same nodes in the same
 // order are replaced one by one. Both must be JSON objects.
 void AppendStatusPatch(const kube::Json& before, const kube::Json& after, kube::Json& ops);
+// The same for `after` in parts: the entries of status.nodes are encoded one at a time as
+// they are compared, and only those that changed are kept (in `ops`).
+void AppendStatusPatch(const kube::Json& before, const crd::StatusParts& after, kube::Json& ops);
 
 }  // namespace kcau::reconcilers

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "crd/names.h"
+#include "crd/updaterun_codec.h"
 
 namespace kcau::reconcilers {
 namespace {
@@ -63,6 +67,79 @@ TEST(AppendStatusPatchTest, CarriesTheNewValues) {
                     Json::parse(R"({"nodes":[{"name":"a","phase":"Cordoned"}]})"), ops);
   ASSERT_EQ(ops.size(), 1u);
   EXPECT_EQ(ops.at(0).at("value").at("phase").as_string(), "Cordoned");
+}
+
+// A status of `count` nodes, all pending, as a run's first pass leaves it.
+crd::UpdateRunStatus Pending(int count) {
+  crd::UpdateRunStatus st;
+  st.phase = crd::RunPhase::kRunning;
+  st.revision = 2;
+  st.nodes_total = count;
+  for (int i = 0; i < count; ++i) {
+    crd::NodeResult r;
+    r.name = "node-" + std::to_string(i);
+    st.nodes.push_back(r);
+  }
+  return st;
+}
+
+void Succeed(crd::NodeResult& r) {
+  r.phase = crd::NodePhase::kSucceeded;
+  r.attempts = 1;
+  r.updates_installed = 2;
+  r.rebooted = true;
+  r.message = crd::NodeSucceededMessage(2, true);
+}
+
+// The writer encodes status.nodes entry by entry (crd::StatusParts) instead of the whole
+// tree: the patch must be the very one the whole tree gives, in the small form and in the
+// large one (above kCompactSucceededAbove, succeeded nodes leave status.nodes for groups).
+TEST(AppendStatusPatchTest, InPartsThePatchTheWholeTreeGives) {
+  struct Change {
+    const char* name;
+    int nodes;
+    std::function<void(crd::UpdateRunStatus&)> change;
+  };
+  const int large = static_cast<int>(crd::kCompactSucceededAbove) + 100;
+  const std::vector<Change> changes = {
+      {"nothing", 3, [](crd::UpdateRunStatus&) {}},
+      {"one node moves", 3,
+       [](crd::UpdateRunStatus& st) { st.nodes[1].phase = crd::NodePhase::kCordoned; }},
+      {"one node moves, large", large,
+       [](crd::UpdateRunStatus& st) { st.nodes[7].phase = crd::NodePhase::kDraining; }},
+      {"a node succeeds, large: it leaves status.nodes for a group", large,
+       [](crd::UpdateRunStatus& st) { Succeed(st.nodes[3]); }},
+      {"every node succeeds, large: status.nodes goes", large,
+       [](crd::UpdateRunStatus& st) {
+         for (auto& r : st.nodes) Succeed(r);
+         st.phase = crd::RunPhase::kSucceeded;
+       }},
+      {"the nodes go", 3, [](crd::UpdateRunStatus& st) { st.nodes.clear(); }},
+  };
+  for (const auto& c : changes) {
+    const crd::UpdateRunStatus before = Pending(c.nodes);
+    crd::UpdateRunStatus after = before;
+    c.change(after);
+    for (const bool first_write : {false, true}) {
+      // A first write finds no status.nodes at all.
+      const Json before_json = first_write ? crd::EncodeUpdateRunStatus(crd::UpdateRunStatus{})
+                                           : crd::EncodeUpdateRunStatus(before);
+      Json whole = Json::array();
+      AppendStatusPatch(before_json, crd::EncodeUpdateRunStatus(after), whole);
+      Json parts = Json::array();
+      AppendStatusPatch(before_json, crd::EncodeUpdateRunStatusParts(after), parts);
+      EXPECT_EQ(parts.serialize(), whole.serialize()) << c.name << (first_write ? ", first" : "");
+    }
+  }
+  // And what it gives: one entry replaced for one node moved of 600.
+  crd::UpdateRunStatus after = Pending(large);
+  after.nodes[7].phase = crd::NodePhase::kDraining;
+  Json ops = Json::array();
+  AppendStatusPatch(crd::EncodeUpdateRunStatus(Pending(large)),
+                    crd::EncodeUpdateRunStatusParts(after), ops);
+  ASSERT_EQ(ops.size(), 1u) << ops.serialize();
+  EXPECT_EQ(ops.at(0).at("path").as_string(), "/status/nodes/7");
+  EXPECT_EQ(ops.at(0).at("value").at("phase").as_string(), "Draining");
 }
 
 }  // namespace
