@@ -67,34 +67,38 @@ std::string PointerToken(const std::string& key) {
   return token;
 }
 
-// The new status.nodes array, entry by entry: read from a tree, or encoded one at a time
-// from the typed results (crd::StatusParts), so the whole array is never built to be diffed.
-struct NodeEntries {
-  size_t size;
-  std::function<std::string(size_t)> name;
-  std::function<Json(size_t)> entry;
-  Json Array() const {
-    Json arr = Json::array(size);
-    for (size_t i = 0; i < size; ++i) arr[i] = entry(i);
+// Two status.nodes arrays, entry by entry. The old one is known by its names and by whether
+// an entry is unchanged; the new one by its names and its entries, read from a tree or
+// encoded one at a time from the typed results (crd::StatusParts), so that neither whole
+// array is needed to diff them (at 5,000 nodes each tree is megabytes).
+struct NodeLists {
+  size_t before_size;
+  std::function<std::string(size_t)> before_name;
+  size_t after_size;
+  std::function<std::string(size_t)> after_name;
+  std::function<Json(size_t)> after_entry;
+  // With the same names in the same order: whether entry i is as it was.
+  std::function<bool(size_t)> unchanged;
+
+  Json AfterArray() const {
+    Json arr = Json::array(after_size);
+    for (size_t i = 0; i < after_size; ++i) arr[i] = after_entry(i);
     return arr;
+  }
+  // The entries are patched one by one when both list the same nodes in the same order
+  // (every pass but the first and a plan change); else the array is replaced whole.
+  bool SameNames() const {
+    if (before_size != after_size) return false;
+    for (size_t i = 0; i < after_size; ++i) {
+      if (before_name(i) != after_name(i)) return false;
+    }
+    return true;
   }
 };
 
-// The node entries of two status.nodes arrays are patched one by one when they list the
-// same nodes in the same order (every pass but the first and a plan change); else the array
-// is replaced whole.
-bool SameNodeList(const Json& before, const NodeEntries& after) {
-  if (!before.is_array() || before.size() != after.size) return false;
-  for (size_t i = 0; i < after.size; ++i) {
-    const Json& a = before.at(i);
-    if (!a.has_string_field("name") || a.at("name").as_string() != after.name(i)) return false;
-  }
-  return true;
-}
-
-// `after_head` is the new status without "nodes"; `after_nodes` its "nodes", none when empty.
-void AppendPatch(const Json& before, const Json& after_head, const NodeEntries& after_nodes,
-                 Json& ops) {
+// `before` is the old status (its "nodes", if any, is ignored: `nodes` tells of it);
+// `after_head` is the new status without "nodes".
+void AppendPatch(const Json& before, const Json& after_head, const NodeLists& nodes, Json& ops) {
   size_t n = ops.size();
   for (const auto& [key, value] : after_head.as_object()) {
     const std::string path = "/status/" + PointerToken(key);
@@ -104,49 +108,75 @@ void AppendPatch(const Json& before, const Json& after_head, const NodeEntries& 
       ops[n++] = PatchOp("replace", path, &value);
     }
   }
-  if (after_nodes.size > 0) {
-    if (!before.has_field("nodes")) {
-      const Json arr = after_nodes.Array();
+  if (nodes.after_size > 0) {
+    if (nodes.before_size == 0) {
+      const Json arr = nodes.AfterArray();  // "add" replaces an empty array, if one is there
       ops[n++] = PatchOp("add", "/status/nodes", &arr);
-    } else if (const Json& old = before.at("nodes"); SameNodeList(old, after_nodes)) {
-      for (size_t i = 0; i < after_nodes.size; ++i) {
-        const Json entry = after_nodes.entry(i);
-        if (old.at(i) == entry) continue;
+    } else if (nodes.SameNames()) {
+      for (size_t i = 0; i < nodes.after_size; ++i) {
+        if (nodes.unchanged(i)) continue;
+        const Json entry = nodes.after_entry(i);
         ops[n++] = PatchOp("replace", "/status/nodes/" + std::to_string(i), &entry);
       }
     } else {
-      const Json arr = after_nodes.Array();
+      const Json arr = nodes.AfterArray();
       ops[n++] = PatchOp("replace", "/status/nodes", &arr);
     }
+  } else if (nodes.before_size > 0) {
+    ops[n++] = PatchOp("remove", "/status/nodes");
   }
   for (const auto& [key, value] : before.as_object()) {
-    const bool kept = key == "nodes" ? after_nodes.size > 0 : after_head.has_field(key);
-    if (!kept) ops[n++] = PatchOp("remove", "/status/" + PointerToken(key));
+    if (key != "nodes" && !after_head.has_field(key)) {
+      ops[n++] = PatchOp("remove", "/status/" + PointerToken(key));
+    }
   }
+}
+
+std::string NameIn(const Json& entry) {
+  return entry.has_string_field("name") ? entry.at("name").as_string() : "";
 }
 
 }  // namespace
 
 void AppendStatusPatch(const Json& before, const Json& after, Json& ops) {
   Json head = after;
-  const Json nodes = head.has_array_field("nodes") ? head.at("nodes") : Json::array();
+  const Json empty = Json::array();
+  const Json& old = before.has_array_field("nodes") ? before.at("nodes") : empty;
+  const Json nodes = head.has_array_field("nodes") ? head.at("nodes") : empty;
   if (head.has_field("nodes")) head.erase("nodes");
   AppendPatch(before, head,
-              NodeEntries{nodes.size(),
-                          [&](size_t i) {
-                            const Json& e = nodes.at(i);
-                            return e.has_string_field("name") ? e.at("name").as_string() : "";
-                          },
-                          [&](size_t i) { return nodes.at(i); }},
+              NodeLists{old.size(), [&](size_t i) { return NameIn(old.at(i)); }, nodes.size(),
+                        [&](size_t i) { return NameIn(nodes.at(i)); },
+                        [&](size_t i) { return nodes.at(i); },
+                        [&](size_t i) { return old.at(i) == nodes.at(i); }},
               ops);
 }
 
-void AppendStatusPatch(const Json& before, const crd::StatusParts& after, Json& ops) {
+void AppendStatusPatch(const Json& before, const std::vector<std::string>& before_node_names,
+                       const std::vector<crd::NodeResult>& before_nodes,
+                       const crd::StatusParts& after, Json& ops) {
   const auto& listed = after.listed;
-  AppendPatch(before, after.head,
-              NodeEntries{listed.size(), [&](size_t i) { return listed[i]->name; },
-                          [&](size_t i) { return crd::EncodeNodeResult(*listed[i]); }},
-              ops);
+  AppendPatch(
+      before, after.head,
+      NodeLists{before_node_names.size(), [&](size_t i) { return before_node_names[i]; },
+                listed.size(), [&](size_t i) { return listed[i]->name; },
+                [&](size_t i) { return crd::EncodeNodeResult(*listed[i]); },
+                // The decoder puts status.nodes' entries first, in their order; an
+                // entry that is not there is sent again.
+                [&](size_t i) { return i < before_nodes.size() && before_nodes[i] == *listed[i]; }},
+      ops);
+}
+
+std::vector<std::string> TakeStatusNodes(Json& run) {
+  std::vector<std::string> names;
+  if (!run.has_object_field("status")) return names;
+  Json& status = run.at("status");
+  if (!status.has_array_field("nodes")) return names;
+  const Json& nodes = status.at("nodes");
+  names.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) names.push_back(NameIn(nodes.at(i)));
+  status.erase("nodes");
+  return names;
 }
 
 // The compare-and-swap is on the spec's generation and status.revision rather than on
@@ -157,6 +187,7 @@ void AppendStatusPatch(const Json& before, const crd::StatusParts& after, Json& 
 // here.
 StatusOr<Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_name,
                               const crd::UpdateRun& decided_from, const Json& read,
+                              const std::vector<std::string>& read_node_names,
                               const crd::UpdateRunStatus& status) {
   const Json revision_written = Json::number(decided_from.status.revision + 1);
   if (decided_from.status.revision == 0 || decided_from.generation == 0) {
@@ -175,7 +206,7 @@ StatusOr<Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_n
   crd::StatusParts parts = crd::EncodeUpdateRunStatusParts(status);
   parts.head["revision"] = revision_written;
   if (read.has_object_field("status")) {
-    AppendStatusPatch(read.at("status"), parts, patch);
+    AppendStatusPatch(read.at("status"), read_node_names, decided_from.status.nodes, parts, patch);
   } else {
     Json whole = crd::EncodeUpdateRunStatus(status);
     whole["revision"] = revision_written;

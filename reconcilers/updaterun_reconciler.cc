@@ -24,6 +24,7 @@
 #include "reconcilers/run_finalizer.h"
 #include "reconcilers/run_lock.h"
 #include "reconcilers/run_prerequisites.h"
+#include "reconcilers/run_status_write.h"
 #include "reconcilers/updaterun_reconciler_pass.h"
 
 namespace kcau::reconcilers {
@@ -145,8 +146,10 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
   if (!run.ok()) {
     return EndInvalid(pass.name, *object, "Invalid", run.status().message(), pass.now);
   }
-  // The tree of a run of thousands of nodes is megabytes: moved, not copied.
+  // The tree of a run of thousands of nodes is megabytes: moved, not copied, and its node
+  // entries dropped once decoded.
   pass.read = std::move(*object);
+  pass.read_node_names = TakeStatusNodes(pass.read);
   pass.run = std::move(*run);
   phases_.Record(pass.name, pass.run.generation, pass.run.status);
   pass.ended = crd::IsEndedPhase(pass.run.status.phase);

@@ -18,12 +18,16 @@
 
 namespace kcau::reconcilers {
 
-// The state one pass builds step by step. `read` is the run as the pass found it; current()
-// is the run as last written (finalizer, status): what a later write must build on.
+// The state one pass builds step by step. `read` is the run as the pass found it, without
+// status.nodes once decoded (`run` has them); current() is the run as last written
+// (finalizer, status): what a later write must build on.
 struct UpdateRunReconciler::Pass {
   std::string name;
   TimePoint now;
   kube::Json read;
+  // The names status.nodes listed as read, in order (TakeStatusNodes): all the status write
+  // needs of them besides the decoded entries.
+  std::vector<std::string> read_node_names;
   // Set once the pass wrote the run; until then the run is as read (a 5,000-node run's tree
   // is megabytes: not copied). After a status write, its metadata only (the write asks for
   // no more), which is all that later writes (the finalizer's) read.

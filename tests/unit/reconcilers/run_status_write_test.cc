@@ -91,9 +91,23 @@ void Succeed(crd::NodeResult& r) {
   r.message = crd::NodeSucceededMessage(2, true);
 }
 
-// The writer encodes status.nodes entry by entry (crd::StatusParts) instead of the whole
-// tree: the patch must be the very one the whole tree gives, in the small form and in the
-// large one (above kCompactSucceededAbove, succeeded nodes leave status.nodes for groups).
+// A pass keeps the names of status.nodes and the decoded entries, not their tree
+// (TakeStatusNodes), and the writer encodes the new entries one at a time
+// (crd::StatusParts): the patch must be the very one the two whole trees give, in the small
+// form and in the large one (above kCompactSucceededAbove, succeeded nodes leave
+// status.nodes for groups).
+Json PatchInParts(const Json& before, const crd::UpdateRunStatus& after) {
+  Json run = Json::object();
+  run["status"] = before;
+  const std::vector<std::string> names = TakeStatusNodes(run);
+  EXPECT_FALSE(run.at("status").has_field("nodes"));
+  const crd::UpdateRunStatus decoded = crd::DecodeUpdateRunStatus(before).value();
+  Json ops = Json::array();
+  AppendStatusPatch(run.at("status"), names, decoded.nodes, crd::EncodeUpdateRunStatusParts(after),
+                    ops);
+  return ops;
+}
+
 TEST(AppendStatusPatchTest, InPartsThePatchTheWholeTreeGives) {
   struct Change {
     const char* name;
@@ -126,17 +140,14 @@ TEST(AppendStatusPatchTest, InPartsThePatchTheWholeTreeGives) {
                                            : crd::EncodeUpdateRunStatus(before);
       Json whole = Json::array();
       AppendStatusPatch(before_json, crd::EncodeUpdateRunStatus(after), whole);
-      Json parts = Json::array();
-      AppendStatusPatch(before_json, crd::EncodeUpdateRunStatusParts(after), parts);
-      EXPECT_EQ(parts.serialize(), whole.serialize()) << c.name << (first_write ? ", first" : "");
+      EXPECT_EQ(PatchInParts(before_json, after).serialize(), whole.serialize())
+          << c.name << (first_write ? ", first" : "");
     }
   }
   // And what it gives: one entry replaced for one node moved of 600.
   crd::UpdateRunStatus after = Pending(large);
   after.nodes[7].phase = crd::NodePhase::kDraining;
-  Json ops = Json::array();
-  AppendStatusPatch(crd::EncodeUpdateRunStatus(Pending(large)),
-                    crd::EncodeUpdateRunStatusParts(after), ops);
+  const Json ops = PatchInParts(crd::EncodeUpdateRunStatus(Pending(large)), after);
   ASSERT_EQ(ops.size(), 1u) << ops.serialize();
   EXPECT_EQ(ops.at(0).at("path").as_string(), "/status/nodes/7");
   EXPECT_EQ(ops.at(0).at("value").at("phase").as_string(), "Draining");
