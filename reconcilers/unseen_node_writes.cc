@@ -24,7 +24,16 @@ bool UnseenNodeWrites::Unseen(const NodeAction& action, const std::string& read_
 void UnseenNodeWrites::Written(const NodeAction& action, const std::string& read_version) {
   if (!IsNodeWrite(action.type)) return;
   std::lock_guard lock(mu_);
-  last_[action.node] = Write{action, read_version, clock_.Monotonic()};
+  const MonoTime now = clock_.Monotonic();
+  last_[action.node] = Write{action, read_version, now};
+  if (now - swept_ < kHoldAtMost) return;
+  std::erase_if(last_, [&](const auto& entry) { return now - entry.second.at >= kHoldAtMost; });
+  swept_ = now;
+}
+
+size_t UnseenNodeWrites::size() const {
+  std::lock_guard lock(mu_);
+  return last_.size();
 }
 
 }  // namespace kcau::reconcilers

@@ -40,6 +40,27 @@ TEST(UnseenNodeWritesTest, HoldsBackOnlyWhatTheCacheHasNotShown) {
   }
 }
 
+// Writes past kHoldAtMost hold nothing back and are not kept: a long run's controller keeps
+// the nodes written lately, not every node it ever wrote.
+TEST(UnseenNodeWritesTest, ForgetsWritesPastTheHold) {
+  const Duration hold = UnseenNodeWrites::kHoldAtMost;
+  FakeClock clock(TimePoint{});
+  UnseenNodeWrites unseen(clock);
+  for (int i = 0; i < 100; ++i) {
+    unseen.Written({ActionType::kCordon, "old-" + std::to_string(i), "run/uid"}, "7");
+  }
+  EXPECT_EQ(unseen.size(), 100u);
+  clock.Advance(hold);
+  unseen.Written(kCordonN1, "7");
+  EXPECT_EQ(unseen.size(), 1u) << "the writes older than the hold were swept";
+  EXPECT_TRUE(unseen.Unseen(kCordonN1, "7"));
+  // Sweeps are at most one per hold: a write just after keeps what came before it.
+  clock.Advance(hold - std::chrono::milliseconds(1));
+  unseen.Written({ActionType::kCordon, "n2", "run/uid"}, "7");
+  EXPECT_EQ(unseen.size(), 2u);
+  EXPECT_TRUE(unseen.Unseen(kCordonN1, "7")) << "still within its hold";
+}
+
 TEST(UnseenNodeWritesTest, NothingWrittenHoldsNothing) {
   FakeClock clock(TimePoint{});
   UnseenNodeWrites unseen(clock);
