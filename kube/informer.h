@@ -86,10 +86,10 @@ class Informer {
   static Json ObjectOf(const std::string& key, const std::string& resource_version);
   // The resourceVersion the cache (or the store keeping the keys) holds for `key`.
   std::optional<std::string> CachedVersion(const std::string& key) const;
-  // Every key the cache (or the store keeping the keys) holds, with the cached object, or
-  // one ObjectOf made; under the lock of whichever holds them.
-  void VisitKeys(
-      const std::function<void(const std::string& key, const Json& object)>& visit) const;
+  // Every key the cache (or the store keeping the keys) holds, with its version and, in a
+  // cache that keeps objects, the object; under the lock of whichever holds them.
+  void ForEachCached(const std::function<void(const std::string& key, const std::string& version,
+                                              const Json* object)>& visit) const;
 
   KubeClient& client_;
   const Resource resource_;

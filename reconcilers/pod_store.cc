@@ -17,7 +17,7 @@ uint32_t PodStore::NodeIdLocked(const std::string& node) {
 
 void PodStore::UnindexLocked(const Entry& pod) {
   auto& on = on_node_[pod.second.node];
-  on.erase(std::find(on.begin(), on.end(), &pod));
+  if (auto it = std::find(on.begin(), on.end(), &pod); it != on.end()) on.erase(it);
   // A drained node's list goes with its last pod, not with the store.
   if (on.empty()) std::vector<const Entry*>().swap(on);
 }
