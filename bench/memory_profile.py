@@ -10,7 +10,9 @@ Usage: memory_profile.py BUILD_DIR OUT_PREFIX [--heaptrack] [--malloc-stats]
                   in HTTP buffers grows with it); writes OUT_PREFIX.heaptrack.zst
   --malloc-stats  glibc's malloc_stats at 15, 30 and 45 s into the run, from the
                   controller's log (OUT_PREFIX.controller.log)
-Writes OUT_PREFIX.samples.json (one sample every 100 ms).
+Writes OUT_PREFIX.samples.json (one sample every 100 ms). --heaptrack needs Debian's
+heaptrack package and --malloc-stats its gdb; `make deps` installs neither, as nothing else
+needs them.
 """
 
 import collections
