@@ -3,7 +3,7 @@
 // informer's record of keys and resourceVersions (kube::VersionedKeys, Informer::KeysKeptBy),
 // so every pod's key is held once. Each pod is kept as its key, its resourceVersion, its
 // node (by number) and three traits; PodViews are made when read. At 50,000 pods that is
-// about 150 bytes a pod (bench/scale_bench.cc measures it), where slimmed JSON trees were
+// about 190 bytes a pod (bench/scale_bench.cc measures it), where slimmed JSON trees were
 // ~1.3 KB.
 //
 // Thread-safety: every method is safe from any thread.

@@ -33,7 +33,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
   const crd::UpdateRunStatus& status = pass.decision->status;
   if (status == pass.run.status) return std::nullopt;
   auto written =
-      WriteRunStatus(client_, pass.name, pass.run, pass.current(), pass.read_node_names, status);
+      WriteRunStatus(client_, pass.name, pass.run, pass.current(), pass.read_listed_nodes, status);
   if (!written.ok()) {
     return PassOutcome::WriteFailed("writing status of " + pass.name, written.status());
   }

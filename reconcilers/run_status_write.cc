@@ -1,5 +1,6 @@
 #include "reconcilers/run_status_write.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "crd/updaterun_codec.h"
@@ -139,10 +140,10 @@ std::string NameIn(const Json& entry) {
 }  // namespace
 
 void AppendStatusPatch(const Json& before, const Json& after, Json& ops) {
-  Json head = after;
   const Json empty = Json::array();
   const Json& old = before.has_array_field("nodes") ? before.at("nodes") : empty;
-  const Json nodes = head.has_array_field("nodes") ? head.at("nodes") : empty;
+  const Json& nodes = after.has_array_field("nodes") ? after.at("nodes") : empty;
+  Json head = after;
   if (head.has_field("nodes")) head.erase("nodes");
   AppendPatch(before, head,
               NodeLists{old.size(), [&](size_t i) { return NameIn(old.at(i)); }, nodes.size(),
@@ -152,31 +153,27 @@ void AppendStatusPatch(const Json& before, const Json& after, Json& ops) {
               ops);
 }
 
-void AppendStatusPatch(const Json& before, const std::vector<std::string>& before_node_names,
+void AppendStatusPatch(const Json& before, size_t before_listed,
                        const std::vector<crd::NodeResult>& before_nodes,
                        const crd::StatusParts& after, Json& ops) {
   const auto& listed = after.listed;
-  AppendPatch(
-      before, after.head,
-      NodeLists{before_node_names.size(), [&](size_t i) { return before_node_names[i]; },
-                listed.size(), [&](size_t i) { return listed[i]->name; },
-                [&](size_t i) { return crd::EncodeNodeResult(*listed[i]); },
-                // The decoder puts status.nodes' entries first, in their order; an
-                // entry that is not there is sent again.
-                [&](size_t i) { return i < before_nodes.size() && before_nodes[i] == *listed[i]; }},
-      ops);
+  // The decoder puts status.nodes' entries first, in their order.
+  const size_t old_size = std::min(before_listed, before_nodes.size());
+  AppendPatch(before, after.head,
+              NodeLists{old_size, [&](size_t i) { return before_nodes[i].name; }, listed.size(),
+                        [&](size_t i) { return listed[i]->name; },
+                        [&](size_t i) { return crd::EncodeNodeResult(*listed[i]); },
+                        [&](size_t i) { return before_nodes[i] == *listed[i]; }},
+              ops);
 }
 
-std::vector<std::string> TakeStatusNodes(Json& run) {
-  std::vector<std::string> names;
-  if (!run.has_object_field("status")) return names;
+size_t TakeStatusNodes(Json& run) {
+  if (!run.has_object_field("status")) return 0;
   Json& status = run.at("status");
-  if (!status.has_array_field("nodes")) return names;
-  const Json& nodes = status.at("nodes");
-  names.reserve(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) names.push_back(NameIn(nodes.at(i)));
+  if (!status.has_array_field("nodes")) return 0;
+  const size_t listed = status.at("nodes").size();
   status.erase("nodes");
-  return names;
+  return listed;
 }
 
 // The compare-and-swap is on the spec's generation and status.revision rather than on
@@ -187,8 +184,7 @@ std::vector<std::string> TakeStatusNodes(Json& run) {
 // here.
 StatusOr<Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_name,
                               const crd::UpdateRun& decided_from, const Json& read,
-                              const std::vector<std::string>& read_node_names,
-                              const crd::UpdateRunStatus& status) {
+                              size_t read_listed_nodes, const crd::UpdateRunStatus& status) {
   const Json revision_written = Json::number(decided_from.status.revision + 1);
   if (decided_from.status.revision == 0 || decided_from.generation == 0) {
     Json updated = read;
@@ -206,7 +202,8 @@ StatusOr<Json> WriteRunStatus(kube::KubeClient& client, const std::string& run_n
   crd::StatusParts parts = crd::EncodeUpdateRunStatusParts(status);
   parts.head["revision"] = revision_written;
   if (read.has_object_field("status")) {
-    AppendStatusPatch(read.at("status"), read_node_names, decided_from.status.nodes, parts, patch);
+    AppendStatusPatch(read.at("status"), read_listed_nodes, decided_from.status.nodes, parts,
+                      patch);
   } else {
     Json whole = crd::EncodeUpdateRunStatus(status);
     whole["revision"] = revision_written;

@@ -149,7 +149,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Read(Pass& pass) {
   // The tree of a run of thousands of nodes is megabytes: moved, not copied, and its node
   // entries dropped once decoded.
   pass.read = std::move(*object);
-  pass.read_node_names = TakeStatusNodes(pass.read);
+  pass.read_listed_nodes = TakeStatusNodes(pass.read);
   pass.run = std::move(*run);
   phases_.Record(pass.name, pass.run.generation, pass.run.status);
   pass.ended = crd::IsEndedPhase(pass.run.status.phase);

@@ -25,9 +25,9 @@ struct UpdateRunReconciler::Pass {
   std::string name;
   TimePoint now;
   kube::Json read;
-  // The names status.nodes listed as read, in order (TakeStatusNodes): all the status write
-  // needs of them besides the decoded entries.
-  std::vector<std::string> read_node_names;
+  // How many entries status.nodes listed as read (TakeStatusNodes): the first of the decoded
+  // run's, which the status write compares with the new ones.
+  size_t read_listed_nodes = 0;
   // Set once the pass wrote the run; until then the run is as read (a 5,000-node run's tree
   // is megabytes: not copied). After a status write, its metadata only (the write asks for
   // no more), which is all that later writes (the finalizer's) read.

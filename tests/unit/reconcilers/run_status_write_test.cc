@@ -91,7 +91,7 @@ void Succeed(crd::NodeResult& r) {
   r.message = crd::NodeSucceededMessage(2, true);
 }
 
-// A pass keeps the names of status.nodes and the decoded entries, not their tree
+// A pass keeps how many entries status.nodes listed and the decoded entries, not their tree
 // (TakeStatusNodes), and the writer encodes the new entries one at a time
 // (crd::StatusParts): the patch must be the very one the two whole trees give, in the small
 // form and in the large one (above kCompactSucceededAbove, succeeded nodes leave
@@ -99,11 +99,11 @@ void Succeed(crd::NodeResult& r) {
 Json PatchInParts(const Json& before, const crd::UpdateRunStatus& after) {
   Json run = Json::object();
   run["status"] = before;
-  const std::vector<std::string> names = TakeStatusNodes(run);
+  const size_t listed = TakeStatusNodes(run);
   EXPECT_FALSE(run.at("status").has_field("nodes"));
   const crd::UpdateRunStatus decoded = crd::DecodeUpdateRunStatus(before).value();
   Json ops = Json::array();
-  AppendStatusPatch(run.at("status"), names, decoded.nodes, crd::EncodeUpdateRunStatusParts(after),
+  AppendStatusPatch(run.at("status"), listed, decoded.nodes, crd::EncodeUpdateRunStatusParts(after),
                     ops);
   return ops;
 }
