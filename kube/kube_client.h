@@ -89,6 +89,9 @@ class KubeClient {
   // POST pods/NAME/eviction (policy/v1). kTooManyRequests when a PodDisruptionBudget refuses.
   virtual Status Evict(const ObjectKey& pod) = 0;
   // Events after resource_version (empty: the current state as ADDED events, then changes).
+  // An implementation may send the request on the stream's first Next() (RestClient does, so
+  // that Stop() reaches a request never answered); its failures, 410 Gone included, then come
+  // from Next() rather than from Watch().
   virtual StatusOr<std::unique_ptr<WatchStream>> Watch(const Resource& resource,
                                                        const std::string& ns,
                                                        const ListOptions& options,

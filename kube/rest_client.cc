@@ -144,17 +144,31 @@ http::http_response Exchange(client::http_client& c, const http::http_request& f
   return c.request(make(), token).get();
 }
 
+// Sends a watch's request and waits for its answer's status line and headers; a non-OK
+// status when the answer is not a stream of events (410 Gone included) or never came.
+using WatchOpener =
+    std::function<StatusOr<http::http_response>(const pplx::cancellation_token& token)>;
+
+// The stream opens its request on the first Next(), not in RestClient::Watch: a request that
+// is sent but never answered (a server going down, a balancer that accepts and stays silent)
+// waits out the watch client's timeout, and Stop() must reach it, so the request belongs to
+// the stream from before it is sent.
 class RestWatchStream final : public WatchStream {
  public:
-  RestWatchStream(std::shared_ptr<client::http_client> client, http::http_response response,
-                  pplx::cancellation_token_source cts)
-      : client_(std::move(client)),
-        response_(std::move(response)),
-        cts_(std::move(cts)),
-        body_(response_.body()) {}
+  RestWatchStream(std::shared_ptr<client::http_client> client, WatchOpener open)
+      : client_(std::move(client)), open_(std::move(open)) {}
   ~RestWatchStream() override { Stop(); }
 
   StatusOr<std::optional<WatchEvent>> Next() override {
+    if (!opened_) {
+      if (stopped_) return std::optional<WatchEvent>();
+      StatusOr<http::http_response> response = open_(cts_.get_token());
+      if (stopped_) return std::optional<WatchEvent>();
+      if (!response.ok()) return response.status();
+      response_ = std::move(*response);
+      body_ = response_.body();
+      opened_ = true;
+    }
     try {
       while (!stopped_) {
         std::optional<std::string> line = lines_.NextLine();
@@ -190,8 +204,10 @@ class RestWatchStream final : public WatchStream {
 
  private:
   std::shared_ptr<client::http_client> client_;
-  http::http_response response_;
+  WatchOpener open_;
   pplx::cancellation_token_source cts_;
+  bool opened_ = false;  // open_ answered with a stream of events
+  http::http_response response_;
   concurrency::streams::istream body_;
   std::atomic<bool> stopped_{false};
   LineSplitter lines_;
@@ -514,33 +530,37 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   if (!resource_version.empty()) {
     extra += "&resourceVersion=" + web::uri::encode_data_string(resource_version);
   }
-  pplx::cancellation_token_source cts;
   impl_->clock.Sleep(impl_->throttle->Reserve());
   if (Status ready = impl_->ExecCredentialReady(); !ready.ok()) return ready;
-  try {
-    const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
-    const char* accept = options.metadata_only ? kAcceptPartialObjectMetadata : "application/json";
-    auto make = [&] { return impl_->Request(http::methods::GET, path_query, accept); };
-    const auto started = std::chrono::steady_clock::now();
-    http::http_response resp;
+  const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
+  const char* accept = options.metadata_only ? kAcceptPartialObjectMetadata : "application/json";
+  const std::string collection = r.CollectionPath(ns);
+  Impl* impl = impl_.get();
+  WatchOpener open = [impl, path_query, accept, collection](
+                         const pplx::cancellation_token& token) -> StatusOr<http::http_response> {
     try {
-      resp = Exchange(*impl_->watch_client, make(), make, cts.get_token());
-    } catch (const std::exception&) {
-      impl_->Observe(http::methods::GET, 0, started);
-      throw;
+      auto make = [&] { return impl->Request(http::methods::GET, path_query, accept); };
+      const auto started = std::chrono::steady_clock::now();
+      http::http_response resp;
+      try {
+        resp = Exchange(*impl->watch_client, make(), make, token);
+      } catch (const std::exception&) {
+        impl->Observe(http::methods::GET, 0, started);
+        throw;
+      }
+      impl->Observe(http::methods::GET, resp.status_code(), started);
+      if (V(6)) spdlog::info("WATCH {} {}", collection, resp.status_code());
+      if (resp.status_code() != 200) {
+        // The informer retries with backoff; let that retry carry a rotated token.
+        if (resp.status_code() == 401) impl->RefreshTokenAfterUnauthorized();
+        return FromHttp(resp.status_code(), resp.extract_string(true).get());
+      }
+      return resp;
+    } catch (const std::exception& e) {
+      return UnavailableError("watch: " + TransportError(impl->config.server, e.what()));
     }
-    impl_->Observe(http::methods::GET, resp.status_code(), started);
-    if (V(6)) spdlog::info("WATCH {} {}", r.CollectionPath(ns), resp.status_code());
-    if (resp.status_code() != 200) {
-      // The informer retries with backoff; let that retry carry a rotated token.
-      if (resp.status_code() == 401) impl_->RefreshTokenAfterUnauthorized();
-      return FromHttp(resp.status_code(), resp.extract_string(true).get());
-    }
-    return std::unique_ptr<WatchStream>(
-        new RestWatchStream(impl_->watch_client, std::move(resp), cts));
-  } catch (const std::exception& e) {
-    return UnavailableError("watch: " + TransportError(impl_->config.server, e.what()));
-  }
+  };
+  return std::unique_ptr<WatchStream>(new RestWatchStream(impl_->watch_client, std::move(open)));
 }
 
 }  // namespace kcau::kube

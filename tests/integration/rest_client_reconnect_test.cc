@@ -1,6 +1,7 @@
 // RestClient against a scripted HTTP/1.1 server on a raw loopback socket: connections the
 // server drops (an idle keep-alive connection closed while it sat in cpprest's pool, or a
-// connection reset before any answer) and which requests may be sent again on a fresh one.
+// connection reset before any answer) and which requests may be sent again on a fresh one;
+// a request the server reads and never answers, which Stop() must still reach.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -8,12 +9,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "kube/informer.h"
 #include "kube/rest_client.h"
 
 namespace kcau {
@@ -22,18 +26,23 @@ namespace {
 using kube::Json;
 namespace res = kube::resources;
 
+constexpr char kNodeBody[] = R"({"kind":"Node","metadata":{"name":"n"}})";
+
 // Serves one connection at a time. The first connections follow `script`; later ones answer
 // every request until the client closes them. Each request read is recorded as
-// "<connection number> <METHOD> <path>".
+// "<connection number> <METHOD> <path>". Every answer is 200 with `body`.
 class ScriptedServer {
  public:
   struct Connection {
     int answer = 1;                    // answer this many requests, then
     bool read_one_unanswered = false;  // read one more request without answering; then
+    bool hold_unanswered = false;      // read one more and wait, silent, until the client
+                                       // closes the connection; then
     bool graceful = false;             // close (FIN) rather than reset (RST)
   };
 
-  explicit ScriptedServer(std::vector<Connection> script) : script_(std::move(script)) {
+  explicit ScriptedServer(std::vector<Connection> script, std::string body = kNodeBody)
+      : script_(std::move(script)), body_(std::move(body)) {
     listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -83,6 +92,10 @@ class ScriptedServer {
         for (int i = 0; open && i < c.answer; ++i)
           open = ReadRequest(fd, number, buffer) && Answer(fd);
         if (open && c.read_one_unanswered) ReadRequest(fd, number, buffer);
+        if (open && c.hold_unanswered && ReadRequest(fd, number, buffer)) {
+          while (ReadMore(fd, buffer)) {
+          }
+        }
         Drop(fd, c.graceful);
       } else {
         while (ReadRequest(fd, number, buffer) && Answer(fd)) {
@@ -124,12 +137,11 @@ class ScriptedServer {
     return true;
   }
 
-  static bool Answer(int fd) {
-    const std::string body = R"({"kind":"Node","metadata":{"name":"n"}})";
+  bool Answer(int fd) const {
     const std::string response =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
         "Content-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::to_string(body_.size()) + "\r\n\r\n" + body_;
     return send(fd, response.data(), response.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(response.size());
   }
@@ -148,6 +160,7 @@ class ScriptedServer {
   }
 
   const std::vector<Connection> script_;
+  const std::string body_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<int> current_fd_{-1};
@@ -165,6 +178,10 @@ std::unique_ptr<kube::RestClient> ClientFor(const ScriptedServer& server) {
   auto client = kube::RestClient::Create(config);
   return client.ok() ? std::move(client).value() : nullptr;
 }
+
+constexpr char kNodeAddedEvent[] =
+    R"({"type":"ADDED","object":{"kind":"Node","metadata":{"name":"n","resourceVersion":"8"}}})"
+    "\n";
 
 Json NodeNamedN() { return Json::parse(R"({"metadata":{"name":"n"},"spec":{}})"); }
 
@@ -221,17 +238,21 @@ TEST(RestClientReconnectTest, APooledConnectionTheServerClosedIsReplacedForEvery
 
 // Watches have their own pool (their connections wait far longer): the same holds there.
 TEST(RestClientReconnectTest, AWatchOnAPooledConnectionTheServerClosedIsSentAgain) {
-  ScriptedServer server({ScriptedServer::Connection{.answer = 1}});
+  ScriptedServer server({ScriptedServer::Connection{.answer = 1}}, kNodeAddedEvent);
   auto client = ClientFor(server);
   ASSERT_NE(client, nullptr);
   {
     auto first = client->Watch(res::Nodes(), "", {}, "7");
     ASSERT_TRUE(first.ok()) << first.status().ToString();
-    (void)(*first)->Next();  // reads the whole (one-line) answer: the connection is pooled
+    auto event = (*first)->Next();  // reads the whole (one-line) answer: the connection is pooled
+    ASSERT_TRUE(event.ok() && event->has_value()) << event.status().ToString();
   }
   ASSERT_TRUE(server.WaitForDrops(1));
   auto second = client->Watch(res::Nodes(), "", {}, "7");
-  EXPECT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  auto event = (*second)->Next();  // the request goes out when the stream is first read
+  ASSERT_TRUE(event.ok() && event->has_value()) << event.status().ToString();
+  EXPECT_EQ((*event)->type, "ADDED");
   const auto requests = server.Requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].rfind("1 GET /api/v1/nodes?watch=1", 0), 0u) << requests[0];
@@ -258,6 +279,91 @@ TEST(RestClientReconnectTest, AWholeRequestLeftUnansweredIsSentAgainOnlyWhenIdem
       EXPECT_EQ(server.Requests(), std::vector<std::string>{"1 " + call.request_line});
     }
   }
+}
+
+// Runs `work` on a thread of its own and waits at most 10 s for it. If it does not return,
+// `unblock` ends what holds it (the server's sockets) so that the thread can be joined and
+// the test fails instead of hanging.
+bool ReturnsPromptly(const std::function<void()>& work, const std::function<void()>& unblock) {
+  std::packaged_task<void()> task(work);
+  std::future<void> done = task.get_future();
+  std::thread thread(std::move(task));
+  const bool prompt = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  if (!prompt) unblock();
+  thread.join();
+  return prompt;
+}
+
+// Blocks (at most 10 s) until the server has read n requests.
+bool WaitForRequests(ScriptedServer& server, size_t n) {
+  for (int i = 0; i < 400 && server.Requests().size() < n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return server.Requests().size() >= n;
+}
+
+// A watch whose request was read and never answered (a server going down, a balancer that
+// accepts and says nothing) waits for the watch client's timeout, over five minutes; Stop()
+// from another thread must end the wait.
+TEST(RestClientWatchTest, StopReachesAWatchWhoseAnswerNeverComes) {
+  auto server = std::make_unique<ScriptedServer>(
+      std::vector<ScriptedServer::Connection>{{.answer = 0, .hold_unanswered = true}});
+  auto client = ClientFor(*server);
+  ASSERT_NE(client, nullptr);
+  std::mutex mu;
+  kube::WatchStream* opened = nullptr;  // guarded by mu: the stream, once Watch returned it
+  StatusOr<std::optional<kube::WatchEvent>> event = std::optional<kube::WatchEvent>();
+  auto read = [&] {
+    auto stream = client->Watch(res::Nodes(), "", {}, "7");
+    if (!stream.ok()) {
+      event = stream.status();
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      opened = stream->get();
+    }
+    event = (*stream)->Next();
+    std::lock_guard<std::mutex> lock(mu);
+    opened = nullptr;
+  };
+  std::thread stopper([&] {
+    if (!WaitForRequests(*server, 1)) return;
+    for (int i = 0; i < 400; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (opened != nullptr) {
+          opened->Stop();
+          return;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  });
+  const bool prompt = ReturnsPromptly(read, [&] { server.reset(); });
+  stopper.join();
+  ASSERT_TRUE(prompt) << "the watch still waited for its answer after Stop()";
+  ASSERT_TRUE(event.ok()) << event.status().ToString();
+  EXPECT_FALSE(event->has_value());
+}
+
+// The same through an Informer: listed, then its watch never answered; Stop() returns.
+TEST(RestClientWatchTest, AnInformerStopsWhileItsWatchIsUnanswered) {
+  auto server = std::make_unique<ScriptedServer>(
+      std::vector<ScriptedServer::Connection>{{.answer = 1, .graceful = true},
+                                              {.answer = 0, .hold_unanswered = true}},
+      R"({"kind":"NodeList","metadata":{"resourceVersion":"7"},"items":[)"
+      R"({"kind":"Node","metadata":{"name":"n","resourceVersion":"7"}}]})");
+  auto client = ClientFor(*server);
+  ASSERT_NE(client, nullptr);
+  kube::Informer informer(*client, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  informer.Start();
+  ASSERT_TRUE(WaitForRequests(*server, 2)) << "the informer listed and watched";
+  EXPECT_TRUE(informer.HasSynced());
+  EXPECT_EQ(server->Requests()[1].rfind("2 GET /api/v1/nodes?watch=1", 0), 0u)
+      << server->Requests()[1];
+  EXPECT_TRUE(ReturnsPromptly([&] { informer.Stop(); }, [&] { server.reset(); }))
+      << "Informer::Stop() waited for the watch's answer";
 }
 
 }  // namespace
