@@ -20,6 +20,7 @@
 
 #include "kube/informer.h"
 #include "kube/rest_client.h"
+#include "reconcilers/node_store.h"
 #include "reconcilers/object_views.h"
 #include "reconcilers/pod_store.h"
 #include "sim/api_server.h"
@@ -65,6 +66,25 @@ Json Identity(const Json& o) { return o; }
 
 }  // namespace
 
+// Heap the controller's cache of `resource` holds per object: the informer's handler feeding
+// a `Store` that keeps the informer's keys and versions too (Informer::KeysKeptBy), as the
+// controller sets them up (here listing the store in-process).
+template <typename Store>
+double CachedBytesPerObject(kcau::sim::ObjectStore& store, const kcau::kube::Resource& resource,
+                            size_t objects) {
+  kcau::sim::StoreClient in_process(store);
+  const size_t before = HeapInUse();
+  Store cache;
+  kcau::kube::Informer informer(
+      in_process, resource, "", {},
+      [&](const std::string& type, const Json& object) { cache.Apply(type, object); });
+  informer.KeysKeptBy(cache);
+  informer.Start();
+  while (!informer.HasSynced()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  informer.Stop();
+  return static_cast<double>(HeapInUse() - before) / objects;
+}
+
 int main(int argc, char** argv) {
   int nodes = 5000;
   int pods_per_node = 10;  // 9 workload pods + 1 DaemonSet pod
@@ -102,27 +122,16 @@ int main(int argc, char** argv) {
   {
     const auto pods = store.List(res::Pods(), "", {})->items;
     const double full = BytesPerObject(pods, Identity);
-    // The controller's: the pod informer's handler feeding the typed PodStore, which keeps
-    // the informer's keys and versions too (Informer::KeysKeptBy), as the controller sets
-    // them up (here listing the store in-process).
-    double per_pod = 0;
-    {
-      kcau::sim::StoreClient in_process(store);
-      const size_t before = HeapInUse();
-      kcau::reconcilers::PodStore pod_store;
-      kcau::kube::Informer informer(
-          in_process, res::Pods(), "", {},
-          [&](const std::string& type, const Json& pod) { pod_store.Apply(type, pod); });
-      informer.KeysKeptBy(pod_store);
-      informer.Start();
-      while (!informer.HasSynced()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      informer.Stop();
-      per_pod = static_cast<double>(HeapInUse() - before) / pods.size();
-    }
+    const double per_pod =
+        CachedBytesPerObject<kcau::reconcilers::PodStore>(store, res::Pods(), pods.size());
     std::printf(
         "cache: %.0f bytes/pod as stored, %.0f bytes/pod in the controller (PodStore with the "
         "informer's keys; %.1fx smaller; goal < 2048)\n",
         full, per_pod, full / per_pod);
+    const double per_node =
+        CachedBytesPerObject<kcau::reconcilers::NodeStore>(store, res::Nodes(), nodes);
+    std::printf("cache: %.0f bytes/node in the controller (NodeStore with the informer's keys)\n",
+                per_node);
   }
 
   // ---- list and watch throughput over HTTP

@@ -16,13 +16,12 @@ const NodeView* Find(const std::vector<NodeView>& cluster, const std::string& na
 }  // namespace
 
 bool IsControlPlane(const NodeView& node) {
-  return node.labels->count("node-role.kubernetes.io/control-plane") != 0 ||
-         node.labels->count("node-role.kubernetes.io/master") != 0;
+  return node.labels.Has("node-role.kubernetes.io/control-plane") ||
+         node.labels.Has("node-role.kubernetes.io/master");
 }
 
 std::string ZoneOf(const NodeView& node) {
-  auto it = node.labels->find(kZoneLabel);
-  return it == node.labels->end() ? "" : it->second;
+  return std::string(node.labels.Find(kZoneLabel).value_or(""));
 }
 
 int MaxUnavailable(const crd::UpdateRunSpec& spec, int selected_nodes) {

@@ -6,12 +6,11 @@ namespace kcau::reconcilers {
 
 namespace {
 
-bool RequirementMatches(const crd::LabelSelectorRequirement& req,
-                        const std::map<std::string, std::string>& labels) {
-  auto it = labels.find(req.key);
-  const bool has = it != labels.end();
+bool RequirementMatches(const crd::LabelSelectorRequirement& req, const NodeLabels& labels) {
+  const std::optional<std::string_view> value = labels.Find(req.key);
+  const bool has = value.has_value();
   auto in_values = [&] {
-    return has && std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
+    return has && std::find(req.values.begin(), req.values.end(), *value) != req.values.end();
   };
   if (req.op == "In") return in_values();
   if (req.op == "NotIn") return !in_values();
@@ -24,11 +23,9 @@ bool RequirementMatches(const crd::LabelSelectorRequirement& req,
 
 }  // namespace
 
-bool SelectorMatches(const crd::LabelSelector& selector,
-                     const std::map<std::string, std::string>& labels) {
+bool SelectorMatches(const crd::LabelSelector& selector, const NodeLabels& labels) {
   for (const auto& [key, value] : selector.match_labels) {
-    auto it = labels.find(key);
-    if (it == labels.end() || it->second != value) return false;
+    if (labels.Find(key) != std::optional<std::string_view>(value)) return false;
   }
   for (const auto& req : selector.match_expressions) {
     if (!RequirementMatches(req, labels)) return false;

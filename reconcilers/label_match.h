@@ -2,14 +2,11 @@
 // semantics: every matchLabels pair and every matchExpressions requirement)? Pure, thread-safe.
 #pragma once
 
-#include <map>
-#include <string>
-
 #include "crd/updaterun_types.h"
+#include "reconcilers/node_labels.h"
 
 namespace kcau::reconcilers {
 
-bool SelectorMatches(const crd::LabelSelector& selector,
-                     const std::map<std::string, std::string>& labels);
+bool SelectorMatches(const crd::LabelSelector& selector, const NodeLabels& labels);
 
 }  // namespace kcau::reconcilers

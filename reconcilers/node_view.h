@@ -10,14 +10,15 @@
 
 #include "agent/protocol.h"
 #include "common/shared_value.h"
+#include "reconcilers/node_labels.h"
 
 namespace kcau::reconcilers {
 
 struct NodeView {
   std::string name;
   // The labels and the agents' results are shared between copies: a pass copies every
-  // node's view (common/shared_value.h).
-  CowValue<std::map<std::string, std::string>> labels;
+  // node's view (reconcilers/node_labels.h, common/shared_value.h).
+  NodeLabels labels;
   bool ready = false;                               // condition Ready == True
   bool unschedulable = false;                       // spec.unschedulable (cordoned)
   std::string boot_id;                              // status.nodeInfo.bootID: changes on every boot

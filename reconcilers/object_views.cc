@@ -28,7 +28,7 @@ NodeView NodeViewFromJson(const Json& node) {
     for (const auto& [key, value] : meta.at("labels").as_object()) {
       if (value.is_string()) labels[key] = value.as_string();
     }
-    v.labels = std::move(labels);
+    v.labels = NodeLabels(labels);
   }
   if (meta.has_object_field("annotations")) {
     const Json& ann = meta.at("annotations");

@@ -81,7 +81,7 @@ std::vector<std::string> SelectedNodes(const crd::UpdateRunSpec& spec,
                                        const std::vector<NodeView>& nodes) {
   std::vector<std::string> out;
   for (const auto& n : nodes) {
-    if (!spec.node_selector || SelectorMatches(*spec.node_selector, *n.labels)) {
+    if (!spec.node_selector || SelectorMatches(*spec.node_selector, n.labels)) {
       out.push_back(n.name);
     }
   }

@@ -20,7 +20,7 @@ bool Pass::Start() {
   const auto& spec = run_.spec;
   std::vector<const NodeView*> selected;
   for (const auto& n : all_nodes_) {
-    if (!spec.node_selector || SelectorMatches(*spec.node_selector, *n.labels)) {
+    if (!spec.node_selector || SelectorMatches(*spec.node_selector, n.labels)) {
       selected.push_back(&n);
     }
   }

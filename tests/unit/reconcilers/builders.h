@@ -21,7 +21,7 @@ class MakeNode {
     v_.evictable_pods = 0;
   }
   MakeNode& Label(const std::string& k, const std::string& v) {
-    v_.labels.Mutable()[k] = v;
+    v_.labels.Set(k, v);
     return *this;
   }
   MakeNode& Zone(const std::string& zone) { return Label("topology.kubernetes.io/zone", zone); }

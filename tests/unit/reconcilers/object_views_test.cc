@@ -80,7 +80,7 @@ TEST(ObjectViewsTest, NodeViewReadsWhatThePlannerNeeds) {
   EXPECT_EQ(view.request_token, "run-1/worker-7/1");
   ASSERT_TRUE(view.agent_result.has_value());
   EXPECT_EQ(view.agent_result->updates_installed, 3);
-  EXPECT_EQ(view.labels->at("topology.kubernetes.io/zone"), "zone-b");
+  EXPECT_EQ(view.labels.Find("topology.kubernetes.io/zone"), "zone-b");
   EXPECT_EQ(view.resource_version, "8812");
 }
 

@@ -64,7 +64,7 @@ TEST(RolloutPlannerTest, NodeOrderIsTakenAsGiven) {
 
 TEST(RolloutPlannerTest, NodeSelectorLimitsThePlan) {
   World w = ThreeNodes();
-  w.nodes["n3"].labels.Mutable()["pool"] = "gpu";
+  w.nodes["n3"].labels.Set("pool", "gpu");
   RolloutDecision d = PlanRollout(MakeRun().Selector("pool", "gpu"), w.View(), kStart);
   EXPECT_EQ(d.status.plan, (std::vector<std::string>{"n3"}));
 }

@@ -102,9 +102,9 @@ TEST(RolloutSpecTest, ControlPlaneNodeWaitsWhileAnotherIsNotReady) {
   Add(w, MakeNode("cp1").ControlPlane());
   Add(w, MakeNode("cp2").ControlPlane().NotReady());  // not selected, but quorum counts it
   Add(w, MakeNode("w1"));
-  w.nodes["cp2"].labels.Mutable()["pool"] = "other";
-  w.nodes["cp1"].labels.Mutable()["pool"] = "mine";
-  w.nodes["w1"].labels.Mutable()["pool"] = "mine";
+  w.nodes["cp2"].labels.Set("pool", "other");
+  w.nodes["cp1"].labels.Set("pool", "mine");
+  w.nodes["w1"].labels.Set("pool", "mine");
   crd::UpdateRun run = MakeRun().Selector("pool", "mine").Order({"cp1", "w1"}).MaxUnavailable(2);
   // Scans disturb nothing: both nodes are scanned whatever the quorum says.
   RolloutDecision d = PlanRollout(run, w.View(), kStart);

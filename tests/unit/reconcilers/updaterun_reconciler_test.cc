@@ -838,7 +838,7 @@ TEST_F(ReconcilerTest, CachedNodeViewsFollowTheCache) {
   };
   auto labelled = [](const std::vector<NodeView>& views) {
     for (const auto& v : views) {
-      if (v.name == "n1") return v.labels->count("edited") == 1;
+      if (v.name == "n1") return v.labels.Has("edited");
     }
     return false;
   };
