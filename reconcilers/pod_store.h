@@ -1,10 +1,10 @@
 // The controller's pod cache as typed values (PodView), indexed by node: what a drain and the
 // per-node counts read, fed by the pod informer's handler with every event. It is also the
 // informer's record of keys and resourceVersions (kube::VersionedKeys, Informer::KeysKeptBy),
-// so every pod's key is held once. Each pod is kept as its key, its resourceVersion, its
-// node (by number) and three traits; PodViews are made when read. At 50,000 pods that is
-// about 190 bytes a pod (bench/scale_bench.cc measures it), where slimmed JSON trees were
-// ~1.3 KB.
+// so every pod's key is held once. Each pod is kept as its key (an exact-size allocation),
+// its resourceVersion (a number), its node (a number) and three traits; PodViews are made
+// when read. bench/scale_bench.cc measures the bytes a pod at 50,000 pods (slimmed JSON
+// trees were ~1.3 KB; this, docs/bench.md says).
 //
 // Thread-safety: every method is safe from any thread.
 #pragma once
@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/frozen_string.h"
 #include "kube/json.h"
 #include "kube/versioned_keys.h"
 #include "reconcilers/pod_rules.h"
@@ -43,20 +44,29 @@ class PodStore : public kube::VersionedKeys {
     bool daemon_set_or_mirror : 1 = false;
     bool terminating : 1 = false;
     bool has_controller : 1 = false;
+    // The resourceVersion was not a decimal number: it is in text_versions_, not `version`.
+    bool text_version : 1 = false;
   };
   struct Pod {
-    std::string resource_version;
+    // The resourceVersion as a number: what API servers write (etcd's revision), in 8 bytes
+    // where its text took 32. The API calls versions opaque, so any other text is kept too.
+    uint64_t version = 0;
     uint32_t node = 0;  // an index into node_names_; 0 is "", unscheduled
     Traits traits;
   };
-  using Pods = std::unordered_map<std::string, Pod>;  // by "ns/name"
+  // By "ns/name".
+  using Pods = std::unordered_map<FrozenString, Pod, FrozenString::Hash, FrozenString::Equal>;
   using Entry = Pods::value_type;
 
   uint32_t NodeIdLocked(const std::string& node);
   void UnindexLocked(const Entry& pod);
+  void SetVersionLocked(const Entry& pod, Pod& kept, const std::string& version);
+  std::string VersionLocked(const Entry& pod) const;
 
   mutable std::mutex mu_;
   Pods pods_;  // guarded by mu_
+  // The resourceVersions that are not decimal numbers, by entry. Guarded by mu_.
+  std::unordered_map<const Entry*, std::string> text_versions_;
   // Node names by number, and numbers by name: 5,000 names held once, not once per pod.
   // A number outlives its node's pods (at most one per node ever seen). Guarded by mu_.
   std::vector<std::string> node_names_{""};

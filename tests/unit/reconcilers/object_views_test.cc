@@ -201,6 +201,39 @@ TEST(PodStoreTest, KeepsEachPodsVersionForItsInformer) {
   EXPECT_EQ(store.On("n1").size(), 1u);
 }
 
+// Versions are kept as numbers when they are numbers written the usual way; any other text
+// (the API calls them opaque) comes back as it was given.
+TEST(PodStoreTest, GivesBackEachVersionAsItWasWritten) {
+  PodStore store;
+  auto at = [](const std::string& name, const std::string& version) {
+    Json pod = NamedPod(name, "n1", "ReplicaSet");
+    pod["metadata"]["resourceVersion"] = Json::string(version);
+    return pod;
+  };
+  const std::vector<std::string> versions = {
+      "0", "7",   "007", "18446744073709551615", "9999999999999999999",
+      "",  "12a", "-1",  "99999999999999999999"};
+  for (size_t i = 0; i < versions.size(); ++i) {
+    store.Apply("ADDED", at("p" + std::to_string(i), versions[i]));
+  }
+  std::map<std::string, std::string> keys;
+  store.ForEachKey([&](const std::string& key, const std::string& v) { keys[key] = v; });
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const std::string key = "web/p" + std::to_string(i);
+    EXPECT_EQ(store.VersionOf(key), versions[i]) << key;
+    EXPECT_EQ(keys[key], versions[i]) << key;
+  }
+  // A pod whose version goes from text to a number and back, then is deleted.
+  store.Apply("MODIFIED", at("p2", "40"));
+  EXPECT_EQ(store.VersionOf("web/p2"), "40");
+  store.Apply("MODIFIED", at("p2", "041"));
+  EXPECT_EQ(store.VersionOf("web/p2"), "041");
+  store.Apply("DELETED", at("p2", "041"));
+  EXPECT_EQ(store.VersionOf("web/p2"), std::nullopt);
+  store.Apply("ADDED", at("p2", "42"));
+  EXPECT_EQ(store.VersionOf("web/p2"), "42");
+}
+
 TEST(NodeStoreTest, KeepsEachNodesVersionForItsInformer) {
   NodeStore store;
   auto node = [](const std::string& name, const std::string& version) {
