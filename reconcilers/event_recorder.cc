@@ -1,6 +1,10 @@
 #include "reconcilers/event_recorder.h"
 
+#include <openssl/evp.h>
+
 #include <chrono>
+#include <cstring>
+#include <stdexcept>
 
 #include "kube/kube_client.h"
 #include "reconcilers/rollout_planner.h"
@@ -9,11 +13,24 @@ namespace kcau::reconcilers {
 
 using kube::Json;
 
-Status EventRecorder::Record(const std::string& run_name, const std::string& run_uid,
-                             const RunEvent& event) {
-  // client-go's aggregation key, less the source (always this controller).
+// client-go's aggregation key, less the source (always this controller), digested.
+EventRecorder::SeriesKey EventRecorder::KeyOf(const std::string& run_name,
+                                              const std::string& run_uid, const RunEvent& event) {
   const std::string key =
       run_name + '\0' + run_uid + '\0' + event.type + '\0' + event.reason + '\0' + event.message;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(key.data(), key.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 is not available from OpenSSL");
+  }
+  EventRecorder::SeriesKey out;
+  std::memcpy(out.data(), digest, out.size());
+  return out;
+}
+
+Status EventRecorder::Record(const std::string& run_name, const std::string& run_uid,
+                             const RunEvent& event) {
+  const SeriesKey key = KeyOf(run_name, run_uid, event);
   const MonoTime now = clock_.Monotonic();
   Series repeat;
   {
@@ -26,7 +43,7 @@ Status EventRecorder::Record(const std::string& run_name, const std::string& run
       repeat = it->second;
     }
   }
-  if (!repeat.name.empty()) {
+  if (!repeat.name.view().empty()) {
     Status s = Repeat(repeat);
     if (s.code() != StatusCode::kNotFound) return s;
     // Its Event is gone: start a new series below.
@@ -46,13 +63,13 @@ Status EventRecorder::Repeat(const Series& series) {
   Json patch = Json::object();
   patch["count"] = Json::number(series.count);
   patch["lastTimestamp"] = Json::string(FormatRfc3339(clock_.Now()));
-  auto patched = client_.Patch(kube::resources::Events(), {namespace_, series.name},
+  auto patched = client_.Patch(kube::resources::Events(), {namespace_, std::string(series.name)},
                                kube::PatchType::kMerge, patch);
   return patched.ok() ? Status::Ok() : patched.status();
 }
 
 Status EventRecorder::Create(const std::string& run_name, const std::string& run_uid,
-                             const RunEvent& event, const std::string& series_key) {
+                             const RunEvent& event, const SeriesKey& series_key) {
   const TimePoint now = clock_.Now();
   const auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
@@ -86,7 +103,7 @@ Status EventRecorder::Create(const std::string& run_name, const std::string& run
   auto created = client_.Create(kube::resources::Events(), ev);
   if (!created.ok()) return created.status();
   std::lock_guard<std::mutex> lock(mu_);
-  series_[series_key] = Series{name, 1, clock_.Monotonic()};
+  series_[series_key] = Series{FrozenString(name), 1, clock_.Monotonic()};
   return Status::Ok();
 }
 

@@ -1835,6 +1835,15 @@ TEST_F(ReconcilerTest, RepeatedEventsAreCountedOnOneEvent) {
   ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
   ASSERT_EQ(listed().size(), 1u);
   EXPECT_EQ(listed()[0].at("count").as_integer(), 1);
+  // A series is the whole of run, uid, type, reason and message: the same message for
+  // another run, of another type or reason, is another Event.
+  ASSERT_TRUE(events.Record("run", "uid-2", held).ok());
+  ASSERT_TRUE(events.Record("other", "uid-1", held).ok());
+  ASSERT_TRUE(events.Record("run", "uid-1", RunEvent::Normal("NodeBlocked", held.message)).ok());
+  ASSERT_TRUE(events.Record("run", "uid-1", RunEvent::Warning("NodeHeld", held.message)).ok());
+  EXPECT_EQ(listed().size(), 5u);
+  ASSERT_TRUE(events.Record("run", "uid-1", held).ok());
+  EXPECT_EQ(listed().size(), 5u);
 }
 
 }  // namespace
