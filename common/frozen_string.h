@@ -16,7 +16,9 @@ namespace kcau {
 class FrozenString {
  public:
   FrozenString() = default;
-  explicit FrozenString(std::string_view s) : data_(new char[s.size() + 1]) {
+  explicit FrozenString(std::string_view s) {
+    if (s.empty()) return;  // no allocation: most of a cache's optional strings are empty
+    data_.reset(new char[s.size() + 1]);
     std::memcpy(data_.get(), s.data(), s.size());
     data_[s.size()] = '\0';  // the length is where the NUL is: the text holds none
   }

@@ -3,6 +3,8 @@
 // At 5,000 nodes the slimmed JSON cache plus the views converted from it on each pass held
 // both forms of every node. It is also that informer's record of keys and resourceVersions
 // (kube::VersionedKeys, Informer::KeysKeptBy), so the informer keeps none of its own.
+// Each view is kept compact (Stored: its strings in exact-size allocations, without what a
+// pass fills in) and made whole when read: ~200 bytes a node less than a NodeView.
 //
 // Thread-safety: every method is safe from any thread.
 #pragma once
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/frozen_string.h"
 #include "common/status.h"
 #include "kube/json.h"
 #include "kube/versioned_keys.h"
@@ -37,12 +40,32 @@ class NodeStore : public kube::VersionedKeys {
   size_t size() const override;
 
  private:
+  // A NodeView as NodeViewFromJson makes it, less its name (the key) and the fields a pass
+  // fills in (evictable_pods, unmanaged_pods, eviction_refusals).
+  struct Stored {
+    explicit Stored(const NodeView& view);
+    NodeView View(const std::string& name) const;
+
+    NodeLabels labels;
+    SharedOptional<agent::AgentResult> agent_result;
+    SharedOptional<agent::HookResult> hook_result;
+    std::vector<std::string> pressure;
+    FrozenString boot_id;
+    FrozenString request_token;
+    FrozenString rescan_request_token;
+    FrozenString cordoned_by;
+    FrozenString agent_version;
+    FrozenString hook_request_token;
+    FrozenString resource_version;
+    bool ready;
+    bool unschedulable;
+  };
   struct Malformed {
     std::string why;  // why it cannot be read
     std::string resource_version;
   };
   mutable std::mutex mu_;
-  std::map<std::string, NodeView> views_;       // by name; guarded by mu_
+  std::map<std::string, Stored> views_;         // by name; guarded by mu_
   std::map<std::string, Malformed> malformed_;  // by name; guarded by mu_
 };
 

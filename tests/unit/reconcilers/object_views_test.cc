@@ -115,6 +115,51 @@ TEST(NodeStoreTest, KeepsEachNodesViewAsItsEventsSay) {
   EXPECT_EQ(store.size(), 1u);
 }
 
+// The store keeps its views compact and makes them whole when read: a Node that sets every
+// field NodeViewFromJson reads comes back from it as it went in.
+TEST(NodeStoreTest, KeepsEveryField) {
+  Json node = Json::parse(kFullNode);
+  Json& ann = node["metadata"]["annotations"];
+  ann[agent::kRescanRequestAnnotation] = Json::string("run-1/worker-7/1/2");
+  ann[agent::kCordonedByAnnotation] = Json::string("run-1/7f6e2c1a-4d3b-4e5f-9a8b-1c2d3e4f5a6b");
+  ann[agent::kAgentVersionAnnotation] = Json::string("0.9.0");
+  agent::AgentResult result;
+  result.token = "run-1/worker-7/1/2";
+  result.state = agent::AgentState::kInstalled;
+  result.titles = {"openssl 3.0.15-1~deb12u1"};
+  result.boot_id = "b-43";
+  agent::AgentResult before = result;
+  before.token = "run-1/worker-7/1";
+  before.reboot_required = true;
+  result.previous = {before};
+  ann[agent::kResultAnnotation] = Json::string(agent::EncodeAgentResult(result));
+  agent::HookRequest hook;
+  hook.token = "run-1/worker-7/pre/1";
+  hook.hook = "pre";
+  hook.config_map = "kcau-system/hooks";
+  hook.key = "pre.sh";
+  ann[agent::kHookRequestAnnotation] = Json::string(agent::EncodeHookRequest(hook));
+  ann[agent::kHookResultAnnotation] =
+      Json::string(agent::EncodeHookResult({hook.token, false, true, "exit 0"}));
+  node["status"]["conditions"][0]["status"] = Json::string("True");  // MemoryPressure
+
+  const NodeView view = NodeViewFromJson(node);
+  EXPECT_FALSE(view.rescan_request_token.empty());
+  EXPECT_FALSE(view.cordoned_by.empty());
+  EXPECT_FALSE(view.agent_version.empty());
+  EXPECT_FALSE(view.hook_request_token.empty());
+  EXPECT_TRUE(view.hook_result.has_value());
+  ASSERT_TRUE(view.agent_result.has_value());
+  EXPECT_EQ(view.agent_result->previous.size(), 1u);
+  EXPECT_EQ(view.pressure, std::vector<std::string>{"MemoryPressure"});
+  NodeStore store;
+  store.Apply("ADDED", node);
+  auto all = store.All();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0], view);
+}
+
 TEST(ObjectViewsTest, PodViewKeepsWhatDrainsAndCountsRead) {
   struct Case {
     std::string owner;
