@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,23 @@ def proc_status(pid):
             if key in FIELDS:
                 sample[key] = int(value.split()[0])
     return sample
+
+
+def stop_under_heaptrack(pid):
+    """Stops the controller heaptrack runs. The harness stops heaptrack's script, which does
+    not pass the signal on: left alone, the controller ran on (retrying its lost API server
+    on the cores the next measurement shares) and heaptrack never finished its file."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + 30
+    while time.time() < deadline and os.path.exists(f"/proc/{pid}"):
+        time.sleep(0.2)
+    if os.path.exists(f"/proc/{pid}"):
+        os.kill(pid, signal.SIGKILL)
+    # heaptrack's own process writes the file once the controller is gone.
+    time.sleep(2)
 
 
 def wrapped_build(build, prefix, heaptrack):
@@ -92,6 +110,7 @@ def main():
         f.write(bench.scenario_yaml(5000, "realistic"))
     cluster = harness.Cluster(wrap, sim_args=["--scenario", scenario],
                               controller_args=bench.CONTROLLER_ARGS)
+    pid = None
     try:
         pid = cluster.controller.pid
         if heaptrack:  # the wrapper's child: heaptrack runs the controller
@@ -130,6 +149,8 @@ def main():
         shutil.copy(os.path.join(cluster.dir, "controller.log"), prefix + ".controller.log")
     finally:
         cluster.stop()
+        if heaptrack and pid is not None:
+            stop_under_heaptrack(pid)
     with open(prefix + ".samples.json", "w") as f:
         json.dump(samples, f)
     phase = ended["status"].get("phase") if ended else "not ended"
