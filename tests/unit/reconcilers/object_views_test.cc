@@ -158,6 +158,21 @@ TEST(NodeStoreTest, KeepsEveryField) {
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0], view);
+
+  // A later event changes some fields, drops others and leaves the rest: read as it says.
+  node["metadata"]["resourceVersion"] = Json::string("8813");
+  node["metadata"]["labels"]["topology.kubernetes.io/zone"] = Json::string("zone-c");
+  node["metadata"]["annotations"].erase(agent::kCordonedByAnnotation);
+  node["metadata"]["annotations"].erase(agent::kHookResultAnnotation);
+  result.state = agent::AgentState::kFailed;
+  node["metadata"]["annotations"][agent::kResultAnnotation] =
+      Json::string(agent::EncodeAgentResult(result));
+  node["spec"]["unschedulable"] = Json::boolean(false);
+  store.Apply("MODIFIED", node);
+  const NodeView changed = NodeViewFromJson(node);
+  EXPECT_TRUE(changed.cordoned_by.empty());
+  EXPECT_EQ(store.All()->at(0), changed);
+  EXPECT_EQ(store.VersionOf("/worker-7"), "8813");
 }
 
 TEST(ObjectViewsTest, PodViewKeepsWhatDrainsAndCountsRead) {
