@@ -27,6 +27,17 @@ bool IsNodePhaseEvent(const RunEvent& event) {
 
 }  // namespace
 
+// Of the nodes, what the rest of the pass reads: the versions of those acted on, and all of
+// them only when the run ends.
+void UpdateRunReconciler::KeepWhatApplyReads(Pass& pass) {
+  for (const auto& action : pass.decision->actions) pass.read_version.emplace(action.node, "");
+  for (const auto& node : pass.nodes) {
+    auto it = pass.read_version.find(node.name);
+    if (it != pass.read_version.end()) it->second = node.resource_version;
+  }
+  if (!pass.decision->terminal) std::vector<NodeView>().swap(pass.nodes);
+}
+
 // Writes the decided status when it changed. A 409 stops the pass before anything is acted
 // on: Reconcile re-reads and decides again.
 UpdateRunReconciler::Stop UpdateRunReconciler::WriteDecidedStatus(Pass& pass) {
@@ -93,13 +104,7 @@ Status UpdateRunReconciler::ApplyNodeActions(const std::vector<const NodeAction*
 UpdateRunReconciler::Stop UpdateRunReconciler::ActOnNodesNow(Pass& pass) {
   const std::vector<NodeAction>& actions = pass.decision->actions;
   if (actions.empty()) return std::nullopt;
-  // Node -> the resourceVersion the pass decided from, for the nodes acted on.
-  std::map<std::string, std::string> read_version;
-  for (const auto& action : actions) read_version.emplace(action.node, "");
-  for (const auto& node : pass.nodes) {
-    auto it = read_version.find(node.name);
-    if (it != read_version.end()) it->second = node.resource_version;
-  }
+  const std::map<std::string, std::string>& read_version = pass.read_version;
   std::vector<std::vector<const NodeAction*>> by_node;
   std::map<std::string, size_t> slot;  // node -> its index in by_node
   for (const auto& action : actions) {

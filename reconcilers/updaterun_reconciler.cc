@@ -279,6 +279,7 @@ UpdateRunReconciler::Stop UpdateRunReconciler::Decide(Pass& pass) {
 // Status first, then the actions it announces, then Events; an ended run then frees its lock
 // and finalizer.
 PassOutcome UpdateRunReconciler::Apply(Pass& pass) {
+  KeepWhatApplyReads(pass);
   if (Stop stop = WriteDecidedStatus(pass)) return *stop;
   ExpectUncordons(pass);
   if (Stop stop = ActOnNodes(pass)) return *stop;

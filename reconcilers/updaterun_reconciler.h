@@ -142,6 +142,7 @@ class UpdateRunReconciler {
   Stop GateStart(Pass& pass);
   Stop Decide(Pass& pass);
   PassOutcome Apply(Pass& pass);
+  void KeepWhatApplyReads(Pass& pass);
   Stop WriteDecidedStatus(Pass& pass);
   Stop ActOnNodes(Pass& pass);
   Stop ActOnNodesNow(Pass& pass);

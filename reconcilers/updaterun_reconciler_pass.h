@@ -3,6 +3,7 @@
 // act, record, release). Internal to the reconciler. One pass, one thread.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,7 +38,12 @@ struct UpdateRunReconciler::Pass {
   crd::UpdateRun run;
   bool ended = false;  // Succeeded or Failed, perhaps for an older generation
   std::optional<SpecEdit> edit;
+  // Every node as the cache showed it; Apply keeps them only for a run that ends (its lock
+  // is released against them): a 5,000-node run's views are ~3 MB, let go before the status
+  // is encoded and written, the pass's largest moment.
   std::vector<NodeView> nodes;
+  // Node -> the resourceVersion the pass decided from, for the nodes acted on (Apply).
+  std::map<std::string, std::string> read_version;
   // Set by GateStart when the run must wait for the lock, else by Decide.
   std::optional<RolloutDecision> decision;
   ActionOutcome acted;
