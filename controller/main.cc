@@ -1,6 +1,5 @@
 // kcau-controller: reconciles UpdateRuns against the cluster in --kubeconfig (or the
 // in-cluster service account), serving /metrics, /healthz and /readyz on --metrics-addr.
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "common/stop_signals.h"
 #include "common/verbosity.h"
 #include "controller/leader_election.h"
+#include "controller/malloc_tuning.h"
 #include "controller/options.h"
 #include "controller/updaterun_controller.h"
 #include "kube/kubeconfig.h"
@@ -45,14 +45,8 @@ constexpr size_t kHttpThreads = 4;
 
 int main(int argc, char** argv) {
   using namespace kcau;  // NOLINT: a main() in a .cc
-  // glibc gives each thread that allocates an arena of its own and keeps what is freed in
-  // it: across the controller's threads that held ~400 MiB of freed heap after a 50,000-pod
-  // list. Two arenas (and malloc_trim after each list, kube/informer.cc) hand it back.
-  mallopt(M_ARENA_MAX, 2);
-  // A pass's largest buffers (a run's status text, its 5,000 node views) come and go: from
-  // mmap they go back to the system when freed. glibc's default raises the threshold to the
-  // largest block freed, and then they fragment the heap for good.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  controller::StartWithSmallerThreadCaches(argv);
+  controller::TuneArenas();
   crossplat::threadpool::initialize_with_threads(kHttpThreads);
   auto options =
       controller::ParseControllerOptions(std::vector<std::string>(argv + 1, argv + argc));

@@ -86,6 +86,13 @@ class UpdateRunSucceeds(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+        # The controller started itself again with smaller per-thread malloc caches
+        # (controller/malloc_tuning.h): the same process, the setting in its environment.
+        with open(f"/proc/{c.controller.pid}/environ", "rb") as f:
+            environ = f.read().split(b"\0")
+        self.assertIn(b"GLIBC_TUNABLES=glibc.malloc.tcache_count=2", environ)
+        self.assertTrue(os.readlink(f"/proc/{c.controller.pid}/exe").endswith("kcau-controller"))
+
         # The bearer token never reaches the controller's log.
         with open(os.path.join(c.dir, "controller.log"), errors="replace") as log:
             self.assertNotIn(c.access.token, log.read())
