@@ -14,7 +14,7 @@ namespace kcau::controller {
 // the controller runs on with glibc's default.
 void StartWithSmallerThreadCaches(char** argv);
 
-// Two arenas, not one per thread, and a fixed mmap threshold (mallopt).
+// One arena, not one per thread, and a fixed mmap threshold (mallopt).
 void TuneArenas();
 
 }  // namespace kcau::controller
