@@ -155,8 +155,7 @@ using WatchOpener =
 // the stream from before it is sent.
 class RestWatchStream final : public WatchStream {
  public:
-  RestWatchStream(std::shared_ptr<client::http_client> client, WatchOpener open)
-      : client_(std::move(client)), open_(std::move(open)) {}
+  explicit RestWatchStream(WatchOpener open) : open_(std::move(open)) {}
   ~RestWatchStream() override { Stop(); }
 
   StatusOr<std::optional<WatchEvent>> Next() override {
@@ -203,8 +202,7 @@ class RestWatchStream final : public WatchStream {
   }
 
  private:
-  std::shared_ptr<client::http_client> client_;
-  WatchOpener open_;
+  WatchOpener open_;  // holds the client the request goes out on
   pplx::cancellation_token_source cts_;
   bool opened_ = false;  // open_ answered with a stream of events
   http::http_response response_;
@@ -536,11 +534,10 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
   }
   impl_->clock.Sleep(impl_->throttle->Reserve());
   if (Status ready = impl_->ExecCredentialReady(); !ready.ok()) return ready;
-  const std::string path_query = r.CollectionPath(ns) + Query(options, extra);
-  const char* accept = options.metadata_only ? kAcceptPartialObjectMetadata : "application/json";
   const std::string collection = r.CollectionPath(ns);
-  Impl* impl = impl_.get();
-  WatchOpener open = [impl, path_query, accept, collection](
+  const std::string path_query = collection + Query(options, extra);
+  const char* accept = options.metadata_only ? kAcceptPartialObjectMetadata : "application/json";
+  WatchOpener open = [impl = impl_, path_query, accept, collection](
                          const pplx::cancellation_token& token) -> StatusOr<http::http_response> {
     try {
       auto make = [&] { return impl->Request(http::methods::GET, path_query, accept); };
@@ -564,7 +561,7 @@ StatusOr<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, cons
       return UnavailableError("watch: " + TransportError(impl->config.server, e.what()));
     }
   };
-  return std::unique_ptr<WatchStream>(new RestWatchStream(impl_->watch_client, std::move(open)));
+  return std::unique_ptr<WatchStream>(new RestWatchStream(std::move(open)));
 }
 
 }  // namespace kcau::kube

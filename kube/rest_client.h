@@ -38,7 +38,9 @@ class RestClient final : public KubeClient {
 
  private:
   explicit RestClient(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  // Shared with the watch streams it made: a stream sends its request on its first Next()
+  // (Watch), and may be read after the client is gone.
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace kcau::kube

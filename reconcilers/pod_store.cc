@@ -23,7 +23,8 @@ std::optional<uint64_t> CanonicalNumber(std::string_view text) {
 
 }  // namespace
 
-void PodStore::SetVersionLocked(const Entry& pod, Pod& kept, const std::string& version) {
+void PodStore::SetVersionLocked(Entry& pod, const std::string& version) {
+  Pod& kept = pod.second;
   if (const std::optional<uint64_t> n = CanonicalNumber(version)) {
     kept.version = *n;
     if (kept.traits.text_version) text_versions_.erase(&pod);
@@ -79,7 +80,7 @@ void PodStore::Apply(const std::string& type, const kube::Json& pod) {
     UnindexLocked(*it);
   }
   Pod& kept = it->second;
-  SetVersionLocked(*it, kept, kube::ResourceVersionOf(pod));
+  SetVersionLocked(*it, kube::ResourceVersionOf(pod));
   kept.node = node;
   kept.traits.daemon_set_or_mirror = view.daemon_set_or_mirror;
   kept.traits.terminating = view.terminating;

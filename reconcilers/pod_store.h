@@ -60,7 +60,7 @@ class PodStore : public kube::VersionedKeys {
 
   uint32_t NodeIdLocked(const std::string& node);
   void UnindexLocked(const Entry& pod);
-  void SetVersionLocked(const Entry& pod, Pod& kept, const std::string& version);
+  void SetVersionLocked(Entry& pod, const std::string& version);
   std::string VersionLocked(const Entry& pod) const;
 
   mutable std::mutex mu_;
