@@ -1,5 +1,6 @@
 #include "controller/malloc_tuning.h"
 
+#include <limits.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -15,8 +16,14 @@ constexpr char kThreadCaches[] = "glibc.malloc.tcache_count=2";
 
 void StartWithSmallerThreadCaches(char** argv) {
   if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
+  // The binary's own path rather than /proc/self/exe: the kernel names a process after the
+  // file it executes, and ps, top, pidof and perf should see kcau-controller, not "exe".
+  char path[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return;
+  path[n] = '\0';
   setenv("GLIBC_TUNABLES", kThreadCaches, 1);
-  execv("/proc/self/exe", argv);
+  execv(path, argv);
   unsetenv("GLIBC_TUNABLES");  // not started again: the default it is
 }
 

@@ -92,6 +92,9 @@ class UpdateRunSucceeds(unittest.TestCase):
             environ = f.read().split(b"\0")
         self.assertIn(b"GLIBC_TUNABLES=glibc.malloc.tcache_count=2", environ)
         self.assertTrue(os.readlink(f"/proc/{c.controller.pid}/exe").endswith("kcau-controller"))
+        # Under its own name still (ps, top, pidof), not "exe".
+        with open(f"/proc/{c.controller.pid}/comm") as f:
+            self.assertEqual(f.read().strip(), "kcau-controller")
 
         # The bearer token never reaches the controller's log.
         with open(os.path.join(c.dir, "controller.log"), errors="replace") as log:
