@@ -20,6 +20,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -47,9 +48,19 @@ def kubectl_binary():
     return None
 
 
-def wait_http(url, what, timeout=15.0):
+def exited_problem(proc, what, waited_for):
+    """With `proc` gone: the message saying so, where waiting on would only time out."""
+    if proc is None or proc.poll() is None:
+        return None
+    return f"{what} exited with code {proc.returncode} before {waited_for}"
+
+
+def wait_http(url, what, timeout=15.0, proc=None):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        problem = exited_problem(proc, what, f"answering {url}")
+        if problem:
+            raise AssertionError(problem)
         try:
             with urllib.request.urlopen(url, timeout=1) as r:
                 if r.status == 200:
@@ -60,10 +71,13 @@ def wait_http(url, what, timeout=15.0):
     raise AssertionError(f"{what} did not answer {url} within {timeout}s")
 
 
-def wait_file(path, what, timeout=15.0):
+def wait_file(path, what, timeout=15.0, proc=None):
     """kcau-sim writes its kubeconfig (atomically) once it is listening."""
     deadline = time.time() + timeout
     while time.time() < deadline:
+        problem = exited_problem(proc, what, f"writing {path}")
+        if problem:
+            raise AssertionError(problem)
         if os.path.exists(path):
             return
         time.sleep(0.05)
@@ -188,9 +202,21 @@ class Cluster:
         self._controller_was_ready = False
         self.kubectl = kubectl_binary()
         self.signing_key, self.verify_key = make_signing_keys(self.dir)
-        self._start_sim(nodes, sim_args)
-        if start_controller:
-            self.start_controller(controller_args)
+        try:
+            self._start_sim(nodes, sim_args)
+            if start_controller:
+                self.start_controller(controller_args)
+        except BaseException:
+            # Nobody holds a Cluster that failed to start, so nobody would stop it: what did
+            # start must not run on, on the cores the next test or benchmark shares.
+            sys.stderr.write(self.logs() + "\n")
+            self._stopped = True
+            for p in self.procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
 
     def _spawn(self, name, args):
         # The child keeps its own descriptor; ours is closed at once.
@@ -209,7 +235,7 @@ class Cluster:
                                os.path.join(self.build_dir, "agent", "kcau-agent"),
                                "--agent-roots", self.agent_roots]
         self.sim = self._spawn("sim", self._sim_args)
-        wait_file(self.kubeconfig, "kcau-sim")
+        wait_file(self.kubeconfig, "kcau-sim", proc=self.sim)
         self.access = ApiAccess(self.kubeconfig)
         self.server = self.access.server
 
@@ -219,7 +245,7 @@ class Cluster:
         self.sim.wait(timeout=20)
         os.remove(self.kubeconfig)
         self.sim = self._spawn("sim", self._sim_args)
-        wait_file(self.kubeconfig, "restarted kcau-sim")
+        wait_file(self.kubeconfig, "restarted kcau-sim", proc=self.sim)
         self.access = ApiAccess(self.kubeconfig)
 
     def start_controller(self, controller_args=(), name="controller", metrics_port=None,
@@ -237,7 +263,7 @@ class Cluster:
         if name == "controller":
             self.controller = proc
         if wait_ready:
-            wait_http(f"http://127.0.0.1:{port}/readyz", "kcau-controller " + name)
+            wait_http(f"http://127.0.0.1:{port}/readyz", "kcau-controller " + name, proc=proc)
             self._controller_was_ready = True
         return proc
 

@@ -408,6 +408,23 @@ class BadInput(unittest.TestCase):
     def tearDown(self):
         self.cluster.stop()
 
+    def test_a_controller_that_cannot_start_fails_its_cluster_at_once(self):
+        """The harness says a controller exited rather than wait out its readiness, and stops
+        the kcau-sim it started (a benchmark once left one running for the next to share)."""
+        spawned = []
+
+        class Recording(Cluster):
+            def _spawn(self, name, args):
+                proc = super()._spawn(name, args)
+                spawned.append(proc)
+                return proc
+
+        # "exited", not "did not answer ... within": it did not wait out the readiness timeout.
+        with self.assertRaisesRegex(AssertionError,
+                                    "kcau-controller controller exited with code 2"):
+            Recording(BUILD_DIR, nodes=1, controller_args=["--no-such-flag"])
+        self.assertEqual([p.poll() is not None for p in spawned], [True, True])
+
     def test_invalid_runs_fail_naming_the_field_and_touch_no_node(self):
         c = self.cluster
         for name, (spec, field) in BAD_RUNS.items():
