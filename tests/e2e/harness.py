@@ -48,6 +48,11 @@ def kubectl_binary():
     return None
 
 
+# How long kcau-sim may take to build its cluster and write its kubeconfig: a benchmark's
+# 5,000 nodes and 50,000 pods take more than this on a busy 2-core machine and raise it.
+SIM_START_TIMEOUT_S = 15.0
+
+
 def exited_problem(proc, what, waited_for):
     """With `proc` gone: the message saying so, where waiting on would only time out."""
     if proc is None or proc.poll() is None:
@@ -235,7 +240,7 @@ class Cluster:
                                os.path.join(self.build_dir, "agent", "kcau-agent"),
                                "--agent-roots", self.agent_roots]
         self.sim = self._spawn("sim", self._sim_args)
-        wait_file(self.kubeconfig, "kcau-sim", proc=self.sim)
+        wait_file(self.kubeconfig, "kcau-sim", SIM_START_TIMEOUT_S, proc=self.sim)
         self.access = ApiAccess(self.kubeconfig)
         self.server = self.access.server
 
@@ -245,7 +250,7 @@ class Cluster:
         self.sim.wait(timeout=20)
         os.remove(self.kubeconfig)
         self.sim = self._spawn("sim", self._sim_args)
-        wait_file(self.kubeconfig, "restarted kcau-sim", proc=self.sim)
+        wait_file(self.kubeconfig, "restarted kcau-sim", SIM_START_TIMEOUT_S, proc=self.sim)
         self.access = ApiAccess(self.kubeconfig)
 
     def start_controller(self, controller_args=(), name="controller", metrics_port=None,
