@@ -182,6 +182,12 @@ TEST(CodecTest, StatusProblemsNameTheirPath) {
            Case{R"({"nodes":[{"name":"a","phase":"Sleeping"}]})",
                 "status.nodes[0].phase: \"Sleeping\" is not one of"},
            Case{R"({"nodes":[7]})", "status.nodes[0]: expected object, got integer"},
+           Case{R"({"nodes":{"a":1}})", "status.nodes: expected array, got object"},
+           Case{R"({"succeededNodes":7})", "status.succeededNodes: expected array, got integer"},
+           Case{R"({"succeededNodes":[{"names":["a"]},{"names":[3]}]})",
+                "status.succeededNodes[1].names[0]: expected string, got integer"},
+           Case{R"({"upToDateNodes":["a",{}]})",
+                "status.upToDateNodes[1]: expected string, got object"},
        }) {
     auto decoded = DecodeUpdateRunStatus(web::json::value::parse(c.status));
     ASSERT_FALSE(decoded.ok()) << c.status;
