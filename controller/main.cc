@@ -16,6 +16,7 @@
 #include "agent/request_signature.h"
 #include "common/logging.h"
 #include "common/stop_signals.h"
+#include "common/thread_name.h"
 #include "common/verbosity.h"
 #include "controller/leader_election.h"
 #include "controller/malloc_tuning.h"
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
     kcau_metrics.leader.Add({{"name", le.lease_name}}).Set(0);
     updateruns.StartInformers();
     election = std::thread([&, lease_name = le.lease_name] {
+      NameThisThread("leader-elect");
       elector->Run(
           [&] {
             kcau_metrics.leader.Add({{"name", lease_name}}).Set(1);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "common/thread_name.h"
 #include "controller/result_handler.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
@@ -116,8 +117,16 @@ void UpdateRunController::StartInformers() {
 }
 
 void UpdateRunController::StartWorkers() {
-  for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { WorkerLoop(); });
-  threads_.emplace_back([this] { ResyncLoop(); });
+  for (int i = 0; i < workers_; ++i) {
+    threads_.emplace_back([this] {
+      NameThisThread("reconcile");
+      WorkerLoop();
+    });
+  }
+  threads_.emplace_back([this] {
+    NameThisThread("resync");
+    ResyncLoop();
+  });
   // Everything the informers saw before we led must be looked at now.
   EnqueueAllRuns();
 }

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "common/thread_name.h"
 #include "kube/object_meta.h"
 
 namespace kcau::kube {
@@ -38,7 +39,10 @@ Informer::Informer(KubeClient& client, Resource resource, std::string ns, ListOp
 Informer::~Informer() { Stop(); }
 
 void Informer::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("inf/" + resource_.plural);  // "inf/nodes", cut to 15 bytes
+    Run();
+  });
 }
 
 void Informer::Stop() {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <thread>
 
+#include "common/thread_name.h"
+
 namespace kcau::metrics {
 
 namespace asio = boost::asio;
@@ -256,7 +258,10 @@ Status HttpServer::Start() {
   impl_->port = impl_->acceptor->local_endpoint(ec).port();
   impl_->accept_pause = std::make_unique<asio::steady_timer>(*impl_->io);
   impl_->Accept();
-  impl_->thread = std::thread([io = impl_->io.get()] { io->run(); });
+  impl_->thread = std::thread([io = impl_->io.get()] {
+    NameThisThread("metrics-http");
+    io->run();
+  });
   return Status::Ok();
 }
 

@@ -5,9 +5,9 @@ namespace kcau::reconcilers {
 // BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
 BackgroundNodeActions::BackgroundNodeActions(int quick, int draining, int returning)
     : returning_backlog_(returning / 2),
-      quick_(quick + 1),
-      draining_(draining + 1),
-      returning_pool_(returning + 1) {}
+      quick_("node-writes", quick + 1),
+      draining_("drains", draining + 1),
+      returning_pool_("uncordons", returning + 1) {}
 
 bool BackgroundNodeActions::Start(const std::string& run, const std::string& node, Lane lane,
                                   Work work, Ended ended) {

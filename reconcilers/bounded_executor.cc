@@ -1,6 +1,9 @@
 #include "reconcilers/bounded_executor.h"
 
 #include <memory>
+#include <string>
+
+#include "common/thread_name.h"
 
 namespace kcau::reconcilers {
 
@@ -15,9 +18,14 @@ struct Batch {
 
 }  // namespace
 
-BoundedExecutor::BoundedExecutor(int threads) {
+BoundedExecutor::BoundedExecutor(std::string_view name, int threads) {
   // The caller's thread works too, so a pool of N - 1 gives N jobs at once.
-  for (int i = 1; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 1; i < threads; ++i) {
+    threads_.emplace_back([this, name = std::string(name)] {
+      NameThisThread(name);
+      Loop();
+    });
+  }
 }
 
 BoundedExecutor::~BoundedExecutor() {

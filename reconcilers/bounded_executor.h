@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -19,8 +20,9 @@ namespace kcau::reconcilers {
 
 class BoundedExecutor {
  public:
-  // `threads` < 2 runs every job on the caller's thread, one after another.
-  explicit BoundedExecutor(int threads);
+  // `threads` < 2 runs every job on the caller's thread, one after another. The pool's threads
+  // are named `name` (common/thread_name.h).
+  BoundedExecutor(std::string_view name, int threads);
   ~BoundedExecutor();
   BoundedExecutor(const BoundedExecutor&) = delete;
   BoundedExecutor& operator=(const BoundedExecutor&) = delete;

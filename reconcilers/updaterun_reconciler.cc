@@ -82,7 +82,7 @@ UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource
       locks_(client, run_lock_namespace, elapsed_),
       hook_policy_(std::move(hook_policy)),
       unseen_writes_(clock),
-      executor_(kActionsInFlight) {}
+      executor_("pass-actions", kActionsInFlight) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   ReconcileResult result;

@@ -95,6 +95,14 @@ class UpdateRunSucceeds(unittest.TestCase):
         # Under its own name still (ps, top, pidof), not "exe".
         with open(f"/proc/{c.controller.pid}/comm") as f:
             self.assertEqual(f.read().strip(), "kcau-controller")
+        # Its threads named after their jobs, for top -H and perf (docs/operating.md).
+        threads = set()
+        for task in os.listdir(f"/proc/{c.controller.pid}/task"):
+            with open(f"/proc/{c.controller.pid}/task/{task}/comm") as f:
+                threads.add(f.read().strip())
+        self.assertLessEqual({"kcau-controller", "reconcile", "resync", "inf/updateruns",
+                              "inf/nodes", "inf/pods", "node-writes", "drains", "uncordons",
+                              "pass-actions", "events", "metrics-http"}, threads)
 
         # The bearer token never reaches the controller's log.
         with open(os.path.join(c.dir, "controller.log"), errors="replace") as log:

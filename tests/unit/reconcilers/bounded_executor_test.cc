@@ -2,6 +2,8 @@
 // once its jobs have ended, also with two callers sharing the pool.
 #include "reconcilers/bounded_executor.h"
 
+#include "common/thread_name.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -33,7 +35,7 @@ struct Overlap {
 TEST(BoundedExecutorTest, RunsEveryJobAtMostTheBoundAtOnce) {
   for (int bound : {1, 2, 4}) {
     SCOPED_TRACE(bound);
-    BoundedExecutor executor(bound);
+    BoundedExecutor executor("test-pool", bound);
     Overlap overlap;
     std::vector<std::function<void()>> jobs;
     for (int i = 0; i < 20; ++i) jobs.push_back(overlap.Job());
@@ -45,7 +47,7 @@ TEST(BoundedExecutorTest, RunsEveryJobAtMostTheBoundAtOnce) {
 }
 
 TEST(BoundedExecutorTest, TwoCallersShareThePool) {
-  BoundedExecutor executor(3);
+  BoundedExecutor executor("test-pool", 3);
   Overlap a, b;
   auto batch = [](Overlap& o) {
     std::vector<std::function<void()>> jobs;
@@ -62,12 +64,14 @@ TEST(BoundedExecutorTest, TwoCallersShareThePool) {
 TEST(BoundedExecutorTest, SubmittedJobsRunOnThePoolWithinTheBound) {
   Overlap overlap;
   {
-    BoundedExecutor executor(3);  // two pool threads: Submit does not use the caller's
+    BoundedExecutor executor("drains", 3);  // two pool threads: Submit does not use the caller's
     const auto caller = std::this_thread::get_id();
     std::atomic<bool> on_caller{false};
+    std::atomic<bool> misnamed{false};  // top -H names the pool's threads after it
     for (int i = 0; i < 20; ++i) {
       executor.Submit([&, job = overlap.Job()] {
         if (std::this_thread::get_id() == caller) on_caller = true;
+        if (ThisThreadName() != "drains") misnamed = true;
         job();
       });
     }
@@ -75,6 +79,7 @@ TEST(BoundedExecutorTest, SubmittedJobsRunOnThePoolWithinTheBound) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     EXPECT_FALSE(on_caller);
+    EXPECT_FALSE(misnamed);
   }
   EXPECT_EQ(overlap.done, 20);
   EXPECT_LE(overlap.most, 2);
