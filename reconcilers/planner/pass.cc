@@ -30,6 +30,7 @@ Pass::Pass(const crd::UpdateRun& run, const std::vector<NodeView>& nodes, TimePo
       all_nodes_(nodes) {
   d_.status = run.status;
   d_.status.observed_generation = run.generation;
+  by_name_.reserve(nodes.size());
   for (const auto& n : nodes) by_name_[n.name] = &n;
 }
 

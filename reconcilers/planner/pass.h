@@ -15,10 +15,10 @@
 // (no client, no clock, no logging).
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -166,7 +166,9 @@ class Pass {
   const ElapsedFn& elapsed_;
   const std::string controller_version_;
   const std::vector<NodeView>& all_nodes_;
-  std::map<std::string, const NodeView*> by_name_;
+  // Hashed, keyed by the views' own names: a pass looks up nodes thousands of times at 5,000
+  // nodes, and a tree of copied names was a fifth of the reconcile thread's time (perf).
+  std::unordered_map<std::string_view, const NodeView*> by_name_;
   RolloutDecision d_;
 };
 
