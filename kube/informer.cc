@@ -47,6 +47,7 @@ void Informer::Start() {
 
 void Informer::Stop() {
   if (stopping_.exchange(true)) return;
+  list_cancel_.cancel();
   {
     std::lock_guard<std::mutex> lock(stream_mu_);
     if (stream_) stream_->Stop();
@@ -160,11 +161,14 @@ bool Informer::ListAndDeliver() {
   std::set<std::string> listed;
   ListOptions page_options = options_;
   page_options.one_page = true;
+  page_options.cancel = list_cancel_.get_token();
   std::string list_version;
   do {
     auto page = client_.List(resource_, ns_, page_options);
     if (!page.ok()) {
-      spdlog::warn("informer {}: list failed: {}", resource_.plural, page.status().ToString());
+      if (!stopping_) {
+        spdlog::warn("informer {}: list failed: {}", resource_.plural, page.status().ToString());
+      }
       return false;
     }
     // Every page is served at the first page's resourceVersion.

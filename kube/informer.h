@@ -101,6 +101,7 @@ class Informer {
   const VersionedKeys* keys_by_ = nullptr;  // with KeysKeptBy; cache_ stays empty
 
   std::atomic<bool> stopping_{false};
+  pplx::cancellation_token_source list_cancel_;  // cancelled by Stop(): ends a list in flight
   std::atomic<bool> synced_{false};
   std::atomic<int> lists_{0};
   std::atomic<int> watches_{0};

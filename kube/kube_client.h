@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <pplx/pplxtasks.h>
+
 #include "common/status.h"
 #include "kube/json.h"
 #include "kube/resource.h"
@@ -34,6 +36,9 @@ struct ListOptions {
   // List and watch the objects' metadata only (PartialObjectMetadata, client-go's metadata
   // client): for a reader of large objects that needs names and versions, not the rest.
   bool metadata_only = false;
+  // Cancelling it ends a list waiting for its answer (RestClient): an informer's Stop()
+  // must not wait out the request timeout of a list the server read and never answered.
+  pplx::cancellation_token cancel = pplx::cancellation_token::none();
 };
 
 struct ObjectList {

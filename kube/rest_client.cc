@@ -369,7 +369,8 @@ struct RestClient::Impl {
 
   // `make` builds the request afresh for every attempt: cpprest consumes a request's body
   // stream when sending it, so a request object cannot be sent twice.
-  StatusOr<Json> Send(const std::function<http::http_request()>& make) {
+  StatusOr<Json> Send(const std::function<http::http_request()>& make,
+                      const pplx::cancellation_token& cancel = pplx::cancellation_token::none()) {
     for (int attempt = 0;; ++attempt) {
       clock.Sleep(throttle->Reserve());
       if (Status ready = ExecCredentialReady(); !ready.ok()) return ready;
@@ -379,7 +380,7 @@ struct RestClient::Impl {
         const auto started = std::chrono::steady_clock::now();
         http::http_response resp;
         try {
-          resp = Exchange(*client, req, make, pplx::cancellation_token::none());
+          resp = Exchange(*client, req, make, cancel);
         } catch (const std::exception&) {
           Observe(req.method(), 0, started);
           throw;
@@ -416,9 +417,10 @@ struct RestClient::Impl {
     });
   }
 
-  StatusOr<Json> SendEmpty(const http::method& m, const std::string& path,
-                           const char* accept = "application/json") {
-    return Send([&] { return Request(m, path, accept); });
+  StatusOr<Json> SendEmpty(
+      const http::method& m, const std::string& path, const char* accept = "application/json",
+      const pplx::cancellation_token& cancel = pplx::cancellation_token::none()) {
+    return Send([&] { return Request(m, path, accept); }, cancel);
   }
 };
 
@@ -459,7 +461,8 @@ StatusOr<ObjectList> RestClient::List(const Resource& r, const std::string& ns,
     }
     auto body = impl_->SendEmpty(
         http::methods::GET, r.CollectionPath(ns) + Query(options, paging),
-        options.metadata_only ? kAcceptPartialObjectMetadataList : "application/json");
+        options.metadata_only ? kAcceptPartialObjectMetadataList : "application/json",
+        options.cancel);
     if (!body.ok()) return body.status();
     continue_token.clear();
     try {

@@ -366,5 +366,19 @@ TEST(RestClientWatchTest, AnInformerStopsWhileItsWatchIsUnanswered) {
       << "Informer::Stop() waited for the watch's answer";
 }
 
+TEST(RestClientWatchTest, AnInformerStopsWhileItsListIsUnanswered) {
+  auto server = std::make_unique<ScriptedServer>(
+      std::vector<ScriptedServer::Connection>{{.answer = 0, .hold_unanswered = true}});
+  auto client = ClientFor(*server);
+  ASSERT_NE(client, nullptr);
+  kube::Informer informer(*client, res::Nodes(), "", {}, [](const std::string&, const Json&) {});
+  informer.Start();
+  ASSERT_TRUE(WaitForRequests(*server, 1)) << "the informer listed";
+  EXPECT_EQ(server->Requests()[0].rfind("1 GET /api/v1/nodes", 0), 0u) << server->Requests()[0];
+  EXPECT_FALSE(informer.HasSynced());
+  EXPECT_TRUE(ReturnsPromptly([&] { informer.Stop(); }, [&] { server.reset(); }))
+      << "Informer::Stop() waited for the list's answer";
+}
+
 }  // namespace
 }  // namespace kcau
