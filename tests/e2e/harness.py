@@ -216,10 +216,7 @@ class Cluster:
             # start must not run on, on the cores the next test or benchmark shares.
             sys.stderr.write(self.logs() + "\n")
             self._stopped = True
-            for p in self.procs:
-                if p.poll() is None:
-                    p.kill()
-                p.wait()
+            self._end_processes()
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
 
@@ -380,15 +377,7 @@ class Cluster:
         if self._stopped:
             return
         self._stopped = True
-        for p in self.procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        self._end_processes()
         problem = self._orphan_problem() or self._rbac_problem()
         keep = os.environ.get("KCAU_E2E_AUDIT_DIR")
         if keep and os.path.exists(self.audit_log):
@@ -398,6 +387,18 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
         if problem:
             raise AssertionError(problem)
+
+    def _end_processes(self):
+        """SIGTERM every process still running, SIGKILL any that outlasts 10 s."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
 
     def _orphan_problem(self):
         """kcau-sim stops its agents when it stops: one still running is an orphan (killed
