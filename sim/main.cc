@@ -459,14 +459,14 @@ int main(int argc, char** argv) {
     spdlog::error("cannot write kubeconfig {}", flags.kubeconfig);
     return 1;
   }
-  nodes.OnKubeletWrite(
-      [&server, &clock](const std::string& node, bool ready, const std::string& new_boot_id) {
-        server.RecordAudit(kcau::sim::KubeletStatusEntry(node, ready, new_boot_id, clock.Now()));
-      });
+  nodes.OnKubeletWrite([&server](const std::string& node, bool ready,
+                                 const std::string& new_boot_id, kcau::TimePoint made) {
+    server.RecordAudit(kcau::sim::KubeletStatusEntry(node, ready, new_boot_id, made));
+  });
   nodes.OnAgentResult(
-      [&server, &clock](const std::string& node, const kcau::agent::AgentResult& r) {
+      [&server](const std::string& node, const kcau::agent::AgentResult& r, kcau::TimePoint made) {
         server.RecordAudit(kcau::sim::AgentResultEntry(node, kcau::agent::AgentStateName(r.state),
-                                                       r.reboot_required, clock.Now()));
+                                                       r.reboot_required, made));
       });
   nodes.Start();
   spdlog::info("kcau-sim listening on {} with {} nodes", server.Url(), node_count);

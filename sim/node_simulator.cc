@@ -319,11 +319,12 @@ struct NodeSimulator::Impl {
     for (const auto& [annotation, value] : records) {
       patch["metadata"]["annotations"][annotation] = Json::string(value);
     }
+    const TimePoint made = clock.Now();
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, false);
     if (!s.ok()) {
       spdlog::warn("sim: node {}: writing agent result: {}", node, s.status().ToString());
     } else if (agent_observer) {
-      agent_observer(node, written);
+      agent_observer(node, written, made);
     }
   }
 
@@ -336,11 +337,12 @@ struct NodeSimulator::Impl {
       patch["status"]["nodeInfo"]["bootID"] = Json::string(boot_id);
       boot_ids[node] = boot_id;
     }
+    const TimePoint made = clock.Now();
     auto s = store.Patch(res::Nodes(), {"", node}, kube::PatchType::kMerge, patch, true);
     if (!s.ok()) {
       spdlog::warn("sim: node {}: status: {}", node, s.status().ToString());
     } else if (kubelet_observer) {
-      kubelet_observer(node, ready, boot_id);
+      kubelet_observer(node, ready, boot_id, made);
     }
   }
 

@@ -66,16 +66,19 @@ class NodeSimulator {
   void Stop();
 
   // Told of every Node status write of a simulated kubelet, after it is stored: the node's
-  // Ready condition, and its new boot ID when it booted anew (else empty). kcau-sim records
-  // these in its audit log, as an API server logs a kubelet's requests. Set before Start;
-  // called from the simulator's thread.
-  using KubeletWriteObserver =
-      std::function<void(const std::string& node, bool ready, const std::string& new_boot_id)>;
+  // Ready condition, its new boot ID when it booted anew (else empty), and when the write
+  // was made, taken before it reached the store, as an API server's requestReceivedTimestamp
+  // (taken after it, a client that reacted to the write's watch event could appear to have
+  // written first). kcau-sim records these in its audit log, as an API server logs a
+  // kubelet's requests. Set before Start; called from the simulator's thread.
+  using KubeletWriteObserver = std::function<void(const std::string& node, bool ready,
+                                                  const std::string& new_boot_id, TimePoint made)>;
   void OnKubeletWrite(KubeletWriteObserver observer);
-  // Told of every result a simulated agent writes on its Node, after it is stored (kcau-sim
-  // logs it as the agent's request). Set before Start; called from the simulator's thread.
-  using AgentResultObserver =
-      std::function<void(const std::string& node, const agent::AgentResult& result)>;
+  // Told of every result a simulated agent writes on its Node, after it is stored, with when
+  // the write was made as above (kcau-sim logs it as the agent's request). Set before Start;
+  // called from the simulator's thread.
+  using AgentResultObserver = std::function<void(const std::string& node,
+                                                 const agent::AgentResult& result, TimePoint made)>;
   void OnAgentResult(AgentResultObserver observer);
 
   // Reboots each node has gone through (for tests and the demo's report).

@@ -6,13 +6,17 @@
 // short delays; the waits are bounded polls.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "agent/protocol.h"
 #include "agent/request_signature.h"
+#include "kube/object_meta.h"
 #include "reconcilers/cluster_source.h"
 #include "reconcilers/node_actions.h"
 #include "sim/node_simulator.h"
@@ -56,8 +60,12 @@ class SignedRequestsTest : public ::testing::Test {
     cm["metadata"]["name"] = Json::string("hooks");
     cm["data"]["pre.sh"] = Json::string("echo ready\nexit 0\n");
     ASSERT_TRUE(store_.Create({"", "v1", "configmaps", "ConfigMap", true}, "default", cm).ok());
+    BeforeStart();
     simulator_->Start();
   }
+
+  // What a fixture sets on the simulator before it starts (its observers).
+  virtual void BeforeStart() {}
 
   void TearDown() override { simulator_->Stop(); }
 
@@ -192,6 +200,79 @@ TEST_F(SignedRequestsTest, ForgedRequestsAreRefusedSayingWhyAndSignedOnesObeyed)
   ASSERT_TRUE(signed_answer.has_value());
   EXPECT_EQ(signed_answer->state, agent::AgentState::kInstalled) << signed_answer->message;
   EXPECT_TRUE(Eventually([&] { return Reboots("node-2") == 1; }));
+}
+
+// The simulated kubelets' and agents' writes are told with when they were made, taken before
+// they reached the store: kcau-sim's audit log records that as the request's arrival, and a
+// client that reacted to the write's watch event must never appear there to have written
+// before it (the benchmark's reaction times are such intervals).
+class WriteTimesTest : public SignedRequestsTest {
+ protected:
+  struct Made {
+    std::string node;
+    std::string what;  // the agent's encoded result, or the kubelet's new boot ID
+    TimePoint made;
+  };
+
+  void BeforeStart() override {
+    simulator_->OnAgentResult(
+        [this](const std::string& node, const agent::AgentResult& r, TimePoint made) {
+          std::lock_guard<std::mutex> lock(mu_);
+          made_.push_back({node, agent::EncodeAgentResult(r), made});
+        });
+    simulator_->OnKubeletWrite(
+        [this](const std::string& node, bool, const std::string& new_boot_id, TimePoint made) {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (!new_boot_id.empty()) made_.push_back({node, new_boot_id, made});
+        });
+  }
+
+  std::mutex mu_;
+  std::vector<Made> made_;  // guarded by mu_
+};
+
+TEST_F(WriteTimesTest, AWritesTimeIsNeverAfterItsWatchEventIsSeen) {
+  auto queue = store_.Watch(res::Nodes(), "", {}, std::to_string(store_.CurrentResourceVersion()));
+  ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+  struct Seen {
+    Json node;
+    TimePoint at;
+  };
+  std::vector<Seen> seen;
+  std::atomic<bool> stop{false};
+  std::thread watcher([&] {
+    while (!stop) {
+      if (auto event = (*queue)->Pop(milliseconds(20)))
+        seen.push_back({*event->object, clock_.Now()});
+    }
+  });
+  Request("node-1", "run/uid/node-1/1");
+  const bool rebooted = Eventually([&] { return Reboots("node-1") == 1; });
+  const auto answer = AnswerTo("node-1", "run/uid/node-1/1");
+  std::this_thread::sleep_for(milliseconds(100));  // the last events reach the watcher
+  stop = true;
+  watcher.join();
+  store_.StopWatch(*queue);
+  ASSERT_TRUE(rebooted && answer.has_value());
+
+  std::lock_guard<std::mutex> lock(mu_);
+  int boots = 0;
+  for (const Made& m : made_) {
+    // The first event showing this write is the write's own.
+    const auto shown = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) {
+      if (kube::NameOf(s.node) != m.node) return false;
+      const auto a = agent::NodeAnnotations(s.node);
+      const auto result = a.find(agent::kResultAnnotation);
+      if (result != a.end() && result->second == m.what) return true;
+      const Json& info = s.node.at("status").at("nodeInfo");
+      return info.has_string_field("bootID") && info.at("bootID").as_string() == m.what;
+    });
+    ASSERT_NE(shown, seen.end()) << m.node << ": no watch event shows " << m.what;
+    EXPECT_LE(m.made, shown->at) << m.node << ": " << m.what;
+    boots += m.what.find('{') == std::string::npos;
+  }
+  EXPECT_GE(made_.size(), 3u) << "the request's results and the reboot";
+  EXPECT_EQ(boots, 1);
 }
 
 TEST_F(SignedRequestsTest, HookRequestsTooAreRunOnlyWhenSigned) {
