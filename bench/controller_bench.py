@@ -4,11 +4,13 @@ figure/goal, and writes a markdown table with the machine described to
 bench/results/<date>-<commit>.md. Asserts nothing: tests never assert on time.
 
 Usage: controller_bench.py BUILD_DIR SOURCE_DIR [--quick] [--only NODES/MAX/TIMING ...]
-                           [--repeat N] [--results DIR]
+                           [--repeat N] [--results DIR] [--shared-cores]
   --quick   100 and 1,000 nodes only
   --only    one case of the matrix, e.g. --only 5000/10%/realistic (repeatable)
   --repeat  run each case N times and print the median and range of each measure: runs of
             one commit on shared cores differ by up to 25% (docs/bench.md)
+  --shared-cores  let kcau-sim and the controller share every core, as before 2026-12-03,
+            instead of giving the controller a core of its own (cores_for_the_controller)
 """
 
 import argparse
@@ -179,13 +181,30 @@ class StatusSampler:
         return self.ended
 
 
-def one_run(build_dir, nodes, mu, timing, workdir):
+def cores_for_the_controller(shared):
+    """The CPUs the controller runs on, and the bench itself, kcau-sim and kubectl on the
+    others: in a cluster the API server has machines of its own, and a controller sharing
+    cores with the 50 s of CPU kcau-sim spends on a 5,000-node run measures the two
+    processes' contention on those cores (their threads woken across cores, their locks
+    fought over) as much as its own work (docs/bench.md has the figures both ways). None:
+    shared, or a single core to share."""
+    ours = sorted(os.sched_getaffinity(0))
+    if shared or len(ours) < 2:
+        return None
+    controller = {ours[-1]}
+    # Set on the main thread before any other starts: the sampler's threads, kcau-sim and
+    # kubectl inherit it.
+    os.sched_setaffinity(0, set(ours) - controller)
+    return controller
+
+
+def one_run(build_dir, nodes, mu, timing, workdir, controller_cpus=None):
     scenario = os.path.join(workdir, f"scenario-{nodes}-{timing}.yaml")
     with open(scenario, "w") as f:
         f.write(scenario_yaml(nodes, timing))
     started = time.time()
     cluster = harness.Cluster(build_dir, sim_args=["--scenario", scenario],
-                              controller_args=CONTROLLER_ARGS)
+                              controller_args=CONTROLLER_ARGS, controller_cpus=controller_cpus)
     setup_s = time.time() - started
     try:
         controller, sim = cluster.controller.pid, cluster.sim.pid
@@ -304,7 +323,7 @@ def sh(*cmd, cwd=None):
         return ""
 
 
-def machine(build_dir, source_dir):
+def machine(build_dir, source_dir, controller_cpus):
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
     mem = re.search(r"MemTotal:\s*(\d+)", open("/proc/meminfo").read())
     cache = open(os.path.join(build_dir, "CMakeCache.txt")).read()
@@ -323,6 +342,9 @@ def machine(build_dir, source_dir):
         "commit": commit + (" (with uncommitted changes)" if dirty else ""),
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "controller flags": " ".join(CONTROLLER_ARGS),
+        "placement": (f"the controller on CPU {','.join(map(str, sorted(controller_cpus)))}, "
+                      "kcau-sim, kubectl and the bench on the others" if controller_cpus else
+                      "shared by the controller, kcau-sim, kubectl and the bench"),
     }
 
 
@@ -382,6 +404,7 @@ def main():
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--results", default=None)
+    parser.add_argument("--shared-cores", action="store_true")
     args = parser.parse_args()
     if args.repeat < 1:
         sys.exit(f"--repeat {args.repeat}: must be at least 1")
@@ -393,7 +416,8 @@ def main():
         skipped = []
         if not cases:
             sys.exit(f"--only {args.only}: no such case in the matrix {matrix(False)[0]}")
-    info = machine(build, source)
+    controller_cpus = cores_for_the_controller(args.shared_cores)
+    info = machine(build, source, controller_cpus)
     print("kcau-controller benchmark; " + "; ".join(f"{k}: {v}" for k, v in info.items()))
     print(PER_NODE_DEFINITION)
     print(REACTION_DEFINITION)
@@ -406,7 +430,7 @@ def main():
             case_runs = []
             for _ in range(args.repeat):
                 try:
-                    r = one_run(build, nodes, mu, timing, workdir)
+                    r = one_run(build, nodes, mu, timing, workdir, controller_cpus)
                     print_run(r)
                 except (AssertionError, RuntimeError, OSError) as e:
                     r = {"nodes": nodes, "maxUnavailable": mu, "timing": timing,

@@ -190,8 +190,11 @@ class NodeBootWatcher:
 
 class Cluster:
     def __init__(self, build_dir, nodes=3, sim_args=(), controller_args=(),
-                 start_controller=True, real_agents=False):
+                 start_controller=True, real_agents=False, controller_cpus=None):
+        """controller_cpus: the CPUs the controllers may run on (all of ours by default);
+        the benchmark gives them cores kcau-sim does not use (docs/bench.md)."""
         self.build_dir = build_dir
+        self.controller_cpus = controller_cpus
         self.dir = tempfile.mkdtemp(prefix="kcau-e2e-")
         # kcau-sim --agent-roots: each real agent's root DIR/N, kubeconfig, log and pid file.
         self.agent_roots = os.path.join(self.dir, "agents") if real_agents else None
@@ -220,10 +223,12 @@ class Cluster:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
 
-    def _spawn(self, name, args):
-        # The child keeps its own descriptor; ours is closed at once.
+    def _spawn(self, name, args, cpus=None):
+        # The child keeps its own descriptor; ours is closed at once. Its threads, and what it
+        # runs, inherit the CPUs it is given.
+        pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
         with open(os.path.join(self.dir, name + ".log"), "ab") as log:
-            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=pin)
         self.procs.append(proc)
         return proc
 
@@ -261,7 +266,8 @@ class Cluster:
             os.path.join(self.build_dir, "controller", "kcau-controller"),
             "--kubeconfig", kubeconfig or self.kubeconfig,
             "--metrics-addr", f"127.0.0.1:{port}",
-            "--request-signing-key", signing_key or self.signing_key, *controller_args])
+            "--request-signing-key", signing_key or self.signing_key, *controller_args],
+            cpus=self.controller_cpus)
         if name == "controller":
             self.controller = proc
         if wait_ready:
