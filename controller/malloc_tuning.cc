@@ -30,8 +30,8 @@ void StartWithSmallerThreadCaches(char** argv) {
 void TuneArenas() {
   // glibc gives each thread that allocates an arena of its own and keeps what is freed in
   // it: across the controller's threads that held ~400 MiB of freed heap after a 50,000-pod
-  // list. One arena (and malloc_trim after each list, kube/informer.cc) hands it back; what
-  // one thread frees, any other reuses. Against two arenas: peak 46 MiB instead of 50-54 at
+  // list. One arena (and ReturnFreedHeapToSystem after each list, kube/informer.cc) hands it back;
+  // what one thread frees, any other reuses. Against two arenas: peak 46 MiB instead of 50-54 at
   // 5,000 nodes, for ~10% more CPU and a slower reaction p99 (docs/bench.md).
   mallopt(M_ARENA_MAX, 1);
   // A pass's largest buffers (a run's status text, its 5,000 node views) come and go: from

@@ -1,11 +1,11 @@
 #include "kube/informer.h"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <random>
 #include <set>
 
+#include "common/freed_heap.h"
 #include "common/thread_name.h"
 #include "kube/object_meta.h"
 
@@ -197,10 +197,9 @@ bool Informer::ListAndDeliver() {
   });
   for (const auto& obj : gone) Deliver("DELETED", obj, &obj);
   listed.clear();
-  // The list's pages were the largest allocations this process makes; glibc keeps freed
-  // heap unless asked, so a controller that listed 50,000 pods once would hold that much
-  // for good.
-  malloc_trim(0);
+  // The list's pages were the largest allocations this process makes: a controller that
+  // listed 50,000 pods once would otherwise hold that much for good.
+  ReturnFreedHeapToSystem();
   last_rv_ = list_version;
   synced_ = true;
   backoff_ = kBackoffBase;
