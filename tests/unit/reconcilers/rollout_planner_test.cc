@@ -30,9 +30,8 @@ NodeAction ScanOf(const std::string& node, const std::string& token) {
   return a;
 }
 
-// The node's agent scans it first; once it reports updates, the node is cordoned and drained
-// in one job (the drain right after the cordon) and the next one is scanned while it is
-// updated.
+// The node's agent scans it first; once it reports updates, the node is cordoned and the
+// next one is scanned while it is updated.
 TEST(RolloutPlannerTest, StartsWithFewestPodsFirstScansThenCordonsIt) {
   World w = ThreeNodes();
   crd::UpdateRun run = MakeRun();
@@ -49,12 +48,11 @@ TEST(RolloutPlannerTest, StartsWithFewestPodsFirstScansThenCordonsIt) {
   run.status = d.status;
   w.Apply(d.actions);  // n2's agent: 4 updates apply
   d = PlanRollout(run, w.View(), kStart + std::chrono::seconds(1));
-  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kCordoned);
   EXPECT_EQ(NodeIn(d.status, "n2").boot_id_before, "n2-boot-1");
   EXPECT_EQ(NodeIn(d.status, "n3").phase, NodePhase::kScanning);
   EXPECT_EQ(NodeIn(d.status, "n1").phase, NodePhase::kPending) << "one scan ahead at a time";
   EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"},
-                                                {ActionType::kDrain, "n2", ""},
                                                 ScanOf("n3", "run/uid-1/n3/1/scan")}));
 }
 
