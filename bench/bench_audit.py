@@ -23,6 +23,22 @@ def timestamp(text):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
+def timed_entries(lines):
+    """The log's lines that carry a time, as (time, entry, whether the controller made it)."""
+    for line in lines:
+        if not line.strip():
+            continue
+        e = json.loads(line)
+        if "requestReceivedTimestamp" in e:
+            yield (timestamp(e["requestReceivedTimestamp"]), e,
+                   e["userAgent"].startswith(CONTROLLER_AGENT))
+
+
+def creates_the_run(e, controller):
+    """Whether the entry is someone other than the controller (kubectl) creating an UpdateRun."""
+    return e["resource"] == "updateruns" and e["verb"] == "create" and not controller
+
+
 def percentile(sorted_values, p):
     """Nearest rank: the smallest value at or above p percent of the values."""
     if not sorted_values:
@@ -44,19 +60,14 @@ class RunAudit:
 
 def analyse(path, run_name):
     with open(path) as f:
-        lines = [json.loads(line) for line in f if line.strip()]
+        entries = list(timed_entries(f))
     created = None  # when the UpdateRun was created (by kubectl)
     last_status_write = None
     node_writes = collections.defaultdict(list)  # node -> times of the controller's writes
     node_back = []  # (time, node): its agent ended the update, nothing left but the uncordon
     audit = RunAudit()
-    for e in lines:
-        if "requestReceivedTimestamp" not in e:
-            continue
-        t = timestamp(e["requestReceivedTimestamp"])
-        controller = e["userAgent"].startswith(CONTROLLER_AGENT)
-        if (e["resource"] == "updateruns" and e["verb"] == "create" and not controller and
-                created is None):
+    for t, e, controller in entries:
+        if creates_the_run(e, controller) and created is None:
             created = t
         annotations = e.get("annotations", {})
         if annotations.get(AGENT_STATE) == "Installed" and \

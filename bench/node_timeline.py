@@ -14,13 +14,12 @@ left out and counted.
 """
 
 import collections
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_audit import (AGENT_STATE, CONTROLLER_AGENT, REBOOT_REQUIRED, WRITE_VERBS,  # noqa: E402
-                         percentile, timestamp)
+from bench_audit import (AGENT_STATE, REBOOT_REQUIRED, WRITE_VERBS,  # noqa: E402
+                         creates_the_run, percentile, timed_entries)
 
 STEPS = [
     ("scan request -> Scanned", "scan_request", "scanned"),
@@ -40,16 +39,8 @@ def read(lines):
     created = None
     writes = collections.defaultdict(list)
     results = collections.defaultdict(list)
-    for line in lines:
-        if not line.strip():
-            continue
-        e = json.loads(line)
-        if "requestReceivedTimestamp" not in e:
-            continue
-        t = timestamp(e["requestReceivedTimestamp"])
-        controller = e["userAgent"].startswith(CONTROLLER_AGENT)
-        if e["resource"] == "updateruns" and e["verb"] == "create" and not controller and \
-                created is None:
+    for t, e, controller in timed_entries(lines):
+        if creates_the_run(e, controller) and created is None:
             created = t
         annotations = e.get("annotations", {})
         if AGENT_STATE in annotations:
