@@ -55,6 +55,15 @@ bool BackgroundNodeActions::Running(const std::string& run, const std::string& n
   return running_.count({run, node}) > 0;
 }
 
+std::set<std::string> BackgroundNodeActions::RunningNodes(const std::string& run) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> nodes;
+  for (auto it = running_.lower_bound({run, ""}); it != running_.end() && it->first == run; ++it) {
+    nodes.insert(it->second);
+  }
+  return nodes;
+}
+
 BackgroundNodeActions::Finished BackgroundNodeActions::Take(const std::string& run) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = finished_.find(run);

@@ -56,6 +56,8 @@ class BackgroundNodeActions {
   // of the node is queued or runs.
   bool Start(const std::string& run, const std::string& node, Lane lane, Work work, Ended ended);
   bool Running(const std::string& run, const std::string& node) const;
+  // The nodes of `run` with a job queued or running.
+  std::set<std::string> RunningNodes(const std::string& run) const;
   // Waits, at most `at_most`, while more uncordons (Lane::kReturning jobs) are queued or
   // running than half the pool's threads (a burst, not the steady trickle of nodes coming
   // back): what a drain calls before each eviction.

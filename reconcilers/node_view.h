@@ -19,8 +19,14 @@ struct NodeView {
   // The labels and the agents' results are shared between copies: a pass copies every
   // node's view (reconcilers/node_labels.h, common/shared_value.h).
   NodeLabels labels;
-  bool ready = false;                               // condition Ready == True
-  bool unschedulable = false;                       // spec.unschedulable (cordoned)
+  bool ready = false;          // condition Ready == True
+  bool unschedulable = false;  // spec.unschedulable (cordoned)
+  // A write of the controller's own to this node may still land or show: an action of the
+  // run is queued or running, or one was made that this view does not show yet
+  // (reconcilers/unseen_node_writes.h). Whether the node is cordoned may be about to change,
+  // so a node being brought back waits for it rather than end as if it never was cordoned.
+  // Filled by the reconciler for the run it plans.
+  bool own_write_pending = false;
   std::string boot_id;                              // status.nodeInfo.bootID: changes on every boot
   std::string request_token;                        // agent::kRequestAnnotation as last written
   std::string rescan_request_token;                 // agent::kRescanRequestAnnotation with it

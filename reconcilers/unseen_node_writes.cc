@@ -21,6 +21,14 @@ bool UnseenNodeWrites::Unseen(const NodeAction& action, const std::string& read_
          clock_.Monotonic() - w.at < kHoldAtMost;
 }
 
+bool UnseenNodeWrites::AnyUnseen(const std::string& node, const std::string& read_version) const {
+  if (read_version.empty()) return false;
+  std::lock_guard lock(mu_);
+  auto it = last_.find(node);
+  return it != last_.end() && it->second.read_version == read_version &&
+         clock_.Monotonic() - it->second.at < kHoldAtMost;
+}
+
 void UnseenNodeWrites::Written(const NodeAction& action, const std::string& read_version) {
   if (!IsNodeWrite(action.type)) return;
   std::lock_guard lock(mu_);

@@ -30,6 +30,9 @@ class UnseenNodeWrites {
   // Whether `action` is a node write this reconciler made from the node at `read_version`
   // (its resourceVersion as the deciding pass read it) that the cache has not shown since.
   bool Unseen(const NodeAction& action, const std::string& read_version) const;
+  // Whether a write this reconciler made to `node`, decided from the node at `read_version`,
+  // is still unseen: the node as cached at `read_version` may be about to change.
+  bool AnyUnseen(const std::string& node, const std::string& read_version) const;
   // `action` was written, decided from the node at `read_version`.
   void Written(const NodeAction& action, const std::string& read_version);
   // The writes kept: those of the last kHoldAtMost, and some older ones until the next sweep.

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "common/verbosity.h"
@@ -196,11 +197,23 @@ UpdateRunReconciler::Stop UpdateRunReconciler::ReadCluster(Pass& pass) {
     return PassOutcome::Done(ReconcileResult::Error("reading nodes: " + nodes.status().ToString()));
   }
   pass.nodes = std::move(*nodes);
+  MarkOwnWritesPending(pass.name, pass.nodes);
   if (Status counted = CountPods(cluster_, PodCountsNeeded(pass.run), pass.nodes); !counted.ok()) {
     return PassOutcome::Done(ReconcileResult::Error("counting pods: " + counted.ToString()));
   }
   refusals_.Fill(pass.name, pass.nodes);
   return std::nullopt;
+}
+
+// The views of `run`'s nodes that a write of ours may still change (NodeView's
+// own_write_pending): the cache lags our writes, and a job may not have made its write yet.
+void UpdateRunReconciler::MarkOwnWritesPending(const std::string& run,
+                                               std::vector<NodeView>& nodes) const {
+  const std::set<std::string> running = background_.RunningNodes(run);
+  for (NodeView& node : nodes) {
+    node.own_write_pending =
+        running.count(node.name) > 0 || unseen_writes_.AnyUnseen(node.name, node.resource_version);
+  }
 }
 
 // Before a run starts: its hooks must be allowed and what they name must exist (else the run

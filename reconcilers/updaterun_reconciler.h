@@ -139,6 +139,7 @@ class UpdateRunReconciler {
                          const std::string& reason, const std::string& message, TimePoint now);
   Stop EnsureFinalizer(Pass& pass);
   Stop ReadCluster(Pass& pass);
+  void MarkOwnWritesPending(const std::string& run, std::vector<NodeView>& nodes) const;
   Stop GateStart(Pass& pass);
   Stop Decide(Pass& pass);
   PassOutcome Apply(Pass& pass);

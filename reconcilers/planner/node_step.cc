@@ -40,6 +40,8 @@ void Pass::StepNode(NodeResult& r) {
       return;
     case NodePhase::kUncordoned:
       if (r.restore_to) WithdrawUnanswered(r, *view);
+      // Our cordon (or uncordon) may still land or show: decided once it has.
+      if (view->own_write_pending) return;
       if (r.was_unschedulable || !view->unschedulable) {
         if (r.restore_to) {
           EndNodeRestored(r);
@@ -96,6 +98,9 @@ void Pass::RestoreNode(NodeResult& r, NodePhase to, const std::string& why) {
   Enter(r, NodePhase::kUncordoned);
   const NodeView* view = Find(r.name);
   if (view != nullptr) WithdrawUnanswered(r, *view);
+  // A cordon of ours not yet made, or made and not yet shown, would leave the node cordoned
+  // with no status saying so: StepNode's Uncordoned step decides once it has landed.
+  if (view != nullptr && view->own_write_pending) return;
   if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
     Act(ActionType::kUncordon, r.name);
     return;

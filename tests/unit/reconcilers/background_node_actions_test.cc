@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 
 namespace kcau::reconcilers {
@@ -54,11 +56,14 @@ TEST(BackgroundNodeActionsTest, StartReturnsWhileTheDrainRunsAndANodeDrainsOnceA
       counter.Callback()))
       << "n1's drain is still running: not started twice";
   EXPECT_FALSE(drains.Running("other", "n1"));
+  EXPECT_EQ(drains.RunningNodes("run"), std::set<std::string>{"n1"});
+  EXPECT_EQ(drains.RunningNodes("other"), std::set<std::string>{});
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0) << "nothing has ended yet";
 
   release.set_value();
   ASSERT_TRUE(counter.WaitFor(1));
   EXPECT_FALSE(drains.Running("run", "n1"));
+  EXPECT_EQ(drains.RunningNodes("run"), std::set<std::string>{});
   BackgroundNodeActions::Finished finished = drains.Take("run");
   EXPECT_EQ(finished.outcome.pods_evicted, 3);
   EXPECT_FALSE(finished.failure.has_value());

@@ -7,6 +7,7 @@
 // Thread-safety: safe from any thread, as the client it wraps.
 #pragma once
 
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -44,6 +45,24 @@ class RecordingClient : public kube::KubeClient {
   void FailNext(std::string request, Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     failures_.emplace_back(std::move(request), std::move(status));
+  }
+
+  // The next request recorded as `request` waits, before it is forwarded, until Release():
+  // a request still on its way while the test does something else. WaitUntilHeld returns
+  // once it waits.
+  void HoldNext(std::string request) {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_ = std::move(request);
+    released_ = false;
+  }
+  void WaitUntilHeld() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return holding_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
   }
 
   StatusOr<kube::Json> Get(const kube::Resource& r, const kube::ObjectKey& key) override {
@@ -106,8 +125,15 @@ class RecordingClient : public kube::KubeClient {
   Status Record(const std::string& verb, const std::string& resource, const std::string& name) {
     std::string request = verb + " " + resource;
     if (!name.empty()) request += " " + name;
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     requests_.push_back(request);
+    if (!hold_.empty() && request == hold_) {
+      hold_.clear();
+      holding_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+      holding_ = false;
+    }
     for (auto it = failures_.begin(); it != failures_.end(); ++it) {
       if (it->first != request) continue;
       Status failure = it->second;
@@ -121,6 +147,10 @@ class RecordingClient : public kube::KubeClient {
   mutable std::mutex mu_;
   std::vector<std::string> requests_;                     // guarded by mu_
   std::vector<std::pair<std::string, Status>> failures_;  // guarded by mu_
+  std::string hold_;                                      // HoldNext's; guarded by mu_
+  bool holding_ = false;                                  // guarded by mu_
+  bool released_ = false;                                 // guarded by mu_
+  std::condition_variable changed_;                       // holding_ or released_ changed
 };
 
 }  // namespace kcau::reconcilers::testing

@@ -65,6 +65,20 @@ TEST(UnseenNodeWritesTest, NothingWrittenHoldsNothing) {
   FakeClock clock(TimePoint{});
   UnseenNodeWrites unseen(clock);
   EXPECT_FALSE(unseen.Unseen(kCordonN1, "7"));
+  EXPECT_FALSE(unseen.AnyUnseen("n1", "7"));
+}
+
+// AnyUnseen: whatever the write, the node as cached at the version read may still change.
+TEST(UnseenNodeWritesTest, AnyUnseenIsAnyWriteFromTheVersionStillShown) {
+  FakeClock clock(TimePoint{});
+  UnseenNodeWrites unseen(clock);
+  unseen.Written(kCordonN1, "7");
+  EXPECT_TRUE(unseen.AnyUnseen("n1", "7"));
+  EXPECT_FALSE(unseen.AnyUnseen("n1", "8")) << "a newer version shows it";
+  EXPECT_FALSE(unseen.AnyUnseen("n2", "7")) << "another node";
+  EXPECT_FALSE(unseen.AnyUnseen("n1", "")) << "no version known";
+  clock.Advance(UnseenNodeWrites::kHoldAtMost);
+  EXPECT_FALSE(unseen.AnyUnseen("n1", "7")) << "past the hold";
 }
 
 }  // namespace

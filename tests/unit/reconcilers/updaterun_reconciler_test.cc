@@ -548,24 +548,87 @@ class LaggingClusterSource : public ClusterSource {
   ClusterSource& real_;
 };
 
+// A run whose first node, n1, a pass cordoned while the cache stayed as it was before.
+class LaggingCacheTest : public ReconcilerTest {
+ protected:
+  LaggingCacheTest()
+      : cluster_behind_(recorded_cluster_),
+        reconciler_(recorded_, cluster_behind_, clock_, nullptr, signing_key_) {}
+
+  void CordonN1BehindTheCache() {
+    CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+    ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    PlayAgents();                                       // n1's scan: it has updates
+    cluster_behind_.frozen = cluster_.Nodes().value();  // the cache stays: n1 not cordoned
+    ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    ASSERT_EQ(NodePhase("n1"), "Cordoned");
+    ASSERT_TRUE(Cordoned("n1"));
+  }
+
+  LaggingClusterSource cluster_behind_;
+  UpdateRunReconciler reconciler_;
+};
+
 // A pass while the cache has not shown the cordon yet decides the cordon again; it is not
 // sent again (it was, a moment ago), and once the cache shows the node the run goes on.
-TEST_F(ReconcilerTest, AWriteTheCacheHasNotShownIsNotSentAgain) {
+TEST_F(LaggingCacheTest, AWriteTheCacheHasNotShownIsNotSentAgain) {
+  ASSERT_NO_FATAL_FAILURE(CordonN1BehindTheCache());
+  recorded_.Clear();
+  ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(On(recorded_.Writes(), {"nodes"}), Requests{}) << "the cordon was sent again";
+  cluster_behind_.frozen.reset();  // the cache catches up
+  ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+}
+
+// A run stopped (here: deleted) while the cache has not shown its cordon yet: the node is
+// not ended Skipped as if it were never cordoned; it waits until the cordon shows, is
+// uncordoned, and only then ends.
+TEST_F(LaggingCacheTest, AStopBeforeTheCacheShowsTheCordonStillUncordons) {
+  ASSERT_NO_FATAL_FAILURE(CordonN1BehindTheCache());
+  ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
+  ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_TRUE(store_.Get(res::UpdateRuns(), {"", "run"}).ok())
+      << "the run ended: n1 ended before its cordon showed";
+  EXPECT_EQ(NodePhase("n1"), "Uncordoned") << "ended before its cordon showed";
+  cluster_behind_.frozen.reset();  // the cache catches up
+  for (int pass = 0; pass < 10 && store_.Get(res::UpdateRuns(), {"", "run"}).ok(); ++pass) {
+    ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  }
+  EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(Cordoned("n1")) << "left cordoned with no status saying so";
+}
+
+// The same in the controller's mode, the cordon not even made yet: its job still runs when
+// the run is stopped. The node waits for the job, then is uncordoned.
+TEST_F(ReconcilerTest, AStopWhileTheCordonIsOnItsWayStillUncordons) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
-  LaggingClusterSource cluster(recorded_cluster_);
-  UpdateRunReconciler reconciler(recorded_, cluster, clock_, nullptr, signing_key_);
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundWork([](const std::string&) {});
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  PlayAgents();                               // n1's scan: it has updates
-  cluster.frozen = cluster_.Nodes().value();  // the cache stays here: n1 not cordoned
+  reconciler.WaitForBackgroundActions();
+  PlayAgents();  // n1's scan: it has updates
+  recorded_.HoldNext("patch nodes n1");
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(NodePhase("n1"), "Cordoned");
+  recorded_.WaitUntilHeld();
+
+  ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
+  const ReconcileResult stopping = reconciler.Reconcile("run");
+  const bool run_left = store_.Get(res::UpdateRuns(), {"", "run"}).ok();
+  const std::string phase = run_left ? NodePhase("n1") : "";
+  recorded_.Release();  // before anything can fail: the reconciler waits for its job
+  ASSERT_EQ(stopping.status, ReconcileResult::Status::kSuccess);
+  ASSERT_TRUE(run_left) << "the run ended: n1 ended while its cordon was on its way";
+  EXPECT_EQ(phase, "Uncordoned") << "ended while its cordon was on its way";
+  reconciler.WaitForBackgroundActions();
   ASSERT_TRUE(Cordoned("n1"));
-  recorded_.Clear();
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(On(recorded_.Writes(), {"nodes"}), Requests{}) << "the cordon was sent again";
-  cluster.frozen.reset();  // the cache catches up
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(NodePhase("n1"), "Draining");
+  for (int pass = 0; pass < 10 && store_.Get(res::UpdateRuns(), {"", "run"}).ok(); ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    reconciler.WaitForBackgroundActions();
+  }
+  EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(Cordoned("n1")) << "left cordoned with no status saying so";
 }
 
 TEST_F(ReconcilerTest, WaitingOnARebootWritesNothing) {
