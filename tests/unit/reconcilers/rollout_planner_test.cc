@@ -30,8 +30,9 @@ NodeAction ScanOf(const std::string& node, const std::string& token) {
   return a;
 }
 
-// The node's agent scans it first; once it reports updates, the node is cordoned and the
-// next one is scanned while it is updated.
+// The node's agent scans it first; once it reports updates, the node is cordoned and drained
+// in one job (the drain right after the cordon) and the next one is scanned while it is
+// updated.
 TEST(RolloutPlannerTest, StartsWithFewestPodsFirstScansThenCordonsIt) {
   World w = ThreeNodes();
   crd::UpdateRun run = MakeRun();
@@ -48,12 +49,67 @@ TEST(RolloutPlannerTest, StartsWithFewestPodsFirstScansThenCordonsIt) {
   run.status = d.status;
   w.Apply(d.actions);  // n2's agent: 4 updates apply
   d = PlanRollout(run, w.View(), kStart + std::chrono::seconds(1));
-  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kCordoned);
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
   EXPECT_EQ(NodeIn(d.status, "n2").boot_id_before, "n2-boot-1");
   EXPECT_EQ(NodeIn(d.status, "n3").phase, NodePhase::kScanning);
   EXPECT_EQ(NodeIn(d.status, "n1").phase, NodePhase::kPending) << "one scan ahead at a time";
   EXPECT_EQ(d.actions, (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"},
+                                                {ActionType::kDrain, "n2", ""},
                                                 ScanOf("n3", "run/uid-1/n3/1/scan")}));
+}
+
+// n2's actions among `actions`.
+std::vector<NodeAction> ActionsOnN2(const std::vector<NodeAction>& actions) {
+  std::vector<NodeAction> on;
+  for (const auto& a : actions) {
+    if (a.node == "n2") on.push_back(a);
+  }
+  return on;
+}
+
+// A node an admin had cordoned is not cordoned again when taken, and drained once: by the
+// step it takes at once, not also with a cordon.
+TEST(RolloutPlannerTest, AnAdminCordonedNodeIsDrainedOnceWhenTaken) {
+  World w = ThreeNodes();
+  w.nodes["n2"].unschedulable = true;
+  crd::UpdateRun run = MakeRun();
+  RolloutDecision d = PlanRollout(run, w.View(), kStart);
+  run.status = d.status;
+  w.Apply(d.actions);  // n2's scan: updates apply
+  d = PlanRollout(run, w.View(), kStart + std::chrono::seconds(1));
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
+  EXPECT_EQ(ActionsOnN2(d.actions), (std::vector<NodeAction>{{ActionType::kDrain, "n2", ""}}));
+}
+
+// A node Draining that the cache shows schedulable: while a write of ours may still land
+// (its cordon's job, or a cordon not cached yet) nothing is decided; past that it is cordoned
+// again, alone: it is drained once a pass sees the cordon, so a drain Force never evicts
+// pods before the status has named those nothing recreates.
+TEST(RolloutPlannerTest, ADrainingNodeSeenSchedulableWaitsForOurCordonElseIsCordonedAgain) {
+  for (crd::DrainMode mode : {crd::DrainMode::kNormal, crd::DrainMode::kForce}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    World w = ThreeNodes();
+    crd::UpdateRun run = MakeRun();
+    run.spec.drain = mode;
+    RolloutDecision d = PlanRollout(run, w.View(), kStart);
+    run.status = d.status;
+    w.Apply(d.actions);  // n2's scan: updates apply
+    d = PlanRollout(run, w.View(), kStart + std::chrono::seconds(1));
+    ASSERT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
+    run.status = d.status;  // its cordon not made (or not seen) yet
+
+    std::vector<NodeView> views = w.View();
+    for (auto& v : views) v.own_write_pending = v.name == "n2";
+    d = PlanRollout(run, views, kStart + std::chrono::seconds(2));
+    EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
+    EXPECT_EQ(ActionsOnN2(d.actions), std::vector<NodeAction>{}) << "waits for the cordon";
+
+    d = PlanRollout(run, w.View(), kStart + std::chrono::seconds(2));
+    EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
+    EXPECT_EQ(ActionsOnN2(d.actions),
+              (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"}}))
+        << "the cordon failed or was undone: cordoned again, not drained";
+  }
 }
 
 TEST(RolloutPlannerTest, NodeOrderIsTakenAsGiven) {

@@ -126,8 +126,8 @@ TEST(RolloutSpecTest, ControlPlaneNodeWaitsWhileAnotherIsNotReady) {
   run.status = d.status;
   w.nodes["cp2"].ready = true;
   d = PlanRollout(run, w.View(), kStart + minutes(1));
-  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kCordoned);
-  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kCordoned);
+  EXPECT_EQ(NodeIn(d.status, "cp1").phase, NodePhase::kDraining);
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kDraining);
   EXPECT_EQ(ConditionReason(d.status, crd::kConditionProgressing), "True/Started");
 }
 
@@ -410,13 +410,20 @@ std::vector<std::string> EventMessages(crd::UpdateRun run, World& w, const std::
 
 TEST(RolloutSpecTest, EveryNodeTransitionIsAnEvent) {
   World w = Workers(1, 1);
-  EXPECT_EQ(
-      EventMessages(MakeRun(), w, "NodeStatusNotification"),
-      (std::vector<std::string>{"w1: Scanning", "w1: Cordoned", "w1: Draining", "w1: Updating",
-                                "w1: Rebooting", "w1: Verifying", "w1: Updating", "w1: Verifying",
-                                "w1: Uncordoned", "w1: Succeeded"}))
-      << "the first Scanning is the scan before the node is taken; the second "
-         "Updating/Verifying the re-scan after the reboot";
+  EXPECT_EQ(EventMessages(MakeRun(), w, "NodeStatusNotification"),
+            (std::vector<std::string>{"w1: Scanning", "w1: Draining", "w1: Updating",
+                                      "w1: Rebooting", "w1: Verifying", "w1: Updating",
+                                      "w1: Verifying", "w1: Uncordoned", "w1: Succeeded"}))
+      << "the first Scanning is the scan before the node is taken; no Cordoned, since a node "
+         "drained is Draining from its cordon on; the second Updating/Verifying the re-scan "
+         "after the reboot";
+  crd::UpdateRun no_drain = MakeRun();
+  no_drain.spec.drain = crd::DrainMode::kSkip;
+  World fresh = Workers(1, 1);
+  const auto said = EventMessages(no_drain, fresh, "NodeStatusNotification");
+  EXPECT_NE(std::find(said.begin(), said.end(), "w1: Cordoned"), said.end())
+      << "drain Skip: cordoned, then updated";
+  EXPECT_EQ(std::find(said.begin(), said.end(), "w1: Draining"), said.end());
 }
 
 TEST(RolloutSpecTest, InstalledUpdatesAreReportedByTitleInTheNodesOutcomeEvent) {

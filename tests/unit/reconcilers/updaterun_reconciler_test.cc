@@ -383,8 +383,9 @@ TEST_F(ReconcilerTest, FirstPassHoldsTheFinalizerThenWritesStatusBeforeActing) {
                       "update updateruns/status run", "patch nodes n1"}));
 }
 
-// A cordon pass, a drain pass and the update request: each writes the phase it announces
-// before acting on the node, then says so in an Event.
+// The cordon-and-drain pass (the drain right after the cordon, in one job) and the update
+// request: each writes the phase it announces before acting on the node, then says so in an
+// Event.
 TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
@@ -393,30 +394,47 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
   PlayAgents();  // n1's scan: it has updates
   recorded_.Clear();
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(NodePhase("n1"), "Cordoned");
+  EXPECT_EQ(NodePhase("n1"), "Draining") << "the status says so before the cordon";
   EXPECT_TRUE(Cordoned("n1"));
-  // n2's scan is asked for while n1 is taken.
-  // n1's cordon and n2's scan request go side by side, in either order.
-  Requests writes = recorded_.Writes();
-  ASSERT_GE(writes.size(), 3u);
-  std::sort(writes.begin() + 1, writes.begin() + 3);
-  EXPECT_EQ(writes,
-            (Requests{"patch updateruns/status run", "patch nodes n1", "patch nodes n2",
-                      "create events NodeStatusNotification", "create events NodeUpdateStarted",
-                      "create events NodeStatusNotification"}));
-  recorded_.Clear();
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(NodePhase("n1"), "Draining");
   EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok());
-  EXPECT_EQ(recorded_.Writes(),
+  // n2's scan is asked for while n1 is taken: n1's cordon and eviction (in that order) and
+  // n2's scan request go side by side.
+  Requests writes = recorded_.Writes();
+  ASSERT_GE(writes.size(), 4u);
+  const auto cordon = std::find(writes.begin(), writes.end(), "patch nodes n1");
+  const auto eviction = std::find(writes.begin(), writes.end(), "create pods/eviction n1-web");
+  EXPECT_LT(cordon, eviction) << "cordoned before its pods are evicted";
+  std::sort(writes.begin() + 1, writes.begin() + 4);
+  EXPECT_EQ(writes,
             (Requests{"patch updateruns/status run", "create pods/eviction n1-web",
-                      "create events NodeStatusNotification"}));
+                      "patch nodes n1", "patch nodes n2", "create events NodeStatusNotification",
+                      "create events NodeUpdateStarted", "create events NodeStatusNotification"}));
   recorded_.Clear();
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   EXPECT_EQ(NodePhase("n1"), "Updating");
   EXPECT_FALSE(InstallRequested("n1").empty());
   EXPECT_EQ(recorded_.Writes(), (Requests{"patch updateruns/status run", "patch nodes n1",
                                           "create events NodeStatusNotification"}));
+}
+
+// A cordon that fails leaves the node Draining with its pods in place (the eviction is not
+// tried); the next pass cordons it again, and the one after, seeing it, drains it.
+TEST_F(ReconcilerTest, ADrainWaitsForItsCordonAndAFailedCordonIsMadeAgain) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  PlayAgents();  // n1's scan: it has updates
+  recorded_.FailNext("patch nodes n1", UnavailableError("connection reset"));
+  reconciler.Reconcile("run");
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_FALSE(Cordoned("n1"));
+  EXPECT_TRUE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "not evicted uncordoned";
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_TRUE(Cordoned("n1"));
+  EXPECT_TRUE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "drained before seen";
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok());
 }
 
 // The controller's mode: a pass hands its node actions to the background and returns; each
@@ -446,10 +464,10 @@ TEST_F(ReconcilerTest, BackgroundActionsWakeTheRunWhenTheyEnd) {
     EXPECT_FALSE(store_.Get(res::Pods(), {"default", name + "-web"}).ok()) << name;
     EXPECT_TRUE(store_.Get(res::Pods(), {"default", name + "-ds"}).ok()) << name;
   }
-  // Every node was acted on several times (scan, cordon, drain, update, re-scan, uncordon),
-  // each ending with a wake of its run.
+  // Every node was acted on several times (scan, cordon and drain, update, re-scan,
+  // uncordon), each ending with a wake of its run.
   std::lock_guard<std::mutex> lock(mu);
-  EXPECT_GE(woken.count("run"), 3u * 5u);
+  EXPECT_GE(woken.count("run"), 3u * 4u);
   EXPECT_EQ(woken.size(), woken.count("run"));
 }
 
@@ -561,7 +579,7 @@ class LaggingCacheTest : public ReconcilerTest {
     PlayAgents();                                       // n1's scan: it has updates
     cluster_behind_.frozen = cluster_.Nodes().value();  // the cache stays: n1 not cordoned
     ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-    ASSERT_EQ(NodePhase("n1"), "Cordoned");
+    ASSERT_EQ(NodePhase("n1"), "Draining");
     ASSERT_TRUE(Cordoned("n1"));
   }
 
@@ -576,9 +594,10 @@ TEST_F(LaggingCacheTest, AWriteTheCacheHasNotShownIsNotSentAgain) {
   recorded_.Clear();
   ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   EXPECT_EQ(On(recorded_.Writes(), {"nodes"}), Requests{}) << "the cordon was sent again";
+  EXPECT_EQ(NodePhase("n1"), "Draining") << "not updated while the cache shows it uncordoned";
   cluster_behind_.frozen.reset();  // the cache catches up
   ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  EXPECT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_EQ(NodePhase("n1"), "Updating");
 }
 
 // A run stopped (here: deleted) while the cache has not shown its cordon yet: the node is
@@ -610,7 +629,7 @@ TEST_F(ReconcilerTest, AStopWhileTheCordonIsOnItsWayStillUncordons) {
   PlayAgents();  // n1's scan: it has updates
   recorded_.HoldNext("patch nodes n1");
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  ASSERT_EQ(NodePhase("n1"), "Cordoned");
+  ASSERT_EQ(NodePhase("n1"), "Draining");
   recorded_.WaitUntilHeld();
 
   ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
@@ -993,11 +1012,12 @@ TEST_F(ReconcilerTest, ObserverHearsEachDecidedPass) {
   UpdateRunReconciler reconciler(client_, cluster_, clock_, &observer, signing_key_);
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   PlayAgents();
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);  // cordon
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);  // drain
+  // cordon and drain
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);  // request
   EXPECT_EQ(observer.calls, (Requests{"reconciled run: Pending -> Running, 0 evicted",
-                                      "reconciled run: Running -> Running, 0 evicted",
-                                      "reconciled run: Running -> Running, 1 evicted"}));
+                                      "reconciled run: Running -> Running, 1 evicted",
+                                      "reconciled run: Running -> Running, 0 evicted"}));
   observer.calls.clear();
   DriveTo(reconciler, "run", "Succeeded");
   ASSERT_FALSE(observer.calls.empty());
