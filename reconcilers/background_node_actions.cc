@@ -5,39 +5,79 @@ namespace kcau::reconcilers {
 // BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
 BackgroundNodeActions::BackgroundNodeActions(int quick, int draining, int returning)
     : returning_backlog_(returning / 2),
-      quick_("node-writes", quick + 1),
       draining_("drains", draining + 1),
-      returning_pool_("uncordons", returning + 1) {}
+      returning_pool_("uncordons", returning + 1),
+      quick_("node-writes", quick + 1) {}
+
+// A job under way: its stages share what they did.
+struct BackgroundNodeActions::Job {
+  std::string run;
+  std::string node;
+  std::vector<Stage> stages;
+  Ended ended;
+  ActionOutcome outcome;  // written by one stage at a time
+};
 
 bool BackgroundNodeActions::Start(const std::string& run, const std::string& node, Lane lane,
                                   Work work, Ended ended) {
+  std::vector<Stage> stages;
+  stages.push_back({lane, std::move(work)});
+  return Start(run, node, std::move(stages), std::move(ended));
+}
+
+bool BackgroundNodeActions::Start(const std::string& run, const std::string& node,
+                                  std::vector<Stage> stages, Ended ended) {
+  if (stages.empty()) return false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!running_.emplace(run, node).second) return false;
     ++busy_;
-    if (lane == Lane::kReturning) ++returning_;
   }
-  BoundedExecutor& pool = lane == Lane::kDrain       ? draining_
-                          : lane == Lane::kReturning ? returning_pool_
-                                                     : quick_;
-  pool.Submit([this, run, node, lane, work = std::move(work), ended = std::move(ended)] {
-    ActionOutcome outcome;
-    const Status status = work(outcome);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (lane == Lane::kReturning && --returning_ <= returning_backlog_) returned_.notify_all();
-      Finished& finished = finished_[run];
-      MergeActionOutcome(outcome, finished.outcome);
-      if (!status.ok() && !finished.failure) {
-        finished.failure = "node " + node + ": " + status.ToString();
-      }
-      running_.erase({run, node});
-    }
-    if (ended) ended(outcome, status);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--busy_ == 0) idle_.notify_all();
-  });
+  Submit(std::make_shared<Job>(Job{run, node, std::move(stages), std::move(ended), {}}), 0);
   return true;
+}
+
+BoundedExecutor& BackgroundNodeActions::PoolOf(Lane lane) {
+  return lane == Lane::kDrain ? draining_ : lane == Lane::kReturning ? returning_pool_ : quick_;
+}
+
+void BackgroundNodeActions::Submit(const std::shared_ptr<Job>& job, size_t stage) {
+  const Lane lane = job->stages[stage].lane;
+  if (lane == Lane::kReturning) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++returning_;
+  }
+  PoolOf(lane).Submit([this, job, stage] { RunStage(job, stage); });
+}
+
+void BackgroundNodeActions::RunStage(const std::shared_ptr<Job>& job, size_t stage) {
+  const Status status = job->stages[stage].work(job->outcome);
+  if (job->stages[stage].lane == Lane::kReturning) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--returning_ <= returning_backlog_) returned_.notify_all();
+  }
+  if (status.ok() && stage + 1 < job->stages.size()) {
+    Submit(job, stage + 1);
+    return;
+  }
+  Finish(*job, status);
+}
+
+// The job ended: what it did is the run's to Take, its node may be started again, and then
+// its `ended` is called.
+void BackgroundNodeActions::Finish(const Job& job, const Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Finished& finished = finished_[job.run];
+    MergeActionOutcome(job.outcome, finished.outcome);
+    if (!status.ok() && !finished.failure) {
+      finished.failure = "node " + job.node + ": " + status.ToString();
+    }
+    running_.erase({job.run, job.node});
+  }
+  if (job.ended) job.ended(job.outcome, status);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--busy_ == 0) idle_.notify_all();
 }
 
 void BackgroundNodeActions::WaitIdle() const {

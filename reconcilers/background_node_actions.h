@@ -23,11 +23,13 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "reconcilers/bounded_executor.h"
@@ -52,9 +54,20 @@ class BackgroundNodeActions {
   // run at once, across every run.
   BackgroundNodeActions(int quick, int draining, int returning);
 
+  // Part of a job: its work, on its lane's pool.
+  struct Stage {
+    Lane lane;
+    Work work;
+  };
   // Queues `work` on `run`'s `node` on `lane`'s pool; false, and nothing queued, while a job
   // of the node is queued or runs.
   bool Start(const std::string& run, const std::string& node, Lane lane, Work work, Ended ended);
+  // The same for a job in stages, run in order, each on its own lane: a cordon on the quick
+  // lane, then the drain that must follow it on the drain lane, so the cordon of a node
+  // taken when a place frees never waits behind other nodes' evictions. A stage that fails
+  // ends the job; the node counts as running until the last stage ended.
+  bool Start(const std::string& run, const std::string& node, std::vector<Stage> stages,
+             Ended ended);
   bool Running(const std::string& run, const std::string& node) const;
   // The nodes of `run` with a job queued or running.
   std::set<std::string> RunningNodes(const std::string& run) const;
@@ -76,6 +89,12 @@ class BackgroundNodeActions {
   void Forget(const std::string& run);
 
  private:
+  struct Job;
+  BoundedExecutor& PoolOf(Lane lane);
+  void Submit(const std::shared_ptr<Job>& job, size_t stage);
+  void RunStage(const std::shared_ptr<Job>& job, size_t stage);
+  void Finish(const Job& job, const Status& status);
+
   mutable std::mutex mu_;
   mutable std::condition_variable idle_;                   // notified when busy_ drops to 0
   std::set<std::pair<std::string, std::string>> running_;  // (run, node); guarded by mu_
@@ -84,10 +103,11 @@ class BackgroundNodeActions {
   int returning_ = 0;                         // kReturning jobs queued or running; mu_
   mutable std::condition_variable returned_;  // notified once returning_ <= the backlog
   std::map<std::string, Finished> finished_;  // by run; guarded by mu_
-  // Last: destroyed first, so no job runs once the bookkeeping above goes.
-  BoundedExecutor quick_;
+  // Last: destroyed first, so no job runs once the bookkeeping above goes. The quick pool
+  // goes first of the three: a stage running there may still queue its next on the others.
   BoundedExecutor draining_;
   BoundedExecutor returning_pool_;
+  BoundedExecutor quick_;
 };
 
 }  // namespace kcau::reconcilers

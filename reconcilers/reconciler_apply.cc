@@ -2,6 +2,7 @@
 // announces, then Events; a run that ended frees its run lock and finalizer.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -170,34 +171,44 @@ void UpdateRunReconciler::StartInBackground(
 }
 
 // Queues one node's actions on background_ (false while a job of the node is there); its
-// end records what PodDisruptionBudgets refused and wakes the run.
+// end records what PodDisruptionBudgets refused and wakes the run. What comes before a drain
+// (its cordon) is a stage on the quick lane and the drain one on the drain lane: a node taken
+// when a place frees is cordoned without waiting behind other nodes' evictions.
 bool UpdateRunReconciler::StartNodeJob(const std::string& run, std::vector<NodeAction> actions,
                                        std::shared_ptr<const crd::UpdateRunSpec> spec,
                                        const std::string& read_version) {
   const std::string node = actions.front().node;
-  bool drains = false;
-  bool returns = true;
-  for (const NodeAction& action : actions) {
-    drains = drains || action.type == ActionType::kDrain ||
-             action.type == ActionType::kForceDrain || action.type == ActionType::kFailback;
-    returns = returns && action.type == ActionType::kUncordon;
-  }
+  auto drain = std::find_if(actions.begin(), actions.end(), [](const NodeAction& action) {
+    return action.type == ActionType::kDrain || action.type == ActionType::kForceDrain ||
+           action.type == ActionType::kFailback;
+  });
+  const bool returns = std::all_of(actions.begin(), actions.end(), [](const NodeAction& action) {
+    return action.type == ActionType::kUncordon;
+  });
   using Lane = BackgroundNodeActions::Lane;
-  return background_.Start(
-      run, node,
-      drains    ? Lane::kDrain
-      : returns ? Lane::kReturning
-                : Lane::kQuick,
-      [this, owned = std::move(actions), spec, read_version](ActionOutcome& outcome) {
-        std::vector<const NodeAction*> pointers;
-        for (const auto& action : owned) pointers.push_back(&action);
-        return ApplyNodeActions(pointers, *spec, read_version, outcome, nullptr,
-                                [this] { background_.YieldToReturns(kEvictionYieldAtMost); });
-      },
-      [this, run](const ActionOutcome& outcome, const Status&) {
-        refusals_.Record(run, outcome.eviction_refusals);
-        wake_(run);
-      });
+  auto stage = [&](Lane lane, std::vector<NodeAction> owned) {
+    return BackgroundNodeActions::Stage{
+        lane, [this, owned = std::move(owned), spec, read_version](ActionOutcome& outcome) {
+          std::vector<const NodeAction*> pointers;
+          for (const auto& action : owned) pointers.push_back(&action);
+          return ApplyNodeActions(pointers, *spec, read_version, outcome, nullptr,
+                                  [this] { background_.YieldToReturns(kEvictionYieldAtMost); });
+        }};
+  };
+  std::vector<BackgroundNodeActions::Stage> stages;
+  if (drain != actions.begin() && drain != actions.end()) {
+    stages.push_back(stage(Lane::kQuick, {actions.begin(), drain}));
+  }
+  if (drain != actions.end()) {
+    stages.push_back(stage(Lane::kDrain, {drain, actions.end()}));
+  } else {
+    stages.push_back(stage(returns ? Lane::kReturning : Lane::kQuick, std::move(actions)));
+  }
+  return background_.Start(run, node, std::move(stages),
+                           [this, run](const ActionOutcome& outcome, const Status&) {
+                             refusals_.Record(run, outcome.eviction_refusals);
+                             wake_(run);
+                           });
 }
 
 void UpdateRunReconciler::NodeSeen(const NodeView& node) {

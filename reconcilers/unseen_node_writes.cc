@@ -9,6 +9,20 @@ bool IsNodeWrite(ActionType type) {
          type == ActionType::kRequestUpdate;
 }
 
+// Whether `node` shows the effect of the node write `action`.
+bool Shows(const NodeView& node, const NodeAction& action) {
+  switch (action.type) {
+    case ActionType::kCordon:
+      return node.unschedulable && node.cordoned_by == action.token;
+    case ActionType::kUncordon:
+      return !node.unschedulable;
+    case ActionType::kRequestUpdate:
+      return node.request_token == action.token;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 bool UnseenNodeWrites::Unseen(const NodeAction& action, const std::string& read_version) const {
@@ -21,12 +35,13 @@ bool UnseenNodeWrites::Unseen(const NodeAction& action, const std::string& read_
          clock_.Monotonic() - w.at < kHoldAtMost;
 }
 
-bool UnseenNodeWrites::AnyUnseen(const std::string& node, const std::string& read_version) const {
-  if (read_version.empty()) return false;
+bool UnseenNodeWrites::AnyUnseen(const NodeView& cached) const {
+  if (cached.resource_version.empty()) return false;
   std::lock_guard lock(mu_);
-  auto it = last_.find(node);
-  return it != last_.end() && it->second.read_version == read_version &&
-         clock_.Monotonic() - it->second.at < kHoldAtMost;
+  auto it = last_.find(cached.name);
+  if (it == last_.end() || clock_.Monotonic() - it->second.at >= kHoldAtMost) return false;
+  const Write& w = it->second;
+  return w.read_version == cached.resource_version || !Shows(cached, w.action);
 }
 
 void UnseenNodeWrites::Written(const NodeAction& action, const std::string& read_version) {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "reconcilers/node_view.h"
 #include "reconcilers/rollout_planner.h"
 
 namespace kcau::reconcilers {
@@ -30,9 +31,10 @@ class UnseenNodeWrites {
   // Whether `action` is a node write this reconciler made from the node at `read_version`
   // (its resourceVersion as the deciding pass read it) that the cache has not shown since.
   bool Unseen(const NodeAction& action, const std::string& read_version) const;
-  // Whether a write this reconciler made to `node`, decided from the node at `read_version`,
-  // is still unseen: the node as cached at `read_version` may be about to change.
-  bool AnyUnseen(const std::string& node, const std::string& read_version) const;
+  // Whether the last write this reconciler made to the node, within kHoldAtMost, is not in
+  // `cached` yet: the cache still at the version the write was decided from, or a later
+  // version (someone else's write in between) without the write's effect.
+  bool AnyUnseen(const NodeView& cached) const;
   // `action` was written, decided from the node at `read_version`.
   void Written(const NodeAction& action, const std::string& read_version);
   // The writes kept: those of the last kHoldAtMost, and some older ones until the next sweep.

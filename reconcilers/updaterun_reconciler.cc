@@ -211,8 +211,7 @@ void UpdateRunReconciler::MarkOwnWritesPending(const std::string& run,
                                                std::vector<NodeView>& nodes) const {
   const std::set<std::string> running = background_.RunningNodes(run);
   for (NodeView& node : nodes) {
-    node.own_write_pending =
-        running.count(node.name) > 0 || unseen_writes_.AnyUnseen(node.name, node.resource_version);
+    node.own_write_pending = running.count(node.name) > 0 || unseen_writes_.AnyUnseen(node);
   }
 }
 

@@ -15,7 +15,8 @@ using crd::NodePhase;
 // 5,000 nodes, docs/bench.md). The node is Draining before either is made, so a restarted
 // controller drains it again, and StepDraining cordons it again if the cordon did not hold.
 // A node found cordoned already (by an admin, or by the run this one takes over from) is
-// drained by the step Admit gives it next, once.
+// drained once, by StepDraining: in the step Admit gives it next, or after a pre-update hook
+// in the next pass.
 void Pass::Cordon(NodeResult& r, const NodeView& view) {
   const bool recovered = view.unschedulable && !view.cordoned_by.empty();
   const bool drains = run_.spec.drain != crd::DrainMode::kSkip;
@@ -50,7 +51,10 @@ void Pass::StepDraining(NodeResult& r, const NodeView& view) {
   if (!view.unschedulable) {
     // Our cordon is on its way (its job queued or running, or made and not yet cached): the
     // drain made with it follows it.
-    if (view.own_write_pending) return;
+    if (view.own_write_pending) {
+      Requeue(kDrainPollInterval);
+      return;
+    }
     // The cordon failed, or someone uncordoned the node: pods could be scheduled back onto
     // it, so it is cordoned again, and drained once a pass sees that cordon (a drain Force
     // must never evict pods before the status has named those nothing recreates).

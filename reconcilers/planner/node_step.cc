@@ -1,6 +1,8 @@
 // One step of a node in flight, by its phase (the node state machine of
 // docs/architecture.md), and the ways a node ends: succeeded, failed where it stands, or
 // restored (brought back into service, then ended Failed or Skipped). Pure.
+#include <vector>
+
 #include "crd/names.h"
 #include "reconcilers/planner/pass.h"
 #include "reconcilers/planner/planner_messages.h"
@@ -40,8 +42,11 @@ void Pass::StepNode(NodeResult& r) {
       return;
     case NodePhase::kUncordoned:
       if (r.restore_to) WithdrawUnanswered(r, *view);
-      // Our cordon (or uncordon) may still land or show: decided once it has.
-      if (view->own_write_pending) return;
+      // A write of ours (a cordon, the uncordon) may still land or show: decided once it has.
+      if (view->own_write_pending) {
+        Requeue(kDrainPollInterval);
+        return;
+      }
       if (r.was_unschedulable || !view->unschedulable) {
         if (r.restore_to) {
           EndNodeRestored(r);
@@ -96,11 +101,20 @@ void Pass::RestoreNode(NodeResult& r, NodePhase to, const std::string& why) {
   r.restore_to = to;
   r.message = why;
   Enter(r, NodePhase::kUncordoned);
+  // A cordon (and its drain) this very pass decided, as when a pre-update hook ended just
+  // before a stop, is not to be made.
+  std::erase_if(d_.actions, [&](const NodeAction& a) {
+    return a.node == r.name && (a.type == ActionType::kCordon || a.type == ActionType::kDrain ||
+                                a.type == ActionType::kForceDrain);
+  });
   const NodeView* view = Find(r.name);
   if (view != nullptr) WithdrawUnanswered(r, *view);
-  // A cordon of ours not yet made, or made and not yet shown, would leave the node cordoned
-  // with no status saying so: StepNode's Uncordoned step decides once it has landed.
-  if (view != nullptr && view->own_write_pending) return;
+  // A write of ours not yet made, or made and not yet shown (a cordon), would leave the node
+  // cordoned with no status saying so: StepNode's Uncordoned step decides once it has landed.
+  if (view != nullptr && view->own_write_pending) {
+    Requeue(kDrainPollInterval);
+    return;
+  }
   if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
     Act(ActionType::kUncordon, r.name);
     return;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -12,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace kcau::reconcilers {
 namespace {
@@ -110,6 +112,61 @@ TEST(BackgroundNodeActionsTest, ForgottenRunKeepsNothing) {
   ASSERT_TRUE(counter.WaitFor(1));
   drains.Forget("run");
   EXPECT_EQ(drains.Take("run").outcome.pods_evicted, 0);
+}
+
+// A job in stages: its first (a cordon) runs on the quick lane while every drain thread is
+// busy; its second (the drain) then waits for one; the node counts as running throughout,
+// and the job's outcome is both stages'. A stage that fails ends the job.
+TEST(BackgroundNodeActionsTest, AStagedJobsCordonDoesNotWaitBehindDrains) {
+  using Lane = BackgroundNodeActions::Lane;
+  BackgroundNodeActions actions(1, 1, 1);
+  EndCounter counter;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(actions.Start(
+      "run", "n1", Lane::kDrain,
+      [released](ActionOutcome&) {
+        released.wait();
+        return Status();
+      },
+      counter.Callback()));
+  std::promise<void> cordoned;
+  std::future<void> cordon_made = cordoned.get_future();
+  std::vector<BackgroundNodeActions::Stage> stages;
+  stages.push_back({Lane::kQuick, [&cordoned](ActionOutcome& outcome) {
+                      outcome.pods_failed_back = 1;
+                      cordoned.set_value();
+                      return Status();
+                    }});
+  stages.push_back({Lane::kDrain, [](ActionOutcome& outcome) {
+                      outcome.pods_evicted = 2;
+                      return Status();
+                    }});
+  ASSERT_TRUE(actions.Start("run", "n2", std::move(stages), counter.Callback()));
+  ASSERT_EQ(cordon_made.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the cordon waited behind another node's drain";
+  EXPECT_TRUE(actions.Running("run", "n2")) << "its drain is still to come";
+  release.set_value();
+  ASSERT_TRUE(counter.WaitFor(2));
+  EXPECT_FALSE(actions.Running("run", "n2"));
+  BackgroundNodeActions::Finished finished = actions.Take("run");
+  EXPECT_EQ(finished.outcome.pods_failed_back, 1);
+  EXPECT_EQ(finished.outcome.pods_evicted, 2);
+
+  std::atomic<bool> drained{false};
+  std::vector<BackgroundNodeActions::Stage> failing;
+  failing.push_back(
+      {Lane::kQuick, [](ActionOutcome&) { return UnavailableError("connection reset"); }});
+  failing.push_back({Lane::kDrain, [&drained](ActionOutcome&) {
+                       drained = true;
+                       return Status();
+                     }});
+  ASSERT_TRUE(actions.Start("run", "n3", std::move(failing), counter.Callback()));
+  ASSERT_TRUE(counter.WaitFor(3));
+  EXPECT_FALSE(drained) << "drained after its cordon failed";
+  finished = actions.Take("run");
+  ASSERT_TRUE(finished.failure.has_value());
+  EXPECT_EQ(finished.failure->rfind("node n3: ", 0), 0u) << *finished.failure;
 }
 
 // A pool full of `full` jobs (a wave of them, held until released) does not hold a job of

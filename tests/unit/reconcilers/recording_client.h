@@ -7,6 +7,7 @@
 // Thread-safety: safe from any thread, as the client it wraps.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -48,16 +49,17 @@ class RecordingClient : public kube::KubeClient {
   }
 
   // The next request recorded as `request` waits, before it is forwarded, until Release():
-  // a request still on its way while the test does something else. WaitUntilHeld returns
-  // once it waits.
+  // a request still on its way while the test does something else. WaitUntilHeld: whether it
+  // came and waits, within 10 s. A test releases it before it ends, whatever happens: the
+  // reconciler waits for its jobs when it goes.
   void HoldNext(std::string request) {
     std::lock_guard<std::mutex> lock(mu_);
     hold_ = std::move(request);
     released_ = false;
   }
-  void WaitUntilHeld() {
+  bool WaitUntilHeld() {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [this] { return holding_; });
+    return changed_.wait_for(lock, std::chrono::seconds(10), [this] { return holding_; });
   }
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -511,6 +511,29 @@ TEST(RolloutSpecTest, HooksRunBeforeCordonAndAfterUncordon) {
   EXPECT_EQ(w.reboots["w1"], 1);
 }
 
+// A stop in the very pass in which a node's pre-update hook ends: the cordon and the drain
+// that pass decided for the node are not made, and it ends Skipped, in service.
+TEST(RolloutSpecTest, AStopAsThePreHookEndsMakesNoCordon) {
+  World w = Workers(2);
+  crd::UpdateRun run = MakeRun().Order({"w1"}).PreHook();
+  TimePoint now = kStart;
+  for (int pass = 0; pass < 10; ++pass) {
+    RolloutDecision d = PlanRollout(run, w.View(), now);
+    run.status = d.status;
+    w.Apply(d.actions);  // the hook, once asked for, ends well
+    now += std::chrono::seconds(1);
+    if (NodeIn(run.status, "w1").phase == NodePhase::kPreUpdateHook) break;
+  }
+  ASSERT_EQ(NodeIn(run.status, "w1").phase, NodePhase::kPreUpdateHook);
+  run.spec.stop = true;
+  RolloutDecision d = PlanRollout(run, w.View(), now);
+  EXPECT_EQ(NodeIn(d.status, "w1").phase, NodePhase::kSkipped);
+  for (const NodeAction& a : d.actions) {
+    EXPECT_FALSE(a.node == "w1" && (a.type == ActionType::kCordon || a.type == ActionType::kDrain))
+        << "a cordon or drain of w1 after its status says Skipped";
+  }
+}
+
 TEST(RolloutSpecTest, FailingPreHookMeansTheNodeIsNotUpdatedAndCountsAttempts) {
   World w = Workers(2);
   w.fail_hooks["w1"] = 10;

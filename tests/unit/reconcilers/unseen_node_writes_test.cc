@@ -7,6 +7,16 @@ namespace {
 
 const NodeAction kCordonN1{ActionType::kCordon, "n1", "run/uid"};
 
+// The node as a cache shows it: at `version`, cordoned by `cordoned_by` or not.
+NodeView Cached(const std::string& version, bool unschedulable, const std::string& cordoned_by) {
+  NodeView v;
+  v.name = "n1";
+  v.resource_version = version;
+  v.unschedulable = unschedulable;
+  v.cordoned_by = cordoned_by;
+  return v;
+}
+
 struct Case {
   const char* name;
   NodeAction decided;   // what a later pass decides
@@ -65,20 +75,29 @@ TEST(UnseenNodeWritesTest, NothingWrittenHoldsNothing) {
   FakeClock clock(TimePoint{});
   UnseenNodeWrites unseen(clock);
   EXPECT_FALSE(unseen.Unseen(kCordonN1, "7"));
-  EXPECT_FALSE(unseen.AnyUnseen("n1", "7"));
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("7", false, "")));
 }
 
-// AnyUnseen: whatever the write, the node as cached at the version read may still change.
-TEST(UnseenNodeWritesTest, AnyUnseenIsAnyWriteFromTheVersionStillShown) {
+// AnyUnseen: the write's node still at the version it was decided from, or at a later one
+// (someone else's write came first) that lacks its effect; never past the hold.
+TEST(UnseenNodeWritesTest, AnyUnseenUntilTheCacheShowsTheWritesEffect) {
   FakeClock clock(TimePoint{});
   UnseenNodeWrites unseen(clock);
   unseen.Written(kCordonN1, "7");
-  EXPECT_TRUE(unseen.AnyUnseen("n1", "7"));
-  EXPECT_FALSE(unseen.AnyUnseen("n1", "8")) << "a newer version shows it";
-  EXPECT_FALSE(unseen.AnyUnseen("n2", "7")) << "another node";
-  EXPECT_FALSE(unseen.AnyUnseen("n1", "")) << "no version known";
+  EXPECT_TRUE(unseen.AnyUnseen(Cached("7", false, "")));
+  EXPECT_TRUE(unseen.AnyUnseen(Cached("8", false, ""))) << "another writer's version came first";
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("9", true, "run/uid"))) << "the cordon shows";
+  EXPECT_TRUE(unseen.AnyUnseen(Cached("9", true, ""))) << "an admin's cordon is not ours";
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("", false, ""))) << "no version known";
+  NodeView n2 = Cached("7", false, "");
+  n2.name = "n2";
+  EXPECT_FALSE(unseen.AnyUnseen(n2)) << "another node";
   clock.Advance(UnseenNodeWrites::kHoldAtMost);
-  EXPECT_FALSE(unseen.AnyUnseen("n1", "7")) << "past the hold";
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("7", false, ""))) << "past the hold";
+
+  unseen.Written({ActionType::kUncordon, "n1", ""}, "9");
+  EXPECT_TRUE(unseen.AnyUnseen(Cached("10", true, "run/uid")));
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("11", false, "")));
 }
 
 }  // namespace
