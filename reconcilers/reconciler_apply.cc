@@ -94,6 +94,9 @@ Status UpdateRunReconciler::ApplyNodeActions(const std::vector<const NodeAction*
     Status s = ApplyNodeAction(client_, cluster_, *action, spec, locks_.lease_namespace(),
                                signing_key_, outcome, own_pod_, before_eviction);
     if (!s.ok()) {
+      // A timeout or a 5xx may have been applied all the same: until the cache shows, a
+      // node being brought back must not be ended as if it never was cordoned.
+      if (s.code() == StatusCode::kUnavailable) unseen_writes_.MaybeWritten(*action, read_version);
       if (failed != nullptr) *failed = action;
       return s;
     }

@@ -31,7 +31,7 @@ bool UnseenNodeWrites::Unseen(const NodeAction& action, const std::string& read_
   auto it = last_.find(action.node);
   if (it == last_.end()) return false;
   const Write& w = it->second;
-  return w.action == action && w.read_version == read_version &&
+  return w.made && w.action == action && w.read_version == read_version &&
          clock_.Monotonic() - w.at < kHoldAtMost;
 }
 
@@ -45,10 +45,19 @@ bool UnseenNodeWrites::AnyUnseen(const NodeView& cached) const {
 }
 
 void UnseenNodeWrites::Written(const NodeAction& action, const std::string& read_version) {
+  Record(action, read_version, true);
+}
+
+void UnseenNodeWrites::MaybeWritten(const NodeAction& action, const std::string& read_version) {
+  Record(action, read_version, false);
+}
+
+void UnseenNodeWrites::Record(const NodeAction& action, const std::string& read_version,
+                              bool made) {
   if (!IsNodeWrite(action.type)) return;
   std::lock_guard lock(mu_);
   const MonoTime now = clock_.Monotonic();
-  last_[action.node] = Write{action, read_version, now};
+  last_[action.node] = Write{action, read_version, now, made};
   if (now - swept_ < kHoldAtMost) return;
   std::erase_if(last_, [&](const auto& entry) { return now - entry.second.at >= kHoldAtMost; });
   swept_ = now;

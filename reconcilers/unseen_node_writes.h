@@ -37,6 +37,11 @@ class UnseenNodeWrites {
   bool AnyUnseen(const NodeView& cached) const;
   // `action` was written, decided from the node at `read_version`.
   void Written(const NodeAction& action, const std::string& read_version);
+  // `action` was sent, decided from the node at `read_version`, and failed in a way that
+  // leaves open whether the API server applied it (a timeout, a 5xx, a connection lost):
+  // AnyUnseen counts it until the cache shows its effect; Unseen never holds it back, so it
+  // is sent again as a failed write is.
+  void MaybeWritten(const NodeAction& action, const std::string& read_version);
   // The writes kept: those of the last kHoldAtMost, and some older ones until the next sweep.
   size_t size() const;
 
@@ -45,7 +50,9 @@ class UnseenNodeWrites {
     NodeAction action;
     std::string read_version;
     MonoTime at;
+    bool made = true;  // false: MaybeWritten's
   };
+  void Record(const NodeAction& action, const std::string& read_version, bool made);
   const Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, Write> last_;  // by node; guarded by mu_

@@ -48,6 +48,12 @@ class RecordingClient : public kube::KubeClient {
     failures_.emplace_back(std::move(request), std::move(status));
   }
 
+  // The next patch recorded as `request` is forwarded, then reported failed with `status`:
+  // a write applied whose answer was lost (a timeout after the API server acted).
+  void FailNextAfterApplying(std::string request, Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures_after_.emplace_back(std::move(request), std::move(status));
+  }
   // The next request recorded as `request` waits, before it is forwarded, until Release():
   // a request still on its way while the test does something else. WaitUntilHeld: whether it
   // came and waits, within 10 s. A test releases it before it ends, whatever happens: the
@@ -95,11 +101,17 @@ class RecordingClient : public kube::KubeClient {
   StatusOr<kube::Json> Patch(const kube::Resource& r, const kube::ObjectKey& key,
                              kube::PatchType type, const kube::Json& patch, bool status_subresource,
                              kube::Answer answer) override {
-    if (Status failed =
-            Record("patch", status_subresource ? r.plural + "/status" : r.plural, key.name);
-        !failed.ok())
-      return failed;
-    return next_.Patch(r, key, type, patch, status_subresource, answer);
+    const std::string resource = status_subresource ? r.plural + "/status" : r.plural;
+    if (Status failed = Record("patch", resource, key.name); !failed.ok()) return failed;
+    auto patched = next_.Patch(r, key, type, patch, status_subresource, answer);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = failures_after_.begin(); it != failures_after_.end(); ++it) {
+      if (it->first != "patch " + resource + " " + key.name) continue;
+      Status failure = it->second;
+      failures_after_.erase(it);
+      return failure;
+    }
+    return patched;
   }
   Status Delete(const kube::Resource& r, const kube::ObjectKey& key) override {
     if (Status failed = Record("delete", r.plural, key.name); !failed.ok()) return failed;
@@ -147,12 +159,13 @@ class RecordingClient : public kube::KubeClient {
 
   kube::KubeClient& next_;
   mutable std::mutex mu_;
-  std::vector<std::string> requests_;                     // guarded by mu_
-  std::vector<std::pair<std::string, Status>> failures_;  // guarded by mu_
-  std::string hold_;                                      // HoldNext's; guarded by mu_
-  bool holding_ = false;                                  // guarded by mu_
-  bool released_ = false;                                 // guarded by mu_
-  std::condition_variable changed_;                       // holding_ or released_ changed
+  std::vector<std::string> requests_;                           // guarded by mu_
+  std::vector<std::pair<std::string, Status>> failures_;        // guarded by mu_
+  std::vector<std::pair<std::string, Status>> failures_after_;  // guarded by mu_
+  std::string hold_;                                            // HoldNext's; guarded by mu_
+  bool holding_ = false;                                        // guarded by mu_
+  bool released_ = false;                                       // guarded by mu_
+  std::condition_variable changed_;                             // holding_ or released_ changed
 };
 
 }  // namespace kcau::reconcilers::testing

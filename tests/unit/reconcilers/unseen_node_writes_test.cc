@@ -100,5 +100,20 @@ TEST(UnseenNodeWritesTest, AnyUnseenUntilTheCacheShowsTheWritesEffect) {
   EXPECT_FALSE(unseen.AnyUnseen(Cached("11", false, "")));
 }
 
+// A write that failed in a way that leaves open whether it was applied (a timeout): pending
+// for AnyUnseen until its effect shows or the hold ends, and never held back from being sent
+// again.
+TEST(UnseenNodeWritesTest, AWriteThatMayHaveLandedIsPendingButSentAgain) {
+  FakeClock clock(TimePoint{});
+  UnseenNodeWrites unseen(clock);
+  unseen.MaybeWritten(kCordonN1, "7");
+  EXPECT_FALSE(unseen.Unseen(kCordonN1, "7")) << "held back: a failed cordon is sent again";
+  EXPECT_TRUE(unseen.AnyUnseen(Cached("7", false, "")));
+  EXPECT_TRUE(unseen.AnyUnseen(Cached("8", false, "")));
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("8", true, "run/uid"))) << "it landed, and shows";
+  clock.Advance(UnseenNodeWrites::kHoldAtMost);
+  EXPECT_FALSE(unseen.AnyUnseen(Cached("7", false, ""))) << "past the hold";
+}
+
 }  // namespace
 }  // namespace kcau::reconcilers

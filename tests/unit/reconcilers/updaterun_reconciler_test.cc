@@ -418,7 +418,9 @@ TEST_F(ReconcilerTest, CordonAndDrainPassesWriteTheirPhaseBeforeActing) {
 }
 
 // A cordon that fails leaves the node Draining with its pods in place (the eviction is not
-// tried); the next pass cordons it again, and the one after, seeing it, drains it.
+// tried). The failure (a connection reset) leaves open whether the cordon landed, so passes
+// wait for the cache to show it, at most UnseenNodeWrites::kHoldAtMost; then one cordons
+// the node again, and the one after, seeing it, drains it.
 TEST_F(ReconcilerTest, ADrainWaitsForItsCordonAndAFailedCordonIsMadeAgain) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
@@ -429,6 +431,10 @@ TEST_F(ReconcilerTest, ADrainWaitsForItsCordonAndAFailedCordonIsMadeAgain) {
   EXPECT_EQ(NodePhase("n1"), "Draining");
   EXPECT_FALSE(Cordoned("n1"));
   EXPECT_TRUE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "not evicted uncordoned";
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  EXPECT_EQ(On(recorded_.Writes(), {"nodes", "pods"}), Requests{}) << "the cordon may yet show";
+  clock_.Advance(UnseenNodeWrites::kHoldAtMost);
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   EXPECT_EQ(NodePhase("n1"), "Draining");
   EXPECT_TRUE(Cordoned("n1"));
@@ -573,14 +579,35 @@ class LaggingCacheTest : public ReconcilerTest {
       : cluster_behind_(recorded_cluster_),
         reconciler_(recorded_, cluster_behind_, clock_, nullptr, signing_key_) {}
 
-  void CordonN1BehindTheCache() {
+  // `answer_lost`: the cordon is applied, but its answer is a failure (a timeout).
+  void CordonN1BehindTheCache(bool answer_lost = false) {
     CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
     ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
     PlayAgents();                                       // n1's scan: it has updates
     cluster_behind_.frozen = cluster_.Nodes().value();  // the cache stays: n1 not cordoned
-    ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    if (answer_lost) {
+      recorded_.FailNextAfterApplying("patch nodes n1", UnavailableError("timed out"));
+    }
+    EXPECT_EQ(reconciler_.Reconcile("run").status,
+              answer_lost ? ReconcileResult::Status::kError : ReconcileResult::Status::kSuccess);
     ASSERT_EQ(NodePhase("n1"), "Draining");
     ASSERT_TRUE(Cordoned("n1"));
+  }
+
+  // The run is deleted while the cache is still behind n1's cordon: n1 waits, Uncordoned,
+  // and once the cache catches up it is uncordoned and the run goes.
+  void StopAndExpectN1Uncordoned() {
+    ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
+    ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    ASSERT_TRUE(store_.Get(res::UpdateRuns(), {"", "run"}).ok())
+        << "the run ended: n1 ended before its cordon showed";
+    EXPECT_EQ(NodePhase("n1"), "Uncordoned") << "ended before its cordon showed";
+    cluster_behind_.frozen.reset();  // the cache catches up
+    for (int pass = 0; pass < 10 && store_.Get(res::UpdateRuns(), {"", "run"}).ok(); ++pass) {
+      ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    }
+    EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
+    EXPECT_FALSE(Cordoned("n1")) << "left cordoned with no status saying so";
   }
 
   LaggingClusterSource cluster_behind_;
@@ -605,17 +632,15 @@ TEST_F(LaggingCacheTest, AWriteTheCacheHasNotShownIsNotSentAgain) {
 // uncordoned, and only then ends.
 TEST_F(LaggingCacheTest, AStopBeforeTheCacheShowsTheCordonStillUncordons) {
   ASSERT_NO_FATAL_FAILURE(CordonN1BehindTheCache());
-  ASSERT_TRUE(store_.Delete(res::UpdateRuns(), {"", "run"}).ok());
-  ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  ASSERT_TRUE(store_.Get(res::UpdateRuns(), {"", "run"}).ok())
-      << "the run ended: n1 ended before its cordon showed";
-  EXPECT_EQ(NodePhase("n1"), "Uncordoned") << "ended before its cordon showed";
-  cluster_behind_.frozen.reset();  // the cache catches up
-  for (int pass = 0; pass < 10 && store_.Get(res::UpdateRuns(), {"", "run"}).ok(); ++pass) {
-    ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  }
-  EXPECT_EQ(store_.Get(res::UpdateRuns(), {"", "run"}).status().code(), StatusCode::kNotFound);
-  EXPECT_FALSE(Cordoned("n1")) << "left cordoned with no status saying so";
+  StopAndExpectN1Uncordoned();
+}
+
+// A cordon the API server applied whose answer was lost (reported as a failure), the cache
+// still behind it, and then the run is stopped: the node waits for the cordon to show, and
+// is uncordoned, rather than ended as never cordoned.
+TEST_F(LaggingCacheTest, AStopAfterACordonWhoseAnswerWasLostStillUncordons) {
+  ASSERT_NO_FATAL_FAILURE(CordonN1BehindTheCache(/*answer_lost=*/true));
+  StopAndExpectN1Uncordoned();
 }
 
 // The same in the controller's mode, the cordon not even made yet: its job still runs when
