@@ -1,5 +1,8 @@
 #include "reconcilers/background_node_actions.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace kcau::reconcilers {
 
 // BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
@@ -25,9 +28,32 @@ bool BackgroundNodeActions::Start(const std::string& run, const std::string& nod
   return Start(run, node, std::move(stages), std::move(ended));
 }
 
+namespace {
+
+// The order pools are destroyed in (the header's members): a stage may queue its next only on
+// a pool destroyed no sooner than its own.
+int TeardownOrder(BackgroundNodeActions::Lane lane) {
+  switch (lane) {
+    case BackgroundNodeActions::Lane::kQuick:
+      return 0;
+    case BackgroundNodeActions::Lane::kReturning:
+      return 1;
+    case BackgroundNodeActions::Lane::kDrain:
+      return 2;
+  }
+  return 2;
+}
+
+}  // namespace
+
 bool BackgroundNodeActions::Start(const std::string& run, const std::string& node,
                                   std::vector<Stage> stages, Ended ended) {
   if (stages.empty()) return false;
+  if (!std::is_sorted(stages.begin(), stages.end(), [](const Stage& a, const Stage& b) {
+        return TeardownOrder(a.lane) < TeardownOrder(b.lane);
+      })) {
+    throw std::invalid_argument("node " + node + ": job stages out of lane order");
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!running_.emplace(run, node).second) return false;

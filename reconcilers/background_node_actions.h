@@ -65,7 +65,10 @@ class BackgroundNodeActions {
   // The same for a job in stages, run in order, each on its own lane: a cordon on the quick
   // lane, then the drain that must follow it on the drain lane, so the cordon of a node
   // taken when a place frees never waits behind other nodes' evictions. A stage that fails
-  // ends the job; the node counts as running until the last stage ended.
+  // ends the job; the node counts as running until the last stage ended. Lanes must come in
+  // the order their pools outlive each other (quick, returning, drain: a stage queues the
+  // next on a pool still there when its own goes); stages out of that order are an
+  // std::invalid_argument, and nothing is queued.
   bool Start(const std::string& run, const std::string& node, std::vector<Stage> stages,
              Ended ended);
   bool Running(const std::string& run, const std::string& node) const;
@@ -104,7 +107,8 @@ class BackgroundNodeActions {
   mutable std::condition_variable returned_;  // notified once returning_ <= the backlog
   std::map<std::string, Finished> finished_;  // by run; guarded by mu_
   // Last: destroyed first, so no job runs once the bookkeeping above goes. The quick pool
-  // goes first of the three: a stage running there may still queue its next on the others.
+  // goes first, then the returning one: a stage running there may still queue its next on
+  // the pools declared before it (Start keeps stages in that order).
   BoundedExecutor draining_;
   BoundedExecutor returning_pool_;
   BoundedExecutor quick_;

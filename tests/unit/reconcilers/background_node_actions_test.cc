@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -164,6 +165,13 @@ TEST(BackgroundNodeActionsTest, AStagedJobsCordonDoesNotWaitBehindDrains) {
   ASSERT_TRUE(actions.Start("run", "n3", std::move(failing), counter.Callback()));
   ASSERT_TRUE(counter.WaitFor(3));
   EXPECT_FALSE(drained) << "drained after its cordon failed";
+  std::vector<BackgroundNodeActions::Stage> backwards;
+  backwards.push_back({Lane::kDrain, [](ActionOutcome&) { return Status(); }});
+  backwards.push_back({Lane::kQuick, [](ActionOutcome&) { return Status(); }});
+  EXPECT_THROW(actions.Start("run", "n4", std::move(backwards), counter.Callback()),
+               std::invalid_argument)
+      << "a drain stage queuing a quick one could outlive the quick pool";
+  EXPECT_FALSE(actions.Running("run", "n4"));
   finished = actions.Take("run");
   ASSERT_TRUE(finished.failure.has_value());
   EXPECT_EQ(finished.failure->rfind("node n3: ", 0), 0u) << *finished.failure;

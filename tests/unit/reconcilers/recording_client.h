@@ -48,8 +48,9 @@ class RecordingClient : public kube::KubeClient {
     failures_.emplace_back(std::move(request), std::move(status));
   }
 
-  // The next patch recorded as `request` is forwarded, then reported failed with `status`:
-  // a write applied whose answer was lost (a timeout after the API server acted).
+  // The next patch recorded as `request` is forwarded, then, if it was applied, reported
+  // failed with `status`: a write whose answer was lost (a timeout after the API server
+  // acted).
   void FailNextAfterApplying(std::string request, Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     failures_after_.emplace_back(std::move(request), std::move(status));
@@ -104,6 +105,7 @@ class RecordingClient : public kube::KubeClient {
     const std::string resource = status_subresource ? r.plural + "/status" : r.plural;
     if (Status failed = Record("patch", resource, key.name); !failed.ok()) return failed;
     auto patched = next_.Patch(r, key, type, patch, status_subresource, answer);
+    if (!patched.ok()) return patched;
     std::lock_guard<std::mutex> lock(mu_);
     for (auto it = failures_after_.begin(); it != failures_after_.end(); ++it) {
       if (it->first != "patch " + resource + " " + key.name) continue;
