@@ -692,11 +692,13 @@ StatusOr<kube::ObjectList> ObjectStore::List(const kube::Resource& r, const std:
   return list;
 }
 
-std::map<std::string, size_t> ObjectStore::PodCountByNode() const {
+std::vector<size_t> ObjectStore::PodCountsOn(const std::set<std::string>& nodes) const {
+  std::vector<size_t> counts;
+  counts.reserve(nodes.size());
   std::lock_guard<std::mutex> lock(impl_->mu);
-  std::map<std::string, size_t> counts;
-  for (const auto& [node, keys] : impl_->pods_by_node) {
-    if (!node.empty()) counts[node] = keys.size();
+  for (const std::string& node : nodes) {
+    auto it = node.empty() ? impl_->pods_by_node.end() : impl_->pods_by_node.find(node);
+    counts.push_back(it == impl_->pods_by_node.end() ? 0 : it->second.size());
   }
   return counts;
 }

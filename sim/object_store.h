@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,9 +99,10 @@ class ObjectStore {
   StatusOr<Json> Get(const kube::Resource& r, const kube::ObjectKey& key) const;
   StatusOr<kube::ObjectList> List(const kube::Resource& r, const std::string& ns,
                                   const kube::ListOptions& options) const;
-  // How many pods each node has (spec.nodeName), from the index a list by
-  // `fieldSelector=spec.nodeName=X` uses: no pod is looked at. Nodes without pods are absent.
-  std::map<std::string, size_t> PodCountByNode() const;
+  // How many pods each of `nodes` has (spec.nodeName), in the set's order, 0 for a node
+  // without any, from the index a list by `fieldSelector=spec.nodeName=X` uses: no pod is
+  // looked at, and nothing is allocated per node.
+  std::vector<size_t> PodCountsOn(const std::set<std::string>& nodes) const;
   // Fills metadata (uid, resourceVersion, creationTimestamp, generation=1, namespace from
   // `ns` when the object has none; a name from metadata.generateName when it has none).
   // kInvalidArgument, in the API server's words, for a name the kind does not allow
