@@ -51,10 +51,7 @@ void Pass::StepDraining(NodeResult& r, const NodeView& view) {
   if (!view.unschedulable) {
     // Our cordon is on its way (its job queued or running, or made and not yet cached): the
     // drain made with it follows it.
-    if (view.own_write_pending) {
-      Requeue(kDrainPollInterval);
-      return;
-    }
+    if (AwaitingOwnWrite(view)) return;
     // The cordon failed, or someone uncordoned the node: pods could be scheduled back onto
     // it, so it is cordoned again, and drained once a pass sees that cordon (a drain Force
     // must never evict pods before the status has named those nothing recreates).

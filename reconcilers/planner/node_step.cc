@@ -43,10 +43,7 @@ void Pass::StepNode(NodeResult& r) {
     case NodePhase::kUncordoned:
       if (r.restore_to) WithdrawUnanswered(r, *view);
       // A write of ours (a cordon, the uncordon) may still land or show: decided once it has.
-      if (view->own_write_pending) {
-        Requeue(kDrainPollInterval);
-        return;
-      }
+      if (AwaitingOwnWrite(*view)) return;
       if (r.was_unschedulable || !view->unschedulable) {
         if (r.restore_to) {
           EndNodeRestored(r);
@@ -111,15 +108,20 @@ void Pass::RestoreNode(NodeResult& r, NodePhase to, const std::string& why) {
   if (view != nullptr) WithdrawUnanswered(r, *view);
   // A write of ours not yet made, or made and not yet shown (a cordon), would leave the node
   // cordoned with no status saying so: StepNode's Uncordoned step decides once it has landed.
-  if (view != nullptr && view->own_write_pending) {
-    Requeue(kDrainPollInterval);
-    return;
-  }
+  if (view != nullptr && AwaitingOwnWrite(*view)) return;
   if (view != nullptr && view->unschedulable && !r.was_unschedulable) {
     Act(ActionType::kUncordon, r.name);
     return;
   }
   EndNodeRestored(r);
+}
+
+// Whether a write of ours to the node may still land or show (NodeView::own_write_pending):
+// then the node's step waits for it, and the run is looked at again shortly.
+bool Pass::AwaitingOwnWrite(const NodeView& view) {
+  if (!view.own_write_pending) return false;
+  Requeue(kDrainPollInterval);
+  return true;
 }
 
 // A node being restored is uncordoned (or was meant to stay cordoned): it ends as

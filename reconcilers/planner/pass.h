@@ -112,6 +112,7 @@ class Pass {
   void RequeueForAgent(const NodeResult& r);
   void AgentSilent(NodeResult& r, const NodeView& view);
   void WithdrawUnanswered(const NodeResult& r, const NodeView& view);
+  bool AwaitingOwnWrite(const NodeView& view);
 
   // node_hooks.cc: PreUpdateHook, PostUpdateHook, and what follows a successful update.
   void StartHook(NodeResult& r, NodePhase phase, bool new_attempt = true);
