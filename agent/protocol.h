@@ -76,7 +76,8 @@ struct AgentResult {
   // The updates' titles ("openssl 3.0.15-1~deb12u1"): installed, or found by a scan
   // (CAU's UpdateInstallResult / UpdateInfo).
   std::vector<std::string> titles;
-  // While installing: the updates downloaded and ready (CAU's UpdateStagingResult).
+  // The updates downloaded and ready before the install (CAU's UpdateStagingResult): said
+  // while installing, and kept in the round's result, which a controller may see alone.
   std::vector<std::string> staged;
   // In the results of a re-scan round the agent took itself (kRescanRequestAnnotation): the
   // result of the round before it, which ended in the reboot; one element at most. The

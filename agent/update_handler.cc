@@ -224,7 +224,8 @@ Status UpdateHandler::Install(const JournalEntry& started, const Annotations& an
     reboot |= installed->reboot_required;
     kernel_changed |= installed->firmware_or_kernel_changed;
   }
-  result.staged.clear();
+  // `staged` stays in the round's result: a controller that never saw the Installing result
+  // in between still learns the updates were staged first.
   result.updates_installed = static_cast<int>(result.titles.size());
   JournalEntry entry{token, JournalStep::kDone};
   entry.titles = result.titles;

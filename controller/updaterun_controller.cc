@@ -85,12 +85,15 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             });
             EnqueueAllRuns();
           })),
-      // A pod gone may finish a drain; other pod changes never move a run.
+      // A pod gone may finish a drain; other pod changes never move a run. A node it left
+      // empty is asked to update at once (prompt_requests.h).
       pods_(std::make_unique<kube::Informer>(
           client, kube::resources::Pods(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
             pod_store_.Apply(type, object);
-            if (type == "DELETED") EnqueueAllRuns();
+            if (type != "DELETED") return;
+            reconciler_.PodGone(reconcilers::NodeNameOfPod(object));
+            EnqueueAllRuns();
           })),
       cluster_(*nodes_, node_store_, *pods_, pod_store_),
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),

@@ -1,5 +1,7 @@
 #include "reconcilers/cluster_source.h"
 
+#include <utility>
+
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "reconcilers/object_views.h"
@@ -39,6 +41,15 @@ StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
   return views;
 }
 
+StatusOr<NodeView> ClusterSource::Node(const std::string& name) {
+  auto nodes = Nodes();
+  if (!nodes.ok()) return nodes.status();
+  for (auto& node : *nodes) {
+    if (node.name == name) return std::move(node);
+  }
+  return NotFoundError("node " + name + " not found");
+}
+
 StatusOr<PodsToEvict> ClusterSource::EvictablePodsOn(const std::string& node) {
   auto on_node = PodsOn(node);
   if (!on_node.ok()) return on_node.status();
@@ -70,6 +81,11 @@ StatusOr<std::map<std::string, int>> ApiClusterSource::EvictablePodsPerNode() {
 StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
   return node_store_.All();
+}
+
+StatusOr<NodeView> CachedClusterSource::Node(const std::string& name) {
+  if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
+  return node_store_.Get(name);
 }
 
 StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& node) {

@@ -39,6 +39,9 @@ class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
+  // One node, as Nodes() has it; NotFound when there is none. (Found among Nodes() unless
+  // a source can do better.)
+  virtual StatusOr<NodeView> Node(const std::string& name);
   // The pods bound to `node`: what a drain reads.
   virtual StatusOr<std::vector<PodView>> PodsOn(const std::string& node) = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
@@ -67,6 +70,7 @@ class CachedClusterSource : public ClusterSource {
                       const kube::Informer& pods, const PodStore& pod_store)
       : nodes_(nodes), node_store_(node_store), pods_(pods), pod_store_(pod_store) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
+  StatusOr<NodeView> Node(const std::string& name) override;
   StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 

@@ -717,6 +717,7 @@ struct NodeSimulator::Impl {
     if (job.os_upgrade) os_upgrading.insert(node);
     agent::AgentResult done{token, agent::AgentState::kInstalled, reboot, job.updates, ""};
     done.titles = job.titles;
+    done.staged = job.titles;  // staged first (Start), as a real agent's result keeps it
     // A soft reboot (kexec) skips the firmware: it is a quarter of a full one, but updates
     // that include firmware need the full one.
     auto reboot_duration = spec.reboot_duration;

@@ -41,6 +41,14 @@ void Pass::StepNode(NodeResult& r) {
       StepVerifying(r, *view);
       return;
     case NodePhase::kUncordoned:
+      if (r.restore_to && NextAttemptRequested(r, *view)) {
+        // A stop came while its update request, made as its pods went (ExpectRequests), was
+        // on its way: the agent may be acting on it, so the node is updated after all.
+        r.restore_to.reset();
+        StartAttempt(r);
+        StepUpdating(r, *view);
+        return;
+      }
       if (r.restore_to) WithdrawUnanswered(r, *view);
       // A write of ours (a cordon, the uncordon) may still land or show: decided once it has.
       if (AwaitingOwnWrite(*view)) return;

@@ -49,6 +49,7 @@ RolloutDecision Pass::Run() {
   Step();
   Recount();
   ExpectUncordons();
+  ExpectRequests();
   return std::move(d_);
 }
 

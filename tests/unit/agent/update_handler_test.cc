@@ -156,6 +156,7 @@ TEST_F(UpdateHandlerTest, InstallsOnceAndRebootsOnceWhateverHowOftenItIsAsked) {
   EXPECT_EQ(Last().reboot_kind, "full");
   EXPECT_EQ(Last().titles, std::vector<std::string>{"hello 1.1-1"});
   EXPECT_EQ(results_[1].staged, std::vector<std::string>{"hello 1.1-1"}) << "staging reported";
+  EXPECT_EQ(Last().staged, std::vector<std::string>{"hello 1.1-1"}) << "and kept in the result";
 
   // The same Node event again before the reboot lands, then after it: nothing more.
   ASSERT_TRUE(handler_.Handle(annotations_).ok());

@@ -514,6 +514,72 @@ TEST_F(ReconcilerTest, ANodeWhoseLastRoundEndsIsUncordonedBeforeTheNextPass) {
       << "n1 is not uncordoned again";
 }
 
+// In the controller's mode, a Draining node is asked to update as soon as it is empty,
+// before the run's next pass: when its drain's job ends with its pods gone, or when the pod
+// cache shows its last pod gone (PodGone). That pass takes the node as Updating and does not
+// write the request again.
+TEST_F(ReconcilerTest, ANodeEmptiedByItsDrainIsAskedToUpdateAsTheDrainEnds) {
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundWork([](const std::string&) {});
+  for (int pass = 0; pass < 5 && NodePhase("n1") != "Draining"; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    reconciler.WaitForBackgroundActions();
+    if (NodePhase("n1") != "Draining") PlayAgents();  // the scan before n1 is taken
+  }
+  ASSERT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "evicted";
+  const std::string token = InstallRequested("n1");
+  EXPECT_FALSE(token.empty()) << "asked as the drain ended";
+  recorded_.Clear();
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler.WaitForBackgroundActions();
+  EXPECT_EQ(NodePhase("n1"), "Updating");
+  EXPECT_EQ(InstallRequested("n1"), token) << "the request the pass decides";
+  const Requests after = recorded_.Requests();
+  EXPECT_EQ(std::count(after.begin(), after.end(), "patch nodes n1"), 0)
+      << "the request is not written again";
+}
+
+TEST_F(ReconcilerTest, ANodeIsAskedToUpdateAsItsLastPodGoes) {
+  Json bare = MakePodJson("bare", "n1", "ReplicaSet");
+  bare["metadata"].erase("ownerReferences");  // no controller: the drain leaves it
+  ASSERT_TRUE(store_.Create(res::Pods(), "default", bare).ok());
+  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  reconciler.SetBackgroundWork([](const std::string&) {});
+  for (int pass = 0; pass < 5; ++pass) {
+    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+    reconciler.WaitForBackgroundActions();
+    if (NodePhase("n1") != "Draining") PlayAgents();  // the scan before n1 is taken
+  }
+  ASSERT_EQ(NodePhase("n1"), "Draining");
+  EXPECT_TRUE(InstallRequested("n1").empty()) << "its bare pod is still there";
+  // A pod elsewhere changes nothing.
+  reconciler.PodGone("n2");
+  reconciler.WaitForBackgroundActions();
+  EXPECT_TRUE(InstallRequested("n1").empty());
+
+  ASSERT_TRUE(store_.Delete(res::Pods(), {"default", "bare"}).ok());
+  recorded_.Clear();
+  reconciler.PodGone("n1");
+  reconciler.WaitForBackgroundActions();
+  EXPECT_FALSE(InstallRequested("n1").empty()) << "asked as its last pod went, without a pass";
+  EXPECT_EQ(NodePhase("n1"), "Draining") << "the status is the next pass's to write";
+  // (Read from the API here: the controller reads its caches.)
+  EXPECT_EQ(recorded_.Requests(), (Requests{"list nodes", "list pods", "patch nodes n1"}));
+  reconciler.PodGone("n1");  // seen again: nothing more
+  reconciler.WaitForBackgroundActions();
+  EXPECT_EQ(recorded_.Requests(), (Requests{"list nodes", "list pods", "patch nodes n1"}));
+
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler.WaitForBackgroundActions();
+  EXPECT_EQ(NodePhase("n1"), "Updating");
+  const Requests after = recorded_.Requests();
+  EXPECT_EQ(std::count(after.begin(), after.end(), "patch nodes n1"), 1)
+      << "the request is not written again";
+}
+
 // A pass that ends before its status write leaves no uncordon to make early: the status it
 // would have stood for may be gone (another writer, a failed or invalid run). The run's next
 // pass that writes decides the uncordon itself.
