@@ -86,7 +86,8 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             EnqueueAllRuns();
           })),
       // A pod gone may finish a drain; other pod changes never move a run. A node it left
-      // empty is asked to update at once (prompt_requests.h).
+      // empty is asked to update at once (prompt_requests.h); a deletion a relist found names
+      // no node, and leaves that to the run's next pass.
       pods_(std::make_unique<kube::Informer>(
           client, kube::resources::Pods(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {

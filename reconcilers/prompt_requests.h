@@ -17,8 +17,9 @@
 // it back (a stop). So a run's expectations go when its pass starts (Forget) and come back
 // only once its status is written and its actions handed over (Expect), and a request is
 // handed to the background under this object's lock: once Forget has returned, every
-// request made shows as a running job of its node (NodeView::own_write_pending), which the
-// pass then waits for.
+// request made shows as a write of ours still landing (its job queued or running, or made
+// and not yet shown: NodeView::own_write_pending), which the pass then waits for. Should it
+// show only after a stop uncordoned the node, the pass withdraws it (rollout_planner.h).
 //
 // Thread-safety: every method is safe from any thread (one mutex). `start` runs under it.
 #pragma once

@@ -125,6 +125,10 @@ class UpdateRunReconciler {
   static constexpr int kDrainsInFlight = 8;
   // And uncordons a pool of their own besides.
   static constexpr int kReturnsInFlight = 8;
+  // A prompt request is handed to the background under PromptRequests' lock, and a job's
+  // end may try another: no pool may run a job on the caller's thread (BoundedExecutor does
+  // below 2 threads; BackgroundNodeActions gives each pool one more than its count).
+  static_assert(kActionsInFlight >= 1 && kDrainsInFlight >= 1 && kReturnsInFlight >= 1);
   // How long an eviction waits at most for uncordons under way (YieldToReturns).
   static constexpr std::chrono::milliseconds kEvictionYieldAtMost{50};
   // With SetBackgroundWork, Events are sent by this many threads.

@@ -50,8 +50,10 @@ void Pass::StepCordoned(NodeResult& r, const NodeView& view) {
 void Pass::StepDraining(NodeResult& r, const NodeView& view) {
   if (NextAttemptRequested(r, view)) {
     // Requested as its pods went, before this pass (ExpectRequests): the agent may be at it,
-    // or have answered already.
+    // or have answered already. Uncordoned since by someone else, it is cordoned again, as
+    // a Draining node would be.
     UnblockNode(r);
+    if (!view.unschedulable) Act(ActionType::kCordon, r.name, RunIdentity(run_));
     StartAttempt(r);
     StepUpdating(r, view);
     return;

@@ -84,6 +84,25 @@ TEST(ObjectViewsTest, NodeViewReadsWhatThePlannerNeeds) {
   EXPECT_EQ(view.resource_version, "8812");
 }
 
+// Whether the agent staged updates is all the planner reads of `staged`: one title is kept,
+// in the round's result and in the round before it carries.
+TEST(ObjectViewsTest, NodeViewKeepsWhetherUpdatesWereStaged) {
+  agent::AgentResult before{"t/1", agent::AgentState::kInstalled, true, 2, ""};
+  before.staged = {"openssl 3.0.15", "libc6 2.36"};
+  agent::AgentResult result{"t/2", agent::AgentState::kInstalled, false, 0, ""};
+  result.previous = {before};
+  result.staged = {"a 1", "b 2", "c 3"};
+  Json node = Json::parse(kFullNode);
+  node["metadata"]["annotations"][agent::kResultAnnotation] =
+      Json::string(agent::EncodeAgentResult(result));
+  const NodeView view = NodeViewFromJson(node);
+  ASSERT_TRUE(view.agent_result.has_value());
+  EXPECT_EQ(view.agent_result->staged, std::vector<std::string>{"a 1"});
+  ASSERT_EQ(view.agent_result->previous.size(), 1u);
+  EXPECT_EQ(view.agent_result->previous.front().staged, std::vector<std::string>{"openssl 3.0.15"});
+  EXPECT_EQ(view.agent_result->previous.front().updates_installed, 2);
+}
+
 TEST(NodeStoreTest, KeepsEachNodesViewAsItsEventsSay) {
   NodeStore store;
   const Json full = Json::parse(kFullNode);

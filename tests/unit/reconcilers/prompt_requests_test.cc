@@ -35,32 +35,42 @@ std::vector<NodeAction> ActionsOn(const std::vector<NodeAction>& actions, const 
   return on;
 }
 
-// n2 (the fewest pods: first) scanned, then cordoned and drained: Draining, as the status
-// that pass wrote says, with the world after its actions. The decision is that pass's.
+// n2 (the fewest pods: first) scanned (its pre-update hook run, if any), then cordoned and
+// drained: Draining, as the status that pass wrote says, with the world after its actions.
+// The decision is that pass's.
 RolloutDecision DrainN2(crd::UpdateRun& run, World& w) {
-  RolloutDecision d = PlanRollout(run, w.View(), kStart);
-  run.status = d.status;
-  w.Apply(d.actions);  // n2's scan: updates apply
-  d = PlanRollout(run, w.View(), At(1));
+  RolloutDecision d;
+  for (int pass = 0; pass < 5; ++pass) {
+    d = PlanRollout(run, w.View(), At(pass));
+    run.status = d.status;
+    w.Apply(d.actions);  // the scan (updates apply), the hook, then the cordon and drain
+    if (NodeIn(d.status, "n2").phase == NodePhase::kDraining) break;
+  }
   EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kDraining);
-  run.status = d.status;
-  w.Apply(d.actions);  // cordoned, its pods evicted
   return d;
 }
 
 TEST(PromptRequestsTest, TheRequestExpectedIsTheOneTheNextPassDecides) {
-  for (bool separate_reboots : {false, true}) {
-    SCOPED_TRACE(separate_reboots);
+  struct Case {
+    const char* name;
+    crd::UpdateRun run;
+  };
+  crd::UpdateRun separate = MakeRun();
+  separate.spec.separate_reboots = true;
+  crd::UpdateRun forced = MakeRun();
+  forced.spec.force_reboot = true;
+  for (const Case& c : {Case{"plain", MakeRun()}, Case{"separateReboots", separate},
+                        Case{"forceReboot", forced}, Case{"preUpdateHook", MakeRun().PreHook()}}) {
+    SCOPED_TRACE(c.name);
     World w = ThreeNodes();
-    crd::UpdateRun run = MakeRun();
-    run.spec.separate_reboots = separate_reboots;
+    crd::UpdateRun run = c.run;
     const RolloutDecision drained = DrainN2(run, w);
     ASSERT_EQ(drained.request_on_drained.size(), 1u);
     const RequestOnDrained& expected = drained.request_on_drained.front();
     EXPECT_EQ(expected.node, "n2");
     EXPECT_EQ(expected.request.type, ActionType::kRequestUpdate);
 
-    const RolloutDecision next = PlanRollout(run, w.View(), At(2));
+    const RolloutDecision next = PlanRollout(run, w.View(), At(9));
     EXPECT_EQ(NodeIn(next.status, "n2").phase, NodePhase::kUpdating);
     EXPECT_EQ(NodeIn(next.status, "n2").request_token, expected.request.token);
     EXPECT_EQ(ActionsOn(next.actions, "n2"), std::vector<NodeAction>{expected.request});
@@ -78,7 +88,7 @@ TEST(PromptRequestsTest, APassFindingTheRequestMadeTakesTheNodeAsUpdating) {
   const NodeAction request = drained.request_on_drained.front().request;
   w.Apply({request});  // n2's agent installs and reboots at once
 
-  const RolloutDecision next = PlanRollout(run, w.View(), At(2));
+  const RolloutDecision next = PlanRollout(run, w.View(), At(9));
   const crd::NodeResult& n2 = NodeIn(next.status, "n2");
   EXPECT_EQ(n2.attempts, 1);
   EXPECT_TRUE(n2.rebooted) << "the answer was taken in the same pass";
@@ -90,9 +100,10 @@ TEST(PromptRequestsTest, APassFindingTheRequestMadeTakesTheNodeAsUpdating) {
   }
 }
 
-// Still holding a pod (one bound to it after it was empty), but showing the request: the
-// node is being updated, and says so.
-TEST(PromptRequestsTest, TheRequestShownOutweighsAPodBoundSince) {
+// Still holding a pod (one bound to it after it was empty), or uncordoned by someone since,
+// but showing the request: the node is being updated, and says so; an uncordoned one is
+// cordoned again, as a Draining node would be.
+TEST(PromptRequestsTest, TheRequestShownOutweighsAPodBoundSinceOrAnUncordon) {
   World w = ThreeNodes();
   crd::UpdateRun run = MakeRun();
   const RolloutDecision drained = DrainN2(run, w);
@@ -100,9 +111,31 @@ TEST(PromptRequestsTest, TheRequestShownOutweighsAPodBoundSince) {
   w.silent_installs.insert("n2");
   w.Apply({request});
   w.nodes["n2"].evictable_pods = 1;
-  const RolloutDecision next = PlanRollout(run, w.View(), At(2));
+  RolloutDecision next = PlanRollout(run, w.View(), At(9));
   EXPECT_EQ(NodeIn(next.status, "n2").phase, NodePhase::kUpdating);
   EXPECT_EQ(ActionsOn(next.actions, "n2"), std::vector<NodeAction>{});
+
+  w.Apply({{ActionType::kUncordon, "n2", ""}});
+  next = PlanRollout(run, w.View(), At(9));
+  EXPECT_EQ(NodeIn(next.status, "n2").phase, NodePhase::kUpdating);
+  EXPECT_EQ(ActionsOn(next.actions, "n2"),
+            (std::vector<NodeAction>{{ActionType::kCordon, "n2", "run/uid-1"}}));
+}
+
+// n2 drained but for one pod (the stopping pass sees it), its request `request` on its way
+// (a write of ours still landing) when the run is stopped: the stopping pass's decision,
+// written as the run's status. n2 waits to be brought back.
+RolloutDecision StopWhileTheRequestIsOnItsWay(crd::UpdateRun& run, World& w, NodeAction& request) {
+  w.pdb_protected["n2"] = 1;
+  const RolloutDecision drained = DrainN2(run, w);
+  request = drained.request_on_drained.front().request;
+  run.spec.stop = true;
+  std::vector<NodeView> views = w.View();
+  for (auto& v : views) v.own_write_pending = v.name == "n2";
+  RolloutDecision d = PlanRollout(run, views, At(9));
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kUncordoned);
+  run.status = d.status;
+  return d;
 }
 
 // A stop decided while the request was on its way (its job running, pods still shown): the
@@ -110,22 +143,15 @@ TEST(PromptRequestsTest, TheRequestShownOutweighsAPodBoundSince) {
 // may be at it), neither uncordoned nor its request withdrawn, and the run waits for it.
 TEST(PromptRequestsTest, AStopRacingTheRequestUpdatesTheNodeAfterAll) {
   World w = ThreeNodes();
-  w.pdb_protected["n2"] = 1;  // one pod left after the drain, as the stopping pass sees it
   crd::UpdateRun run = MakeRun();
-  const RolloutDecision drained = DrainN2(run, w);
-  const NodeAction request = drained.request_on_drained.front().request;
-  run.spec.stop = true;
-  std::vector<NodeView> views = w.View();
-  for (auto& v : views) v.own_write_pending = v.name == "n2";
-  RolloutDecision d = PlanRollout(run, views, At(2));
-  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kUncordoned);
+  NodeAction request;
+  RolloutDecision d = StopWhileTheRequestIsOnItsWay(run, w, request);
   EXPECT_EQ(ActionsOn(d.actions, "n2"), std::vector<NodeAction>{}) << "waits for its write";
   EXPECT_TRUE(d.request_on_drained.empty()) << "nothing more is asked of a node going back";
-  run.status = d.status;
 
   w.silent_installs.insert("n2");
   w.Apply({request});
-  d = PlanRollout(run, w.View(), At(3));
+  d = PlanRollout(run, w.View(), At(10));
   const crd::NodeResult& n2 = NodeIn(d.status, "n2");
   EXPECT_EQ(n2.phase, NodePhase::kUpdating);
   EXPECT_FALSE(n2.restore_to.has_value());
@@ -133,6 +159,27 @@ TEST(PromptRequestsTest, AStopRacingTheRequestUpdatesTheNodeAfterAll) {
   EXPECT_EQ(ActionsOn(d.actions, "n2"), std::vector<NodeAction>{})
       << "neither uncordoned nor withdrawn, nor asked again";
   EXPECT_EQ(d.status.phase, crd::RunPhase::kRunning) << "stopping: waits for n2";
+}
+
+// The same race, the request showing only once the node was uncordoned: it is taken back
+// (the node is in service again), and the node ends as the stop said.
+TEST(PromptRequestsTest, ARequestShownOnlyAfterTheUncordonIsTakenBack) {
+  World w = ThreeNodes();
+  crd::UpdateRun run = MakeRun();
+  NodeAction request;
+  RolloutDecision d = StopWhileTheRequestIsOnItsWay(run, w, request);
+  d = PlanRollout(run, w.View(), At(10));  // its write seen to have failed: uncordoned
+  ASSERT_EQ(ActionsOn(d.actions, "n2"),
+            (std::vector<NodeAction>{{ActionType::kUncordon, "n2", ""}}));
+  run.status = d.status;
+  w.Apply(d.actions);
+
+  w.silent_installs.insert("n2");
+  w.Apply({request});  // it had landed after all, and shows now
+  d = PlanRollout(run, w.View(), At(11));
+  EXPECT_EQ(NodeIn(d.status, "n2").phase, NodePhase::kSkipped);
+  EXPECT_EQ(ActionsOn(d.actions, "n2"),
+            (std::vector<NodeAction>{{ActionType::kWithdrawRequest, "n2", request.token}}));
 }
 
 NodeAction Request(const std::string& node, const std::string& token) {

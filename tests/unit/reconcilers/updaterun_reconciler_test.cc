@@ -521,16 +521,27 @@ TEST_F(ReconcilerTest, ANodeWhoseLastRoundEndsIsUncordonedBeforeTheNextPass) {
 TEST_F(ReconcilerTest, ANodeEmptiedByItsDrainIsAskedToUpdateAsTheDrainEnds) {
   CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
   UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
+  // Declared after the reconciler, so gone before it: the held request is let go first.
+  struct ReleaseAtEnd {
+    RecordingClient& client;
+    ~ReleaseAtEnd() { client.Release(); }
+  } release_at_end{recorded_};
   reconciler.SetBackgroundWork([](const std::string&) {});
-  for (int pass = 0; pass < 5 && NodePhase("n1") != "Draining"; ++pass) {
-    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-    reconciler.WaitForBackgroundActions();
-    if (NodePhase("n1") != "Draining") PlayAgents();  // the scan before n1 is taken
-  }
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler.WaitForBackgroundActions();
+  PlayAgents();  // n1's scan: it has updates
+  // The eviction held until the pass has ended: only the drain's end can ask for the update.
+  recorded_.HoldNext("create pods/eviction n1-web");
+  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   ASSERT_EQ(NodePhase("n1"), "Draining");
+  ASSERT_TRUE(recorded_.WaitUntilHeld());
+  EXPECT_TRUE(InstallRequested("n1").empty());
+  recorded_.Release();
+  reconciler.WaitForBackgroundActions();
   EXPECT_FALSE(store_.Get(res::Pods(), {"default", "n1-web"}).ok()) << "evicted";
   const std::string token = InstallRequested("n1");
   EXPECT_FALSE(token.empty()) << "asked as the drain ended";
+  EXPECT_EQ(NodePhase("n1"), "Draining") << "the status is the next pass's to write";
   recorded_.Clear();
   ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   reconciler.WaitForBackgroundActions();
@@ -541,43 +552,62 @@ TEST_F(ReconcilerTest, ANodeEmptiedByItsDrainIsAskedToUpdateAsTheDrainEnds) {
       << "the request is not written again";
 }
 
-TEST_F(ReconcilerTest, ANodeIsAskedToUpdateAsItsLastPodGoes) {
-  Json bare = MakePodJson("bare", "n1", "ReplicaSet");
-  bare["metadata"].erase("ownerReferences");  // no controller: the drain leaves it
-  ASSERT_TRUE(store_.Create(res::Pods(), "default", bare).ok());
-  CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
-  UpdateRunReconciler reconciler(recorded_, recorded_cluster_, clock_, nullptr, signing_key_);
-  reconciler.SetBackgroundWork([](const std::string&) {});
-  for (int pass = 0; pass < 5; ++pass) {
-    ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-    reconciler.WaitForBackgroundActions();
-    if (NodePhase("n1") != "Draining") PlayAgents();  // the scan before n1 is taken
+// n1 Draining, held up by a pod without a controller (the drain leaves it).
+class BarePodTest : public ReconcilerTest {
+ protected:
+  void SetUp() override {
+    Json bare = MakePodJson("bare", "n1", "ReplicaSet");
+    bare["metadata"].erase("ownerReferences");
+    ASSERT_TRUE(store_.Create(res::Pods(), "default", bare).ok());
+    CreateRun(R"({"plugins":[{"name":"packages"}],"nodeOrder":["n1","n2","n3"]})");
+    reconciler_.SetBackgroundWork([](const std::string&) {});
+    for (int pass = 0; pass < 5; ++pass) {
+      ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+      reconciler_.WaitForBackgroundActions();
+      if (NodePhase("n1") != "Draining") PlayAgents();  // the scan before n1 is taken
+    }
+    ASSERT_EQ(NodePhase("n1"), "Draining");
+    ASSERT_TRUE(InstallRequested("n1").empty()) << "its bare pod is still there";
   }
-  ASSERT_EQ(NodePhase("n1"), "Draining");
-  EXPECT_TRUE(InstallRequested("n1").empty()) << "its bare pod is still there";
-  // A pod elsewhere changes nothing.
-  reconciler.PodGone("n2");
-  reconciler.WaitForBackgroundActions();
-  EXPECT_TRUE(InstallRequested("n1").empty());
 
+  UpdateRunReconciler reconciler_{recorded_, recorded_cluster_, clock_, nullptr, signing_key_};
+};
+
+TEST_F(BarePodTest, ANodeIsAskedToUpdateAsItsLastPodGoes) {
   ASSERT_TRUE(store_.Delete(res::Pods(), {"default", "bare"}).ok());
   recorded_.Clear();
-  reconciler.PodGone("n1");
-  reconciler.WaitForBackgroundActions();
+  reconciler_.PodGone("n1");
+  reconciler_.WaitForBackgroundActions();
   EXPECT_FALSE(InstallRequested("n1").empty()) << "asked as its last pod went, without a pass";
   EXPECT_EQ(NodePhase("n1"), "Draining") << "the status is the next pass's to write";
   // (Read from the API here: the controller reads its caches.)
   EXPECT_EQ(recorded_.Requests(), (Requests{"list nodes", "list pods", "patch nodes n1"}));
-  reconciler.PodGone("n1");  // seen again: nothing more
-  reconciler.WaitForBackgroundActions();
+  reconciler_.PodGone("n1");  // seen again: nothing more
+  reconciler_.WaitForBackgroundActions();
   EXPECT_EQ(recorded_.Requests(), (Requests{"list nodes", "list pods", "patch nodes n1"}));
 
-  ASSERT_EQ(reconciler.Reconcile("run").status, ReconcileResult::Status::kSuccess);
-  reconciler.WaitForBackgroundActions();
+  ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler_.WaitForBackgroundActions();
   EXPECT_EQ(NodePhase("n1"), "Updating");
   const Requests after = recorded_.Requests();
   EXPECT_EQ(std::count(after.begin(), after.end(), "patch nodes n1"), 1)
       << "the request is not written again";
+}
+
+// A pass drops its run's expected requests as it starts, and one that ends before its
+// status write (here: the run could not be read) leaves none: nothing is asked early while
+// a pass decides, or on a status this controller no longer knows.
+TEST_F(BarePodTest, APassThatFailsLeavesNoRequestToMakeEarly) {
+  recorded_.FailNext("get updateruns run", UnavailableError("connection reset"));
+  EXPECT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kError);
+  ASSERT_TRUE(store_.Delete(res::Pods(), {"default", "bare"}).ok());
+  reconciler_.PodGone("n1");
+  reconciler_.WaitForBackgroundActions();
+  EXPECT_TRUE(InstallRequested("n1").empty()) << "nothing expected after the failed pass";
+  ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
+  reconciler_.WaitForBackgroundActions();
+  EXPECT_EQ(NodePhase("n1"), "Updating");
+  EXPECT_FALSE(InstallRequested("n1").empty()) << "the next pass asks";
 }
 
 // A pass that ends before its status write leaves no uncordon to make early: the status it
