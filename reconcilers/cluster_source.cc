@@ -58,6 +58,12 @@ StatusOr<PodsToEvict> ClusterSource::EvictablePodsOn(const std::string& node) {
   return pods;
 }
 
+StatusOr<int> ClusterSource::EvictablePodCountOn(const std::string& node) {
+  auto pods = EvictablePodsOn(node);
+  if (!pods.ok()) return pods.status();
+  return pods->count;
+}
+
 StatusOr<std::vector<PodView>> ApiClusterSource::PodsOn(const std::string& node) {
   auto list = client_.List(kube::resources::Pods(), "", {"", "spec.nodeName=" + node});
   if (!list.ok()) return list.status();
@@ -91,6 +97,11 @@ StatusOr<NodeView> CachedClusterSource::Node(const std::string& name) {
 StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& node) {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
   return pod_store_.On(node);
+}
+
+StatusOr<int> CachedClusterSource::EvictablePodCountOn(const std::string& node) {
+  if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
+  return pod_store_.EvictableOn(node);
 }
 
 StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {

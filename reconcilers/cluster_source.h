@@ -46,6 +46,8 @@ class ClusterSource {
   virtual StatusOr<std::vector<PodView>> PodsOn(const std::string& node) = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
   StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node);
+  // Only how many (EvictablePodsOn's count, unless a source can count without reading them).
+  virtual StatusOr<int> EvictablePodCountOn(const std::string& node);
   // The same for every node at once; nodes without such pods are absent.
   virtual StatusOr<std::map<std::string, int>> EvictablePodsPerNode() = 0;
 };
@@ -72,6 +74,7 @@ class CachedClusterSource : public ClusterSource {
   StatusOr<std::vector<NodeView>> Nodes() override;
   StatusOr<NodeView> Node(const std::string& name) override;
   StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
+  StatusOr<int> EvictablePodCountOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:

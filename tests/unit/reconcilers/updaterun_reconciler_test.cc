@@ -581,10 +581,10 @@ TEST_F(BarePodTest, ANodeIsAskedToUpdateAsItsLastPodGoes) {
   EXPECT_FALSE(InstallRequested("n1").empty()) << "asked as its last pod went, without a pass";
   EXPECT_EQ(NodePhase("n1"), "Draining") << "the status is the next pass's to write";
   // (Read from the API here: the controller reads its caches.)
-  EXPECT_EQ(recorded_.Requests(), (Requests{"list nodes", "list pods", "patch nodes n1"}));
+  EXPECT_EQ(recorded_.Requests(), (Requests{"list pods", "list nodes", "patch nodes n1"}));
   reconciler_.PodGone("n1");  // seen again: nothing more
   reconciler_.WaitForBackgroundActions();
-  EXPECT_EQ(recorded_.Requests(), (Requests{"list nodes", "list pods", "patch nodes n1"}));
+  EXPECT_EQ(recorded_.Requests(), (Requests{"list pods", "list nodes", "patch nodes n1"}));
 
   ASSERT_EQ(reconciler_.Reconcile("run").status, ReconcileResult::Status::kSuccess);
   reconciler_.WaitForBackgroundActions();
