@@ -85,16 +85,12 @@ UpdateRunController::UpdateRunController(kube::KubeClient& client, const Clock& 
             });
             EnqueueAllRuns();
           })),
-      // A pod gone may finish a drain; other pod changes never move a run. A node it left
-      // empty is asked to update at once (prompt_requests.h); a deletion a relist found names
-      // no node, and leaves that to the run's next pass.
+      // A pod gone may finish a drain; other pod changes never move a run.
       pods_(std::make_unique<kube::Informer>(
           client, kube::resources::Pods(), "", Paged(),
           [this](const std::string& type, const kube::Json& object) {
             pod_store_.Apply(type, object);
-            if (type != "DELETED") return;
-            reconciler_.PodGone(reconcilers::NodeNameOfPod(object));
-            EnqueueAllRuns();
+            if (type == "DELETED") EnqueueAllRuns();
           })),
       cluster_(*nodes_, node_store_, *pods_, pod_store_),
       run_metrics_(metrics != nullptr ? std::make_unique<RunMetrics>(*metrics) : nullptr),

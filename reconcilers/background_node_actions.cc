@@ -12,11 +12,6 @@ BackgroundNodeActions::BackgroundNodeActions(int quick, int draining, int return
       returning_pool_("uncordons", returning + 1),
       quick_("node-writes", quick + 1) {}
 
-BackgroundNodeActions::~BackgroundNodeActions() {
-  std::lock_guard<std::mutex> lock(mu_);
-  stopping_ = true;
-}
-
 // A job under way: its stages share what they did.
 struct BackgroundNodeActions::Job {
   std::string run;
@@ -61,7 +56,7 @@ bool BackgroundNodeActions::Start(const std::string& run, const std::string& nod
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || !running_.emplace(run, node).second) return false;
+    if (!running_.emplace(run, node).second) return false;
     ++busy_;
   }
   Submit(std::make_shared<Job>(Job{run, node, std::move(stages), std::move(ended), {}}), 0);

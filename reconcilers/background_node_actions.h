@@ -53,9 +53,6 @@ class BackgroundNodeActions {
   // At most `quick` jobs of writes, `draining` jobs with a drain and `returning` uncordons
   // run at once, across every run.
   BackgroundNodeActions(int quick, int draining, int returning);
-  // From here on Start queues nothing: a job ending while the pools go (its `ended` may
-  // start another) never reaches a pool already destroyed.
-  ~BackgroundNodeActions();
 
   // Part of a job: its work, on its lane's pool.
   struct Stage {
@@ -104,8 +101,7 @@ class BackgroundNodeActions {
   mutable std::mutex mu_;
   mutable std::condition_variable idle_;                   // notified when busy_ drops to 0
   std::set<std::pair<std::string, std::string>> running_;  // (run, node); guarded by mu_
-  int busy_ = 0;           // jobs queued or running, until their `ended` returned; guarded by mu_
-  bool stopping_ = false;  // the destructor began; guarded by mu_
+  int busy_ = 0;  // jobs queued or running, until their `ended` returned; guarded by mu_
   const int returning_backlog_;               // YieldToReturns waits above this many
   int returning_ = 0;                         // kReturning jobs queued or running; mu_
   mutable std::condition_variable returned_;  // notified once returning_ <= the backlog

@@ -1,7 +1,5 @@
 #include "reconcilers/cluster_source.h"
 
-#include <utility>
-
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 #include "reconcilers/object_views.h"
@@ -41,27 +39,12 @@ StatusOr<std::vector<NodeView>> ApiClusterSource::Nodes() {
   return views;
 }
 
-StatusOr<NodeView> ClusterSource::Node(const std::string& name) {
-  auto nodes = Nodes();
-  if (!nodes.ok()) return nodes.status();
-  for (auto& node : *nodes) {
-    if (node.name == name) return std::move(node);
-  }
-  return NotFoundError("node " + name + " not found");
-}
-
 StatusOr<PodsToEvict> ClusterSource::EvictablePodsOn(const std::string& node) {
   auto on_node = PodsOn(node);
   if (!on_node.ok()) return on_node.status();
   PodsToEvict pods;
   for (const auto& pod : *on_node) AddIfEvictable(pod, pods);
   return pods;
-}
-
-StatusOr<int> ClusterSource::EvictablePodCountOn(const std::string& node) {
-  auto pods = EvictablePodsOn(node);
-  if (!pods.ok()) return pods.status();
-  return pods->count;
 }
 
 StatusOr<std::vector<PodView>> ApiClusterSource::PodsOn(const std::string& node) {
@@ -89,19 +72,9 @@ StatusOr<std::vector<NodeView>> CachedClusterSource::Nodes() {
   return node_store_.All();
 }
 
-StatusOr<NodeView> CachedClusterSource::Node(const std::string& name) {
-  if (Status s = RequireSynced(nodes_, "nodes"); !s.ok()) return s;
-  return node_store_.Get(name);
-}
-
 StatusOr<std::vector<PodView>> CachedClusterSource::PodsOn(const std::string& node) {
   if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
   return pod_store_.On(node);
-}
-
-StatusOr<int> CachedClusterSource::EvictablePodCountOn(const std::string& node) {
-  if (Status s = RequireSynced(pods_, "pods"); !s.ok()) return s;
-  return pod_store_.EvictableOn(node);
 }
 
 StatusOr<std::map<std::string, int>> CachedClusterSource::EvictablePodsPerNode() {

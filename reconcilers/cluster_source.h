@@ -39,15 +39,10 @@ class ClusterSource {
  public:
   virtual ~ClusterSource() = default;
   virtual StatusOr<std::vector<NodeView>> Nodes() = 0;
-  // One node, as Nodes() has it; NotFound when there is none. (Found among Nodes() unless
-  // a source can do better.)
-  virtual StatusOr<NodeView> Node(const std::string& name);
   // The pods bound to `node`: what a drain reads.
   virtual StatusOr<std::vector<PodView>> PodsOn(const std::string& node) = 0;
   // Pods a drain must evict on `node` (see pod_rules.h).
   StatusOr<PodsToEvict> EvictablePodsOn(const std::string& node);
-  // Only how many (EvictablePodsOn's count, unless a source can count without reading them).
-  virtual StatusOr<int> EvictablePodCountOn(const std::string& node);
   // The same for every node at once; nodes without such pods are absent.
   virtual StatusOr<std::map<std::string, int>> EvictablePodsPerNode() = 0;
 };
@@ -72,9 +67,7 @@ class CachedClusterSource : public ClusterSource {
                       const kube::Informer& pods, const PodStore& pod_store)
       : nodes_(nodes), node_store_(node_store), pods_(pods), pod_store_(pod_store) {}
   StatusOr<std::vector<NodeView>> Nodes() override;
-  StatusOr<NodeView> Node(const std::string& name) override;
   StatusOr<std::vector<PodView>> PodsOn(const std::string& node) override;
-  StatusOr<int> EvictablePodCountOn(const std::string& node) override;
   StatusOr<std::map<std::string, int>> EvictablePodsPerNode() override;
 
  private:

@@ -84,15 +84,6 @@ StatusOr<std::vector<NodeView>> NodeStore::All() const {
   return views;
 }
 
-StatusOr<NodeView> NodeStore::Get(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = views_.find(name); it != views_.end()) return it->second.View(name);
-  if (auto it = malformed_.find(name); it != malformed_.end()) {
-    return InternalError("malformed Node \"" + name + "\" in cache: " + it->second.why);
-  }
-  return NotFoundError("node " + name + " not in cache");
-}
-
 std::optional<std::string> NodeStore::VersionOf(const std::string& key) const {
   if (key.empty() || key[0] != '/') return std::nullopt;
   const std::string name = key.substr(1);

@@ -31,8 +31,6 @@ class NodeStore : public kube::VersionedKeys {
              const std::function<void(const NodeView&)>& seen = {});
   // Every node, in name order; an error when a stored Node could not be read.
   StatusOr<std::vector<NodeView>> All() const;
-  // One node; NotFound when none is stored, an error when it could not be read.
-  StatusOr<NodeView> Get(const std::string& name) const;
 
   // kube::VersionedKeys: keys are "/name", as for any cluster-scoped object.
   std::optional<std::string> VersionOf(const std::string& key) const override;

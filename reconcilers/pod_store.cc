@@ -111,23 +111,12 @@ std::map<std::string, int> PodStore::EvictablePerNode() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, int> counts;
   for (uint32_t node = 1; node < on_node_.size(); ++node) {
-    const int evictable = EvictableLocked(node);
+    const int evictable = static_cast<int>(
+        std::count_if(on_node_[node].begin(), on_node_[node].end(),
+                      [](const Entry* pod) { return !pod->second.traits.daemon_set_or_mirror; }));
     if (evictable > 0) counts[node_names_[node]] = evictable;
   }
   return counts;
-}
-
-int PodStore::EvictableOn(const std::string& node) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = node_ids_.find(node);
-  return it == node_ids_.end() || node.empty() ? 0 : EvictableLocked(it->second);
-}
-
-// Neither DaemonSet nor mirror pods: pod_rules.h, as ClusterSource::EvictablePodsOn counts.
-int PodStore::EvictableLocked(uint32_t node) const {
-  return static_cast<int>(
-      std::count_if(on_node_[node].begin(), on_node_[node].end(),
-                    [](const Entry* pod) { return !pod->second.traits.daemon_set_or_mirror; }));
 }
 
 std::optional<std::string> PodStore::VersionOf(const std::string& key) const {

@@ -31,8 +31,6 @@ class PodStore : public kube::VersionedKeys {
   std::vector<PodView> On(const std::string& node) const;
   // Per node, its pods that are neither DaemonSet nor mirror pods; nodes without any absent.
   std::map<std::string, int> EvictablePerNode() const;
-  // The same for one node, without making its PodViews: what is read on every pod deletion.
-  int EvictableOn(const std::string& node) const;
 
   // kube::VersionedKeys: keys are "namespace/name".
   std::optional<std::string> VersionOf(const std::string& key) const override;
@@ -61,7 +59,6 @@ class PodStore : public kube::VersionedKeys {
   using Entry = Pods::value_type;
 
   uint32_t NodeIdLocked(const std::string& node);
-  int EvictableLocked(uint32_t node) const;
   void UnindexLocked(const Entry& pod);
   void SetVersionLocked(Entry& pod, const std::string& version);
   std::string VersionLocked(const Entry& pod) const;

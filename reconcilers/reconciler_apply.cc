@@ -11,7 +11,6 @@
 
 #include "common/verbosity.h"
 #include "crd/updaterun_codec.h"
-#include "reconcilers/cluster_source.h"
 #include "reconcilers/event_log_fields.h"
 #include "reconcilers/run_finalizer.h"
 #include "reconcilers/run_status_write.h"
@@ -208,55 +207,20 @@ bool UpdateRunReconciler::StartNodeJob(const std::string& run, std::vector<NodeA
   } else {
     stages.push_back(stage(returns ? Lane::kReturning : Lane::kQuick, std::move(actions)));
   }
-  // A drain's end may be what its node's prompt request waited for (it is tried whenever the
-  // pods go too, but then the drain's own job may still have been running).
   return background_.Start(run, node, std::move(stages),
-                           [this, run, node](const ActionOutcome& outcome, const Status&) {
+                           [this, run](const ActionOutcome& outcome, const Status&) {
                              refusals_.Record(run, outcome.eviction_refusals);
-                             RequestIfDrained(node, nullptr);
                              wake_(run);
                            });
 }
 
 void UpdateRunReconciler::NodeSeen(const NodeView& node) {
   if (!wake_) return;
-  RequestIfDrained(node.name, &node);
   std::optional<PromptUncordons::Due> due = prompt_.Seen(node);
   if (!due) return;
   // A job of the node still queued or running (its last actions): the run's next pass
   // decides the uncordon instead.
   StartNodeJob(due->run, {due->uncordon}, due->spec, node.resource_version);
-}
-
-void UpdateRunReconciler::PodGone(const std::string& node) {
-  if (!wake_ || node.empty()) return;
-  RequestIfDrained(node, nullptr);
-}
-
-// The node's expected request (prompt_requests.h), made if the caches show it cordoned with
-// no pod left to evict, as StepDraining decides. `seen`: the node as its cache just took it;
-// else it is read from the cache. While a job of the node is queued or running (its drain),
-// the request waits for that job's end.
-void UpdateRunReconciler::RequestIfDrained(const std::string& node, const NodeView* seen) {
-  requests_.Try(node, [&](const PromptRequests::Due& due) {
-    // Counted first: a draining node is tried once per pod it loses, ten times at 50,000 pods.
-    auto pods = cluster_.EvictablePodCountOn(node);
-    if (!pods.ok() || *pods > 0) return false;
-    StatusOr<NodeView> read = seen != nullptr ? StatusOr<NodeView>(*seen) : cluster_.Node(node);
-    if (!read.ok() || !read->unschedulable) return false;
-    return StartNodeJob(due.run, {due.request}, due.spec, read->resource_version);
-  });
-}
-
-// The run's Draining nodes and the request each makes once drained, for RequestIfDrained:
-// set once the status that has them Draining is written and the pass's actions are handed
-// over, and tried at once (their pods may have gone while the pass decided).
-void UpdateRunReconciler::ExpectRequests(Pass& pass) {
-  if (!wake_) return;
-  const std::vector<RequestOnDrained>& expected = pass.decision->request_on_drained;
-  if (expected.empty()) return;
-  requests_.Expect(pass.name, expected, std::make_shared<const crd::UpdateRunSpec>(pass.run.spec));
-  for (const auto& on : expected) RequestIfDrained(on.node, nullptr);
 }
 
 // The run's nodes one clean result away from their uncordon, for NodeSeen: set once the

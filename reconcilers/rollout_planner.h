@@ -5,12 +5,10 @@
 //
 // The returned status is written *before* the actions are applied, so every phase in status
 // announces an action that may have happened, never one that happened unannounced; applying
-// the actions twice is harmless (cordon, evict, annotate are idempotent). Two actions the
-// controller may take before the pass that decides them: the uncordon that follows a node's
-// last round (UncordonOnResult: a node in that round is already announced as one that is
-// uncordoned when the round ends clean), and a drained node's first update request
-// (RequestOnDrained: a node Draining is announced as one asked to update once its pods are
-// gone, and a pass that finds the request made takes the node as Updating).
+// the actions twice is harmless (cordon, evict, annotate are idempotent). The uncordon that
+// follows a node's last round is the one action the controller may take before the pass that
+// decides it (UncordonOnResult): a node in that round is already announced as one that is
+// uncordoned when the round ends clean.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -95,15 +93,6 @@ struct UncordonOnResult {
 // Whether `node`, as seen now, is where `expected` says its uncordon is due.
 bool UncordonDue(const UncordonOnResult& expected, const NodeView& node);
 
-// A node Draining whose next step, once the pod cache shows it cordoned and without a pod
-// to evict, is `request`, its first update request: the controller may make it at once,
-// before the pass that decides it (reconcilers/prompt_requests.h).
-struct RequestOnDrained {
-  std::string node;
-  NodeAction request;
-  bool operator==(const RequestOnDrained&) const = default;
-};
-
 struct RolloutDecision {
   crd::UpdateRunStatus status;
   std::vector<NodeAction> actions;
@@ -112,8 +101,6 @@ struct RolloutDecision {
   bool terminal = false;                  // the run ended (or cannot start)
   // The nodes left Updating whose next step, once their round ends clean, is the uncordon.
   std::vector<UncordonOnResult> uncordon_on_result;
-  // The nodes left Draining, and the request each makes once drained.
-  std::vector<RequestOnDrained> request_on_drained;
 };
 
 // Defaults where the spec is silent.

@@ -102,10 +102,8 @@ ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
 // A run's expected uncordons (prompt_uncordons.h) are those of its last pass that wrote its
 // status, or found it unchanged: they stand for the status in the API server. A pass that
 // ends before that (a conflict, an error, an ended or invalid run) leaves none, so nothing
-// is uncordoned early on a status this controller no longer knows. Its expected requests
-// (prompt_requests.h) go as the pass starts: none is made while it decides.
+// is uncordoned early on a status this controller no longer knows.
 PassOutcome UpdateRunReconciler::ReconcileOnce(const std::string& run_name) {
-  requests_.Forget(run_name);
   Pass pass;
   pass.name = run_name;
   PassOutcome outcome = Steps(pass);
@@ -297,7 +295,6 @@ PassOutcome UpdateRunReconciler::Apply(Pass& pass) {
   if (Stop stop = WriteDecidedStatus(pass)) return *stop;
   ExpectUncordons(pass);
   if (Stop stop = ActOnNodes(pass)) return *stop;
-  ExpectRequests(pass);
   RecordEvents(pass);
   const RolloutDecision& decision = *pass.decision;
   if (observer_ != nullptr) {

@@ -36,7 +36,6 @@
 #include "reconcilers/event_recorder.h"
 #include "reconcilers/eviction_refusals.h"
 #include "reconcilers/hook_runner_policy.h"
-#include "reconcilers/prompt_requests.h"
 #include "reconcilers/prompt_uncordons.h"
 #include "reconcilers/reconcile_result.h"
 #include "reconcilers/run_lock_store.h"
@@ -103,10 +102,6 @@ class UpdateRunReconciler {
   // node whose last round just ended clean is uncordoned at once rather than at its run's
   // next pass (prompt_uncordons.h). Safe from any thread.
   void NodeSeen(const NodeView& node);
-  // A pod bound to `node` is gone from the pod cache. In the controller's mode, a Draining
-  // node now cordoned and empty is asked to update at once rather than at its run's next
-  // pass (prompt_requests.h); so is one whose cordon NodeSeen shows. Safe from any thread.
-  void PodGone(const std::string& node);
 
   // Each run's phase as the last pass read or wrote it (run_phases.h), for the controller.
   const RunPhases& phases() const { return phases_; }
@@ -125,10 +120,6 @@ class UpdateRunReconciler {
   static constexpr int kDrainsInFlight = 8;
   // And uncordons a pool of their own besides.
   static constexpr int kReturnsInFlight = 8;
-  // A prompt request is handed to the background under PromptRequests' lock, and a job's
-  // end may try another: no pool may run a job on the caller's thread (BoundedExecutor does
-  // below 2 threads; BackgroundNodeActions gives each pool one more than its count).
-  static_assert(kActionsInFlight >= 1 && kDrainsInFlight >= 1 && kReturnsInFlight >= 1);
   // How long an eviction waits at most for uncordons under way (YieldToReturns).
   static constexpr std::chrono::milliseconds kEvictionYieldAtMost{50};
   // With SetBackgroundWork, Events are sent by this many threads.
@@ -167,8 +158,6 @@ class UpdateRunReconciler {
                     std::shared_ptr<const crd::UpdateRunSpec> spec,
                     const std::string& read_version);
   void ExpectUncordons(Pass& pass);
-  void ExpectRequests(Pass& pass);
-  void RequestIfDrained(const std::string& node, const NodeView* seen);
   void RecordEvents(const Pass& pass);
   Stop ReleaseEndedRun(Pass& pass);
 
@@ -189,7 +178,6 @@ class UpdateRunReconciler {
   const HookRunnerPolicy hook_policy_;
   RunPhases phases_;
   PromptUncordons prompt_;
-  PromptRequests requests_;
   // Node writes the cache has not shown yet: not sent again meanwhile (ActOnNodes).
   UnseenNodeWrites unseen_writes_;
   // Applies a pass's node actions side by side (ActOnNodes).

@@ -48,16 +48,6 @@ void Pass::StepCordoned(NodeResult& r, const NodeView& view) {
 // SuspendClusterNodeTimeoutMinutes). Then drain Normal gives the node up (uncordoned, failed)
 // and drain Force deletes what is left (ForcePauseAndDrain).
 void Pass::StepDraining(NodeResult& r, const NodeView& view) {
-  if (NextAttemptRequested(r, view)) {
-    // Requested as its pods went, before this pass (ExpectRequests): the agent may be at it,
-    // or have answered already. Uncordoned since by someone else, it is cordoned again, as
-    // a Draining node would be.
-    UnblockNode(r);
-    if (!view.unschedulable) Act(ActionType::kCordon, r.name, RunIdentity(run_));
-    StartAttempt(r);
-    StepUpdating(r, view);
-    return;
-  }
   if (!view.unschedulable) {
     // Our cordon is on its way (its job queued or running, or made and not yet cached): the
     // drain made with it follows it.
@@ -111,19 +101,6 @@ void Pass::StepDraining(NodeResult& r, const NodeView& view) {
     Requeue(kDrainPollInterval);
   }
   Act(ActionType::kDrain, r.name);
-}
-
-// The Draining nodes whose next step, once their pods are gone, is their first update
-// request, and that request: the controller makes it as soon as its caches show the node
-// cordoned and empty, without waiting for the run's next pass (reconcilers/prompt_requests.h),
-// since that pass would decide the same (StepDraining). A node whose request went before the
-// status said Updating is taken as Updating by the pass that sees it, whatever else the pass
-// decides (StepDraining first, or the Uncordoned step of a node a stop was bringing back).
-void Pass::ExpectRequests() {
-  for (const auto& r : d_.status.nodes) {
-    if (r.phase != NodePhase::kDraining || r.restore_to) continue;
-    d_.request_on_drained.push_back({r.name, UpdateRequest(NextAttempt(r))});
-  }
 }
 
 // Pods without a controller are lost once evicted. Without drain: Force they are left, so

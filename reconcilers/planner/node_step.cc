@@ -41,19 +41,6 @@ void Pass::StepNode(NodeResult& r) {
       StepVerifying(r, *view);
       return;
     case NodePhase::kUncordoned:
-      if (r.restore_to && NextAttemptRequested(r, *view)) {
-        // A stop came while its update request, made as its pods went (ExpectRequests), was
-        // on its way. Still cordoned: the agent may be acting on it, so the node is updated
-        // after all. Already back in service (the request showed only after the uncordon):
-        // the request is taken back, as any the run gives up on.
-        if (view->unschedulable) {
-          r.restore_to.reset();
-          StartAttempt(r);
-          StepUpdating(r, *view);
-          return;
-        }
-        Act(ActionType::kWithdrawRequest, r.name, view->request_token);
-      }
       if (r.restore_to) WithdrawUnanswered(r, *view);
       // A write of ours (a cordon, the uncordon) may still land or show: decided once it has.
       if (AwaitingOwnWrite(*view)) return;

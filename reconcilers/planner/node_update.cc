@@ -88,29 +88,14 @@ void Pass::StepUpdating(NodeResult& r, const NodeView& view) {
 }
 
 void Pass::StartAttempt(NodeResult& r) {
-  r.attempts = NextAttempt(r).attempts;
-  r.round = 1;
-  r.message.clear();
-  RequestRound(r);
-}
-
-// The node as StartAttempt leaves it, as far as its request goes (attempt, round, token).
-crd::NodeResult Pass::NextAttempt(const NodeResult& r) const {
-  NodeResult next = r;
   // An attempt a pre-update hook began goes on into its update; any later one is new.
   // (The request before it is the node's scan, or none.)
   const bool begun_by_hook =
       run_.spec.pre_update_hook && (r.request_token.empty() || IsScanToken(r.request_token));
-  if (!begun_by_hook) next.attempts += 1;
-  next.round = 1;
-  next.request_token = RequestToken(run_, r.name, next.attempts, next.round);
-  return next;
-}
-
-// Whether the node shows the request its next attempt begins with: made by the controller
-// as the node's pods went, before a pass decided it (reconcilers/prompt_requests.h).
-bool Pass::NextAttemptRequested(const NodeResult& r, const NodeView& view) const {
-  return !view.request_token.empty() && view.request_token == NextAttempt(r).request_token;
+  if (!begun_by_hook) r.attempts += 1;
+  r.round = 1;
+  r.message.clear();
+  RequestRound(r);
 }
 
 // Another round of the same attempt: the next plug-in (separateReboots), or a re-scan
@@ -135,11 +120,7 @@ void Pass::StartRound(NodeResult& r, const NodeView& view) {
 
 void Pass::RequestRound(NodeResult& r) {
   EnterRound(r);
-  // A request the node shows already (made as its pods went) is not written again.
-  const NodeView* view = Find(r.name);
-  if (view == nullptr || view->request_token != r.request_token) {
-    d_.actions.push_back(UpdateRequest(r));
-  }
+  d_.actions.push_back(UpdateRequest(r));
   Requeue(kAgentPollInterval);
 }
 

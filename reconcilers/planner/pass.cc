@@ -49,7 +49,6 @@ RolloutDecision Pass::Run() {
   Step();
   Recount();
   ExpectUncordons();
-  ExpectRequests();
   return std::move(d_);
 }
 

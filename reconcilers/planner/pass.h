@@ -96,13 +96,10 @@ class Pass {
   void StepCordoned(NodeResult& r, const NodeView& view);
   void StepDraining(NodeResult& r, const NodeView& view);
   void NoteUnmanagedPods(NodeResult& r, const NodeView& view, bool force);
-  void ExpectRequests();
 
   // node_update.cc: Updating, attempts and rounds, an agent that does not answer.
   void StepUpdating(NodeResult& r, const NodeView& view);
   void StartAttempt(NodeResult& r);
-  NodeResult NextAttempt(const NodeResult& r) const;
-  bool NextAttemptRequested(const NodeResult& r, const NodeView& view) const;
   void StartRound(NodeResult& r, const NodeView& view);
   void RequestRound(NodeResult& r);
   void EnterRound(NodeResult& r);

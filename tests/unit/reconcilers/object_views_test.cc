@@ -241,9 +241,6 @@ TEST(PodStoreTest, FollowsSchedulingAndDeletionAndCountsByNode) {
       << "DaemonSet pods and unscheduled ones are not counted";
   store.Apply("MODIFIED", NamedPod("pending", "n2", "ReplicaSet"));  // scheduled
   EXPECT_EQ(store.EvictablePerNode(), (std::map<std::string, int>{{"n1", 1}, {"n2", 1}}));
-  EXPECT_EQ(store.EvictableOn("n1"), 1);
-  EXPECT_EQ(store.EvictableOn("n3"), 0) << "a node never seen";
-  EXPECT_EQ(store.EvictableOn(""), 0) << "unscheduled pods are on no node";
   ASSERT_EQ(store.On("n2").size(), 1u);
   EXPECT_EQ(store.On("n2")[0], PodViewFromJson(NamedPod("pending", "n2", "ReplicaSet")))
       << "read back whole, though kept as its key, its node and its traits";
@@ -256,7 +253,6 @@ TEST(PodStoreTest, FollowsSchedulingAndDeletionAndCountsByNode) {
   ASSERT_EQ(store.On("n1").size(), 1u);
   EXPECT_EQ(store.On("n1")[0].name, "ds");
   EXPECT_EQ(store.EvictablePerNode(), (std::map<std::string, int>{{"n2", 1}}));
-  EXPECT_EQ(store.EvictableOn("n1"), 0) << "only its DaemonSet pod is left";
   EXPECT_EQ(store.size(), 2u);
 }
 

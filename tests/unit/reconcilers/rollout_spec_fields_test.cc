@@ -478,8 +478,8 @@ TEST(RolloutSpecTest, StagedUpdatesAreReportedWithTheInstalledOnes) {
   EXPECT_EQ(*decoded, second.status);
 }
 
-// No pass saw the agent installing (it was quick, or its request went before the pass that
-// writes Updating: prompt_requests.h): the round's result says what was staged.
+// No pass saw the agent installing (a quick install between two passes): the round's
+// result says what was staged.
 TEST(RolloutSpecTest, StagedUpdatesAreReportedFromTheResultAlone) {
   World w = Workers(1);
   crd::UpdateRun run = MakeRun();
