@@ -21,7 +21,7 @@ std::string StringAt(const Json& obj, const char* a, const char* b) {
 // round before's again in `previous`, were ~1.5 MiB of the node cache.
 void KeepWhetherStaged(agent::AgentResult& result) {
   if (result.staged.size() > 1) {
-    result.staged.erase(result.staged.begin() + 1, result.staged.end());
+    result.staged.resize(1);
     result.staged.shrink_to_fit();
   }
   for (auto& before : result.previous) KeepWhetherStaged(before);

@@ -7,6 +7,7 @@
 // Thread-safety: safe from any thread, as the client it wraps.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -107,11 +108,9 @@ class RecordingClient : public kube::KubeClient {
     auto patched = next_.Patch(r, key, type, patch, status_subresource, answer);
     if (!patched.ok()) return patched;
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = failures_after_.begin(); it != failures_after_.end(); ++it) {
-      if (it->first != "patch " + resource + " " + key.name) continue;
-      Status failure = it->second;
-      failures_after_.erase(it);
-      return failure;
+    if (Status lost = TakeFailure(failures_after_, "patch " + resource + " " + key.name);
+        !lost.ok()) {
+      return lost;
     }
     return patched;
   }
@@ -150,13 +149,18 @@ class RecordingClient : public kube::KubeClient {
       changed_.wait(lock, [this] { return released_; });
       holding_ = false;
     }
-    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
-      if (it->first != request) continue;
-      Status failure = it->second;
-      failures_.erase(it);
-      return failure;
-    }
-    return Status::Ok();
+    return TakeFailure(failures_, request);
+  }
+
+  // The first failure planted in `planted` for `request`, taken out; else OK. mu_ held.
+  static Status TakeFailure(std::vector<std::pair<std::string, Status>>& planted,
+                            const std::string& request) {
+    auto it = std::find_if(planted.begin(), planted.end(),
+                           [&](const auto& failure) { return failure.first == request; });
+    if (it == planted.end()) return Status::Ok();
+    Status failure = it->second;
+    planted.erase(it);
+    return failure;
   }
 
   kube::KubeClient& next_;
