@@ -9,6 +9,7 @@
 
 #include "common/logging.h"
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 #include "controller/result_handler.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
@@ -120,6 +121,8 @@ void UpdateRunController::StartWorkers() {
   for (int i = 0; i < workers_; ++i) {
     threads_.emplace_back([this] {
       NameThisThread("reconcile");
+      // A pass is bulk work: it yields a busy core to the nodes going back into service.
+      LowerThisThreadsPriority(kBulkWorkNiceIncrement);
       WorkerLoop();
     });
   }

@@ -8,9 +8,9 @@ namespace kcau::reconcilers {
 // BoundedExecutor counts the caller's thread as one of its own; Submit uses only the pool's.
 BackgroundNodeActions::BackgroundNodeActions(int quick, int draining, int returning)
     : returning_backlog_(returning / 2),
-      draining_("drains", draining + 1),
+      draining_("drains", draining + 1, BoundedExecutor::Priority::kBulk),
       returning_pool_("uncordons", returning + 1),
-      quick_("node-writes", quick + 1) {}
+      quick_("node-writes", quick + 1, BoundedExecutor::Priority::kBulk) {}
 
 // A job under way: its stages share what they did.
 struct BackgroundNodeActions::Job {

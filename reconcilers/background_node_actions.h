@@ -14,7 +14,9 @@
 // of nodes being taken (500 cordons and requests when a wave is admitted). And since the
 // API server serves every request in the order it comes, a drain's evictions step aside
 // (YieldToReturns) while a backlog of uncordons forms: at a wave's end, dozens of nodes
-// return within milliseconds of each other, amid that moment's evictions.
+// return within milliseconds of each other, amid that moment's evictions. For the same
+// reason the writes' and the drains' threads are bulk work (common/thread_priority.h) and
+// the uncordons' are not: on a full core, an uncordon's thread is scheduled first.
 //
 // Thread-safety: every method is safe from any thread; `ended` callbacks run on the pools.
 #pragma once

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 
 namespace kcau::reconcilers {
 
@@ -18,11 +19,13 @@ struct Batch {
 
 }  // namespace
 
-BoundedExecutor::BoundedExecutor(std::string_view name, int threads) {
+BoundedExecutor::BoundedExecutor(std::string_view name, int threads, Priority priority) {
   // The caller's thread works too, so a pool of N - 1 gives N jobs at once.
   for (int i = 1; i < threads; ++i) {
-    threads_.emplace_back([this, name = std::string(name)] {
+    threads_.emplace_back([this, name = std::string(name), priority] {
       NameThisThread(name);
+      // Refused only where a sandbox forbids it: the pool then runs as the rest does.
+      if (priority == Priority::kBulk) LowerThisThreadsPriority(kBulkWorkNiceIncrement);
       Loop();
     });
   }

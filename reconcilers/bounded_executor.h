@@ -20,9 +20,15 @@ namespace kcau::reconcilers {
 
 class BoundedExecutor {
  public:
+  // How the pool's threads share a busy CPU with the rest of the process.
+  enum class Priority {
+    kNormal,
+    kBulk,  // nice kBulkWorkNiceIncrement higher (common/thread_priority.h)
+  };
+
   // `threads` < 2 runs every job on the caller's thread, one after another. The pool's threads
   // are named `name` (common/thread_name.h).
-  BoundedExecutor(std::string_view name, int threads);
+  BoundedExecutor(std::string_view name, int threads, Priority priority = Priority::kNormal);
   ~BoundedExecutor();
   BoundedExecutor(const BoundedExecutor&) = delete;
   BoundedExecutor& operator=(const BoundedExecutor&) = delete;

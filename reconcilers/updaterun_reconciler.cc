@@ -83,7 +83,7 @@ UpdateRunReconciler::UpdateRunReconciler(kube::KubeClient& client, ClusterSource
       locks_(client, run_lock_namespace, elapsed_),
       hook_policy_(std::move(hook_policy)),
       unseen_writes_(clock),
-      executor_("pass-actions", kActionsInFlight) {}
+      executor_("pass-actions", kActionsInFlight, BoundedExecutor::Priority::kBulk) {}
 
 ReconcileResult UpdateRunReconciler::Reconcile(const std::string& run_name) {
   ReconcileResult result;

@@ -186,7 +186,7 @@ class UpdateRunReconciler {
   // event_sender_ (SetBackgroundWork).
   std::function<void(const std::string& run)> wake_;
   // kEventSenders threads (the pool counts the caller's, which Submit does not use).
-  BoundedExecutor event_sender_{"events", kEventSenders + 1};
+  BoundedExecutor event_sender_{"events", kEventSenders + 1, BoundedExecutor::Priority::kBulk};
   // Last: destroyed first, so no action runs once the members it uses are gone.
   BackgroundNodeActions background_{kActionsInFlight, kDrainsInFlight, kReturnsInFlight};
 };

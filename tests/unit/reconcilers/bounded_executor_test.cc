@@ -3,11 +3,14 @@
 #include "reconcilers/bounded_executor.h"
 
 #include "common/thread_name.h"
+#include "common/thread_priority.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -42,7 +45,9 @@ TEST(BoundedExecutorTest, RunsEveryJobAtMostTheBoundAtOnce) {
     executor.RunAll(std::move(jobs));
     EXPECT_EQ(overlap.done, 20);  // all ended before RunAll returned
     EXPECT_LE(overlap.most, bound);
-    if (bound > 1) EXPECT_GT(overlap.most, 1);  // side by side, not one after another
+    if (bound > 1) {
+      EXPECT_GT(overlap.most, 1);  // side by side, not one after another
+    }
   }
 }
 
@@ -83,6 +88,21 @@ TEST(BoundedExecutorTest, SubmittedJobsRunOnThePoolWithinTheBound) {
   }
   EXPECT_EQ(overlap.done, 20);
   EXPECT_LE(overlap.most, 2);
+}
+
+// The nice value a Submit'ted job's thread runs at.
+int NiceOfAPoolThread(BoundedExecutor::Priority priority) {
+  BoundedExecutor executor("drains", 2, priority);
+  std::promise<int> nice;
+  executor.Submit([&] { nice.set_value(ThisThreadsNice()); });
+  return nice.get_future().get();
+}
+
+TEST(BoundedExecutorTest, ABulkPoolRunsBelowTheRestOfTheProcess) {
+  const int process = ThisThreadsNice();
+  EXPECT_EQ(NiceOfAPoolThread(BoundedExecutor::Priority::kNormal), process);
+  EXPECT_EQ(NiceOfAPoolThread(BoundedExecutor::Priority::kBulk),
+            std::min(19, process + kBulkWorkNiceIncrement));  // Linux caps nice values at 19
 }
 
 }  // namespace
