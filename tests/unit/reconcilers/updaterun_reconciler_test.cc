@@ -1115,7 +1115,9 @@ TEST_P(RunLockOverlapTest, SecondRunWaitsNamingTheFirst) {
     const bool first_active = Phase("first") == "Running";
     if (!first_active) installed_.clear();  // the second run finds new updates
     ASSERT_EQ(reconciler.Reconcile("second").status, ReconcileResult::Status::kSuccess);
-    if (first_active) ASSERT_NE(Phase("second"), "Running") << "pass " << pass;
+    if (first_active) {
+      ASSERT_NE(Phase("second"), "Running") << "pass " << pass;
+    }
     PlayAgents();
     clock_.Advance(std::chrono::seconds(1));
   }
@@ -1924,7 +1926,9 @@ TEST_F(ReconcilerTest, RepeatedEventsAreCountedOnOneEvent) {
   for (const auto& e : items) {
     const bool first = e.at("message").as_string() == held.message;
     EXPECT_EQ(e.at("count").as_integer(), first ? 3 : 1);
-    if (first) EXPECT_NE(e.at("firstTimestamp"), e.at("lastTimestamp"));
+    if (first) {
+      EXPECT_NE(e.at("firstTimestamp"), e.at("lastTimestamp"));
+    }
   }
   EXPECT_EQ(recorded_.Writes(),
             (Requests{"create events NodeBlocked",

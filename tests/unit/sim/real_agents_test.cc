@@ -165,7 +165,9 @@ TEST_F(RealAgentsTest, RootFromATemplateIsACopyWithTheSimsFilesAdded) {
   fs::permissions(tmpl + "/var/lib/dpkg/status", fs::perms(0640));
   fs::create_symlink("/run", tmpl + "/var/run");
   const bool as_root = geteuid() == 0;  // only root can give a file away
-  if (as_root) ASSERT_EQ(chown((tmpl + "/etc/apt/sources.list").c_str(), 1000, 1000), 0);
+  if (as_root) {
+    ASSERT_EQ(chown((tmpl + "/etc/apt/sources.list").c_str(), 1000, 1000), 0);
+  }
 
   const std::string root = Root("n1");
   ASSERT_TRUE(MakeAgentRootFromTemplate(
