@@ -41,7 +41,10 @@ std::string DefaultIdentity() {
 }  // namespace
 
 // cpprestsdk's I/O threads (its default is 40): the informers' watches and the workers'
-// requests wait on futures from their own threads, so a few suffice.
+// requests wait on futures from their own threads, so a few suffice. They are made on main()'s
+// thread, before any other: a thread starts at its creator's nice value, and these serve the
+// nodes going back into service too, so they must not inherit a bulk thread's
+// (common/thread_priority.h).
 constexpr size_t kHttpThreads = 4;
 
 int main(int argc, char** argv) {
